@@ -1,0 +1,73 @@
+"""Loading Keras quietly, once, and only when a caller really needs it.
+
+Everything that imports TensorFlow goes through `load_keras()`, so that the environment variables that keep the
+console clean are set before TensorFlow reads them, and so that a background warm-up (`preload_in_background`)
+and the first real use share one import.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from types import ModuleType
+
+_lock = threading.Lock()
+_preload: threading.Thread | None = None
+
+
+def _quiet_environment() -> None:
+    # Must happen before TensorFlow's C++ runtime starts: it reads these once.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    # With oneDNN's custom ops on, TensorFlow prints a notice that no log level silences, and results may
+    # vary in the last bits with the order of floating-point sums; off, the console is clean and a seed
+    # reproduces a run bit for bit. These models are far too small for oneDNN to matter for speed.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+def load_keras() -> ModuleType:
+    """Import and return `keras` (TensorFlow backend), with TensorFlow's console chatter turned off."""
+    with _lock:
+        _quiet_environment()
+        import keras  # noqa: PLC0415 - deliberately lazy: views must not pay for TensorFlow
+
+        try:
+            import absl.logging  # noqa: PLC0415
+
+            absl.logging.set_verbosity(absl.logging.ERROR)
+        except ImportError:  # pragma: no cover - absl ships with TensorFlow
+            pass
+        return keras
+
+
+def load_tensorflow() -> ModuleType:
+    """Import and return `tensorflow`, quietly (for graph inspection in the equivalence lab)."""
+    load_keras()
+    import tensorflow as tf  # noqa: PLC0415
+
+    return tf
+
+
+def preload_in_background() -> threading.Thread:
+    """Start importing Keras in a daemon thread (once per process) so the first training click does not wait."""
+    global _preload
+    with _lock:
+        if _preload is None:
+            _preload = threading.Thread(target=load_keras, name="keras-preload", daemon=True)
+            _preload.start()
+        return _preload
+
+
+def keras_is_loaded() -> bool:
+    """True once TensorFlow/Keras are imported in this process."""
+    import sys  # noqa: PLC0415
+
+    return "keras" in sys.modules and "tensorflow" in sys.modules
+
+
+def versions() -> dict[str, str]:
+    """The installed Keras and TensorFlow versions (loads them)."""
+    keras = load_keras()
+    import tensorflow as tf  # noqa: PLC0415
+
+    return {"keras": keras.__version__, "tensorflow": tf.__version__}

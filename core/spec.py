@@ -1,0 +1,230 @@
+"""The model spec: one frozen object that every view of the app is a function of.
+
+The sidebar edits a `ModelSpec`, the URL mirrors it (`to_params` / `from_params`), and `core.describe`,
+`core.build_model` and the figures all take one. Validation happens here, at construction, so that nothing
+downstream has to guess whether a value is sane.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+CELLS = ("SimpleRNN", "GRU", "LSTM")
+MERGE_MODES = ("concat", "sum", "ave", "mul")
+HEADS = ("time_distributed", "dense")
+ACTIVATIONS = ("softmax", "linear")
+
+# Wide enough to teach (the seed uses 64 timesteps and sizes up to 16; people try 512), bounded so that
+# describing, drawing or building any spec stays small on a 1 GB server: the largest model, a
+# bidirectional LSTM of 512 units on 512 inputs, has about 4.2 M parameters (17 MB of float32).
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "timesteps": (1, 512),
+    "input_size": (1, 512),
+    "hidden_size": (1, 512),
+    "output_size": (1, 512),
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "cell": CELLS,
+    "merge_mode": MERGE_MODES,
+    "head": HEADS,
+    "activation": ACTIVATIONS,
+}
+BOOL_FIELDS = ("bidirectional", "return_sequences", "use_bias", "reset_after")
+
+HEAD_LABELS = {"time_distributed": "TimeDistributed(Dense)", "dense": "Dense"}
+
+
+class SpecError(ValueError):
+    """A spec field has a value outside its allowed range; the message names the field, the value and the range.
+
+    `field` is the offending field's name, so that a caller (the URL parser) can fall back for that field only.
+    """
+
+    def __init__(self, field: str, value: Any, allowed: str) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "...'"
+        super().__init__(f"{field}: got {shown}; allowed: {allowed}.")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A recurrent layer followed by a Dense head, as in the seed: everything a learner can choose.
+
+    Args:
+        cell: the recurrent layer, "SimpleRNN", "GRU" or "LSTM".
+        bidirectional: wrap the recurrent layer in `Bidirectional`; `merge_mode` says how both directions merge.
+        return_sequences: the recurrent layer returns every timestep's state (True) or only the last one.
+        head: "time_distributed" for `TimeDistributed(Dense)`, "dense" for a plain `Dense`.
+        timesteps, input_size, hidden_size, output_size: T, the input features, the recurrent units, the Dense units.
+        use_bias: biases in both the recurrent layer and the head.
+        reset_after: GRU only (Keras's default True gives the GRU two bias vectors).
+        activation: the final `Activation` layer, "softmax" (loss: categorical cross-entropy) or "linear" (loss: MSE).
+
+    Example:
+        >>> spec = ModelSpec(cell="LSTM", return_sequences=False, head="dense")
+        >>> ModelSpec.from_params(spec.to_params()) == spec
+        True
+    """
+
+    cell: str = "GRU"
+    bidirectional: bool = False
+    merge_mode: str = "concat"
+    return_sequences: bool = True
+    head: str = "time_distributed"
+    timesteps: int = 64
+    input_size: int = 15
+    hidden_size: int = 16
+    output_size: int = 8
+    use_bias: bool = True
+    reset_after: bool = True
+    activation: str = "softmax"
+
+    def __post_init__(self) -> None:
+        for name, allowed in CHOICES.items():
+            value = getattr(self, name)
+            if not isinstance(value, str) or value not in allowed:
+                raise SpecError(name, value, " | ".join(allowed))
+        for name in BOOL_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise SpecError(name, value, "true | false")
+        for name, (low, high) in INT_RANGES.items():
+            value = getattr(self, name)
+            # bool is an int subclass; True timesteps is a bug, not a 1.
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise SpecError(name, value, f"a whole number from {low} to {high}")
+
+    # -- derived facts, used by the views ------------------------------------------------------------
+    @property
+    def is_valid(self) -> bool:
+        """False for the one combination Keras cannot build: TimeDistributed after return_sequences=False."""
+        return self.return_sequences or self.head != "time_distributed"
+
+    @property
+    def head_label(self) -> str:
+        """The head as Keras code spells it."""
+        return HEAD_LABELS[self.head]
+
+    @property
+    def loss(self) -> str:
+        """The loss compiled with the model: the seed's categorical cross-entropy after softmax, MSE after linear."""
+        return "categorical_crossentropy" if self.activation == "softmax" else "mse"
+
+    def replace(self, **changes: Any) -> ModelSpec:
+        """A copy with some fields changed (validated like any construction)."""
+        return replace(self, **changes)
+
+    # -- URL / flat-dict form ------------------------------------------------------------------------
+    def to_params(self, *, omit_defaults: bool = False) -> dict[str, str]:
+        """The spec as a flat dict of strings keyed by field name (booleans "true"/"false")."""
+        params: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if omit_defaults and value == f.default:
+                continue
+            params[f.name] = _format_value(value)
+        return params
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ModelSpec:
+        """Parse a flat dict of strings (as written by `to_params`); missing fields take their defaults.
+
+        Raises `SpecError` for the first bad value or an unknown key.
+        """
+        spec, errors = parse_params(params)
+        if errors:
+            raise errors[0]
+        return spec
+
+
+FIELD_NAMES = tuple(f.name for f in fields(ModelSpec))
+DEFAULTS = ModelSpec()
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def parse_value(name: str, raw: Any) -> Any:
+    """Convert one URL string to the typed value of field `name`, or raise `SpecError` naming the field."""
+    if name not in FIELD_NAMES:
+        raise SpecError(name, raw, "one of the fields " + ", ".join(FIELD_NAMES))
+    if isinstance(raw, list | tuple):
+        if len(raw) != 1:
+            raise SpecError(name, raw, "a single value (the parameter is repeated)")
+        raw = raw[0]
+    text = raw if isinstance(raw, str) else _format_value(raw)
+    text = text.strip()
+    if name in BOOL_FIELDS:
+        lowered = text.lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        raise SpecError(name, raw, "true | false")
+    if name in INT_RANGES:
+        low, high = INT_RANGES[name]
+        allowed = f"a whole number from {low} to {high}"
+        # Refuse absurdly long digit strings before int() spends time on them.
+        if len(text) > 12:
+            raise SpecError(name, raw, allowed)
+        try:
+            number = float(text)
+        except ValueError:
+            raise SpecError(name, raw, allowed) from None
+        if not math.isfinite(number) or number != int(number) or not low <= number <= high:
+            raise SpecError(name, raw, allowed)
+        return int(number)
+    allowed_choices = CHOICES[name]
+    # Accept any capitalisation of a choice ("lstm"), since people type URLs by hand.
+    for choice in allowed_choices:
+        if text.lower() == choice.lower():
+            return choice
+    raise SpecError(name, raw, " | ".join(allowed_choices))
+
+
+def parse_params(params: Mapping[str, Any]) -> tuple[ModelSpec, list[SpecError]]:
+    """Parse leniently: every valid field is kept, every bad one falls back to its default and is reported.
+
+    This is what the URL needs: a hand-edited link with one typo still opens with all its other settings.
+    Values may be strings or lists of strings (repeated query keys).
+    """
+    values: dict[str, Any] = {}
+    errors: list[SpecError] = []
+    for key, raw in params.items():
+        try:
+            values[key] = parse_value(key, raw)
+        except SpecError as error:
+            errors.append(error)
+    return ModelSpec(**values), errors
+
+
+# Named configurations for the sidebar and for talks. The seed's three models use the seed's sizes.
+PRESETS: dict[str, ModelSpec] = {
+    "Seed model 1: GRU → TimeDistributed(Dense)": ModelSpec(),
+    "Seed model 2: GRU → Dense": ModelSpec(head="dense"),
+    "Seed model 3: GRU (last step only) → Dense": ModelSpec(return_sequences=False, head="dense"),
+    "Tiny, for talks: T=6, sizes 3/4/2": ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2),
+}
+
+
+def seed_variants(spec: ModelSpec) -> dict[str, ModelSpec]:
+    """The seed's three models, plus the fourth combination Keras refuses, with the cell and sizes of `spec`.
+
+    Keys are short labels: "Model 1", "Model 2", "Model 3" and "Invalid".
+    """
+    return {
+        "Model 1": spec.replace(return_sequences=True, head="time_distributed"),
+        "Model 2": spec.replace(return_sequences=True, head="dense"),
+        "Model 3": spec.replace(return_sequences=False, head="dense"),
+        "Invalid": spec.replace(return_sequences=False, head="time_distributed"),
+    }

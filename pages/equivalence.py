@@ -1,0 +1,6 @@
+"""Equivalence page (placeholder until its issue lands)."""
+
+import streamlit as st
+
+st.title("Equivalence")
+st.info("This page is not built yet: its issue is open.")

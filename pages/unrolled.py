@@ -1,0 +1,6 @@
+"""Unrolled page (placeholder until its issue lands)."""
+
+import streamlit as st
+
+st.title("Unrolled")
+st.info("This page is not built yet: its issue is open.")

@@ -1,0 +1,6 @@
+"""Weights page (placeholder until its issue lands)."""
+
+import streamlit as st
+
+st.title("Weights")
+st.info("This page is not built yet: its issue is open.")
