@@ -115,7 +115,8 @@ def format_shape(shape: Shape | None) -> str:
     """(None, 64, 8) as Keras prints it; None (no shape) as an em dash."""
     if shape is None:
         return "—"
-    return "(" + ", ".join("None" if dim is None else str(dim) for dim in shape) + ("," if len(shape) == 1 else "") + ")"
+    inside = ", ".join("None" if dim is None else str(dim) for dim in shape)
+    return f"({inside},)" if len(shape) == 1 else f"({inside})"
 
 
 def recurrent_params(cell: str, inputs: int, units: int, use_bias: bool, reset_after: bool) -> tuple[int, str]:

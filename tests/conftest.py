@@ -1,0 +1,51 @@
+"""Shared test helpers: run the app (or one page of it) through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+PAGES = {
+    "overview": "pages/overview.py",
+    "unrolled": "pages/unrolled.py",
+    "weights": "pages/weights.py",
+    "shapes": "pages/shapes.py",
+    "training": "pages/training.py",
+    "equivalence": "pages/equivalence.py",
+    "code": "pages/code.py",
+}
+
+
+def run_app(page: str = "overview", params: dict[str, str | list[str]] | None = None, timeout: float = 60):
+    """Run app.py on `page` (a key of PAGES) with the given URL query parameters; returns the AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(PAGES[page]).run()
+    return at
+
+
+@pytest.fixture
+def app():
+    """The `run_app` function, as a fixture."""
+    return run_app
+
+
+def page_text(at) -> str:
+    """All markdown, captions, titles, headers, infos, warnings and errors of a run, joined: for `in` checks."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text"):
+        parts.extend(str(element.value) for element in getattr(at, kind))
+    return "\n".join(parts)
