@@ -30,13 +30,10 @@ def load_keras() -> ModuleType:
     with _lock:
         _quiet_environment()
         import keras  # noqa: PLC0415 - deliberately lazy: views must not pay for TensorFlow
+        import tensorflow as tf  # noqa: PLC0415
 
-        try:
-            import absl.logging  # noqa: PLC0415
-
-            absl.logging.set_verbosity(absl.logging.ERROR)
-        except ImportError:  # pragma: no cover - absl ships with TensorFlow
-            pass
+        # Python-side warnings (e.g. "triggered tf.function retracing") would otherwise reach the console.
+        tf.get_logger().setLevel("ERROR")
         return keras
 
 
