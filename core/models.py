@@ -97,7 +97,8 @@ def keras_summary(spec: ModelSpec) -> str:
     """Keras's own `model.summary()` text for the spec (raises for the invalid combination)."""
     model = build_model(spec, compile=False)
     lines: list[str] = []
-    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line), line_length=100)
+    # Keras prints through a rich console 80 columns wide when captured: a wider table loses its Param # column.
+    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line), line_length=78)
     return "\n".join(lines)
 
 
@@ -105,10 +106,14 @@ def fit_error(spec: ModelSpec, per_timestep_targets: bool, samples: int = 4) -> 
     """Call Keras's `fit()` for one step on a tiny batch with targets of the given kind.
 
     Returns None if Keras accepts them, else Keras's error message: the honest answer to "will my Y work?".
+    For the combination Keras cannot build, that is the build error.
     """
     import numpy as np  # noqa: PLC0415
 
-    model = build_model(spec, seed=0)
+    try:
+        model = build_model(spec, seed=0)
+    except ValueError as error:
+        return str(error)
     rng = np.random.default_rng(0)
     x = rng.random((samples, spec.timesteps, spec.input_size), dtype=np.float32)
     shape = (samples, spec.timesteps, spec.output_size) if per_timestep_targets else (samples, spec.output_size)
