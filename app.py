@@ -1,12 +1,18 @@
-"""TimeDistributed Explorer: the frame. Page config, navigation, the sidebar that edits the spec.
+"""TimeDistributed Explorer: the frame. Page config, navigation, the sidebar that edits the spec, URL sync.
 
-Minimal version; the app-shell issue turns it into the real frame (URL sync, presets, talk mode).
-Contract with pages/: before `pg.run()`, `st.session_state["spec"]` holds the current `core.ModelSpec`.
+Contract with pages/: before `pg.run()`, `st.session_state["spec"]` holds the current `core.ModelSpec` and
+`st.session_state["talk_mode"]` a bool. The sidebar widgets live here, in the entry point, so their values survive
+page switches; their keys are the spec's field names. The URL mirrors the spec (non-default fields as query
+parameters, plus `talk=true`); it is read once per browser session, when a link is opened.
 """
+
+from __future__ import annotations
 
 import streamlit as st
 
-from core import ModelSpec
+from core import PRESETS, ModelSpec, SpecError, describe
+from core.spec import CELLS, DEFAULTS, FIELD_NAMES, HEAD_LABELS, HEADS, INT_RANGES, MERGE_MODES
+from core.url_state import problem_message, read_url, share_url, spec_to_query
 
 st.set_page_config(page_title="TimeDistributed Explorer", page_icon=":material/timeline:", layout="wide")
 
@@ -19,12 +25,147 @@ PAGES = [
     st.Page("pages/equivalence.py", title="Equivalence", icon=":material/compare_arrows:", url_path="equivalence"),
     st.Page("pages/code.py", title="Code", icon=":material/code:", url_path="code"),
 ]
-pg = st.navigation(PAGES)
 
+SIZE_LABELS = {
+    "timesteps": "Timesteps (T)",
+    "input_size": "Input size (features per step)",
+    "hidden_size": "Hidden size (recurrent units)",
+    "output_size": "Output size (Dense units)",
+}
+
+# Larger type and thicker lines for projectors; pages read st.session_state["talk_mode"] for their figures.
+TALK_CSS = """
+<style>
+html { font-size: 20px; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; line-height: 1.6; }
+[data-testid="stMain"] h1 { font-size: 2.8rem; }
+[data-testid="stMain"] code { font-size: 1.1em; }
+[data-testid="stMetricValue"] { font-size: 2.4rem; }
+</style>
+"""
+
+
+def load_spec(spec: ModelSpec) -> None:
+    """Make `spec` current: set every sidebar widget's state to its field (call before the widgets are drawn)."""
+    st.session_state["spec"] = spec
+    for name in FIELD_NAMES:
+        st.session_state[name] = getattr(spec, name)
+
+
+def _apply_preset() -> None:
+    """Selectbox callback: load the chosen preset, then clear the box so the same preset can be chosen again."""
+    name = st.session_state.get("preset")
+    if name in PRESETS:
+        load_spec(PRESETS[name])
+        st.session_state["preset"] = None
+
+
+def _reset() -> None:
+    """Reset button callback: back to the seed's model 1 (talk mode is a presentation choice and stays)."""
+    load_spec(DEFAULTS)
+
+
+def read_link_once() -> None:
+    """On a session's first run, load the spec and talk mode from the URL and keep any complaint to show."""
+    if "url_read" in st.session_state:
+        return
+    st.session_state["url_read"] = True
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    state = read_url(params)
+    load_spec(state.spec)
+    st.session_state["talk_mode"] = state.talk
+    # The complaint stays visible (across page switches) until the learner changes the spec.
+    st.session_state["url_problem"] = (problem_message(state), state.spec) if state.has_problems else None
+
+
+def _keep(name: str, previous: ModelSpec) -> None:
+    """A widget that was hidden (merge mode, reset_after) lost its state: give it back the spec's value."""
+    if name not in st.session_state:
+        st.session_state[name] = getattr(previous, name)
+
+
+def sidebar(previous: ModelSpec) -> ModelSpec:
+    """Draw the spec editor and return the spec it now shows; fields whose widget is hidden keep their value."""
+    values = {name: getattr(previous, name) for name in FIELD_NAMES}
+    st.header("Model")
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.selectbox(
+        "Preset", list(PRESETS), index=None, placeholder="Load a preset…", key="preset", on_change=_apply_preset
+    )
+    right.button("Reset", key="reset", on_click=_reset, help="Back to the seed's model 1", width="stretch")
+
+    for name in FIELD_NAMES:
+        _keep(name, previous)
+    values["cell"] = st.selectbox("Recurrent cell", CELLS, key="cell")
+    values["bidirectional"] = st.toggle("Bidirectional", key="bidirectional")
+    if values["bidirectional"]:
+        values["merge_mode"] = st.selectbox("Merge mode", MERGE_MODES, key="merge_mode")
+    values["return_sequences"] = st.toggle(
+        "return_sequences", key="return_sequences", help="Return every timestep's state (True) or only the last one"
+    )
+    values["head"] = st.radio("Head", HEADS, format_func=HEAD_LABELS.get, key="head", horizontal=True)
+    for name, (low, high) in INT_RANGES.items():
+        values[name] = st.number_input(SIZE_LABELS[name], min_value=low, max_value=high, step=1, key=name)
+    with st.expander("Advanced"):
+        values["use_bias"] = st.toggle("use_bias", key="use_bias")
+        if values["cell"] == "GRU":
+            values["reset_after"] = st.toggle("reset_after (GRU)", key="reset_after")
+        values["activation"] = st.selectbox("Final activation", ("softmax", "linear"), key="activation")
+    try:
+        return ModelSpec(**values)
+    except SpecError as error:  # widgets bound every value, so this is a safety net, not a path
+        st.error(f"Invalid setting, {error} Showing the previous model.")
+        return previous
+
+
+def summary_line(spec: ModelSpec) -> str:
+    """The current model in one line, e.g. "GRU(16) → TimeDistributed(Dense(8)) · T=64, 15 inputs · 1,720 params"."""
+    recurrent = f"{spec.cell}({spec.hidden_size}{'' if spec.return_sequences else ', last step only'})"
+    if spec.bidirectional:
+        recurrent = f"Bidirectional({recurrent}, {spec.merge_mode})"
+    head = f"Dense({spec.output_size})"
+    if spec.head == "time_distributed":
+        head = f"TimeDistributed({head})"
+    line = f"{recurrent} → {head} · T={spec.timesteps}, {spec.input_size} inputs"
+    if not spec.is_valid:
+        return line + " · Keras cannot build this model"
+    return line + f" · {describe(spec).total_params:,} params"
+
+
+def sync_url(spec: ModelSpec, talk: bool) -> dict[str, str]:
+    """Write the spec into the URL when it differs (a page switch clears the query string); returns the query."""
+    query = spec_to_query(spec, talk)
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    if current != {key: [value] for key, value in query.items()}:
+        st.query_params.from_dict(query)
+    return query
+
+
+pg = st.navigation(PAGES)
+read_link_once()
+previous_spec = st.session_state.get("spec", DEFAULTS)
 with st.sidebar:
-    cell = st.selectbox("Cell", ["SimpleRNN", "GRU", "LSTM"], index=1, key="cell")
-    return_sequences = st.toggle("return_sequences", value=True, key="return_sequences")
-    head = st.radio("Head", ["time_distributed", "dense"], key="head")
-st.session_state["spec"] = ModelSpec(cell=cell, return_sequences=return_sequences, head=head)
+    spec = sidebar(previous_spec)
+    if not spec.is_valid:
+        st.warning("TimeDistributed needs return_sequences=True: Keras refuses this combination (see Overview).")
+    st.caption(summary_line(spec))
+    st.divider()
+    talk_mode = st.toggle("Talk mode", key="talk_mode", help="Larger text and lines, for projectors")
+st.session_state["spec"] = spec
+query = sync_url(spec, talk_mode)
+with st.sidebar:
+    st.caption("Link to this view (copy button on the right):")
+    st.code(share_url(st.context.url, pg.url_path, query), language=None, wrap_lines=True)
+
+if talk_mode:
+    st.html(TALK_CSS)
+problem = st.session_state.get("url_problem")
+if problem is not None:
+    message, linked_spec = problem
+    if spec == linked_spec:
+        st.warning(message, icon=":material/link_off:")
+    else:
+        st.session_state["url_problem"] = None
 
 pg.run()
