@@ -1,6 +1,109 @@
-"""Overview page (placeholder until its issue lands)."""
+"""Overview: the seed's question, its three models and the invalid fourth side by side, and the verdict.
+
+Every number comes from `core.describe` for the current cell and sizes (proven equal to Keras in the tests).
+"""
 
 import streamlit as st
 
-st.title("Overview")
-st.info("This page is not built yet: its issue is open.")
+from core import ModelSpec, describe, format_shape, seed_variants
+
+
+def _times(count: int) -> str:
+    """'once' or '64 times'."""
+    return "once" if count == 1 else f"{count:,} times"
+
+
+spec: ModelSpec = st.session_state.get("spec", ModelSpec())
+variants = seed_variants(spec)
+descriptions = {label: describe(variant) for label, variant in variants.items()}
+m1, m2, m3, bad = (descriptions[label] for label in ("Model 1", "Model 2", "Model 3", "Invalid"))
+
+st.title("TimeDistributed(Dense) or Dense?")
+st.markdown(
+    f"After a recurrent layer with `return_sequences=True`, is `TimeDistributed(Dense)` any different from a plain "
+    f"`Dense`, given that Keras reports the same number of parameters for both? "
+    f"And what changes when the {spec.cell} returns only its last step (`return_sequences=False`)?"
+)
+
+CAPTIONS = {
+    "Model 1": "return_sequences=True → TimeDistributed(Dense)",
+    "Model 2": "return_sequences=True → Dense",
+    "Model 3": "return_sequences=False → Dense",
+    "Invalid": "return_sequences=False → TimeDistributed(Dense)",
+}
+current = next((label for label, variant in variants.items() if variant == spec), None)
+
+for column, (label, description) in zip(st.columns(4, gap="medium"), descriptions.items(), strict=True):
+    with column.container(border=True):
+        marker = " (your sidebar model)" if label == current else ""
+        st.subheader(label + marker)
+        st.caption(CAPTIONS[label])
+        rows = []
+        for layer in description.layers:
+            kind = f"{layer.kind}({layer.inner_kind})" if layer.inner_kind else layer.kind
+            rows.append(f"- `{kind}` → `{format_shape(layer.output_shape)}`, {layer.params:,} params")
+        st.markdown("\n".join(rows))
+        if description.error is None:
+            st.metric("Parameters", f"{description.total_params:,}")
+            st.markdown(
+                f"Output shape `{format_shape(description.output_shape)}`  \n"
+                f"Target shape `{format_shape(description.target_shape)}`"
+            )
+        else:
+            st.error(description.error, icon=":material/block:")
+            st.markdown("Keras says:")
+            st.code(description.keras_error, language=None, wrap_lines=True)
+
+st.header("Verdict")
+same = (
+    m1.total_params == m2.total_params
+    and m1.output_shape == m2.output_shape
+    and [w.shape for w in m1.head.weights] == [w.shape for w in m2.head.weights]
+)
+if same:
+    st.success(
+        f"**Model 1 and Model 2 are the same model.** Both have {m1.total_params:,} parameters and the same weight "
+        f"shapes, both output `{format_shape(m1.output_shape)}`, and given the same weights they compute the same "
+        f"outputs: `Dense` on a 3D input already applies one shared kernel at each of the {spec.timesteps} "
+        "timesteps, which is exactly what `TimeDistributed(Dense)` does.",
+        icon=":material/check_circle:",
+    )
+else:  # never expected; shown rather than hidden if the anatomy ever disagrees
+    st.warning(
+        f"Model 1 ({m1.total_params:,} parameters, `{format_shape(m1.output_shape)}`) and Model 2 "
+        f"({m2.total_params:,}, `{format_shape(m2.output_shape)}`) differ for this configuration."
+    )
+st.info(
+    f"**Model 3 maps a whole sequence to one label.** Its {spec.cell} hands only the last step to `Dense`, so the "
+    f"output is `{format_shape(m3.output_shape)}` and it needs targets shaped `{format_shape(m3.target_shape)}`, "
+    f"one per sequence, instead of `{format_shape(m1.target_shape)}`. "
+    f"Its Dense is applied {_times(m3.head.applications)} per sample instead of {_times(m1.head.applications)}; "
+    f"its parameter count is {m3.total_params:,}.",
+    icon=":material/call_merge:",
+)
+st.caption(
+    "Fitting Model 3 on Model 1's sequence targets fails on the shape mismatch; TimeDistributed after "
+    "return_sequences=False does not even build (the fourth column)."
+)
+
+st.subheader("See each claim")
+st.page_link("pages/weights.py", label="Same weights: the kernel and bias of both heads", icon=":material/table_chart:")
+st.page_link(
+    "pages/unrolled.py",
+    label="One Dense, applied at every timestep: the unrolled network",
+    icon=":material/account_tree:",
+)
+st.page_link(
+    "pages/shapes.py", label="Shapes through each layer, and where the time axis goes", icon=":material/swap_horiz:"
+)
+st.page_link(
+    "pages/equivalence.py",
+    label="Same outputs and same training from the same weights",
+    icon=":material/compare_arrows:",
+)
+st.page_link(
+    "pages/training.py",
+    label="Training all three on real data, and Model 3's target mismatch",
+    icon=":material/monitoring:",
+)
+st.page_link("pages/code.py", label="The Keras code for your model", icon=":material/code:")
