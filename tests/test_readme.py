@@ -1,0 +1,27 @@
+"""The README's promises about set-up stay true: CI runs its test command, word for word."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import ROOT
+
+
+def fenced_commands(text: str) -> list[str]:
+    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+
+
+def test_readme_has_one_run_and_one_test_command_and_ci_runs_the_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = fenced_commands(readme)
+    run = [c for c in commands if "streamlit run app.py" in c]
+    test = [c for c in commands if "pytest" in c]
+    assert len(run) == 1 and len(test) == 1
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test[0] in ci_lines
+
+
+def test_requirements_name_what_the_app_imports() -> None:
+    requirements = (ROOT / "requirements.txt").read_text().lower()
+    for package in ("streamlit", "tensorflow", "keras", "numpy", "pandas", "plotly"):
+        assert re.search(rf"^{package}(-cpu)?[<>=]", requirements, flags=re.M), package
