@@ -1,6 +1,46 @@
-"""Unrolled page (placeholder until its issue lands)."""
+"""Unrolled network: the model drawn over time, so the seed's question is answered at a glance."""
 
 import streamlit as st
 
-st.title("Unrolled")
-st.info("This page is not built yet: its issue is open.")
+from core import ModelSpec, describe
+from core.unrolled import head_caption, unrolled_figure, visible_steps
+
+st.title("Unrolled network")
+
+spec = st.session_state.get("spec")
+if not isinstance(spec, ModelSpec):
+    st.warning("No model chosen yet: showing the seed's model 1 (GRU → TimeDistributed(Dense)).")
+    spec = ModelSpec()
+talk_mode = bool(st.session_state.get("talk_mode", False))
+description = describe(spec)
+
+st.markdown(
+    f"One **{description.recurrent.kind}** layer unrolled over its **{spec.timesteps}** timesteps: the same cell "
+    "(one set of weights) runs at every step and passes its state on. "
+    + (
+        "With `return_sequences=True` every step's state goes up to the head."
+        if spec.return_sequences
+        else "With `return_sequences=False` only the last state leaves the layer; the others are computed, passed "
+        "along, and dropped (faded)."
+    )
+    + " Hover any element for its shapes, parameters and formula; press ▶ Play to watch the data flow."
+)
+
+if description.error:
+    st.error(f"**This combination cannot be built.** {description.error}")
+    st.code(f"ValueError: {description.keras_error}", language="text")
+
+try:
+    figure = unrolled_figure(description, talk_mode=talk_mode)
+except Exception as error:  # a drawing bug must not take the page down; say what failed instead
+    st.error(f"The diagram could not be drawn for this model: {error}")
+else:
+    st.plotly_chart(figure, width="stretch", key="unrolled_figure", theme="streamlit")
+
+drawn = [step for step in visible_steps(spec.timesteps) if step is not None]
+if len(drawn) < spec.timesteps:
+    st.caption(
+        f"{spec.timesteps} timesteps are too many to draw: the first and last few are shown, the "
+        f"{spec.timesteps - len(drawn)} in between are the same cell with the same weights."
+    )
+st.caption(head_caption(description))
