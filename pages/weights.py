@@ -1,6 +1,135 @@
-"""Weights page (placeholder until its issue lands)."""
+"""Weights: where every parameter of the current spec lives, the seed's variants side by side, and why T doesn't count.
+
+Every number comes from `core.tables`, built on `core.describe` (proven equal to Keras in the tests).
+"""
 
 import streamlit as st
 
+from core import ModelSpec, describe
+from core.tables import (
+    GROWTH_AXES,
+    counterfactual,
+    growth_data,
+    growth_figure,
+    growth_spec,
+    summary_totals,
+    table_csv,
+    variant_cell_status,
+    variants_table,
+    weight_tensors_table,
+    weights_table,
+)
+
+STATUS_STYLES = {
+    "diff": "background-color: #fdd0a2; font-weight: bold",
+    "na": "color: #969696",
+    "same": "",
+    "": "",
+}
+
+spec: ModelSpec = st.session_state.get("spec", ModelSpec())
+talk_mode: bool = st.session_state.get("talk_mode", False)
+description = describe(spec)
+
 st.title("Weights")
-st.info("This page is not built yet: its issue is open.")
+st.markdown(
+    f"Every weight tensor of the current model, `{spec.cell}` → `{spec.head_label}` with "
+    f"`return_sequences={spec.return_sequences}`, where its parameters come from, and what share of the total it is."
+)
+
+# -- the table for the current spec ------------------------------------------------------------------------
+if description.error:
+    st.error(description.error, icon=":material/block:")
+    st.caption("The table stops where Keras stops: at the recurrent layer.")
+
+table = weights_table(spec)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Parameters": st.column_config.NumberColumn(format="localized"),
+        "Share of total": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+        "Weight tensors": st.column_config.TextColumn(width="large"),
+        "Formula": st.column_config.TextColumn(width="medium"),
+    },
+    key="weights_table",
+)
+totals = summary_totals(spec)
+total_columns = st.columns(len(totals))
+for column, (label, value) in zip(total_columns, totals.items(), strict=True):
+    column.metric(label, value)
+st.caption(
+    "The totals as Keras's `model.summary()` prints them for this model (4 bytes per float32 parameter). A compiled "
+    "model's summary also lists the optimizer's variables; the *Shape flow* page shows Keras's own summary."
+)
+st.download_button(
+    "Download the table as CSV",
+    data=table_csv(spec),
+    file_name=f"weights_{spec.cell.lower()}_{spec.head}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    key="weights_csv",
+)
+with st.expander("Every weight tensor, by its Keras variable path"):
+    st.dataframe(
+        weight_tensors_table(spec),
+        hide_index=True,
+        width="stretch",
+        column_config={"Size": st.column_config.NumberColumn(format="localized")},
+    )
+
+# -- the counterfactual ------------------------------------------------------------------------------------
+st.header("One Dense, shared by every timestep")
+story = counterfactual(spec)
+left, right = st.columns(2)
+left.metric(
+    f"If each of the {story.timesteps} timesteps had its own Dense",
+    f"{story.unshared_head_params:,}",
+    help=f"{story.timesteps} × {story.head_params:,}",
+)
+right.metric(f"Keras's {story.head_label}: one Dense, shared", f"{story.head_params:,}")
+st.markdown(f"**{story.sentence}**")
+st.markdown(story.note)
+
+# -- the seed's variants side by side ----------------------------------------------------------------------
+st.header("The seed's variants, with your sizes")
+st.markdown(
+    f"`return_sequences` × head for `{spec.cell}`, T={spec.timesteps}, input {spec.input_size}, hidden "
+    f"{spec.hidden_size}, output {spec.output_size}. Cells that differ from Model 1 are highlighted; the last column "
+    "marks the rows where all variants agree (=)."
+)
+variants = variants_table(spec)
+status = variant_cell_status(variants)
+styled = variants.style.apply(lambda _: status.map(STATUS_STYLES.get), axis=None)
+st.dataframe(styled, hide_index=True, width="stretch", key="variants_table")
+st.caption(
+    "Model 1 and Model 2 agree on every row: same weights, same shapes, same parameters. Model 3 keeps the same "
+    "weights but applies its Dense once per sample, and needs one target per sequence. The fourth does not build."
+)
+
+# -- growth ------------------------------------------------------------------------------------------------
+st.header("Parameters stay, work grows")
+axis = st.segmented_control(
+    "Vary",
+    options=list(GROWTH_AXES),
+    format_func=GROWTH_AXES.get,
+    default="timesteps",
+    key="weights_growth_axis",
+)
+axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
+st.plotly_chart(growth_figure(spec, axis, talk_mode=talk_mode), width="stretch", key="weights_growth")
+if growth_spec(spec) != spec:
+    st.caption("Your model does not build, so the curves are drawn for the same sizes with a plain Dense head.")
+if axis == "timesteps":
+    st.markdown(
+        "Parameters are flat in T: one set of weights, reused at every step. Multiply-adds grow linearly with T: "
+        "the recurrent cell (and, with `return_sequences=True`, the head) runs once per timestep."
+    )
+else:
+    st.markdown(
+        f"Parameters and work both grow with the {GROWTH_AXES[axis].lower()}: the kernels get wider. The gates make "
+        "the difference between the cells: an LSTM has 4 sets of weights, a GRU 3, a SimpleRNN 1."
+    )
+with st.expander("The numbers behind the chart"):
+    st.dataframe(growth_data(spec, axis), hide_index=True, width="stretch")

@@ -1,0 +1,483 @@
+"""The shape flow of a spec's model, as a picture, and what Keras's `fit()` will say about a kind of targets.
+
+`shape_flow_figure(spec)` draws input (None, T, I) → each layer → output, with the axis each layer acts on
+highlighted and the shape the targets must have. `target_verdict(spec, per_timestep_targets)` predicts, without
+TensorFlow, whether `fit()` accepts targets shaped (N, T, O) or (N, O): it follows Keras 3.15.1's own steps
+(keras/src/losses/loss.py `squeeze_or_expand_to_same_rank`, the rank and shape checks of categorical
+cross-entropy, broadcasting in MSE). The tests compare it with a real `fit()` for every combination.
+
+Example:
+    >>> from core import ModelSpec
+    >>> target_verdict(ModelSpec(return_sequences=False, head="dense"), per_timestep_targets=True).status
+    'error'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from core.anatomy import Shape, describe, format_shape
+from core.spec import ModelSpec
+
+# A batch dimension not known in advance: equal only to itself, so it never broadcasts by coincidence.
+BATCH = "N"
+Dim = int | str
+
+STATUSES = ("ok", "silent", "error", "build_error")
+
+# The start of each Keras message (3.15.1), to recognise the real one and to quote it when predicting.
+KERAS_PHRASES = {
+    "build": "`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions",
+    "rank": "Arguments `target` and `output` must have the same rank (ndim)",
+    "shape": "Arguments `target` and `output` must have the same shape",
+    "broadcast": "Dimensions must be equal",
+}
+
+
+@dataclass(frozen=True)
+class TargetVerdict:
+    """What `fit()` does with a kind of targets: the analytic expectation, in plain words, and the fix.
+
+    `status` is "ok" (fit works and each target meets its prediction), "silent" (fit runs but broadcasting pairs
+    targets with the wrong predictions: a wrong loss without an error), "error" (fit raises) or "build_error"
+    (Keras cannot build the model). `keras_phrase` is how Keras's own message starts, when one is expected.
+    """
+
+    status: str
+    fits: bool
+    headline: str
+    explanation: str
+    fix: str
+    targets_shape: Shape
+    output_shape: Shape | None
+    keras_phrase: str | None
+    caveat: str = ""
+
+
+def _shape_text(shape: tuple[Dim, ...]) -> str:
+    return "(" + ", ".join(str(dim) for dim in shape) + ")"
+
+
+def _squeeze_or_expand(target: tuple[Dim, ...], output: tuple[Dim, ...]) -> tuple[tuple[Dim, ...], tuple[Dim, ...]]:
+    """Keras's `squeeze_or_expand_to_same_rank`: when ranks differ by one and the longer ends in 1, drop that 1."""
+    if len(target) == len(output) + 1 and target[-1] == 1:
+        if len(output) == 1:
+            output = (*output, 1)
+        else:
+            target = target[:-1]
+    if len(output) == len(target) + 1 and output[-1] == 1:
+        if len(target) == 1:
+            target = (*target, 1)
+        else:
+            output = output[:-1]
+    return target, output
+
+
+def _broadcast(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> tuple[Dim, ...] | None:
+    """NumPy/TensorFlow broadcasting of two static shapes, or None when they are incompatible."""
+    result: list[Dim] = []
+    for index in range(1, max(len(a), len(b)) + 1):
+        x = a[-index] if index <= len(a) else 1
+        y = b[-index] if index <= len(b) else 1
+        if x == y or y == 1:
+            result.append(x)
+        elif x == 1:
+            result.append(y)
+        else:
+            return None
+    return tuple(reversed(result))
+
+
+def loss_outcome(loss: str, target: tuple[Dim, ...], output: tuple[Dim, ...]) -> tuple[str, str | None]:
+    """("ok" | "silent" | "error", the Keras phrase of the error) for targets and outputs of these static shapes."""
+    target, output = _squeeze_or_expand(target, output)
+    if loss == "categorical_crossentropy":
+        if len(target) != len(output):
+            return "error", "rank"
+        if target != output:
+            return "error", "shape"
+        return "ok", None
+    # mean_squared_error squeezes again (a no-op now), then subtracts: plain broadcasting.
+    if _broadcast(target, output) is None:
+        return "error", "broadcast"
+    return ("ok", None) if target == output else ("silent", None)
+
+
+def _concrete(shape: Shape, batch: Dim) -> tuple[Dim, ...]:
+    return tuple(batch if dim is None else dim for dim in shape)
+
+
+def targets_shape(spec: ModelSpec, per_timestep_targets: bool) -> Shape:
+    """The targets a user has: (None, T, O) per timestep or (None, O) per sequence."""
+    if per_timestep_targets:
+        return (None, spec.timesteps, spec.output_size)
+    return (None, spec.output_size)
+
+
+def _fix(spec: ModelSpec, per_timestep_targets: bool) -> str:
+    T = spec.timesteps
+    if per_timestep_targets:
+        return (
+            "To predict at every timestep, set return_sequences=True (either head then works: Dense and "
+            "TimeDistributed(Dense) are the same model). If you really want one prediction per sequence, keep "
+            f"return_sequences=False and give one target per sequence, e.g. Y[:, -1, :] shaped (N, {spec.output_size})."
+        )
+    head_note = (
+        " and replace TimeDistributed(Dense) by a plain Dense (TimeDistributed needs the time axis you just removed)"
+        if spec.head == "time_distributed"
+        else ""
+    )
+    return (
+        f"For one prediction per sequence, set return_sequences=False{head_note}: that is the seed's model 3. "
+        "If you do want a prediction at every timestep, give a target at every timestep: "
+        f"np.repeat(Y[:, None, :], {T}, axis=1) shaped (N, {T}, {spec.output_size})."
+    )
+
+
+def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int | None = None) -> TargetVerdict:
+    """Predict what `model.fit(X, Y)` does when Y is per timestep (N, T, O) or per sequence (N, O).
+
+    With `batch_size`, the answer is for batches of exactly that many samples (MSE's broadcasting depends on it);
+    without, for a batch size that matches nothing by coincidence, and `caveat` names the sizes that would.
+    """
+    description = describe(spec)
+    have = targets_shape(spec, per_timestep_targets)
+    kind = "one target per timestep" if per_timestep_targets else "one target per sequence"
+    if description.output_shape is None:
+        return TargetVerdict(
+            status="build_error",
+            fits=False,
+            headline="fit() never runs: Keras cannot build this model.",
+            explanation=description.error or "",
+            fix=(
+                "Use a plain Dense head (one prediction per sequence, targets (N, "
+                f"{spec.output_size})), or set return_sequences=True (one per timestep, targets (N, {spec.timesteps}, "
+                f"{spec.output_size}))."
+            ),
+            targets_shape=have,
+            output_shape=None,
+            keras_phrase=KERAS_PHRASES["build"],
+        )
+    output = description.output_shape
+    batch: Dim = BATCH if batch_size is None else batch_size
+    status, phrase_key = loss_outcome(spec.loss, _concrete(have, batch), _concrete(output, batch))
+    loss_name = "categorical cross-entropy" if spec.loss == "categorical_crossentropy" else "mean squared error"
+    recurrent = description.recurrent
+    if per_timestep_targets == spec.return_sequences:
+        where = "at each of the T timesteps" if spec.return_sequences else "once per sequence"
+        explanation = (
+            f"The model predicts {spec.output_size} values {where}: output {format_shape(output)}; you have {kind}: "
+            f"{format_shape(have)}. Each target meets its prediction ({loss_name})."
+        )
+    elif spec.return_sequences:
+        explanation = (
+            f"With return_sequences=True the {recurrent.kind} layer hands every timestep's state to the head, so "
+            f"the model predicts at each of the {spec.timesteps} timesteps: output {format_shape(output)}. You have "
+            f"{kind}, {format_shape(have)}: one axis fewer than the output."
+        )
+    else:
+        explanation = (
+            f"With return_sequences=False the {recurrent.kind} layer keeps only its last state, so the model "
+            f"predicts once per sequence: output {format_shape(output)}. You have {kind}, {format_shape(have)}: "
+            "a time axis the output does not have."
+        )
+    if status == "ok":
+        headline = "fit() will work: the targets have the output's shape."
+        fix = "Nothing to fix."
+    elif status == "silent":
+        shown_target, shown_output = _squeeze_or_expand(_concrete(have, batch), _concrete(output, batch))
+        combined = _broadcast(shown_target, shown_output)
+        assert combined is not None
+        headline = "fit() runs without an error, but the loss is wrong."
+        explanation += (
+            f" Mean squared error subtracts targets {_shape_text(shown_target)} from predictions "
+            f"{_shape_text(shown_output)}; broadcasting stretches that to {_shape_text(combined)}, so targets are "
+            "compared with predictions they do not belong to, and Keras says nothing."
+        )
+        fix = _fix(spec, per_timestep_targets)
+    else:
+        headline = "fit() will fail with a shape error."
+        if phrase_key == "broadcast":
+            explanation += (
+                " Mean squared error subtracts the targets from the predictions; the shapes do not broadcast, so "
+                "TensorFlow stops with a dimensions error."
+            )
+        else:
+            explanation += " Categorical cross-entropy checks that targets and output have the same shape, and stops."
+        fix = _fix(spec, per_timestep_targets)
+    caveat = ""
+    if batch_size is None and spec.loss == "mse" and status == "error":
+        lucky = [size for size in sorted({spec.timesteps, 1}) if _mse_runs(spec, have, output, size)]
+        if lucky:
+            sizes = " or ".join(str(size) for size in lucky)
+            caveat = (
+                f"Careful: with a batch of exactly {sizes} sample(s) these shapes happen to broadcast, and fit() "
+                "would run silently with a wrong loss instead of failing."
+            )
+    return TargetVerdict(
+        status=status,
+        fits=status in ("ok", "silent"),
+        headline=headline,
+        explanation=explanation,
+        fix=fix,
+        targets_shape=have,
+        output_shape=output,
+        keras_phrase=KERAS_PHRASES[phrase_key] if phrase_key else None,
+        caveat=caveat,
+    )
+
+
+def _mse_runs(spec: ModelSpec, have: Shape, output: Shape, batch_size: int) -> bool:
+    status, _ = loss_outcome(spec.loss, _concrete(have, batch_size), _concrete(output, batch_size))
+    return status != "error"
+
+
+def probe_batch_size(spec: ModelSpec) -> int:
+    """A batch size for asking Keras that equals neither T nor 1, so that no broadcast succeeds by coincidence."""
+    return next(size for size in (4, 5, 6) if size != spec.timesteps)
+
+
+# -- the picture ---------------------------------------------------------------------------------------------
+
+COLORS = {
+    "batch": "#d9d9d9",
+    "time": "#9ecae1",
+    "feature": "#fdd0a2",
+    "acted": "#e6550d",
+    "time_acted": "#3182bd",
+    "ok": "#31a354",
+    "bad": "#de2d26",
+}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One box of the flow: a title, the shape it outputs, which axis it acts on and what it does to it."""
+
+    title: str
+    shape: Shape | None
+    acts_on: int | None  # index into `shape` of the highlighted axis
+    note: str
+    time_acted: bool = False  # the highlighted axis is the time axis (walked along), not the features
+    failed: bool = False
+
+
+def flow_stages(spec: ModelSpec) -> list[Stage]:
+    """The boxes of the shape flow, from the input to the targets, from `describe(spec)`."""
+    description = describe(spec)
+    stages = []
+    for layer in description.layers:
+        kind = f"{layer.kind}({layer.inner_kind})" if layer.inner_kind else layer.kind
+        title = f"{layer.name}<br>{kind}"
+        if layer.role == "input":
+            stages.append(Stage(title, layer.output_shape, None, "samples × timesteps × features"))
+        elif layer.role == "recurrent":
+            if spec.return_sequences:
+                note = f"walks along T; features {spec.input_size} → {layer.output_shape[-1]} at every step"
+                stages.append(Stage(title, layer.output_shape, 1, note, time_acted=True))
+            else:
+                note = f"walks along T, keeps only the last state: the T axis is gone ({spec.input_size} → "
+                note += f"{layer.output_shape[-1]})"
+                stages.append(Stage(title, layer.output_shape, len(layer.output_shape) - 1, note))
+        elif layer.role == "head":
+            last = len(layer.output_shape) - 1
+            if spec.head == "time_distributed":
+                note = "slices along T; one shared Dense on the last axis: "
+                note += f"{layer.input_shape[-1]} → {spec.output_size}"
+            elif spec.return_sequences:
+                note = "Dense acts on the last axis only, at every step: "
+                note += f"{layer.input_shape[-1]} → {spec.output_size}"
+            else:
+                note = f"Dense on the last axis, once per sample: {layer.input_shape[-1]} → {spec.output_size}"
+            stages.append(Stage(title, layer.output_shape, last, note))
+        else:
+            note = f"{spec.activation} over the last axis"
+            stages.append(Stage(title, layer.output_shape, len(layer.output_shape) - 1, note))
+    if description.output_shape is None:
+        stages.append(
+            Stage(
+                f"time_distributed<br>{spec.head_label}",
+                None,
+                None,
+                "needs an input of rank ≥ 3: Keras refuses to build",
+                failed=True,
+            )
+        )
+    else:
+        note = "what fit() compares the output with"
+        stages.append(Stage("targets Y<br>must be", description.target_shape, None, note))
+    return stages
+
+
+def _axis_kind(shape: Shape, index: int) -> str:
+    if index == 0:
+        return "batch"
+    if len(shape) == 3 and index == 1:
+        return "time"
+    return "feature"
+
+
+def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None, talk_mode: bool = False) -> go.Figure:
+    """Input → layers → output → targets, each box with its shape as cells; the axis each layer acts on in colour.
+
+    With `per_timestep_targets`, the user's targets are drawn under the required ones, green if they match.
+    """
+    stages = flow_stages(spec)
+    font = 18 if talk_mode else 12
+    small = 15 if talk_mode else 10
+    title_font = {"size": font}
+    box_w, gap, cell_h = 3.0, 1.0, 0.8
+    figure = go.Figure()
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    for index, stage in enumerate(stages):
+        left = index * (box_w + gap)
+        border = COLORS["bad"] if stage.failed else "#636363"
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": left,
+                "x1": left + box_w,
+                "y0": 0,
+                "y1": 4,
+                "line": {"color": border, "width": 3 if talk_mode else 2},
+                "fillcolor": "rgba(0,0,0,0)",
+            }
+        )
+        annotations.append(
+            {"x": left + box_w / 2, "y": 3.4, "text": f"<b>{stage.title}</b>", "showarrow": False, "font": title_font}
+        )
+        if stage.shape is not None:
+            dims = len(stage.shape)
+            cell_w = (box_w - 0.4) / dims
+            for axis, dim in enumerate(stage.shape):
+                x0 = left + 0.2 + axis * cell_w
+                kind = _axis_kind(stage.shape, axis)
+                fill = COLORS[kind]
+                if stage.acts_on == axis:
+                    fill = COLORS["time_acted"] if stage.time_acted else COLORS["acted"]
+                shapes.append(
+                    {
+                        "type": "rect",
+                        "x0": x0,
+                        "x1": x0 + cell_w - 0.05,
+                        "y0": 1.6,
+                        "y1": 1.6 + cell_h,
+                        "line": {"color": "#636363", "width": 1},
+                        "fillcolor": fill,
+                    }
+                )
+                annotations.append(
+                    {
+                        "x": x0 + (cell_w - 0.05) / 2,
+                        "y": 1.6 + cell_h / 2,
+                        "text": "None" if dim is None else str(dim),
+                        "showarrow": False,
+                        "font": {"size": font, "color": "white" if stage.acts_on == axis else "black"},
+                    }
+                )
+                annotations.append(
+                    {
+                        "x": x0 + (cell_w - 0.05) / 2,
+                        "y": 1.35,
+                        "text": {"batch": "batch", "time": "time", "feature": "features"}[kind],
+                        "showarrow": False,
+                        "font": {"size": small, "color": "#636363"},
+                    }
+                )
+            annotations.append(
+                {
+                    "x": left + box_w / 2,
+                    "y": 2.75,
+                    "text": format_shape(stage.shape),
+                    "showarrow": False,
+                    "font": title_font,
+                }
+            )
+        annotations.append(
+            {
+                "x": left + box_w / 2,
+                "y": 0.55,
+                "text": _wrap(stage.note, 30),
+                "showarrow": False,
+                "font": {"size": small, "color": COLORS["bad"] if stage.failed else "#252525"},
+            }
+        )
+        if index:
+            annotations.append(
+                {
+                    "x": left - 0.05,
+                    "y": 2.0,
+                    "ax": left - gap + 0.05,
+                    "ay": 2.0,
+                    "xref": "x",
+                    "yref": "y",
+                    "axref": "x",
+                    "ayref": "y",
+                    "text": "",
+                    "showarrow": True,
+                    "arrowhead": 3,
+                    "arrowsize": 1.5,
+                    "arrowwidth": 3 if talk_mode else 2,
+                    "arrowcolor": COLORS["bad"] if stage.failed else "#636363",
+                }
+            )
+    right = len(stages) * (box_w + gap) - gap
+    bottom = -0.2
+    if per_timestep_targets is not None and stages[-1].shape is not None:
+        verdict = target_verdict(spec, per_timestep_targets)
+        left = (len(stages) - 1) * (box_w + gap)
+        color = COLORS["ok"] if verdict.status == "ok" else COLORS["bad"]
+        mark = "✓" if verdict.status == "ok" else "✗"
+        annotations.append(
+            {
+                "x": left + box_w / 2,
+                "y": -0.5,
+                "text": f"your Y: {format_shape(verdict.targets_shape)} {mark}",
+                "showarrow": False,
+                "font": {"size": font, "color": color},
+            }
+        )
+        bottom = -0.9
+    annotations.append(
+        {
+            "x": 0,
+            "y": 4.5,
+            "xanchor": "left",
+            "text": (
+                "None = the batch axis: any number of samples. "
+                f"<span style='color:{COLORS['time_acted']}'>■</span> walked along (time) "
+                f"<span style='color:{COLORS['acted']}'>■</span> transformed (features)"
+            ),
+            "showarrow": False,
+            "font": {"size": small},
+        }
+    )
+    figure.update_layout(
+        shapes=shapes,
+        annotations=annotations,
+        xaxis={"visible": False, "range": [-0.2, right + 0.2]},
+        yaxis={"visible": False, "range": [bottom, 4.8]},
+        height=360 if talk_mode else 280,
+        margin={"l": 5, "r": 5, "t": 5, "b": 5},
+        plot_bgcolor="rgba(0,0,0,0)",
+        showlegend=False,
+    )
+    return figure
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a note into lines of about `width` characters (plotly annotations need <br>)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        lines.append(current)
+    return "<br>".join(lines)

@@ -1,0 +1,343 @@
+"""The numbers of the Weights page as plain data: tables, the counterfactual and the growth curves.
+
+Everything here is derived from `core.describe`, which the tests prove equal to Keras, so the page never shows
+a number of its own making. Pure Python (pandas, plotly): no TensorFlow, no Streamlit.
+
+Example:
+    >>> from core import ModelSpec
+    >>> counterfactual(ModelSpec()).unshared_head_params
+    8704
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.anatomy import Description, Layer, describe, fmt, format_shape
+from core.spec import CELLS, INT_RANGES, ModelSpec, seed_variants
+
+# Keras stores every weight as float32: 4 bytes per parameter (the memory figure of model.summary()).
+BYTES_PER_PARAM = 4
+
+GROWTH_AXES = {"timesteps": "Timesteps T", "hidden_size": "Hidden size", "input_size": "Input size"}
+CELL_COLORS = {"SimpleRNN": "#4c78a8", "GRU": "#f58518", "LSTM": "#54a24b"}
+
+
+def keras_class(layer: Layer) -> str:
+    """The layer's class as Keras code spells it, wrapped layers included: "TimeDistributed(Dense)"."""
+    return f"{layer.kind}({layer.inner_kind})" if layer.inner_kind else layer.kind
+
+
+def weights_cell(layer: Layer) -> str:
+    """The layer's weight tensors with their shapes, e.g. "kernel (15, 48) · recurrent_kernel (16, 48) · ..."."""
+    if not layer.weights:
+        return "—"
+    parts = []
+    for weight in layer.weights:
+        # Bidirectional keeps two copies; name them by direction so the two kernels are told apart.
+        prefix = ""
+        if "/forward_" in weight.name:
+            prefix = "forward "
+        elif "/backward_" in weight.name:
+            prefix = "backward "
+        parts.append(f"{prefix}{weight.short_name} {format_shape(weight.shape)}")
+    return " · ".join(parts)
+
+
+def readable_memory_size(size: float) -> str:
+    """Bytes as Keras's summary prints them ("6.72 KB"): powers of 1024, two decimals."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size / 1024 < 1:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"
+
+
+def weights_table(spec: ModelSpec) -> pd.DataFrame:
+    """One row per layer of the spec's model: class, weights, parameters, formula and share of the total.
+
+    Rows follow `model.layers`; for the combination Keras refuses they stop at the recurrent layer, as Keras does.
+    """
+    description = describe(spec)
+    total = description.total_params
+    rows = []
+    for layer in description.layers:
+        rows.append(
+            {
+                "Layer": layer.name,
+                "Keras class": keras_class(layer),
+                "Output shape": format_shape(layer.output_shape),
+                "Weight tensors": weights_cell(layer),
+                "Parameters": layer.params,
+                "Formula": layer.formula,
+                "Share of total": layer.params / total if total else 0.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def weight_tensors_table(spec: ModelSpec) -> pd.DataFrame:
+    """One row per weight tensor, named by its Keras variable path (as `model.weights` lists them)."""
+    rows = []
+    for layer in describe(spec).layers:
+        for weight in layer.weights:
+            rows.append(
+                {"Layer": layer.name, "Variable": weight.name, "Shape": format_shape(weight.shape), "Size": weight.size}
+            )
+    return pd.DataFrame(rows, columns=["Layer", "Variable", "Shape", "Size"])
+
+
+def summary_totals(spec: ModelSpec) -> dict[str, str]:
+    """The totals as `model.summary()` prints them for the uncompiled model: "1,720 (6.72 KB)" and so on.
+
+    All parameters of these models are trainable (no BatchNormalization or frozen layers).
+    """
+    total = describe(spec).total_params
+    shown = f"{fmt(total)} ({readable_memory_size(total * BYTES_PER_PARAM)})"
+    return {
+        "Total params": shown,
+        "Trainable params": shown,
+        "Non-trainable params": f"0 ({readable_memory_size(0)})",
+    }
+
+
+def table_csv(spec: ModelSpec) -> str:
+    """The weights table as CSV text, with the totals as a last row: the page's download."""
+    table = weights_table(spec)
+    total_row = {column: "" for column in table.columns}
+    total_row.update({"Layer": "Total", "Parameters": describe(spec).total_params, "Share of total": 1.0})
+    return pd.concat([table, pd.DataFrame([total_row])], ignore_index=True).to_csv(index=False)
+
+
+# -- the seed's variants side by side ----------------------------------------------------------------------
+
+
+NOT_BUILT = "—"
+
+
+def _variant_facts(description: Description) -> dict[str, str]:
+    spec = description.spec
+    recurrent = description.recurrent
+    head = description.head
+    if head is None:
+        head_facts = {
+            "Head": f"{spec.head_label}: Keras refuses to build it",
+            "Head input": format_shape(recurrent.output_shape),
+            "Head output": "—",
+            "Head parameters": "—",
+            "Head applications per sample": "—",
+        }
+    else:
+        head_facts = {
+            "Head": spec.head_label,
+            "Head input": format_shape(head.input_shape),
+            "Head output": format_shape(head.output_shape),
+            "Head parameters": fmt(head.params),
+            "Head applications per sample": fmt(head.applications),
+        }
+    return {
+        "return_sequences": str(spec.return_sequences),
+        "Recurrent output": format_shape(recurrent.output_shape),
+        "Recurrent parameters": fmt(recurrent.params),
+        **head_facts,
+        "Total parameters": fmt(description.total_params) if description.error is None else "—",
+        "Multiply-adds per sample": fmt(description.total_macs) if description.error is None else "—",
+        "Targets must be": format_shape(description.target_shape),
+        "Builds in Keras": "yes" if description.error is None else "no",
+    }
+
+
+def variants_table(spec: ModelSpec) -> pd.DataFrame:
+    """The seed's four combinations (return_sequences × head) side by side for the spec's cell and sizes.
+
+    One row per fact, one column per variant, and a last column "Same in all?" that marks the rows where the
+    variants agree ("=", or "= where built" when only the refused variant lacks a value) and those where they
+    differ ("≠"): the page highlights the differences.
+    """
+    columns: dict[str, dict[str, str]] = {}
+    for label, variant in seed_variants(spec).items():
+        columns[label] = _variant_facts(describe(variant))
+    table = pd.DataFrame(columns)
+    table.insert(0, "Fact", table.index)
+    table["Same in all?"] = [_agreement(list(row)) for _, row in table[list(columns)].iterrows()]
+    return table.reset_index(drop=True)
+
+
+def _agreement(values: list[str]) -> str:
+    built = [value for value in values if value != NOT_BUILT]
+    if len(set(values)) == 1:
+        return "="
+    if len(set(built)) == 1:
+        return "= where built"
+    return "≠"
+
+
+def variant_cell_status(table: pd.DataFrame) -> pd.DataFrame:
+    """For each variant cell: "same" as Model 1 on its row, "diff" from it, or "na" (not built); else "".
+
+    The page colours the table from this, so that a difference is seen before it is read.
+    """
+    variants = [column for column in table.columns if column not in ("Fact", "Same in all?")]
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    for column in variants:
+        for index in table.index:
+            value = table.at[index, column]
+            if value == NOT_BUILT:
+                status.at[index, column] = "na"
+            else:
+                status.at[index, column] = "same" if value == table.at[index, variants[0]] else "diff"
+    return status
+
+
+# -- the counterfactual: one Dense per timestep --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    """What the parameter count would be if each timestep had its own weights, against Keras's shared ones."""
+
+    timesteps: int
+    head_params: int
+    unshared_head_params: int
+    recurrent_params: int
+    unshared_recurrent_params: int
+    head_label: str
+    sentence: str
+    note: str
+
+
+def counterfactual(spec: ModelSpec) -> Counterfactual:
+    """The classic confusion answered with the spec's sizes: T own Dense layers (T × 136) against Keras's one (136).
+
+    The numbers are those of the per-timestep head (return_sequences=True): the only place the question arises.
+    """
+    per_step = describe(spec.replace(return_sequences=True))
+    head = per_step.head
+    assert head is not None  # return_sequences=True always builds
+    recurrent = per_step.recurrent
+    T = spec.timesteps
+    unshared = T * head.params
+    sentence = (
+        f"If every timestep had its own Dense: {T} × {fmt(head.params)} = {fmt(unshared)} parameters; "
+        f"Keras shares one: {fmt(head.params)}."
+    )
+    if spec.return_sequences:
+        note = (
+            f"{spec.head_label} applies the same kernel and bias at each of the {T} timesteps: the parameters do "
+            f"not grow with T, only the work does. The {recurrent.kind} layer shares its weights across time the same "
+            f"way ({fmt(recurrent.params)}, not {T} × {fmt(recurrent.params)} = {fmt(T * recurrent.params)})."
+        )
+    else:
+        note = (
+            "With return_sequences=False the Dense sees only the last state and runs once per sample; the numbers "
+            "above are for return_sequences=True, where it would run at every timestep with these same "
+            f"{fmt(head.params)} parameters."
+        )
+    return Counterfactual(
+        timesteps=T,
+        head_params=head.params,
+        unshared_head_params=unshared,
+        recurrent_params=recurrent.params,
+        unshared_recurrent_params=T * recurrent.params,
+        head_label=spec.head_label,
+        sentence=sentence,
+        note=note,
+    )
+
+
+# -- growth with T, hidden size and input size ---------------------------------------------------------------
+
+
+def growth_values(spec: ModelSpec, axis: str, points: int = 16) -> list[int]:
+    """The x values of the growth chart: from 1 to about twice the current value, always including it."""
+    if axis not in GROWTH_AXES:
+        raise ValueError(f"axis must be one of {', '.join(GROWTH_AXES)}; got {axis!r}")
+    low, high = INT_RANGES[axis]
+    current = getattr(spec, axis)
+    top = min(high, max(2 * current, 8))
+    step = max(1, round((top - low) / (points - 1)))
+    values = set(range(low, top + 1, step)) | {top, current}
+    return sorted(values)
+
+
+def growth_spec(spec: ModelSpec) -> ModelSpec:
+    """The spec whose growth is drawn: the spec itself, or with a Dense head when Keras cannot build it."""
+    return spec if spec.is_valid else spec.replace(head="dense")
+
+
+def growth_data(spec: ModelSpec, axis: str) -> pd.DataFrame:
+    """Parameters and multiply-adds per sample as one size varies, for each cell type (the rest of the spec fixed).
+
+    Columns: cell, the axis name, params, macs, current (True on the spec's own point).
+    """
+    base = growth_spec(spec)
+    rows = []
+    for cell in CELLS:
+        for value in growth_values(spec, axis):
+            description = describe(base.replace(cell=cell, **{axis: value}))
+            rows.append(
+                {
+                    "cell": cell,
+                    axis: value,
+                    "params": description.total_params,
+                    "macs": description.total_macs,
+                    "current": cell == spec.cell and value == getattr(spec, axis),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def growth_figure(spec: ModelSpec, axis: str, talk_mode: bool = False) -> go.Figure:
+    """Two panels, parameters and multiply-adds against `axis`, one line per cell, the current spec marked."""
+    data = growth_data(spec, axis)
+    label = GROWTH_AXES[axis]
+    width = 4 if talk_mode else 2
+    font = 20 if talk_mode else 13
+    figure = make_subplots(
+        rows=1, cols=2, subplot_titles=("Parameters (weights stored)", "Multiply-adds per sample (work done)")
+    )
+    for column, metric in enumerate(("params", "macs"), start=1):
+        for cell in CELLS:
+            rows = data[data["cell"] == cell]
+            figure.add_trace(
+                go.Scatter(
+                    x=rows[axis],
+                    y=rows[metric],
+                    mode="lines",
+                    name=cell,
+                    legendgroup=cell,
+                    showlegend=column == 1,
+                    line={"color": CELL_COLORS[cell], "width": width},
+                    hovertemplate=f"{cell}<br>{label} %{{x}}<br>%{{y:,}}<extra></extra>",
+                ),
+                row=1,
+                col=column,
+            )
+        current = data[data["current"]]
+        figure.add_trace(
+            go.Scatter(
+                x=current[axis],
+                y=current[metric],
+                mode="markers",
+                name="current spec",
+                legendgroup="current",
+                showlegend=column == 1,
+                marker={"size": 16 if talk_mode else 11, "color": "black", "symbol": "diamond"},
+                hovertemplate=f"current spec<br>{label} %{{x}}<br>%{{y:,}}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+        figure.update_xaxes(title_text=label, row=1, col=column)
+    figure.update_yaxes(rangemode="tozero")
+    figure.update_layout(
+        font={"size": font},
+        height=520 if talk_mode else 400,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
