@@ -1,6 +1,75 @@
-"""Code page (placeholder until its issue lands)."""
+"""Code page: the runnable Keras 3 script for the current spec, and the seed's Keras 1 code translated to Keras 3."""
 
+import pandas as pd
 import streamlit as st
 
+from core import describe, format_shape
+from core.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, script_filename, seed_summary_today
+
+spec = st.session_state["spec"]
+description = describe(spec)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def cached_seed_summary():
+    """Keras's summary of the seed's model 1 today (builds and fits it once per server)."""
+    return seed_summary_today()
+
+
 st.title("Code")
-st.info("This page is not built yet: its issue is open.")
+
+st.header("Your model in Keras 3")
+if description.error:
+    st.warning(f"This combination cannot be built: the script below shows Keras raising its error. {description.error}")
+else:
+    st.markdown(
+        f"A runnable script that builds this model ({description.total_params:,} parameters), compiles it with "
+        f"`{spec.loss}` and RMSprop, fits it for one epoch on a few random samples with targets shaped "
+        f"`{format_shape(description.target_shape)}`, and prints `count_params=` last."
+    )
+script = keras_code(spec)
+st.code(script, language="python", line_numbers=True)
+st.download_button(
+    "Download the script",
+    data=script,
+    file_name=script_filename(spec),
+    mime="text/x-python",
+    icon=":material/download:",
+    key="code_download",
+)
+st.caption("Copy it with the button at the top right of the code block; run it with `python <file>`.")
+
+st.header("The seed's code, then and now")
+st.markdown(
+    "The seed's answer was written for Keras 1. It no longer runs as is; here it is beside its Keras 3 "
+    "translation, which builds the same three models."
+)
+old, new = st.columns(2)
+with old:
+    st.subheader("Keras 1 (the seed)")
+    st.code(SEED_KERAS1_CODE, language="python")
+with new:
+    st.subheader("Keras 3")
+    st.code(SEED_KERAS3_CODE, language="python")
+
+st.subheader("What changed, and why")
+st.dataframe(
+    pd.DataFrame([{"Keras 1": c.keras1, "Keras 3": c.keras3, "why": c.why} for c in CHANGES]),
+    hide_index=True,
+    column_config={"why": st.column_config.TextColumn(width="large")},
+)
+
+st.subheader("model.summary() today")
+st.markdown(
+    "Keras 3 prints a table and returns None. After compile and fit, 'Total params' also counts the optimizer's "
+    "variables; the model's own size is 'Trainable params'. Ask Keras for the seed's model 1:"
+)
+if st.button("Build and fit the seed's model 1, show its summary", key="code_summary"):
+    st.session_state["code_summary_requested"] = True
+if st.session_state.get("code_summary_requested"):
+    try:
+        with st.spinner("Building and fitting the seed's model 1…"):
+            summary = cached_seed_summary()
+        st.code(summary, language="text")
+    except Exception as error:  # a Keras failure must not crash the page
+        st.error(f"Keras could not build the seed's model: {error}")
