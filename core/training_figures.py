@@ -1,0 +1,140 @@
+"""Plotly figures of the Training page, as pure functions of the numbers `core.training` produced.
+
+Curves are drawn against the epoch axis so that per-batch and per-epoch losses share one chart: batch i of an
+epoch with B batches sits at epoch + (i + 1) / B, and Keras's epoch loss (the mean of that epoch's batches) at the
+epoch's end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+# Plotly's default qualitative colours: variants keep their colour across the chart's two kinds of curves.
+COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3")
+
+
+def _style(fig: go.Figure, talk: bool, height: int) -> go.Figure:
+    fig.update_layout(
+        height=int(height * (1.3 if talk else 1.0)),
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        font={"size": 20 if talk else 13},
+    )
+    return fig
+
+
+def batch_positions(count: int, batches_per_epoch: int) -> list[float]:
+    """Where `count` batch losses sit on the epoch axis: batch i of epoch e at e + (i + 1) / batches_per_epoch."""
+    per = max(1, batches_per_epoch)
+    return [(k // per) + (k % per + 1) / per for k in range(count)]
+
+
+def loss_figure(
+    curves: Sequence[tuple[str, Sequence[float], Sequence[float]]],
+    batches_per_epoch: int,
+    loss_name: str = "loss",
+    talk: bool = False,
+    title: str = "Training loss",
+) -> go.Figure:
+    """One chart of the loss of every variant: a thin line per batch and markers per epoch, one colour per variant.
+
+    `curves` holds (label, batch losses, epoch losses); it may be partial (a run in progress), which makes the chart
+    grow from one poll to the next.
+    """
+    fig = go.Figure()
+    width = 3 if talk else 1.5
+    for index, (label, batch_losses, epoch_losses) in enumerate(curves):
+        color = COLORS[index % len(COLORS)]
+        fig.add_trace(
+            go.Scatter(
+                x=batch_positions(len(batch_losses), batches_per_epoch),
+                y=list(batch_losses),
+                mode="lines",
+                name=f"{label} · per batch",
+                legendgroup=label,
+                line={"color": color, "width": width},
+                opacity=0.55,
+                hovertemplate="epoch %{x:.2f}<br>batch loss %{y:.4f}<extra>" + label + "</extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(1, len(epoch_losses) + 1)),
+                y=list(epoch_losses),
+                mode="lines+markers",
+                name=f"{label} · per epoch",
+                legendgroup=label,
+                line={"color": color, "width": width * 1.6, "dash": "dot"},
+                marker={"size": 12 if talk else 8, "color": color},
+                hovertemplate="end of epoch %{x}<br>epoch loss %{y:.4f}<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title=title,
+        xaxis_title="epoch",
+        yaxis_title=loss_name,
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="closest",
+    )
+    fig.update_xaxes(rangemode="tozero")
+    return _style(fig, talk, 420)
+
+
+def timestep_heatmap(
+    timestep_losses: Sequence[Sequence[float]], loss_name: str = "loss", talk: bool = False, title: str = ""
+) -> go.Figure:
+    """Loss per timestep (columns) after each epoch (rows): where in the sequence the model learns, and when."""
+    z = np.asarray(timestep_losses, dtype=float)
+    epochs, steps = z.shape
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(range(steps)),
+            y=list(range(1, epochs + 1)),
+            colorscale="Viridis",
+            reversescale=True,  # light = high loss, dark = learned
+            colorbar={"title": loss_name},
+            hovertemplate="timestep %{x}<br>after epoch %{y}<br>loss %{z:.4f}<extra></extra>",
+        )
+    )
+    fig.update_layout(title=title or f"{loss_name} per timestep and epoch", xaxis_title="timestep t")
+    fig.update_yaxes(title="after epoch", autorange="reversed", dtick=1 if epochs <= 20 else None)
+    return _style(fig, talk, 120 + 28 * min(epochs, 15))
+
+
+def prediction_figure(prediction: np.ndarray, target: np.ndarray, talk: bool = False, title: str = "") -> go.Figure:
+    """The model's output for one sample beside its target, as timesteps × classes heatmaps on one colour scale.
+
+    A per-sequence model (return_sequences=False) outputs one row: its prediction for the last step.
+    """
+    pred = np.atleast_2d(np.asarray(prediction, dtype=float))
+    tgt = np.atleast_2d(np.asarray(target, dtype=float))
+    steps, classes = pred.shape
+    rows = list(range(steps)) if steps > 1 else ["last step"]
+    low = float(min(pred.min(), tgt.min(), 0.0))
+    high = float(max(pred.max(), tgt.max(), 1e-9))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("prediction", "target"), horizontal_spacing=0.08)
+    for col, (name, z) in enumerate((("prediction", pred), ("target", tgt)), start=1):
+        fig.add_trace(
+            go.Heatmap(
+                z=z,
+                x=list(range(classes)),
+                y=rows,
+                zmin=low,
+                zmax=high,
+                colorscale="Blues",
+                showscale=col == 2,
+                name=name,
+                hovertemplate="timestep %{y}<br>class %{x}<br>" + name + " %{z:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_xaxes(title_text="class", dtick=1 if classes <= 20 else None, row=1, col=col)
+        fig.update_yaxes(autorange="reversed", row=1, col=col)
+    fig.update_yaxes(title_text="timestep t" if steps > 1 else "", row=1, col=1)
+    fig.update_layout(title=title or "One sample: prediction and target")
+    return _style(fig, talk, 140 + 18 * min(steps, 30))
