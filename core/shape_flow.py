@@ -25,7 +25,7 @@ from core.spec import ModelSpec
 BATCH = "N"
 Dim = int | str
 
-STATUSES = ("ok", "silent", "error", "build_error")
+STATUSES = ("ok", "stretched", "silent", "error", "build_error")
 
 # The start of each Keras message (3.15.1), to recognise the real one and to quote it when predicting.
 KERAS_PHRASES = {
@@ -40,9 +40,11 @@ KERAS_PHRASES = {
 class TargetVerdict:
     """What `fit()` does with a kind of targets: the analytic expectation, in plain words, and the fix.
 
-    `status` is "ok" (fit works and each target meets its prediction), "silent" (fit runs but broadcasting pairs
-    targets with the wrong predictions: a wrong loss without an error), "error" (fit raises) or "build_error"
-    (Keras cannot build the model). `keras_phrase` is how Keras's own message starts, when one is expected.
+    `status` is "ok" (fit works and each target meets its prediction), "stretched" (fit works, each sample's
+    targets meet its own predictions, but a size-1 axis is dropped and one side is repeated along time), "silent"
+    (fit runs but broadcasting pairs targets with other samples' predictions: a wrong loss without an error),
+    "error" (fit raises) or "build_error" (Keras cannot build the model). `keras_phrase` is how Keras's own
+    message starts, when one is expected.
     """
 
     status: str
@@ -91,7 +93,10 @@ def _broadcast(a: tuple[Dim, ...], b: tuple[Dim, ...]) -> tuple[Dim, ...] | None
 
 
 def loss_outcome(loss: str, target: tuple[Dim, ...], output: tuple[Dim, ...]) -> tuple[str, str | None]:
-    """("ok" | "silent" | "error", the Keras phrase of the error) for targets and outputs of these static shapes."""
+    """("ok" | "stretched" | "silent" | "error", the key of Keras's error phrase) for these static shapes.
+
+    The batch size, when concrete, must be at least 2 (with one sample nothing can be paired with another).
+    """
     target, output = _squeeze_or_expand(target, output)
     if loss == "categorical_crossentropy":
         if len(target) != len(output):
@@ -102,7 +107,11 @@ def loss_outcome(loss: str, target: tuple[Dim, ...], output: tuple[Dim, ...]) ->
     # mean_squared_error squeezes again (a no-op now), then subtracts: plain broadcasting.
     if _broadcast(target, output) is None:
         return "error", "broadcast"
-    return ("ok", None) if target == output else ("silent", None)
+    if target == output:
+        return "ok", None
+    # Same rank: the batch axes line up and only within-sample axes are repeated. Different ranks: the target's
+    # batch axis lines up with some other axis of the output, so samples meet each other's predictions.
+    return ("stretched", None) if len(target) == len(output) else ("silent", None)
 
 
 def _concrete(shape: Shape, batch: Dim) -> tuple[Dim, ...]:
@@ -186,6 +195,19 @@ def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int 
     if status == "ok":
         headline = "fit() will work: the targets have the output's shape."
         fix = "Nothing to fix."
+    elif status == "stretched":
+        shown_target, shown_output = _squeeze_or_expand(_concrete(have, batch), _concrete(output, batch))
+        headline = "fit() runs, but Keras reshapes the comparison: check that it is the one you mean."
+        explanation += (
+            f" With {spec.output_size} output value(s), Keras drops the size-1 last axis and compares targets "
+            f"{_shape_text(shown_target)} with predictions {_shape_text(shown_output)}: each sample's "
+            + (
+                "target is compared with its prediction at every timestep."
+                if not per_timestep_targets
+                else "single prediction is compared with its target at every timestep."
+            )
+        )
+        fix = _fix(spec, per_timestep_targets)
     elif status == "silent":
         shown_target, shown_output = _squeeze_or_expand(_concrete(have, batch), _concrete(output, batch))
         combined = _broadcast(shown_target, shown_output)
@@ -218,7 +240,7 @@ def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int 
             )
     return TargetVerdict(
         status=status,
-        fits=status in ("ok", "silent"),
+        fits=status in ("ok", "stretched", "silent"),
         headline=headline,
         explanation=explanation,
         fix=fix,
@@ -249,6 +271,7 @@ COLORS = {
     "time_acted": "#3182bd",
     "ok": "#31a354",
     "bad": "#de2d26",
+    "warn": "#e6550d",
 }
 
 
@@ -429,8 +452,9 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
     if per_timestep_targets is not None and stages[-1].shape is not None:
         verdict = target_verdict(spec, per_timestep_targets)
         left = (len(stages) - 1) * (box_w + gap)
-        color = COLORS["ok"] if verdict.status == "ok" else COLORS["bad"]
-        mark = "✓" if verdict.status == "ok" else "✗"
+        color, mark = {"ok": (COLORS["ok"], "✓"), "error": (COLORS["bad"], "✗")}.get(
+            verdict.status, (COLORS["warn"], "⚠")
+        )
         annotations.append(
             {
                 "x": left + box_w / 2,

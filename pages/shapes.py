@@ -78,7 +78,9 @@ if description.target_shape is not None:
 # -- the target checker ------------------------------------------------------------------------------------
 st.header("Will fit() accept my targets?")
 verdict = target_verdict(spec, per_timestep)
-show = {"ok": st.success, "silent": st.warning, "error": st.error, "build_error": st.error}[verdict.status]
+show = {"ok": st.success, "stretched": st.warning, "silent": st.warning, "error": st.error, "build_error": st.error}[
+    verdict.status
+]
 show(f"**{verdict.headline}**", icon=":material/check_circle:" if verdict.status == "ok" else ":material/error:")
 
 explain, keras_side = st.columns(2, gap="medium")
