@@ -423,6 +423,20 @@ def unrolled_figure(
             )
         )
 
+    # The highlight of the play control comes first, so it is drawn under the elements it walks through.
+    fig.add_trace(
+        go.Scatter(
+            x=[],
+            y=[],
+            mode="lines+markers",
+            name="now computing",
+            line={"color": COLOURS["now"], "width": style.line + 3},
+            marker={"symbol": "square-open", "size": style.marker * 1.5, "color": COLOURS["now"], "line": {"width": 3}},
+            hoverinfo="skip",
+            showlegend=False,
+            meta={"role": "now", "faded": False},
+        )
+    )
     add_lines(up_faded, "not returned", "link", COLOURS["link"], faded=True, dash="dot")
     add_lines(up, "data flow", "link", COLOURS["link"])
     add_lines(passed, f"{state_name} passed on", "passed", COLOURS["cell"])
@@ -545,20 +559,17 @@ def unrolled_figure(
         )
 
     # -- the play control: a highlight walks through the steps ------------------------------------------------------
-    now_index = len(fig.data)
-    frames, labels = _frames(steps, xs, rows, T, bidirectional, returns_sequences, head is not None, invalid, now_index)
-    fig.add_trace(
-        go.Scatter(
-            x=[],
-            y=[],
-            mode="lines+markers",
-            name="now computing",
-            line={"color": COLOURS["now"], "width": style.line + 2},
-            marker={"symbol": "square-open", "size": style.marker * 1.5, "color": COLOURS["now"], "line": {"width": 3}},
-            hoverinfo="skip",
-            showlegend=False,
-            meta={"role": "now", "faded": False},
-        )
+    frames, labels = _frames(
+        steps,
+        xs,
+        rows,
+        T,
+        bidirectional,
+        returns_sequences,
+        head is not None,
+        invalid,
+        len(fig.data),
+        style.marker * 1.5,
     )
     fig.frames = frames
 
@@ -575,8 +586,9 @@ def unrolled_figure(
     plot_height = style.row_height * (top + 1)
     top_margin = 30 + len(annotations) * (style.font + 10)
     controls_px = style.font * 2.5
-    legend_px = controls_px + style.label * 5.5
-    bottom_margin = int(legend_px + style.label * 4.5)
+    slider_px = controls_px + style.label * 3.4
+    legend_px = slider_px + style.label * 6.5
+    bottom_margin = int(legend_px + style.label * 5)
     fig.update_layout(
         height=int(plot_height + top_margin + bottom_margin),
         margin={"l": 10, "r": 10, "t": top_margin, "b": bottom_margin},
@@ -652,13 +664,13 @@ def unrolled_figure(
         sliders=[
             {
                 "active": 0,
-                "x": 0.28 if talk_mode else 0.22,
-                "y": -controls_px / plot_height,
-                "len": 0.68 if talk_mode else 0.74,
+                "x": 0,
+                "y": -slider_px / plot_height,
+                "len": 1,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"t": 0},
-                "currentvalue": {"prefix": "", "font": {"size": style.label}},
+                "currentvalue": {"visible": False},
                 "font": {"size": max(style.label - 2, 9)},
                 "steps": [
                     {
@@ -683,21 +695,33 @@ def _frames(
     returns_sequences: bool,
     has_head: bool,
     invalid: bool,
-    now_index: int,
+    trace_count: int,
+    ring: float,
 ) -> tuple[list[go.Frame], list[str]]:
     """One frame per column (the forward cell at that step, the backward cell mirrored), then the head if pending.
 
-    Each frame only moves the "now computing" trace, so frames stay tiny whatever the figure holds.
+    Each frame only moves the "now computing" trace (the first one), so frames stay tiny whatever the figure holds.
     """
     frames: list[go.Frame] = []
     labels: list[str] = []
 
-    def frame(name: str, label: str, path: list[tuple[float, float] | None]) -> None:
+    def frame(name: str, label: str, path: list[tuple[float, ...] | None]) -> None:
+        # A point (x, y, 0) is where a line starts without a ring: the previous step, which is not computing now.
+        sizes = [0 if p is None or len(p) > 2 else ring for p in path]
         frames.append(
             go.Frame(
                 name=name,
-                traces=[now_index],
-                data=[go.Scatter(x=[p[0] if p else None for p in path], y=[p[1] if p else None for p in path])],
+                # Every trace is listed: plotly.js hides the traces a frame leaves out (plotly.js#4596), so the
+                # others get an update that changes nothing but keeps them visible.
+                traces=list(range(trace_count)),
+                data=[
+                    go.Scatter(
+                        x=[p[0] if p else None for p in path],
+                        y=[p[1] if p else None for p in path],
+                        marker={"size": sizes},
+                    )
+                ]
+                + [go.Scatter(visible=True) for _ in range(trace_count - 1)],
             )
         )
         labels.append(label)
@@ -706,14 +730,15 @@ def _frames(
     n = len(steps)
     for index, step in enumerate(steps):
         x = float(index + 1)
-        path: list[tuple[float, float] | None] = [(x, rows["input"]), (x, rows["cell"])]
-        if step is None:
-            label = "hidden steps"
-        else:
-            label = f"t={step}"
+        # The state arriving from the previous step, then x_t coming in and going up as far as it goes.
+        path: list[tuple[float, ...] | None] = [(x - 1, rows["cell"], 0)] if index else []
+        path += [(x, rows["cell"]), None, (x, rows["input"]), (x, rows["cell"])]
+        label = "hidden steps" if step is None else f"t={step}"
         if bidirectional:
+            # The backward copy walks the same columns from the right.
             mirror = float(n - index)
-            path += [None, (mirror, rows["input"]), (mirror, rows["cell_backward"])]
+            path += [None] + ([(mirror + 1, rows["cell_backward"], 0)] if index else [])
+            path += [(mirror, rows["cell_backward"]), None, (mirror, rows["input"]), (mirror, rows["cell_backward"])]
         elif step is not None and (returns_sequences or step == T):
             path += [(x, rows["state"])]
             if has_head:

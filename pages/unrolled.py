@@ -13,9 +13,10 @@ if not isinstance(spec, ModelSpec):
     spec = ModelSpec()
 talk_mode = bool(st.session_state.get("talk_mode", False))
 description = describe(spec)
+layer_name = f"bidirectional {spec.cell}" if spec.bidirectional else spec.cell
 
 st.markdown(
-    f"One **{description.recurrent.kind}** layer unrolled over its **{spec.timesteps}** timesteps: the same cell "
+    f"One **{layer_name}** layer unrolled over its **{spec.timesteps}** timesteps: the same cell "
     "(one set of weights) runs at every step and passes its state on. "
     + (
         "With `return_sequences=True` every step's state goes up to the head."

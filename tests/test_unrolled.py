@@ -114,9 +114,11 @@ def test_the_head_fires_at_every_step_or_only_at_the_last_in_the_animation():
     buttons = every.layout.updatemenus[0].buttons
     assert {button.method for button in buttons} == {"animate"}
     assert len(every.layout.sliders[0].steps) == len(every.frames)
-    # Frames only move the highlight trace.
-    now = next(i for i, t in enumerate(every.data) if t.meta["role"] == "now")
-    assert all(list(frame.traces) == [now] for frame in every.frames)
+    # Frames move only the highlight trace (the first one) and keep every other trace visible.
+    assert every.data[0].meta["role"] == "now"
+    for frame in every.frames:
+        assert list(frame.traces) == list(range(len(every.data)))
+        assert all(update.visible is True and update.x is None for update in frame.data[1:])
 
 
 # -- the invalid combination ---------------------------------------------------------------------------------------
