@@ -25,14 +25,18 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, talk_mode: bool = Fals
         distributed = _grid(result.time_distributed, sample)
         panels.append((HEAD_LABELS["time_distributed"], distributed))
         panels.append(("|difference|", np.abs(dense - distributed)))
+    if len(panels) == 3:
+        # The title carries the computed maximum: an all-zero panel says nothing by colour alone.
+        panels[2] = (f"|difference| (max {float(panels[2][1].max()):.3g})", panels[2][1])
     fig = make_subplots(
-        rows=1, cols=len(panels), subplot_titles=[title for title, _ in panels], horizontal_spacing=0.08
+        rows=1, cols=len(panels), subplot_titles=[title for title, _ in panels], horizontal_spacing=0.06
     )
     low = float(min(grid.min() for _, grid in panels[:2]))
     high = float(max(grid.max() for _, grid in panels[:2]))
     has_time = result.dense.ndim == 3
     for col, (title, grid) in enumerate(panels, start=1):
-        is_diff = title == "|difference|"
+        is_diff = col == 3
+        biggest = float(grid.max())
         fig.add_trace(
             go.Heatmap(
                 z=grid,
@@ -40,20 +44,24 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, talk_mode: bool = Fals
                 y=[f"t={t}" for t in range(grid.shape[0])] if has_time else ["last step"],
                 colorscale="Reds" if is_diff else "Viridis",
                 zmin=0.0 if is_diff else low,
-                zmax=max(float(grid.max()), 1e-12) if is_diff else high,
-                showscale=is_diff or col == 1,
-                colorbar={"x": 1.02 if is_diff else -0.12, "len": 0.9},
+                zmax=(biggest if biggest > 0 else 1.0) if is_diff else high,
+                showscale=col != 2,
+                colorbar={
+                    "x": 1.1 if is_diff else 1.01,
+                    "len": 0.9,
+                    "title": {"text": "|diff|" if is_diff else "value"},
+                },
                 name=title,
                 hovertemplate="%{y}, %{x}: %{z:.7g}<extra>" + title + "</extra>",
             ),
             row=1,
             col=col,
         )
-        fig.update_yaxes(autorange="reversed", row=1, col=col)
+        fig.update_yaxes(autorange="reversed", showticklabels=col == 1, row=1, col=col)
     rows = dense.shape[0]
     fig.update_layout(
         height=max(260, min(700, 120 + 14 * rows)) + (80 if talk_mode else 0),
-        margin={"l": 60, "r": 60, "t": 50, "b": 40},
+        margin={"l": 60, "r": 120, "t": 60, "b": 40},
         font={"size": 18 if talk_mode else 12},
         title=f"Model output for sample {sample}" + (" (softmax)" if result.spec.activation == "softmax" else ""),
     )

@@ -5,8 +5,10 @@ import streamlit as st
 
 from core import describe, format_shape
 from core.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, script_filename, seed_summary_today
+from core.spec import DEFAULTS
 
-spec = st.session_state["spec"]
+# The frame sets the spec; the defaults keep a page usable if it ever runs without the frame.
+spec = st.session_state.get("spec", DEFAULTS)
 description = describe(spec)
 
 

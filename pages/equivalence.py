@@ -8,12 +8,14 @@ import streamlit as st
 from core import describe
 from core.equivalence import graph_op_counts, time_forward_and_trace, train_twins, twin_outputs, versions
 from core.equivalence_figures import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
+from core.spec import DEFAULTS
 
 SAMPLES = 4  # one tiny batch: the comparison is exact, more samples would prove nothing more
 PERTURB = 1e-3  # the control: one weight of the TimeDistributed twin moved by this much
 SLOW_T = 128  # above this, tracing TimeDistributed (one Dense call per timestep) takes many seconds
 
-spec = st.session_state["spec"]
+# The frame sets the spec; the defaults keep a page usable if it ever runs without the frame.
+spec = st.session_state.get("spec", DEFAULTS)
 talk_mode = st.session_state.get("talk_mode", False)
 
 
@@ -151,7 +153,8 @@ else:
             st.subheader(f"Time, for T = {spec.timesteps}")
             st.dataframe(timing_table(timings), hide_index=True)
             st.caption(
-                "Measured now on this shared server, a batch of 8: the first call includes tracing the graph. "
+                "Measured now on this shared server, a batch of 8: the first call of a fresh graph includes tracing it "
+                "(the faster of two tries), the later pass is the median of ten. "
                 "Wall-clock numbers vary from run to run; the op counts above do not."
             )
             st.caption(f"Keras {found['keras']}, TensorFlow {found['tensorflow']}: the graphs depend on both versions.")
