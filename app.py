@@ -89,11 +89,10 @@ def sidebar(previous: ModelSpec) -> ModelSpec:
     """Draw the spec editor and return the spec it now shows; fields whose widget is hidden keep their value."""
     values = {name: getattr(previous, name) for name in FIELD_NAMES}
     st.header("Model")
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.selectbox(
+    st.selectbox(
         "Preset", list(PRESETS), index=None, placeholder="Load a preset…", key="preset", on_change=_apply_preset
     )
-    right.button("Reset", key="reset", on_click=_reset, help="Back to the seed's model 1", width="stretch")
+    st.button("Reset", key="reset", icon=":material/restart_alt:", on_click=_reset, help="Back to the seed's model 1")
 
     for name in FIELD_NAMES:
         _keep(name, previous)

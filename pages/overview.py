@@ -35,19 +35,18 @@ current = next((label for label, variant in variants.items() if variant == spec)
 
 for column, (label, description) in zip(st.columns(4, gap="medium"), descriptions.items(), strict=True):
     with column.container(border=True):
-        marker = " (your sidebar model)" if label == current else ""
-        st.subheader(label + marker)
-        st.caption(CAPTIONS[label])
+        st.subheader(label)
+        st.caption(CAPTIONS[label] + ("  \n:blue-badge[your sidebar model]" if label == current else ""))
         rows = []
         for layer in description.layers:
             kind = f"{layer.kind}({layer.inner_kind})" if layer.inner_kind else layer.kind
-            rows.append(f"- `{kind}` → `{format_shape(layer.output_shape)}`, {layer.params:,} params")
+            rows.append(f"- **{kind}** {format_shape(layer.output_shape)} · {layer.params:,} params")
         st.markdown("\n".join(rows))
         if description.error is None:
             st.metric("Parameters", f"{description.total_params:,}")
             st.markdown(
-                f"Output shape `{format_shape(description.output_shape)}`  \n"
-                f"Target shape `{format_shape(description.target_shape)}`"
+                f"Output shape **{format_shape(description.output_shape)}**  \n"
+                f"Target shape **{format_shape(description.target_shape)}**"
             )
         else:
             st.error(description.error, icon=":material/block:")
