@@ -91,7 +91,7 @@ def timestep_heatmap(
     epochs, steps = z.shape
     fig = go.Figure(
         go.Heatmap(
-            z=z,
+            z=z.tolist(),
             x=list(range(steps)),
             y=list(range(1, epochs + 1)),
             colorscale="Viridis",
@@ -120,7 +120,7 @@ def prediction_figure(prediction: np.ndarray, target: np.ndarray, talk: bool = F
     for col, (name, z) in enumerate((("prediction", pred), ("target", tgt)), start=1):
         fig.add_trace(
             go.Heatmap(
-                z=z,
+                z=z.tolist(),  # lists, not numpy: the figure's JSON stays plain numbers
                 x=list(range(classes)),
                 y=rows,
                 zmin=low,
