@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from core.spec import FIELD_NAMES, ModelSpec, SpecError, parse_params
 
@@ -86,7 +86,12 @@ def spec_to_query(spec: ModelSpec, talk: bool = False) -> dict[str, str]:
 
 def share_url(base: str | None, page_path: str, query: Mapping[str, str]) -> str:
     """The link to copy: `base` (the page's full URL when the browser told us) or the relative page path, plus query."""
-    target = base.split("?", 1)[0] if base else "/" + page_path.strip("/")
+    if base:
+        parts = urlsplit(base)
+        # The root page comes back as "http://host:8501" without a slash; a link reads better with one.
+        target = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
+    else:
+        target = "/" + page_path.strip("/")
     encoded = urlencode(dict(query))
     return f"{target}?{encoded}" if encoded else target
 

@@ -33,7 +33,12 @@ CAPTIONS = {
 }
 current = next((label for label, variant in variants.items() if variant == spec), None)
 
-for column, (label, description) in zip(st.columns(4, gap="medium"), descriptions.items(), strict=True):
+# Four columns on a laptop; two by two in talk mode, where the larger type needs the width.
+if st.session_state.get("talk_mode", False):
+    columns = [*st.columns(2, gap="medium"), *st.columns(2, gap="medium")]
+else:
+    columns = st.columns(4, gap="medium")
+for column, (label, description) in zip(columns, descriptions.items(), strict=True):
     with column.container(border=True):
         st.subheader(label)
         st.caption(CAPTIONS[label] + ("  \n:blue-badge[your sidebar model]" if label == current else ""))

@@ -47,6 +47,12 @@ def test_seed_numbers_by_the_documented_formula():
     assert "your sidebar model" in text
 
 
+def test_talk_mode_keeps_all_four_variants():
+    at = run_app("overview", {"talk": "true"})
+    assert not at.exception
+    assert [metrics for _, metrics, _, _ in _columns(at)] == [["1,720"], ["1,720"], ["1,720"], []]
+
+
 def test_links_to_every_claim():
     at = run_app("overview")
     targets = {link.proto.page for link in at.get("page_link")}

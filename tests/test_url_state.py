@@ -137,6 +137,8 @@ def test_share_url():
     assert share_url(None, "", {}) == "/"
     assert share_url("http://host:8501/weights", "weights", query) == "http://host:8501/weights?cell=LSTM&timesteps=12"
     assert share_url("http://host/?old=1", "", {"talk": "true"}) == "http://host/?talk=true"
+    assert share_url("http://host:8501", "", {"talk": "true"}) == "http://host:8501/?talk=true"
+    assert share_url("https://x.streamlit.app/code#top", "code", {}) == "https://x.streamlit.app/code"
     # What the link says is what it restores.
     from urllib.parse import parse_qs, urlsplit
 
