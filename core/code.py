@@ -74,7 +74,6 @@ def keras_code(spec: ModelSpec) -> str:
         'os.environ.setdefault("KERAS_BACKEND", "tensorflow")',
         'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow quiet',
         'os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # no oneDNN notice; runs reproduce bit for bit',
-        'os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # no oneDNN notice; results reproduce exactly',
         "",
         "import keras  # noqa: E402",
         "import numpy as np  # noqa: E402",
@@ -246,7 +245,7 @@ CHANGES: tuple[Change, ...] = (
     ),
     Change(
         "GRU(HiddenSize, ..., input_shape=(MaxLen, InputSize))",
-        "model.add(keras.Input(shape=(MaxLen, InputSize))) first, then GRU(HiddenSize, ...)",
+        "model.add(keras.Input(shape=(MaxLen, InputSize))); model.add(GRU(HiddenSize, ...))",
         "Keras 3 still accepts `input_shape` on a Sequential's first layer but warns: 'Do not pass an "
         "`input_shape`/`input_dim` argument to a layer ... prefer using an `Input(shape)` object'. The Input "
         "declares the (timesteps, features) shape of one sample; the batch axis stays None.",
@@ -267,9 +266,10 @@ CHANGES: tuple[Change, ...] = (
     ),
     Change(
         "TimeDistributed(Dense(OutputSize)) vs Dense(OutputSize)",
-        "unchanged: both still work",
-        "Since Keras 2, Dense applies to the last axis of an input of any rank, so after return_sequences=True "
-        "model1 and model2 are the same model with the same parameters; the Equivalence page proves it.",
+        "TimeDistributed(Dense(OutputSize)) or Dense(OutputSize): unchanged",
+        "Both still work. Since Keras 2, Dense applies to the last axis of an input of any rank, so after "
+        "return_sequences=True model1 and model2 are the same model with the same parameters; the Equivalence "
+        "page proves it.",
     ),
 )
 

@@ -1,6 +1,5 @@
 """Code page: the runnable Keras 3 script for the current spec, and the seed's Keras 1 code translated to Keras 3."""
 
-import pandas as pd
 import streamlit as st
 
 from core import describe, format_shape
@@ -55,11 +54,8 @@ with new:
     st.code(SEED_KERAS3_CODE, language="python")
 
 st.subheader("What changed, and why")
-st.dataframe(
-    pd.DataFrame([{"Keras 1": c.keras1, "Keras 3": c.keras3, "why": c.why} for c in CHANGES]),
-    hide_index=True,
-    column_config={"why": st.column_config.TextColumn(width="large")},
-)
+for change in CHANGES:
+    st.markdown(f"- `{change.keras1}` → `{change.keras3}`  \n  {change.why}")
 
 st.subheader("model.summary() today")
 st.markdown(
