@@ -193,3 +193,22 @@ def test_invalid_combination_is_explained_not_crashed():
     at = run_app("overview", {"return_sequences": "false"})
     _assert_frame(at, DEFAULTS.replace(return_sequences=False))
     assert any("return_sequences=True" in w.value for w in at.sidebar.warning)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_page_under_every_preset(name):
+    at = run_app("overview")
+    at.selectbox(key="preset").set_value(name).run()
+    spec = PRESETS[name]
+    total = None
+    if spec.is_valid:
+        # GRU (reset_after) and Dense parameters by Keras's documented formulas, derived here.
+        i, u, o = spec.input_size, spec.hidden_size, spec.output_size
+        total = 3 * u * (i + u + 2) + o * (u + 1)
+    for path in PAGES.values():
+        at.switch_page(path).run()
+        _assert_frame(at, spec)
+        summary = "\n".join(caption.value for caption in at.sidebar.caption)
+        assert f"T={spec.timesteps}" in summary
+        if total is not None:
+            assert f"{total:,} params" in summary
