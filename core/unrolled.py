@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -58,10 +59,25 @@ class Style:
     marker: int
     line: int
     row_height: int
+    max_columns: int  # beyond this many steps, show `first` steps, an ellipsis, and `last` steps
+    first: int
+    last: int
+    wrap: int  # a heading line longer than this (in characters) breaks after its colon
 
 
-NORMAL = Style(font=13, label=12, marker=36, line=2, row_height=92)
-TALK = Style(font=19, label=17, marker=50, line=4, row_height=122)
+NORMAL = Style(
+    font=13,
+    label=12,
+    marker=36,
+    line=2,
+    row_height=92,
+    max_columns=MAX_COLUMNS,
+    first=FIRST_STEPS,
+    last=LAST_STEPS,
+    wrap=100,
+)
+# Larger marks need wider columns: fewer of them on a projector.
+TALK = Style(font=19, label=17, marker=50, line=4, row_height=122, max_columns=8, first=3, last=2, wrap=70)
 
 
 def visible_steps(
@@ -71,6 +87,12 @@ def visible_steps(
     if timesteps <= max_columns:
         return list(range(1, timesteps + 1))
     return [*range(1, first + 1), None, *range(timesteps - last + 1, timesteps + 1)]
+
+
+def steps_drawn(timesteps: int, talk_mode: bool = False) -> list[int | None]:
+    """The columns `unrolled_figure` draws for T steps by default (talk mode draws fewer, larger ones)."""
+    style = TALK if talk_mode else NORMAL
+    return visible_steps(timesteps, style.max_columns, style.first, style.last)
 
 
 def step_shape(shape: Shape | None) -> Shape | None:
@@ -175,13 +197,14 @@ def head_caption(description: Description) -> str:
 def unrolled_figure(
     description: Description,
     talk_mode: bool = False,
-    max_columns: int = MAX_COLUMNS,
-    first: int = FIRST_STEPS,
-    last: int = LAST_STEPS,
+    max_columns: int | None = None,
+    first: int | None = None,
+    last: int | None = None,
 ) -> go.Figure:
     """Draw `description`'s model unrolled over its timesteps, with hover details and a play control.
 
     Built only from the description (shapes, weights, formulas), in time bounded by `max_columns`, not by T.
+    `max_columns`, `first` and `last` default to the style's (12, 4, 3; in talk mode 8, 3, 2).
     """
     style = TALK if talk_mode else NORMAL
     spec = description.spec
@@ -197,7 +220,12 @@ def unrolled_figure(
     lstm = cell_kind == "LSTM"
     state_name = "h, c" if lstm else "h"
 
-    steps = visible_steps(T, max_columns, first, last)
+    steps = visible_steps(
+        T,
+        style.max_columns if max_columns is None else max_columns,
+        style.first if first is None else first,
+        style.last if last is None else last,
+    )
     xs = {step: float(index + 1) for index, step in enumerate(steps)}
     step_columns = [s for s in steps if s is not None]
     last_x = xs[T]
@@ -482,7 +510,9 @@ def unrolled_figure(
             last_x,
             rows["head"],
             "✕",
-            f"<b>{spec.head_label} cannot be built here</b><br>{description.keras_error}",
+            f"<b>{spec.head_label} cannot be built here</b><br>"
+            + "<br>".join(textwrap.wrap(description.error or "", 70))
+            + f"<br><br>Keras: ValueError: {'<br>'.join(textwrap.wrap(description.keras_error or '', 70))}",
             T,
         )
         add_nodes(errors, "breaks here", "error", COLOURS["error"], symbol="x", size=1.1)
@@ -514,7 +544,13 @@ def unrolled_figure(
             }
         )
     layout_annotations = []
-    for index, note in enumerate(reversed(annotations)):
+    line_px = style.font + 10
+    lines_above = 0
+    for note in reversed(annotations):
+        # Too long for one line (plotly does not wrap): break after the colon, before the sentence.
+        plain = note["text"].replace("<b>", "").replace("</b>", "")
+        if len(plain) > style.wrap and ": " in note["text"]:
+            note["text"] = note["text"].replace(": ", ":<br>", 1)
         layout_annotations.append(
             {
                 "xref": "paper",
@@ -523,13 +559,14 @@ def unrolled_figure(
                 "y": 1,
                 "xanchor": "left",
                 "yanchor": "bottom",
-                "yshift": 6 + index * (style.font + 10),
+                "yshift": 6 + lines_above * line_px,
                 "showarrow": False,
                 "align": "left",
                 "font": {"size": style.font},
                 **note,
             }
         )
+        lines_above += note["text"].count("<br>") + 1
     if None in steps:
         hidden = T - len(step_columns)
         ellipsis_x = float(steps.index(None) + 1)
@@ -579,12 +616,12 @@ def unrolled_figure(
         "cell_backward": f"{cell_kind} backward<br>{state_name} {state_shape}",
         "state": ("merged" if bidirectional else "returned h<sub>t</sub>") + f"<br>{merged_shape}",
         "head": f"{spec.head_label}",
-        "output": "output y" + (f"<br>{format_shape(step_shape(head.output_shape))}" if head is not None else ""),
+        "output": "output y<br>" + (format_shape(step_shape(head.output_shape)) if head is not None else "not built"),
     }
     top = rows["output"]
     # Pixel budget: the play control sits under the x ticks and the legend under it, whatever the number of rows.
     plot_height = style.row_height * (top + 1)
-    top_margin = 30 + len(annotations) * (style.font + 10)
+    top_margin = 30 + lines_above * line_px
     controls_px = style.font * 2.5
     slider_px = controls_px + style.label * 3.4
     legend_px = slider_px + style.label * 6.5

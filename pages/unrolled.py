@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import ModelSpec, describe
-from core.unrolled import head_caption, unrolled_figure, visible_steps
+from core.unrolled import head_caption, steps_drawn, unrolled_figure
 
 st.title("Unrolled network")
 
@@ -38,7 +38,7 @@ except Exception as error:  # a drawing bug must not take the page down; say wha
 else:
     st.plotly_chart(figure, width="stretch", key="unrolled_figure", theme="streamlit")
 
-drawn = [step for step in visible_steps(spec.timesteps) if step is not None]
+drawn = [step for step in steps_drawn(spec.timesteps, talk_mode) if step is not None]
 if len(drawn) < spec.timesteps:
     st.caption(
         f"{spec.timesteps} timesteps are too many to draw: the first and last few are shown, the "

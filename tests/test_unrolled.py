@@ -130,7 +130,8 @@ def test_invalid_combination_draws_up_to_the_recurrent_layer_and_marks_the_break
     assert steps_of(fig, "cell") == list(range(1, T + 1))
     assert not traces(fig, "head") and not traces(fig, "output")
     assert steps_of(fig, "error") == [T]
-    assert description.keras_error in hovers_of(fig, "error")[0]
+    hover = hovers_of(fig, "error")[0].replace("<br>", " ")
+    assert description.keras_error in hover and description.error in hover
     # The break sits where the head would be, above the last returned state.
     error = traces(fig, "error")[0]
     last_state = traces(fig, "state", faded=False)[0]
@@ -232,6 +233,13 @@ def test_talk_mode_makes_text_markers_and_lines_larger():
     assert talk.layout.font.size > normal.layout.font.size
     assert traces(talk, "cell")[0].marker.size > traces(normal, "cell")[0].marker.size
     assert traces(talk, "link")[0].line.width > traces(normal, "link")[0].line.width
+
+
+def test_talk_mode_draws_fewer_wider_columns_for_long_sequences():
+    talk = figure(talk_mode=True, timesteps=64)
+    assert steps_of(talk, "cell") == [1, 2, 3, 63, 64]
+    assert "59 steps hidden" in annotation(talk, "ellipsis").text
+    assert steps_of(figure(talk_mode=True, timesteps=8), "cell") == list(range(1, 9))
 
 
 def test_backgrounds_are_transparent_for_light_and_dark_themes():
