@@ -41,7 +41,10 @@ html { font-size: 20px; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; line-height: 1.6; }
 [data-testid="stMain"] h1 { font-size: 2.8rem; }
 [data-testid="stMain"] code { font-size: 1.1em; }
-[data-testid="stMetricValue"] { font-size: 2.4rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"],
+[data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+  font-size: 2.6rem; line-height: 1.2;
+}
 </style>
 """
 
