@@ -257,6 +257,8 @@ def unrolled_figure(
         params = sum(w.size for w in weights)
         previous = t - 1 if direction == "forward" else t + 1
         states_in = ", ".join(_sub(name, previous) for name in state_name.split(", "))
+        if not 1 <= previous <= T:
+            states_in = f"the initial {state_name} (zeros)"
         states_out = ", ".join(_sub(name, t) for name in state_name.split(", "))
         who = f"{cell_kind} cell" + (f" ({direction} copy)" if bidirectional else "")
         lines = [
@@ -271,8 +273,12 @@ def unrolled_figure(
         return "<br>".join(lines)
 
     def state_hover(t: int, returned: bool) -> str:
-        if bidirectional:
-            what = f"{spec.merge_mode} of the forward and backward states"
+        if bidirectional and not returns_sequences:
+            # The backward copy reads x_T first and x_1 last: its final state is the one after step 1.
+            what = f"{spec.merge_mode} of the forward state after step {T} and the backward state after step 1"
+            name = "merged h"
+        elif bidirectional:
+            what = f"{spec.merge_mode} of the forward and backward states at step {t}"
             name = f"merged {_sub('h', t)}"
         else:
             what = f"the {cell_kind}'s output at step {t}"
@@ -281,6 +287,12 @@ def unrolled_figure(
             whole = format_shape(recurrent.output_shape)
             part = "one slice of the returned sequence" if returns_sequences else "the only state returned"
             return f"<b>{name}</b>: {what}<br>shape {merged_shape}<br>{part} {whole}"
+        if bidirectional:
+            return (
+                f"<b>{_sub('h', t)}</b>: the forward and backward states at step {t} are computed and passed on,<br>"
+                f"but neither returned nor merged (return_sequences=False): the layer outputs only "
+                f"{format_shape(recurrent.output_shape)}"
+            )
         return (
             f"<b>{name}</b>: computed and passed on to the next step,<br>but not returned "
             f"(return_sequences=False): the layer outputs only the last state {format_shape(recurrent.output_shape)}"
