@@ -72,10 +72,26 @@ def test_generated_script_runs_standalone_and_prints_the_predicted_count(tmp_pat
     assert parse_count_params(last_line) == describe(spec).total_params
 
 
-def test_generated_scripts_print_the_count_describe_predicts(tmp_path):
+def _shrunk(code: str) -> str:
+    """The seed's program with fewer samples and timesteps: same models and parameter counts, much faster."""
+    shrunk = code.replace("n_samples = 1000", "n_samples = 8").replace("MaxLen = 64", "MaxLen = 3")
+    assert shrunk != code
+    return shrunk
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """Every script of this module's checks, run once in one subprocess: name -> what it printed."""
     scripts = {name: keras_code(spec) for name, spec in SPECS.items()}
     scripts["invalid"] = keras_code(INVALID)
-    outputs = _run_scripts(tmp_path, scripts)
+    fixed_import = SEED_KERAS1_CODE.replace("from keras.layers.recurrent import GRU", "from keras.layers import GRU")
+    scripts["keras3"] = _shrunk(SEED_KERAS3_CODE)
+    scripts["keras1"] = _shrunk(SEED_KERAS1_CODE)
+    scripts["keras1_import_fixed"] = _shrunk(fixed_import)
+    return _run_scripts(tmp_path_factory.mktemp("scripts"), scripts)
+
+
+def test_generated_scripts_print_the_count_describe_predicts(outputs):
     for name, spec in SPECS.items():
         assert "status=ok" in outputs[name], outputs[name][-1500:]
         assert parse_count_params(outputs[name]) == describe(spec).total_params, name
@@ -87,23 +103,7 @@ def test_generated_scripts_print_the_count_describe_predicts(tmp_path):
     assert parse_count_params(outputs["invalid"]) is None
 
 
-def _shrunk(code: str) -> str:
-    """The seed's program with fewer samples and timesteps: same models and parameter counts, much faster."""
-    shrunk = code.replace("n_samples = 1000", "n_samples = 8").replace("MaxLen = 64", "MaxLen = 3")
-    assert shrunk != code
-    return shrunk
-
-
-def test_seed_translation_runs_and_the_original_fails_for_the_reasons_given(tmp_path):
-    fixed_import = SEED_KERAS1_CODE.replace("from keras.layers.recurrent import GRU", "from keras.layers import GRU")
-    outputs = _run_scripts(
-        tmp_path,
-        {
-            "keras3": _shrunk(SEED_KERAS3_CODE),
-            "keras1": _shrunk(SEED_KERAS1_CODE),
-            "keras1_import_fixed": _shrunk(fixed_import),
-        },
-    )
+def test_seed_translation_runs_and_the_original_fails_for_the_reasons_given(outputs):
     assert "status=ok" in outputs["keras3"], outputs["keras3"][-1500:]
     # All three seed models have the same trainable size, the one describe() predicts for each.
     for variant in ("Model 1", "Model 2", "Model 3"):
