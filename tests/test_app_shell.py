@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.spec import DEFAULTS, FIELD_NAMES, INT_RANGES, PRESETS, ModelSpec
-from tests.conftest import PAGES, page_text, run_app
+from tests.conftest import PAGES, run_app
 
 EVERY_FIELD = {
     "cell": "LSTM",
@@ -57,7 +57,7 @@ def _assert_frame(at, spec: ModelSpec):
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["spec"] == spec
     assert isinstance(at.session_state["talk_mode"], bool)
-    expected = {name: value for name, value in _as_query(spec).items()}
+    expected = _as_query(spec)
     if at.session_state["talk_mode"]:
         expected["talk"] = "true"
     assert _query(at) == expected
@@ -77,7 +77,7 @@ def _as_query(spec: ModelSpec) -> dict[str, str]:
 def test_every_page_default_full_and_hostile(page):
     at = run_app(page)
     _assert_frame(at, DEFAULTS)
-    assert not at.warning or "link" not in page_text(at)
+    assert not any("This link has settings" in w.value for w in at.warning)
     at = run_app(page, EVERY_FIELD)
     _assert_frame(at, EVERY_FIELD_SPEC)
     at = run_app(page, {"cell": "foo", "timesteps": "-3", "hidden_size": "1000000000", "output_size": "3"})
@@ -89,7 +89,7 @@ def test_every_page_default_full_and_hostile(page):
 def test_hostile_links_give_one_message_and_keep_valid_fields(params, bad_fields):
     at = run_app("overview", {**params, "return_sequences": "false", "head": "dense"})
     _assert_frame(at, DEFAULTS.replace(return_sequences=False, head="dense"))
-    messages = [w.value for w in at.warning if "link" in w.value]
+    messages = [w.value for w in at.warning if "This link has settings" in w.value]
     assert len(messages) == 1
     for field in bad_fields:
         assert f"**{field}**" in messages[0]
