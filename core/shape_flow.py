@@ -348,9 +348,10 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
     With `per_timestep_targets`, the user's targets are drawn under the required ones, green if they match.
     """
     stages = flow_stages(spec)
-    font = 18 if talk_mode else 12
-    small = 15 if talk_mode else 10
-    title_font = {"size": font}
+    font = 18 if talk_mode else 13
+    small = 15 if talk_mode else 11
+    # Explicit colours: the Streamlit theme would otherwise grey out annotation text.
+    title_font = {"size": font, "color": "#252525"}
     box_w, gap, cell_h = 3.0, 1.0, 0.8
     figure = go.Figure()
     shapes: list[dict] = []
@@ -423,7 +424,7 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
             {
                 "x": left + box_w / 2,
                 "y": 0.55,
-                "text": _wrap(stage.note, 30),
+                "text": _wrap(stage.note, 26),
                 "showarrow": False,
                 "font": {"size": small, "color": COLORS["bad"] if stage.failed else "#252525"},
             }
@@ -476,7 +477,7 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
                 f"<span style='color:{COLORS['acted']}'>■</span> transformed (features)"
             ),
             "showarrow": False,
-            "font": {"size": small},
+            "font": {"size": small, "color": "#252525"},
         }
     )
     figure.update_layout(
@@ -484,7 +485,7 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
         annotations=annotations,
         xaxis={"visible": False, "range": [-0.2, right + 0.2]},
         yaxis={"visible": False, "range": [bottom, 4.8]},
-        height=360 if talk_mode else 280,
+        height=380 if talk_mode else 310,
         margin={"l": 5, "r": 5, "t": 5, "b": 5},
         plot_bgcolor="rgba(0,0,0,0)",
         showlegend=False,

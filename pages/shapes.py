@@ -123,24 +123,24 @@ with keras_side:
         st.caption("Click to get Keras's real answer (loads TensorFlow on the first click).")
 
 # -- Keras's own summary ------------------------------------------------------------------------------------
-st.header("Keras's model.summary(), beside this app's table")
+st.header("Keras's model.summary() and this app's table")
 if st.button("Show Keras's model.summary()", icon=":material/terminal:", key="shapes_summary_button"):
     _requested("shapes_summary_requested").add(spec)
-app_side, keras_side = st.columns(2, gap="medium")
-with app_side:
-    st.subheader("This app (computed without Keras)")
-    table = weights_table(spec)[["Layer", "Keras class", "Output shape", "Parameters"]]
-    st.dataframe(table, hide_index=True, width="stretch", key="shapes_app_table")
-    st.markdown("  \n".join(f"{label}: {value}" for label, value in summary_totals(spec).items()))
-with keras_side:
-    st.subheader("Keras")
-    if spec in _requested("shapes_summary_requested"):
-        with st.spinner("Building the model…"):
-            text, error = summary_probe(spec)
-        if text is not None:
-            st.code(text, language=None)
-        else:
-            st.error("Keras cannot build this model, so there is no summary. Keras says:", icon=":material/block:")
-            st.code(error, language=None, wrap_lines=True)
+# Keras's table is 78 characters wide and its box-drawing characters render wider than the code font: it needs
+# the full width, so the app's table sits above it rather than beside it.
+st.subheader("This app (computed without Keras)")
+table = weights_table(spec)[["Layer", "Keras class", "Output shape", "Parameters"]]
+app_table, app_totals = st.columns([3, 2], gap="medium")
+app_table.dataframe(table, hide_index=True, width="stretch", key="shapes_app_table")
+app_totals.markdown("  \n".join(f"{label}: {value}" for label, value in summary_totals(spec).items()))
+st.subheader("Keras")
+if spec in _requested("shapes_summary_requested"):
+    with st.spinner("Building the model…"):
+        text, error = summary_probe(spec)
+    if text is not None:
+        st.code(text, language=None)
     else:
-        st.caption("Click the button to build the real model and print its summary here.")
+        st.error("Keras cannot build this model, so there is no summary. Keras says:", icon=":material/block:")
+        st.code(error, language=None, wrap_lines=True)
+else:
+    st.caption("Click the button to build the real model and print its summary here.")

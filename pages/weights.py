@@ -50,9 +50,9 @@ st.dataframe(
     column_config={
         "Parameters": st.column_config.NumberColumn(format="localized"),
         "Share of total": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
-        "Weight tensors": st.column_config.TextColumn(width="large"),
-        "Formula": st.column_config.TextColumn(width="medium"),
     },
+    # The numbers first; the output shape stays in the CSV (the Shape flow page draws it), leaving room on screen.
+    column_order=["Layer", "Keras class", "Parameters", "Share of total", "Formula", "Weight tensors"],
     key="weights_table",
 )
 totals = summary_totals(spec)
@@ -102,7 +102,8 @@ st.markdown(
 variants = variants_table(spec)
 status = variant_cell_status(variants)
 styled = variants.style.apply(lambda _: status.map(STATUS_STYLES.get), axis=None)
-st.dataframe(styled, hide_index=True, width="stretch", key="variants_table")
+# Tall enough for every row: the last rows (targets, builds) are the point of the comparison.
+st.dataframe(styled, hide_index=True, width="stretch", height=36 * (len(variants) + 1) + 3, key="variants_table")
 st.caption(
     "Model 1 and Model 2 agree on every row: same weights, same shapes, same parameters. Model 3 keeps the same "
     "weights but applies its Dense once per sample, and needs one target per sequence. The fourth does not build."
