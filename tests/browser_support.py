@@ -57,15 +57,15 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 90) -> Iterator[str]:
-    """Run the app on a free localhost port for the duration of the block; yields its base URL."""
+def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
+    """Run `script` (the app by default) on a free localhost port for the duration of the block; yields its base URL."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.headless",
         "true",
         "--server.port",
@@ -80,7 +80,7 @@ def streamlit_server(timeout: float = 90) -> Iterator[str]:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
     (ROOT / "artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "artifacts" / "streamlit-server.log", "w")  # noqa: SIM115 (closed in finally)
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
