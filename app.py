@@ -14,7 +14,9 @@ from core import PRESETS, ModelSpec, SpecError, describe
 from core.spec import CELLS, DEFAULTS, FIELD_NAMES, HEAD_LABELS, HEADS, INT_RANGES, MERGE_MODES
 from core.url_state import problem_message, read_url, share_url, spec_to_query
 
-st.set_page_config(page_title="TimeDistributed Explorer", page_icon=":material/timeline:", layout="wide")
+# A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
+# must work offline (talks, closed networks).
+st.set_page_config(page_title="TimeDistributed Explorer", page_icon="assets/icon.png", layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -170,3 +171,33 @@ def test_talk_mode_link_enlarges_text(page, server):
     assert size == "20px"
     _no_exception(page)
     screenshot(page, "talk-mode-tiny")
+
+
+@pytest.mark.parametrize("path", PAGE_PATHS)
+def test_every_page_renders_offline(browser, server, path):
+    """Only localhost is reachable: every other request is blocked and recorded, and none may be attempted."""
+    outside: list[str] = []
+
+    def only_localhost(route):
+        host = urlsplit(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        context.route("**/*", only_localhost)
+        tab = context.new_page()
+        _open(tab, f"{server}/{path}?timesteps=6&input_size=3&hidden_size=4&output_size=2")
+        heading = _main(tab).locator("h1").first
+        heading.wait_for(state="visible", timeout=30_000)
+        assert heading.inner_text().strip()
+        _no_exception(tab)
+        charts = _main(tab).locator("[data-testid='stPlotlyChart']")
+        if charts.count():
+            charts.first.locator(".main-svg").first.wait_for(state="attached", timeout=30_000)
+        assert outside == []
+    finally:
+        context.close()
