@@ -147,6 +147,7 @@ def train(
     result = TrainingResult(spec=spec, reused_model=reused)
     probe_x, probe_y = x[:256], y[:256]
     per_timestep = track_timesteps and spec.return_sequences
+    last_probe: list[np.ndarray | None] = [None]
 
     class Progress(keras.callbacks.Callback):
         """Turns Keras's running epoch mean back into each batch's own loss, and checks for a stop request."""
@@ -180,14 +181,20 @@ def train(
             loss = float(logs["loss"])
             result.epoch_losses.append(loss)
             if per_timestep:
-                prediction = np.asarray(self.model(probe_x, training=False))
+                # predict_on_batch runs a traced function; an eager call runs op by op, each op needing the
+                # GIL, which a busy server (Streamlit's threads) holds often: eagerly this took seconds per epoch.
+                prediction = np.asarray(self.model.predict_on_batch(probe_x))
+                last_probe[0] = prediction
                 result.timestep_losses.append(timestep_losses(spec, probe_y, prediction))
             if on_epoch is not None:
                 on_epoch(epoch, loss)
 
     model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=False, verbose=0, callbacks=[Progress()])
-    # A direct call, not predict(): no extra tf.function to trace for a single sample.
-    result.sample_prediction = np.asarray(model(x[:1], training=False))[0]
+    # After a full run the last epoch's probe already holds the first sample's prediction with the final weights;
+    # otherwise predict the probe batch (the same batch shape each run, so a reused model does not retrace).
+    if last_probe[0] is None or result.stopped:
+        last_probe[0] = np.asarray(model.predict_on_batch(probe_x))
+    result.sample_prediction = last_probe[0][0]
     result.sample_target = y[0]
     result.wall_time = time.perf_counter() - started
     return result

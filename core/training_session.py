@@ -332,6 +332,7 @@ class TrainingJob:
                     break
                 with self._lock:
                     self._current = label
+                    self._epoch = self._batch = 0
                 dataset = make_dataset(spec, settings.task, settings.samples, settings.seed)
                 result = train(
                     spec,

@@ -1,7 +1,7 @@
 """Training: fit the real Keras models live, compare their loss curves, and see where in the sequence they learn.
 
 Training runs in this session's `TrainingJob` (a worker thread that never calls Streamlit); a fragment polls it
-twice a second while it runs. Leaving the page stops the job through its heartbeat; changing a setting stops it here.
+once a second while it runs. Leaving the page stops the job through its heartbeat; changing a setting stops it here.
 """
 
 import pandas as pd
@@ -144,6 +144,8 @@ def _progress_text(snap: TrainingSnapshot) -> str:
     plan = snap.settings
     if plan is None or snap.current is None or snap.batches_done == 0:
         return f"Loading TensorFlow and tracing the model… · {snap.elapsed:.1f} s"
+    if not next((v.batch_losses for v in snap.variants if v.label == snap.current), ()):
+        return f"{snap.current}: building and tracing the model… · {snap.elapsed:.1f} s"
     return (
         f"{snap.current}: epoch {snap.epoch + 1}/{plan.epochs}, batch {snap.batch + 1}/{plan.batches_per_epoch} · "
         f"{snap.elapsed:.1f} s"
@@ -155,7 +157,12 @@ def spec_loss(snap: TrainingSnapshot) -> str:
     return snap.variants[0].spec.loss if snap.variants else "loss"
 
 
-@st.fragment(run_every=0.5 if was_running else None)
+# Once a second, not faster: every fragment rerun holds the GIL on the server's threads, and at 0.5 s on a loaded
+# 2-core machine the reruns queued back to back and slowed the training thread tenfold (measured in a browser).
+POLL_SECONDS = 1.0
+
+
+@st.fragment(run_every=POLL_SECONDS if was_running else None)
 def live_progress() -> None:
     """Redraw the progress and the growing loss chart; when the run ends, rerun the page to show the results."""
     job.heartbeat()
