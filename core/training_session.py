@@ -34,7 +34,7 @@ from core.spec import ModelSpec, seed_variants
 # epochs at batch 128.
 SEED_LEARNING_RATE = 0.001
 RECALL_LEARNING_RATE = 0.01
-HEARTBEAT_TIMEOUT = 6.0  # seconds without a poll after which a job counts as abandoned
+HEARTBEAT_TIMEOUT = 8.0  # seconds without a poll (the page polls every 2 s) before a job counts as abandoned
 
 # Cost model of one training, fitted on the 2-core development machine while other work ran (seed's GRU at
 # 1000 samples: 0.25 s per later epoch; T=256, 64 inputs, 128 units at 500 samples: 19 s): a later epoch costs about
