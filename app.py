@@ -1,6 +1,6 @@
 """TimeDistributed Explorer: the frame. Page config, navigation, the sidebar that edits the spec, URL sync.
 
-Contract with pages/: before `pg.run()`, `st.session_state["spec"]` holds the current `core.ModelSpec` and
+Contract with views/ (the pages): before `pg.run()`, `st.session_state["spec"]` holds the current `core.ModelSpec` and
 `st.session_state["talk_mode"]` a bool. The sidebar widgets live here, in the entry point, so their values survive
 page switches; their keys are the spec's field names. The URL mirrors the spec (non-default fields as query
 parameters, plus `talk=true`); it is read once per browser session, when a link is opened.
@@ -18,14 +18,17 @@ from core.url_state import problem_message, read_url, share_url, spec_to_query
 # must work offline (talks, closed networks).
 st.set_page_config(page_title="TimeDistributed Explorer", page_icon="assets/icon.png", layout="wide")
 
+# The pages live in views/, not pages/: with a pages/ folder beside the entry point, Streamlit runs a fresh
+# server's first session through its legacy folder discovery, so a shared deep link opened first (e.g. right
+# after Community Cloud wakes the app) would run the page script alone, without this frame or the link's spec.
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
-    st.Page("pages/unrolled.py", title="Unrolled network", icon=":material/account_tree:", url_path="unrolled"),
-    st.Page("pages/weights.py", title="Weights", icon=":material/table_chart:", url_path="weights"),
-    st.Page("pages/shapes.py", title="Shape flow", icon=":material/swap_horiz:", url_path="shapes"),
-    st.Page("pages/training.py", title="Training", icon=":material/monitoring:", url_path="training"),
-    st.Page("pages/equivalence.py", title="Equivalence", icon=":material/compare_arrows:", url_path="equivalence"),
-    st.Page("pages/code.py", title="Code", icon=":material/code:", url_path="code"),
+    st.Page("views/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("views/unrolled.py", title="Unrolled network", icon=":material/account_tree:", url_path="unrolled"),
+    st.Page("views/weights.py", title="Weights", icon=":material/table_chart:", url_path="weights"),
+    st.Page("views/shapes.py", title="Shape flow", icon=":material/swap_horiz:", url_path="shapes"),
+    st.Page("views/training.py", title="Training", icon=":material/monitoring:", url_path="training"),
+    st.Page("views/equivalence.py", title="Equivalence", icon=":material/compare_arrows:", url_path="equivalence"),
+    st.Page("views/code.py", title="Code", icon=":material/code:", url_path="code"),
 ]
 
 SIZE_LABELS = {

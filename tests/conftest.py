@@ -14,37 +14,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
-def _run_through_navigation() -> None:
-    """Make every AppTest run go through app.py's st.navigation, as the real server does after its first run.
-
-    Streamlit 1.67's AppTest resets `PagesManager.uses_pages_directory` before each run, and because a `pages/`
-    folder exists, every run after the first would then execute the page script alone (legacy `pages/` discovery),
-    skipping the frame: widget changes and reruns would silently test a page without its sidebar.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-    if getattr(original, "_navigation_only", False):
-        return
-
-    def __init__(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    __init__._navigation_only = True
-    PagesManager.__init__ = __init__
-
-
-_run_through_navigation()
-
 PAGES = {
-    "overview": "pages/overview.py",
-    "unrolled": "pages/unrolled.py",
-    "weights": "pages/weights.py",
-    "shapes": "pages/shapes.py",
-    "training": "pages/training.py",
-    "equivalence": "pages/equivalence.py",
-    "code": "pages/code.py",
+    "overview": "views/overview.py",
+    "unrolled": "views/unrolled.py",
+    "weights": "views/weights.py",
+    "shapes": "views/shapes.py",
+    "training": "views/training.py",
+    "equivalence": "views/equivalence.py",
+    "code": "views/code.py",
 }
 
 

@@ -82,17 +82,14 @@ def _no_exception(page) -> None:
     ).first.inner_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Streamlit 1.67 runs a fresh server's first session through legacy pages/ discovery: a deep link opened "
-    "first (e.g. /weights) runs pages/weights.py without app.py's frame. Fix: rename the pages/ folder.",
-)
 def test_deep_link_as_first_visit_of_a_fresh_server(page, server):
     """Must stay first in this module: it needs a server that no session has run yet."""
     _open(page, f"{server}/weights?cell=LSTM")
     screenshot(page, "first-visit-deep-link")
     expect_frame = _sidebar(page).get_by_text("Recurrent cell")
     assert expect_frame.count() == 1
+    assert _sidebar(page).get_by_role("combobox", name="Recurrent cell").input_value() == "LSTM"
+    _no_exception(page)
 
 
 @pytest.mark.parametrize("path", PAGE_PATHS)

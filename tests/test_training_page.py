@@ -152,7 +152,7 @@ def test_leaving_the_page_stops_the_job_through_its_heartbeat():
     now = [0.0]
     at, job, cache = _gated_app(heartbeat_timeout=5.0, clock=lambda: now[0])
     at.button(key="training_train").click().run()
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.exception
     now[0] = 10.0  # the Overview page does not poll the job: 10 s pass without a heartbeat
     cache.gate.set()

@@ -91,23 +91,23 @@ st.caption(
 )
 
 st.subheader("See each claim")
-st.page_link("pages/weights.py", label="Same weights: the kernel and bias of both heads", icon=":material/table_chart:")
+st.page_link("views/weights.py", label="Same weights: the kernel and bias of both heads", icon=":material/table_chart:")
 st.page_link(
-    "pages/unrolled.py",
+    "views/unrolled.py",
     label="One Dense, applied at every timestep: the unrolled network",
     icon=":material/account_tree:",
 )
 st.page_link(
-    "pages/shapes.py", label="Shapes through each layer, and where the time axis goes", icon=":material/swap_horiz:"
+    "views/shapes.py", label="Shapes through each layer, and where the time axis goes", icon=":material/swap_horiz:"
 )
 st.page_link(
-    "pages/equivalence.py",
+    "views/equivalence.py",
     label="Same outputs and same training from the same weights",
     icon=":material/compare_arrows:",
 )
 st.page_link(
-    "pages/training.py",
+    "views/training.py",
     label="Training all three on real data, and Model 3's target mismatch",
     icon=":material/monitoring:",
 )
-st.page_link("pages/code.py", label="The Keras code for your model", icon=":material/code:")
+st.page_link("views/code.py", label="The Keras code for your model", icon=":material/code:")
