@@ -158,7 +158,7 @@ def test_seed_summary_today_counts_the_seed_model():
 def _page(spec: ModelSpec):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / "code.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views" / "code.py"), default_timeout=120)
     at.session_state["spec"] = spec
     return at
 

@@ -136,7 +136,7 @@ def _page(spec: ModelSpec):
     """The equivalence page alone, with `spec` in session state as the frame would put it."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / "equivalence.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views" / "equivalence.py"), default_timeout=120)
     at.session_state["spec"] = spec
     return at
 

@@ -148,17 +148,18 @@ def test_changing_a_control_stops_the_running_job():
     assert "its settings differ" in page_text(at)
 
 
-def test_leaving_the_page_stops_the_job_through_its_heartbeat():
+def test_leaving_the_page_stops_the_job_at_once():
     now = [0.0]
     at, job, cache = _gated_app(heartbeat_timeout=5.0, clock=lambda: now[0])
     at.button(key="training_train").click().run()
-    at.switch_page("views/overview.py").run()
+    assert job.running
+    at.switch_page("views/overview.py").run()  # the clock stands still: no heartbeat timeout is involved
     assert not at.exception
-    now[0] = 10.0  # the Overview page does not poll the job: 10 s pass without a heartbeat
     cache.gate.set()
     assert job.join(JOIN)
     snap = job.snapshot()
-    assert snap.status == "stopped" and "Nobody watched" in snap.stop_reason
+    assert snap.status == "stopped" and "left the Training page" in snap.stop_reason
+    assert snap.batches_done <= 1
 
 
 def test_invalid_spec_explains_and_offers_the_valid_variants():
