@@ -321,6 +321,7 @@ class TrainingJob:
     # -- the worker ---------------------------------------------------------------------------------------
     def _run(self, settings: TrainingSettings, cache: Any) -> None:
         from core.datasets import make_dataset
+        from core.keras_env import release_free_memory
         from core.training import train
 
         status = "done"
@@ -359,6 +360,7 @@ class TrainingJob:
             self._error = error
             self._current = None
             self._finished = time.perf_counter()
+        release_free_memory()
 
     def _on_batch(self, index: int, epoch: int, batch: int, loss: float) -> None:
         with self._lock:
