@@ -171,3 +171,14 @@ def test_page_in_the_app():
     at = run_app("equivalence", {"timesteps": "4", "input_size": "3", "hidden_size": "4", "output_size": "2"})
     assert not at.exception
     assert "Equivalence lab" in page_text(at)
+
+
+def test_page_refuses_a_lab_too_long_for_a_small_server():
+    at = _page(TINY.replace(timesteps=129)).run()
+    assert not at.exception
+    assert at.button(key="equivalence_run").disabled
+    (error,) = at.error
+    assert "timesteps" in error.value and "128" in error.value
+    assert not at.get("plotly_chart")
+    at = _page(TINY.replace(timesteps=128)).run()
+    assert not at.button(key="equivalence_run").disabled and not at.error

@@ -12,7 +12,9 @@ from core.spec import DEFAULTS
 
 SAMPLES = 4  # one tiny batch: the comparison is exact, more samples would prove nothing more
 PERTURB = 1e-3  # the control: one weight of the TimeDistributed twin moved by this much
-SLOW_T = 128  # above this, tracing TimeDistributed (one Dense call per timestep) takes many seconds
+# Above this, tracing TimeDistributed (one Dense call per timestep, with gradients) takes minutes and hundreds of
+# MB on a one-core server; the lab already shows T MatMuls against one at any smaller T.
+MAX_LAB_T = 128
 
 # The frame sets the spec; the defaults keep a page usable if it ever runs without the frame.
 spec = st.session_state.get("spec", DEFAULTS)
@@ -72,16 +74,18 @@ if not spec.return_sequences:
     )
 else:
     runs = st.session_state.setdefault("equivalence_runs", set())
-    if spec.timesteps > SLOW_T:
-        st.warning(
-            f"T = {spec.timesteps}: tracing TimeDistributed writes one Dense call per timestep into the graph, "
-            "so the lab may take a while. A smaller T shows the same thing faster."
+    too_long = spec.timesteps > MAX_LAB_T
+    if too_long:
+        st.error(
+            f"timesteps: {spec.timesteps} is more than this lab runs (up to {MAX_LAB_T}). Tracing TimeDistributed "
+            "writes one Dense call per timestep into the graph, which at this length takes minutes on a small "
+            f"server. Set T to {MAX_LAB_T} or less in the sidebar: the counts grow with T exactly the same way."
         )
-    if st.button("Build, run, train and trace both twins", type="primary", key="equivalence_run"):
+    if st.button("Build, run, train and trace both twins", type="primary", key="equivalence_run", disabled=too_long):
         runs.add(spec)
-    if spec not in runs:
+    if not too_long and spec not in runs:
         st.info("Click the button: it loads TensorFlow and builds two small models (a few seconds).")
-    else:
+    elif not too_long:
         results = {}
         try:
             with st.status("Running the twins…", expanded=False) as status:
