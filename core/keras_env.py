@@ -69,13 +69,6 @@ def preload_in_background() -> threading.Thread:
         return _preload
 
 
-def keras_is_loaded() -> bool:
-    """True once TensorFlow/Keras are imported in this process."""
-    import sys  # noqa: PLC0415
-
-    return "keras" in sys.modules and "tensorflow" in sys.modules
-
-
 def versions() -> dict[str, str]:
     """The installed Keras and TensorFlow versions (loads them)."""
     keras = load_keras()

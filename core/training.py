@@ -50,11 +50,6 @@ class TrainingResult:
     sample_prediction: np.ndarray | None = None
     sample_target: np.ndarray | None = None
 
-    @property
-    def batches_per_epoch(self) -> int:
-        """Batches in one full epoch (from the first epoch)."""
-        return 0 if not self.epoch_losses else len(self.batch_losses) // max(1, len(self.epoch_losses))
-
 
 class ModelCache:
     """Compiled models kept for reuse, keyed by spec: training again resets weights instead of rebuilding.

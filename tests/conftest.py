@@ -38,6 +38,15 @@ def run_app(page: str = "overview", params: dict[str, str | list[str]] | None = 
     return at
 
 
+def run_view(path: str, spec) -> object:
+    """One view script alone (not yet run), with `spec` in session state as the frame would put it."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / path), default_timeout=120)
+    at.session_state["spec"] = spec
+    return at
+
+
 @pytest.fixture
 def app():
     """The `run_app` function, as a fixture."""

@@ -11,7 +11,7 @@ import pytest
 
 from core import ModelSpec, describe, seed_variants
 from core.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, parse_count_params, script_filename
-from tests.conftest import ROOT, page_text
+from tests.conftest import ROOT, page_text, run_view
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
 SPECS = {
@@ -157,11 +157,7 @@ def test_seed_summary_today_counts_the_seed_model():
 
 
 def _page(spec: ModelSpec):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "views" / "code.py"), default_timeout=120)
-    at.session_state["spec"] = spec
-    return at
+    return run_view("views/code.py", spec)
 
 
 def test_code_page_shows_the_script_and_the_summary():

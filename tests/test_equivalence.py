@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core import ModelSpec, describe
-from tests.conftest import ROOT, page_text, run_app
+from tests.conftest import ROOT, page_text, run_app, run_view
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
 
@@ -133,12 +133,7 @@ def test_figures_show_the_computed_numbers(eq):
 
 
 def _page(spec: ModelSpec):
-    """The equivalence page alone, with `spec` in session state as the frame would put it."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "views" / "equivalence.py"), default_timeout=120)
-    at.session_state["spec"] = spec
-    return at
+    return run_view("views/equivalence.py", spec)
 
 
 def test_page_runs_the_lab_on_click():
