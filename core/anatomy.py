@@ -73,6 +73,11 @@ class Layer:
     role: str  # "input", "recurrent", "head" or "activation": what part of the seed's picture it is
     inner_kind: str | None = None  # the wrapped layer of Bidirectional / TimeDistributed
 
+    @property
+    def class_label(self) -> str:
+        """The layer's class as Keras code spells it, wrapped layer included: "TimeDistributed(Dense)"."""
+        return f"{self.kind}({self.inner_kind})" if self.inner_kind else self.kind
+
 
 @dataclass(frozen=True)
 class Description:
@@ -111,8 +116,8 @@ def fmt(number: int) -> str:
     return f"{number:,}"
 
 
-def format_shape(shape: Shape | None) -> str:
-    """(None, 64, 8) as Keras prints it; None (no shape) as an em dash."""
+def format_shape(shape: tuple[int | str | None, ...] | None) -> str:
+    """(None, 64, 8) as Keras prints it (a named batch such as "N" as given); None (no shape) as an em dash."""
     if shape is None:
         return "—"
     inside = ", ".join("None" if dim is None else str(dim) for dim in shape)

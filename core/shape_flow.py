@@ -58,10 +58,6 @@ class TargetVerdict:
     caveat: str = ""
 
 
-def _shape_text(shape: tuple[Dim, ...]) -> str:
-    return "(" + ", ".join(str(dim) for dim in shape) + ")"
-
-
 def _squeeze_or_expand(target: tuple[Dim, ...], output: tuple[Dim, ...]) -> tuple[tuple[Dim, ...], tuple[Dim, ...]]:
     """Keras's `squeeze_or_expand_to_same_rank`: when ranks differ by one and the longer ends in 1, drop that 1."""
     if len(target) == len(output) + 1 and target[-1] == 1:
@@ -200,7 +196,7 @@ def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int 
         headline = "fit() runs, but Keras reshapes the comparison: check that it is the one you mean."
         explanation += (
             f" With {spec.output_size} output value(s), Keras drops the size-1 last axis and compares targets "
-            f"{_shape_text(shown_target)} with predictions {_shape_text(shown_output)}: each sample's "
+            f"{format_shape(shown_target)} with predictions {format_shape(shown_output)}: each sample's "
             + (
                 "target is compared with its prediction at every timestep."
                 if not per_timestep_targets
@@ -214,8 +210,8 @@ def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int 
         assert combined is not None
         headline = "fit() runs without an error, but the loss is wrong."
         explanation += (
-            f" Mean squared error subtracts targets {_shape_text(shown_target)} from predictions "
-            f"{_shape_text(shown_output)}; broadcasting stretches that to {_shape_text(combined)}, so targets are "
+            f" Mean squared error subtracts targets {format_shape(shown_target)} from predictions "
+            f"{format_shape(shown_output)}; broadcasting stretches that to {format_shape(combined)}, so targets are "
             "compared with predictions they do not belong to, and Keras says nothing."
         )
         fix = _fix(spec, per_timestep_targets)
@@ -292,7 +288,7 @@ def flow_stages(spec: ModelSpec) -> list[Stage]:
     description = describe(spec)
     stages = []
     for layer in description.layers:
-        kind = f"{layer.kind}({layer.inner_kind})" if layer.inner_kind else layer.kind
+        kind = layer.class_label
         title = f"{layer.name}<br>{kind}"
         if layer.role == "input":
             stages.append(Stage(title, layer.output_shape, None, "samples × timesteps × features"))

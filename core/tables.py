@@ -27,11 +27,6 @@ GROWTH_AXES = {"timesteps": "Timesteps T", "hidden_size": "Hidden size", "input_
 CELL_COLORS = {"SimpleRNN": "#4c78a8", "GRU": "#f58518", "LSTM": "#54a24b"}
 
 
-def keras_class(layer: Layer) -> str:
-    """The layer's class as Keras code spells it, wrapped layers included: "TimeDistributed(Dense)"."""
-    return f"{layer.kind}({layer.inner_kind})" if layer.inner_kind else layer.kind
-
-
 def weights_cell(layer: Layer) -> str:
     """The layer's weight tensors with their shapes, e.g. "kernel (15, 48) · recurrent_kernel (16, 48) · ..."."""
     if not layer.weights:
@@ -69,7 +64,7 @@ def weights_table(spec: ModelSpec) -> pd.DataFrame:
         rows.append(
             {
                 "Layer": layer.name,
-                "Keras class": keras_class(layer),
+                "Keras class": layer.class_label,
                 "Output shape": format_shape(layer.output_shape),
                 "Weight tensors": weights_cell(layer),
                 "Parameters": layer.params,

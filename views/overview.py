@@ -42,10 +42,10 @@ for column, (label, description) in zip(columns, descriptions.items(), strict=Tr
     with column.container(border=True):
         st.subheader(label)
         st.caption(CAPTIONS[label] + ("  \n:blue-badge[your sidebar model]" if label == current else ""))
-        rows = []
-        for layer in description.layers:
-            kind = f"{layer.kind}({layer.inner_kind})" if layer.inner_kind else layer.kind
-            rows.append(f"- **{kind}** {format_shape(layer.output_shape)} · {layer.params:,} params")
+        rows = [
+            f"- **{layer.class_label}** {format_shape(layer.output_shape)} · {layer.params:,} params"
+            for layer in description.layers
+        ]
         st.markdown("\n".join(rows))
         if description.error is None:
             st.metric("Parameters", f"{description.total_params:,}")
