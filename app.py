@@ -175,10 +175,4 @@ if problem is not None:
     else:
         st.session_state["url_problem"] = None
 
-# Leaving the Training page stops this session's training at once (its heartbeat would stop it only seconds later):
-# a run nobody watches only takes CPU from other visitors.
-training_job = st.session_state.get("training_job")
-if training_job is not None and pg.url_path != "training" and training_job.running:
-    training_job.stop("You left the Training page.")
-
 pg.run()

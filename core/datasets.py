@@ -45,22 +45,26 @@ def _one_hot(tokens: np.ndarray, classes: int) -> np.ndarray:
 
 
 def make_dataset(
-    spec: ModelSpec, task: str = "random", samples: int = 1000, seed: int = 0
+    spec: ModelSpec, task: str = "random", samples: int = 1000, seed: int = 0, normalise_targets: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """(X, Y) float32 arrays for the spec: X (N, T, I); Y (N, T, O) with return_sequences=True, else (N, O).
 
-    Tasks are listed in `TASKS`. The same arguments always give the same arrays.
+    Tasks are listed in `TASKS`. The same arguments always give the same arrays. With `normalise_targets`, the seed's
+    random targets are divided by their sum so that each is a probability distribution (what categorical
+    cross-entropy assumes; the seed's verbatim targets are not, which is why its loss can rise while it trains).
     """
     if task not in TASKS:
         raise ValueError(f"task: got {task!r}; allowed: {' | '.join(TASKS)}.")
     if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_SAMPLES:
         raise ValueError(f"samples: got {samples!r}; allowed: a whole number from 1 to {MAX_SAMPLES}.")
     rng = np.random.default_rng(seed)
-    T, O = spec.timesteps, spec.output_size
+    O = spec.output_size
     if task == "random":
-        x = rng.random((samples, T, spec.input_size)).astype(np.float32)
-        shape = (samples, T, O) if spec.return_sequences else (samples, O)
-        return x, rng.random(shape).astype(np.float32)
+        x = rng.random(spec.input_shape(samples)).astype(np.float32)
+        y = rng.random(spec.target_shape(samples)).astype(np.float32)
+        if normalise_targets:
+            y = y / y.sum(axis=-1, keepdims=True)
+        return x, y
 
     tokens, x = _tokens_and_inputs(spec, samples, rng)
     # At step t the target is the token of step t-1; step 0 has nothing to recall: a uniform target.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,9 @@ class TwinOutputs:
     perturb: float = 0.0
     error: str | None = None
     keras_error: str | None = None
+
+    def _replace_perturb(self, perturb: float) -> TwinOutputs:
+        return replace(self, perturb=perturb)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,15 @@ def _batch(spec: ModelSpec, samples: int, seed: int) -> np.ndarray:
     return rng.random((samples, spec.timesteps, spec.input_size), dtype=np.float32)
 
 
+def _perturbed(spec: ModelSpec, weights: list[np.ndarray], perturb: float) -> list[np.ndarray]:
+    """A copy of the weights with one scalar of the head's kernel moved by `perturb` (the control)."""
+    weights = [np.array(w) for w in weights]
+    if perturb:
+        kernel_index = len(weights) - (2 if spec.use_bias else 1)
+        weights[kernel_index][0, 0] += np.float32(perturb)
+    return weights
+
+
 def build_twins(spec: ModelSpec, seed: int = 0, perturb: float = 0.0) -> dict[str, Any]:
     """Build the Dense twin from seeded initializers and the TimeDistributed twin with a copy of its weights.
 
@@ -100,26 +112,33 @@ def build_twins(spec: ModelSpec, seed: int = 0, perturb: float = 0.0) -> dict[st
         return twins
     distributed = build_model(specs["time_distributed"], seed=seed + 1)
     # Same layer order, same weight order and shapes: recurrent weights, then the head's kernel and bias.
-    weights = [np.array(w) for w in dense.get_weights()]
-    if perturb:
-        kernel_index = len(weights) - (2 if spec.use_bias else 1)
-        weights[kernel_index][0, 0] += np.float32(perturb)
-    distributed.set_weights(weights)
+    distributed.set_weights(_perturbed(spec, dense.get_weights(), perturb))
     twins["time_distributed"] = distributed
     return twins
 
 
-def twin_outputs(spec: ModelSpec, seed: int = 0, samples: int = 4, perturb: float = 0.0) -> TwinOutputs:
+def twin_outputs(
+    spec: ModelSpec, seed: int = 0, samples: int = 4, perturb: float = 0.0, twins: dict[str, Any] | None = None
+) -> TwinOutputs:
     """Run the Dense and TimeDistributed(Dense) twins (identical weights) on one batch and compare the outputs.
 
     The largest absolute difference is computed, not assumed: 0.0 in float32 for the true twins, nonzero when
-    `perturb` moves one weight of the TimeDistributed twin.
+    `perturb` moves one weight of the TimeDistributed twin. With `twins` (from `build_twins(spec, seed)`), those
+    models are used instead of new ones; a perturbation is undone before returning.
 
     Example:
         >>> twin_outputs(ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)).max_abs_diff
         0.0
     """
-    twins = build_twins(spec, seed=seed, perturb=perturb)
+    if twins is None:
+        twins = build_twins(spec, seed=seed, perturb=perturb)
+    elif perturb and "time_distributed" in twins:
+        original = twins["time_distributed"].get_weights()
+        twins["time_distributed"].set_weights(_perturbed(spec, original, perturb))
+        try:
+            return twin_outputs(spec, seed, samples, 0.0, twins)._replace_perturb(perturb)
+        finally:
+            twins["time_distributed"].set_weights(original)
     x = _batch(spec, samples, seed)
     dense_out = np.asarray(twins["dense"](x, training=False))
     if "time_distributed" not in twins:
@@ -157,7 +176,12 @@ def _targets(spec: ModelSpec, samples: int, seed: int) -> np.ndarray:
 
 
 def train_twins(
-    spec: ModelSpec, seed: int = 0, samples: int = 16, epochs: int = 5, batch_size: int = 8
+    spec: ModelSpec,
+    seed: int = 0,
+    samples: int = 16,
+    epochs: int = 5,
+    batch_size: int = 8,
+    twins: dict[str, Any] | None = None,
 ) -> TwinTraining:
     """Train both twins from the same weights on the same data in the same order; compare losses and weights.
 
@@ -166,7 +190,7 @@ def train_twins(
     """
     if not spec.return_sequences:
         raise ValueError(describe(spec.replace(head="time_distributed")).error)
-    twins = build_twins(spec, seed=seed)
+    twins = twins if twins is not None else build_twins(spec, seed=seed)
     x = _batch(spec, samples, seed)
     y = _targets(spec, samples, seed)
     losses: dict[str, tuple[float, ...]] = {}
@@ -201,7 +225,7 @@ def head_layer(model: Any) -> Any:
     return next(layer for layer in model.layers if layer.name in ("dense", "time_distributed"))
 
 
-def graph_op_counts(spec: ModelSpec) -> dict[str, dict[str, GraphCounts]]:
+def graph_op_counts(spec: ModelSpec, twins: dict[str, Any] | None = None) -> dict[str, dict[str, GraphCounts]]:
     """Trace each twin with a static time axis and count the ops and MatMuls in the graphs TensorFlow builds.
 
     Returns {head: {"head": counts of the head layer's own graph, "model": counts of the whole model's graph}}.
@@ -211,7 +235,7 @@ def graph_op_counts(spec: ModelSpec) -> dict[str, dict[str, GraphCounts]]:
     """
     tf = keras_env.load_tensorflow()
     result: dict[str, dict[str, GraphCounts]] = {}
-    for head, model in build_twins(spec).items():
+    for head, model in (twins if twins is not None else build_twins(spec)).items():
         layer = head_layer(model)
         layer_input = tf.TensorSpec((None, *layer.input.shape[1:]), tf.float32)
         model_input = tf.TensorSpec((None, spec.timesteps, spec.input_size), tf.float32)
@@ -222,14 +246,16 @@ def graph_op_counts(spec: ModelSpec) -> dict[str, dict[str, GraphCounts]]:
     return result
 
 
-def time_forward_and_trace(spec: ModelSpec, samples: int = 8, repeats: int = 5) -> dict[str, Timing]:
+def time_forward_and_trace(
+    spec: ModelSpec, twins: dict[str, Any] | None = None, samples: int = 8, repeats: int = 5
+) -> dict[str, Timing]:
     """Time each twin: the first call of a fresh tf.function (tracing + one pass) and the median later pass.
 
     Wall-clock numbers on a shared machine: shown for scale, never relied on by a test.
     """
     tf = keras_env.load_tensorflow()
     x = tf.constant(_batch(spec, samples, 0))
-    models = build_twins(spec)
+    models = twins if twins is not None else build_twins(spec)
     firsts: dict[str, list[float]] = {head: [] for head in models}
     laps: dict[str, list[float]] = {head: [] for head in models}
     # Two rounds, the twins interleaved, keeping each one's fastest first call: whichever runs first in a

@@ -1,8 +1,8 @@
 """Loading Keras quietly, once, and only when a caller really needs it.
 
 Everything that imports TensorFlow goes through `load_keras()`, so that the environment variables that keep the
-console clean are set before TensorFlow reads them, and so that a background warm-up (`preload_in_background`)
-and the first real use share one import.
+console clean are set before TensorFlow reads them. In the app only the TensorFlow worker process
+(`core.worker_child`) calls it; the tests call it to compare with real Keras.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import threading
 from types import ModuleType
 
 _lock = threading.Lock()
-_preload: threading.Thread | None = None
 
 
 def _quiet_environment() -> None:
@@ -57,16 +56,6 @@ def load_tensorflow() -> ModuleType:
     import tensorflow as tf  # noqa: PLC0415
 
     return tf
-
-
-def preload_in_background() -> threading.Thread:
-    """Start importing Keras in a daemon thread (once per process) so the first training click does not wait."""
-    global _preload
-    with _lock:
-        if _preload is None:
-            _preload = threading.Thread(target=load_keras, name="keras-preload", daemon=True)
-            _preload.start()
-        return _preload
 
 
 def versions() -> dict[str, str]:

@@ -117,6 +117,16 @@ class ModelSpec:
         """The loss compiled with the model: the seed's categorical cross-entropy after softmax, MSE after linear."""
         return "categorical_crossentropy" if self.activation == "softmax" else "mse"
 
+    def input_shape(self, samples: int) -> tuple[int, ...]:
+        """The shape of X for `samples` sequences: (N, T, I)."""
+        return (samples, self.timesteps, self.input_size)
+
+    def target_shape(self, samples: int) -> tuple[int, ...]:
+        """The shape of Y that fit() needs: (N, T, O) with return_sequences=True, else (N, O)."""
+        if self.return_sequences:
+            return (samples, self.timesteps, self.output_size)
+        return (samples, self.output_size)
+
     def replace(self, **changes: Any) -> ModelSpec:
         """A copy with some fields changed (validated like any construction)."""
         return replace(self, **changes)

@@ -96,6 +96,14 @@ class ModelCache:
             return model, reused
 
 
+PROBE_SAMPLES = 256  # samples on which the per-timestep loss is measured after each epoch
+
+
+def probe_size(samples: int) -> int:
+    """How many samples the per-timestep probe predicts (the warm-up traces exactly this batch shape)."""
+    return min(samples, PROBE_SAMPLES)
+
+
 def timestep_losses(spec: ModelSpec, y_true: np.ndarray, y_pred: np.ndarray) -> list[float]:
     """The model's loss at each timestep, averaged over samples (per-timestep models only)."""
     if spec.loss == "categorical_crossentropy":
@@ -140,7 +148,7 @@ def train(
     if learning_rate is not None:
         model.optimizer.learning_rate.assign(learning_rate)
     result = TrainingResult(spec=spec, reused_model=reused)
-    probe_x, probe_y = x[:256], y[:256]
+    probe_x, probe_y = x[: probe_size(len(x))], y[: probe_size(len(y))]
     per_timestep = track_timesteps and spec.return_sequences
     last_probe: list[np.ndarray | None] = [None]
 

@@ -38,16 +38,21 @@ def loss_figure(
     loss_name: str = "loss",
     talk: bool = False,
     title: str = "Training loss",
+    dashed: Sequence[str] = (),
+    first_color: int = 0,
 ) -> go.Figure:
     """One chart of the loss of every variant: a thin line per batch and markers per epoch, one colour per variant.
 
     `curves` holds (label, batch losses, epoch losses); it may be partial (a run in progress), which makes the chart
-    grow from one poll to the next.
+    grow from one poll to the next. Labels in `dashed` are drawn dashed with open markers, so that a curve drawn
+    exactly over another (models 1 and 2) leaves both visible. `first_color` offsets the colours, so that a variant
+    keeps its colour when it is drawn on a chart of its own.
     """
     fig = go.Figure()
     width = 3 if talk else 1.5
     for index, (label, batch_losses, epoch_losses) in enumerate(curves):
-        color = COLORS[index % len(COLORS)]
+        color = COLORS[(first_color + index) % len(COLORS)]
+        over = label in dashed
         fig.add_trace(
             go.Scatter(
                 x=batch_positions(len(batch_losses), batches_per_epoch),
@@ -55,8 +60,8 @@ def loss_figure(
                 mode="lines",
                 name=f"{label} · per batch",
                 legendgroup=label,
-                line={"color": color, "width": width},
-                opacity=0.55,
+                line={"color": color, "width": width * (1.6 if over else 1), "dash": "dash" if over else "solid"},
+                opacity=0.9 if over else 0.55,
                 hovertemplate="epoch %{x:.2f}<br>batch loss %{y:.4f}<extra>" + label + "</extra>",
             )
         )
@@ -67,8 +72,13 @@ def loss_figure(
                 mode="lines+markers",
                 name=f"{label} · per epoch",
                 legendgroup=label,
-                line={"color": color, "width": width * 1.6, "dash": "dot"},
-                marker={"size": 12 if talk else 8, "color": color},
+                line={"color": color, "width": width * 1.6, "dash": "dash" if over else "dot"},
+                marker={
+                    "size": (18 if talk else 13) if over else (12 if talk else 8),
+                    "color": color,
+                    "symbol": "circle-open" if over else "circle",
+                    "line": {"width": 3 if over else 0, "color": color},
+                },
                 hovertemplate="end of epoch %{x}<br>epoch loss %{y:.4f}<extra>" + label + "</extra>",
             )
         )

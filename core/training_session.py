@@ -1,17 +1,13 @@
-"""One session's training job: a worker thread that runs `core.training.train` and a progress object a page can poll.
+"""One session's training: the settings of a click on Train, and a job that follows that training in the worker.
 
-The worker never touches Streamlit: it only writes into this object under a lock, and the page reads consistent,
-immutable snapshots (`TrainingJob.snapshot()`) from a fragment that reruns on a timer. Each session owns its own
-job (and through it its own `ModelCache`), so several visitors training at once never share a model or a curve.
-
-A job stops itself within one batch when asked (`stop()`), and also when nobody has polled it for
-`heartbeat_timeout` seconds (`heartbeat()`): that is how a page that was left, or a browser tab that was closed,
-ends its training without any callback from Streamlit.
+The training itself runs in the TensorFlow worker process (`core.worker`); `TrainingJob` submits it and folds the
+events the worker streams back (each batch's loss, each epoch, each model's result) into immutable snapshots that a
+page can draw at any moment. It never touches Streamlit and never imports TensorFlow.
 
 Example:
-    >>> job = TrainingJob()
+    >>> job = TrainingJob(shared_worker(), session="doc")
     >>> job.start(TrainingSettings.for_spec(ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)))
-    >>> job.join(60)
+    >>> job.wait(120)
     True
     >>> job.snapshot().status
     'done'
@@ -21,12 +17,9 @@ from __future__ import annotations
 
 import math
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.anatomy import describe
 from core.datasets import MAX_SAMPLES, TASKS
 from core.spec import ModelSpec, seed_variants
 
@@ -34,23 +27,6 @@ from core.spec import ModelSpec, seed_variants
 # epochs at batch 128.
 SEED_LEARNING_RATE = 0.001
 RECALL_LEARNING_RATE = 0.01
-HEARTBEAT_TIMEOUT = 8.0  # seconds without a poll (the page polls every 2 s) before a job counts as abandoned
-
-# Cost model of one training, fitted on the 2-core development machine while other work ran (seed's GRU at
-# 1000 samples: 0.25 s per later epoch; T=256, 64 inputs, 128 units at 500 samples: 19 s): a later epoch costs about
-# 0.6 ns per multiply-add of forward and backward (3x the forward MACs), plus about 0.4 ms per recurrent step of each
-# batch (the RNN loop's per-step overhead dominates small models). The first epoch adds the trace: about 1.5 s, plus
-# 60 ms per timestep for TimeDistributed (it unrolls its Dense into one op per timestep) and 10 ms otherwise.
-SECONDS_PER_MAC = 0.6e-9
-SECONDS_PER_BATCH_STEP = 0.4e-3
-TRACE_SECONDS = 1.5
-TRACE_SECONDS_PER_STEP = {"time_distributed": 0.06, "dense": 0.01}
-# A one-core server is taken as 1.5x slower than the measuring machine; a training must fit in about a minute.
-SLOWDOWN_ONE_CORE = 1.5
-TIME_BUDGET_SECONDS = 60.0
-# Memory: the dataset is held as float32 arrays; on a 1 GB server with TensorFlow loaded (~650 MB) about 100 MB
-# remain for data and activations.
-DATA_BUDGET_BYTES = 100 * 2**20
 
 
 @dataclass(frozen=True)
@@ -64,6 +40,7 @@ class TrainingSettings:
     epochs: int = 5
     seed: int = 0
     learning_rate: float = RECALL_LEARNING_RATE
+    normalise_targets: bool = False  # the seed's random targets divided by their sum (see core.datasets)
 
     def __post_init__(self) -> None:
         if not self.variants:
@@ -92,6 +69,12 @@ class TrainingSettings:
         variants = tuple((label, v) for label, v in seed_variants(spec).items() if v.is_valid)
         return cls(variants=variants, **options)
 
+    def replace(self, **changes: Any) -> TrainingSettings:
+        """A copy with some fields changed (validated like any construction)."""
+        from dataclasses import replace  # noqa: PLC0415
+
+        return replace(self, **changes)
+
     @property
     def batches_per_epoch(self) -> int:
         """Batches in one epoch: the last one may be partial, as in `fit()`."""
@@ -101,60 +84,6 @@ class TrainingSettings:
     def planned_batches(self) -> int:
         """Batches over all variants and epochs, if nothing stops the run."""
         return len(self.variants) * self.epochs * self.batches_per_epoch
-
-
-@dataclass(frozen=True)
-class WorkEstimate:
-    """How much a training costs, and whether a small server could afford it (with a message if not)."""
-
-    macs: int  # multiply-adds of forward and backward passes, over all variants, samples and epochs
-    seconds: float  # estimated wall time on a one-core server
-    data_bytes: int  # the largest variant's dataset
-    allowed: bool
-    message: str
-
-
-def estimate_work(settings: TrainingSettings) -> WorkEstimate:
-    """Estimate the training's multiply-adds, time and memory from `describe()`; refuse what a 1 GB, one-core
-    server could not train within about a minute, suggesting what to shrink."""
-    macs = 0
-    seconds = 0.0
-    data_bytes = 0
-    for _, spec in settings.variants:
-        per_sample = describe(spec).total_macs
-        # Backward costs about twice the forward: 3x the forward multiply-adds per sample and epoch.
-        variant_macs = 3 * per_sample * settings.samples * settings.epochs
-        macs += variant_macs
-        steps = settings.batches_per_epoch * spec.timesteps * settings.epochs * (2 if spec.bidirectional else 1)
-        trace = TRACE_SECONDS + TRACE_SECONDS_PER_STEP[spec.head] * spec.timesteps
-        seconds += trace + variant_macs * SECONDS_PER_MAC + steps * SECONDS_PER_BATCH_STEP
-        target = spec.timesteps * spec.output_size if spec.return_sequences else spec.output_size
-        data_bytes = max(data_bytes, 4 * settings.samples * (spec.timesteps * spec.input_size + target))
-    seconds *= SLOWDOWN_ONE_CORE
-    problems = []
-    if seconds > TIME_BUDGET_SECONDS:
-        factor = seconds / TIME_BUDGET_SECONDS
-        problems.append(
-            f"It would take about {seconds:,.0f} s on a one-core server (the limit is {TIME_BUDGET_SECONDS:.0f} s). "
-            f"Divide the work by about {math.ceil(factor)}: fewer epochs (try {_smaller(settings.epochs, factor)}) "
-            f"or samples (try {_smaller(settings.samples, factor)}), fewer timesteps or smaller sizes in the "
-            "sidebar, a larger batch, or train only the current model."
-        )
-    if data_bytes > DATA_BUDGET_BYTES:
-        problems.append(
-            f"The dataset would take {data_bytes / 2**20:,.0f} MB (the limit is {DATA_BUDGET_BYTES / 2**20:.0f} MB "
-            "on a 1 GB server): use fewer samples, timesteps or features."
-        )
-    message = (
-        " ".join(problems)
-        if problems
-        else f"About {macs / 1e9:,.2f} G multiply-adds: roughly {seconds:,.0f} s on a one-core server."
-    )
-    return WorkEstimate(macs=macs, seconds=seconds, data_bytes=data_bytes, allowed=not problems, message=message)
-
-
-def _smaller(value: int, factor: float) -> int:
-    return max(1, int(value / factor))
 
 
 @dataclass(frozen=True)
@@ -173,7 +102,7 @@ class TrainingSnapshot:
     """A consistent, immutable copy of a job's state at one moment, for drawing."""
 
     run_id: int
-    status: str  # "idle", "running", "done", "stopped" or "failed"
+    status: str  # "idle", "queued", "running", "done", "stopped" or "failed"
     settings: TrainingSettings | None
     variants: tuple[VariantProgress, ...]
     current: str | None  # the label of the variant training now
@@ -181,13 +110,15 @@ class TrainingSnapshot:
     batch: int  # 0-based batch (within its epoch) of the last reported batch
     batches_done: int  # over all variants
     elapsed: float
+    stage: str = ""  # what the worker does now, before the first batch ("Starting TensorFlow…")
+    position: int | None = None  # place in the server's queue while queued (1 = next)
     stop_reason: str | None = None
     error: str | None = None
 
     @property
     def running(self) -> bool:
-        """True while the worker thread trains."""
-        return self.status == "running"
+        """True while the job is queued or trains."""
+        return self.status in ("queued", "running")
 
     @property
     def fraction(self) -> float:
@@ -207,53 +138,28 @@ class _Variant:
 
 
 class TrainingJob:
-    """A session's training worker: `start(settings)`, poll `snapshot()` (and `heartbeat()`), `stop()`.
+    """A session's training, run by the server's worker: `start(settings)`, `snapshot()`, `stop()`, `wait()`.
 
-    Keeps one `ModelCache` across runs, so training an unchanged spec again reuses the traced model. `clock` is the
-    time source of the heartbeat (injectable so tests need not wait).
+    One per session (kept in its session state). The worker calls `_on_event` from its dispatcher thread; the page
+    reads `snapshot()` from its own thread: both go through one lock.
     """
 
-    def __init__(
-        self,
-        cache: Any = None,
-        heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._cache = cache
-        self._heartbeat_timeout = heartbeat_timeout
-        self._clock = clock
+    def __init__(self, worker: Any, session: str) -> None:
+        self._worker = worker
+        self._session = session
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._job: Any = None
         self._run_id = 0
-        self._status = "idle"
         self._settings: TrainingSettings | None = None
         self._variants: list[_Variant] = []
         self._current: str | None = None
-        self._epoch = 0
-        self._batch = 0
-        self._batches_done = 0
-        self._started = 0.0
-        self._finished: float | None = None
-        self._last_beat = clock()
-        self._stop_reason: str | None = None
-        self._error: str | None = None
-
-    # -- control ------------------------------------------------------------------------------------------
-    @property
-    def cache(self) -> Any:
-        """The job's `core.training.ModelCache` (created on first use, so that making a job never loads Keras)."""
-        if self._cache is None:
-            from core.training import ModelCache
-
-            self._cache = ModelCache()
-        return self._cache
+        self._epoch = self._batch = self._batches_done = 0
 
     @property
     def running(self) -> bool:
-        """True while the worker thread is alive."""
-        thread = self._thread
-        return thread is not None and thread.is_alive()
+        """True while the job is queued or trains."""
+        job = self._job
+        return job is not None and job.active
 
     @property
     def settings(self) -> TrainingSettings | None:
@@ -261,125 +167,69 @@ class TrainingJob:
         return self._settings
 
     def start(self, settings: TrainingSettings) -> int:
-        """Stop and wait for any run in progress, then train `settings` in a new daemon thread; returns the run id."""
+        """Queue a training of `settings` in the worker (stopping this session's previous one); returns the run id.
+
+        Raises `core.worker.SessionBusy` if another Keras job of this session (a probe) is queued or running.
+        """
         if self.running:
             self.stop("A new training started.")
-            self.join()
-        cache = self.cache
+            self._job.wait(30)
         with self._lock:
             self._run_id += 1
-            self._status = "running"
             self._settings = settings
             self._variants = [_Variant(label, spec) for label, spec in settings.variants]
             self._current = None
             self._epoch = self._batch = self._batches_done = 0
-            self._started = time.perf_counter()
-            self._finished = None
-            self._last_beat = self._clock()
-            self._stop_reason = None
-            self._error = None
-            self._stop.clear()
             run_id = self._run_id
-        self._thread = threading.Thread(
-            target=self._run, args=(settings, cache), name=f"training-job-{id(self)}-{run_id}", daemon=True
+        self._job = self._worker.submit(
+            self._session,
+            "train",
+            settings,
+            group="train",
+            label="training",
+            listener=lambda event, run=run_id: self._on_event(run, event),
         )
-        self._thread.start()
         return run_id
 
     def stop(self, reason: str = "Stopped.") -> None:
-        """Ask the worker to stop after its current batch (no effect when nothing runs)."""
+        """Ask the worker to stop this training after its current batch (no effect when nothing runs)."""
+        if self._job is not None:
+            self._job.stop(reason)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the training ended (True) or the timeout passed."""
+        return self._job is None or self._job.wait(timeout)
+
+    def _on_event(self, run_id: int, event: tuple) -> None:
         with self._lock:
-            if self._status == "running" and self._stop_reason is None:
-                self._stop_reason = reason
-        self._stop.set()
+            if run_id != self._run_id:
+                return
+            kind = event[0]
+            if kind == "variant":
+                self._current = self._variants[event[1]].label
+                self._epoch = self._batch = 0
+            elif kind == "batch":
+                _, index, epoch, batch, loss = event
+                self._variants[index].batch_losses.append(float(loss))
+                self._epoch, self._batch = epoch, batch
+                self._batches_done += 1
+            elif kind == "epoch":
+                self._variants[event[1]].epoch_losses.append(float(event[3]))
+            elif kind == "result":
+                self._variants[event[1]].result = event[2]
+            elif kind == "end":
+                self._current = None
 
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the worker to end; True if it has ended."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-        return not self.running
-
-    def heartbeat(self) -> None:
-        """Record that a page is still watching this job (call on every poll)."""
-        with self._lock:
-            self._last_beat = self._clock()
-
-    def abandoned(self) -> bool:
-        """True when no poll happened for longer than the heartbeat timeout."""
-        with self._lock:
-            return self._clock() - self._last_beat > self._heartbeat_timeout
-
-    def _should_stop(self) -> bool:
-        if self._stop.is_set():
-            return True
-        if self.abandoned():
-            self.stop(f"Nobody watched the training for {self._heartbeat_timeout:g} s (the page was left).")
-            return True
-        return False
-
-    # -- the worker ---------------------------------------------------------------------------------------
-    def _run(self, settings: TrainingSettings, cache: Any) -> None:
-        from core.datasets import make_dataset
-        from core.keras_env import release_free_memory
-        from core.training import train
-
-        status = "done"
-        error = None
-        try:
-            for index, (label, spec) in enumerate(settings.variants):
-                if self._should_stop():
-                    status = "stopped"
-                    break
-                with self._lock:
-                    self._current = label
-                    self._epoch = self._batch = 0
-                dataset = make_dataset(spec, settings.task, settings.samples, settings.seed)
-                result = train(
-                    spec,
-                    dataset,
-                    epochs=settings.epochs,
-                    batch_size=settings.batch_size,
-                    seed=settings.seed,
-                    on_batch=lambda e, b, loss, i=index: self._on_batch(i, e, b, loss),
-                    on_epoch=lambda e, loss, i=index: self._on_epoch(i, loss),
-                    should_stop=self._should_stop,
-                    cache=cache,
-                    track_timesteps=True,
-                    learning_rate=settings.learning_rate,
-                )
-                with self._lock:
-                    self._variants[index].result = result
-                if result.stopped:
-                    status = "stopped"
-                    break
-        except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
-        with self._lock:
-            self._status = status
-            self._error = error
-            self._current = None
-            self._finished = time.perf_counter()
-        release_free_memory()
-
-    def _on_batch(self, index: int, epoch: int, batch: int, loss: float) -> None:
-        with self._lock:
-            self._variants[index].batch_losses.append(float(loss))
-            self._epoch, self._batch = epoch, batch
-            self._batches_done += 1
-
-    def _on_epoch(self, index: int, loss: float) -> None:
-        with self._lock:
-            self._variants[index].epoch_losses.append(float(loss))
-
-    # -- reading ------------------------------------------------------------------------------------------
     def snapshot(self) -> TrainingSnapshot:
         """An immutable copy of the progress, consistent across all its fields."""
+        job = self._job
         with self._lock:
-            end = self._finished if self._finished is not None else time.perf_counter()
+            if job is None:
+                return TrainingSnapshot(0, "idle", None, (), None, 0, 0, 0, 0.0)
+            status = job.status if job.status != "cancelled" else "stopped"
             return TrainingSnapshot(
                 run_id=self._run_id,
-                status=self._status,
+                status=status,
                 settings=self._settings,
                 variants=tuple(
                     VariantProgress(v.label, v.spec, tuple(v.batch_losses), tuple(v.epoch_losses), v.result)
@@ -389,7 +239,9 @@ class TrainingJob:
                 epoch=self._epoch,
                 batch=self._batch,
                 batches_done=self._batches_done,
-                elapsed=0.0 if self._run_id == 0 else end - self._started,
-                stop_reason=self._stop_reason if self._status == "stopped" else None,
-                error=self._error,
+                elapsed=job.elapsed,
+                stage=job.stage,
+                position=job.position,
+                stop_reason=job.stop_reason if status == "stopped" else None,
+                error=job.error,
             )

@@ -47,6 +47,16 @@ def run_view(path: str, spec) -> object:
     return at
 
 
+def settle(at, timeout: float = 300):
+    """Let the server's TensorFlow worker finish every queued job (clicks, warm-ups), then rerun the page: what the
+    page's polling fragment does in a browser (AppTest runs no fragment on a timer). Waits on the worker's own
+    condition, not on time."""
+    from core.worker import shared_worker
+
+    assert shared_worker().wait_until_idle(timeout), "the Keras worker did not finish its jobs"
+    return at.run()
+
+
 @pytest.fixture
 def app():
     """The `run_app` function, as a fixture."""

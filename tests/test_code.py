@@ -11,7 +11,7 @@ import pytest
 
 from core import ModelSpec, describe, seed_variants
 from core.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, parse_count_params, script_filename
-from tests.conftest import ROOT, page_text, run_view
+from tests.conftest import ROOT, page_text, run_view, settle
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
 SPECS = {
@@ -168,7 +168,7 @@ def test_code_page_shows_the_script_and_the_summary():
     assert SEED_KERAS1_CODE.strip() in codes and SEED_KERAS3_CODE.strip() in codes
     text = page_text(at)
     assert all(change.why in text for change in CHANGES)
-    at.button(key="code_summary").click().run()
+    settle(at.button(key="code_summary").click().run())
     assert not at.exception and not at.error
     total = describe(ModelSpec()).total_params
     assert any(f"Trainable params: {total:,}" in element.value for element in at.code)

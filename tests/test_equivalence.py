@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from core import ModelSpec, describe
-from tests.conftest import ROOT, page_text, run_app, run_view
+from tests.conftest import ROOT, page_text, run_app, run_view, settle
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
 
@@ -140,7 +141,7 @@ def test_page_runs_the_lab_on_click():
     at = _page(TINY).run()
     assert not at.exception
     assert not at.get("plotly_chart")  # nothing heavy before the click
-    at.button(key="equivalence_run").click().run()
+    settle(at.button(key="equivalence_run").click().run())
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert len(at.get("plotly_chart")) == 3
@@ -168,12 +169,19 @@ def test_page_in_the_app():
     assert "Equivalence lab" in page_text(at)
 
 
-def test_page_refuses_a_lab_too_long_for_a_small_server():
-    at = _page(TINY.replace(timesteps=129)).run()
+def test_page_refuses_a_lab_too_big_for_a_small_server_and_suggests_a_t_that_passes():
+    from core.budget import lab_work
+
+    huge = ModelSpec(timesteps=512, input_size=64, hidden_size=64, output_size=64)
+    at = _page(huge).run()
     assert not at.exception
     assert at.button(key="equivalence_run").disabled
     (error,) = at.error
-    assert "timesteps" in error.value and "128" in error.value
+    suggested = int(re.search(r"T ≤ (\d+)", error.value).group(1))
+    assert (
+        lab_work(huge.replace(timesteps=suggested)).allowed
+        and not lab_work(huge.replace(timesteps=suggested + 1)).allowed
+    )
     assert not at.get("plotly_chart")
-    at = _page(TINY.replace(timesteps=128)).run()
+    at = _page(huge.replace(timesteps=suggested)).run()
     assert not at.button(key="equivalence_run").disabled and not at.error

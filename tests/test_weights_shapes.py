@@ -28,7 +28,7 @@ from core.tables import (
     weight_tensors_table,
     weights_table,
 )
-from tests.conftest import ROOT, page_text, run_app
+from tests.conftest import ROOT, page_text, run_app, settle
 
 TINY = {"timesteps": 3, "input_size": 3, "hidden_size": 4, "output_size": 2}
 TINY_PARAMS = {key: str(value) for key, value in TINY.items()}
@@ -312,12 +312,12 @@ def test_shapes_page_probes() -> None:
     assert len(at.get("plotly_chart")) == 1
     at.radio(key="shapes_target_kind").set_value("per_sequence").run()
     assert at.error  # the analytic verdict: per-sequence targets after return_sequences=True fail
-    at.button(key="shapes_fit_button").click().run()
+    settle(at.button(key="shapes_fit_button").click().run())
     assert not at.exception
     codes = [code.value for code in at.code]
     assert any("must have the same rank" in code for code in codes)
     assert "Keras agrees" in page_text(at)
-    at.button(key="shapes_summary_button").click().run()
+    settle(at.button(key="shapes_summary_button").click().run())
     assert not at.exception
     count = _build(spec).count_params()
     assert any(f"Total params: {count:,}" in code.value for code in at.code)
@@ -326,7 +326,7 @@ def test_shapes_page_probes() -> None:
 def test_shapes_page_invalid_spec_probes() -> None:
     at = run_app("shapes", {**TINY_PARAMS, "return_sequences": "false", "head": "time_distributed"})
     assert not at.exception
-    at.button(key="shapes_fit_button").click().run()
-    at.button(key="shapes_summary_button").click().run()
+    settle(at.button(key="shapes_fit_button").click().run())
+    settle(at.button(key="shapes_summary_button").click().run())
     assert not at.exception
-    assert any("at least 3 dimensions" in code.value for code in at.code)
+    assert sum("at least 3 dimensions" in code.value for code in at.code) == 2  # fit()'s answer and the summary's

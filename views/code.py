@@ -3,18 +3,13 @@
 import streamlit as st
 
 from core import describe, format_shape
-from core.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, script_filename, seed_summary_today
+from core.budget import probe_work
+from core.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, script_filename
 from core.spec import DEFAULTS
+from views import common
 
-# The frame sets the spec; the defaults keep a page usable if it ever runs without the frame.
-spec = st.session_state.get("spec", DEFAULTS)
+spec = common.current_spec()
 description = describe(spec)
-
-
-@st.cache_data(show_spinner=False, max_entries=2)
-def cached_seed_summary():
-    """Keras's summary of the seed's model 1 today (builds and fits it once per server)."""
-    return seed_summary_today()
 
 
 st.title("Code")
@@ -62,12 +57,14 @@ st.markdown(
     "Keras 3 prints a table and returns None. After compile and fit, 'Total params' also counts the optimizer's "
     "variables; the model's own size is 'Trainable params'. Ask Keras for the seed's model 1:"
 )
-if st.button("Build and fit the seed's model 1, show its summary", key="code_summary"):
-    st.session_state["code_summary_requested"] = True
-if st.session_state.get("code_summary_requested"):
-    try:
-        with st.spinner("Building and fitting the seed's model 1…"):
-            summary = cached_seed_summary()
-        st.code(summary, language="text")
-    except Exception as error:  # a Keras failure must not crash the page
-        st.error(f"Keras could not build the seed's model: {error}")
+clicked = st.button("Build and fit the seed's model 1, show its summary", key="code_summary")
+# The seed's model, built the same way for every visitor: one answer per server.
+job = common.keras_job(
+    "code_summary", "seed_summary", None, ("seed_summary",), start=clicked, work=probe_work(DEFAULTS)
+)
+if job is not None and common.finished(job):
+    reason = common.failure(job)
+    if reason is None:
+        st.code(job.result, language="text")
+    else:
+        st.error(f"Keras could not build the seed's model: {reason}")

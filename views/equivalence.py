@@ -1,55 +1,23 @@
 """Equivalence lab: Dense and TimeDistributed(Dense) as twins with one set of weights; what differs is the graph.
 
-Everything here builds real Keras models, so it runs only when the user clicks, and results are cached per spec.
+Everything here builds real Keras models in the server's TensorFlow worker. The lab for the current spec is computed
+speculatively when the page opens (at the lowest priority, behind any visitor's real job), so the click usually shows
+it at once; results are shared by all visitors, since the same spec gives the same numbers.
 """
 
 import streamlit as st
 
 from core import describe
-from core.equivalence import graph_op_counts, time_forward_and_trace, train_twins, twin_outputs, versions
+from core.budget import lab_work
 from core.equivalence_figures import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
-from core.spec import DEFAULTS
+from views import common
 
-SAMPLES = 4  # one tiny batch: the comparison is exact, more samples would prove nothing more
 PERTURB = 1e-3  # the control: one weight of the TimeDistributed twin moved by this much
-# Above this, tracing TimeDistributed (one Dense call per timestep, with gradients) takes minutes and hundreds of
-# MB on a one-core server; the lab already shows T MatMuls against one at any smaller T.
-MAX_LAB_T = 128
+SAMPLES = 4  # one tiny batch (core.equivalence's default): the comparison is exact, more samples prove nothing more
 
-# The frame sets the spec; the defaults keep a page usable if it ever runs without the frame.
-spec = st.session_state.get("spec", DEFAULTS)
-talk_mode = st.session_state.get("talk_mode", False)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_outputs(spec, perturb):
-    """Twin outputs for a spec (cached: the same spec gives the same numbers)."""
-    return twin_outputs(spec, samples=SAMPLES, perturb=perturb)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_training(spec):
-    """Both twins trained from the same weights (cached per spec)."""
-    return train_twins(spec)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_counts(spec):
-    """Ops and MatMuls in each twin's traced graphs (cached per spec)."""
-    return graph_op_counts(spec)
-
-
-@st.cache_data(show_spinner=False, max_entries=16, ttl=600)
-def cached_timings(spec):
-    """Forward-pass and first-call times (cached briefly: they are measurements, not facts)."""
-    return time_forward_and_trace(spec)
-
-
-@st.cache_data(show_spinner=False)
-def cached_versions():
-    """The installed Keras and TensorFlow versions."""
-    return versions()
-
+spec = common.current_spec()
+talk_mode = common.talk_mode()
+LAB_KEY = ("equivalence_lab", spec, PERTURB)
 
 st.title("Equivalence lab")
 st.markdown(
@@ -73,35 +41,31 @@ if not spec.return_sequences:
         "Switch `return_sequences` on in the sidebar to build both twins."
     )
 else:
-    runs = st.session_state.setdefault("equivalence_runs", set())
-    too_long = spec.timesteps > MAX_LAB_T
-    if too_long:
-        st.error(
-            f"timesteps: {spec.timesteps} is more than this lab runs (up to {MAX_LAB_T}). Tracing TimeDistributed "
-            "writes one Dense call per timestep into the graph, which at this length takes minutes on a small "
-            f"server. Set T to {MAX_LAB_T} or less in the sidebar: the counts grow with T exactly the same way."
-        )
-    if st.button("Build, run, train and trace both twins", type="primary", key="equivalence_run", disabled=too_long):
-        runs.add(spec)
-    if not too_long and spec not in runs:
-        st.info("Click the button: it loads TensorFlow and builds two small models (a few seconds).")
-    elif not too_long:
-        results = {}
-        try:
-            with st.status("Running the twins…", expanded=False) as status:
-                status.update(label="Running both twins on one batch…")
-                results["outputs"] = cached_outputs(spec, 0.0)
-                results["control"] = cached_outputs(spec, PERTURB)
-                status.update(label="Training both twins from the same weights…")
-                results["training"] = cached_training(spec)
-                status.update(label="Tracing both graphs and timing them…")
-                results["counts"] = cached_counts(spec)
-                results["timings"] = cached_timings(spec)
-                results["versions"] = cached_versions()
-                status.update(label="Done: both twins built, run, trained and traced.", state="complete")
-        except Exception as error:  # Keras/TensorFlow failures must not crash the page
-            st.error(f"Keras could not run the twins for this spec: {error}")
-
+    work = lab_work(spec)
+    if work.allowed:
+        # Compute the lab in the background now: the learner reads the introduction, then clicks.
+        common.keras_worker().warm_up(common.session_id(), "equivalence_lab", (spec, PERTURB), key=LAB_KEY)
+    else:
+        st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
+    clicked = st.button(
+        "Build, run, train and trace both twins", type="primary", key="equivalence_run", disabled=not work.allowed
+    )
+    job = common.keras_job("equivalence", "equivalence_lab", (spec, PERTURB), LAB_KEY, start=clicked, work=work)
+    results: dict = {}
+    if job is None and work.allowed:
+        st.info(f"Click the button: the server's TensorFlow worker builds two small models. {work.message}")
+    elif common.finished(job):
+        reason = common.failure(job)
+        if reason is not None:
+            st.error(f"Keras could not run the twins for this spec: {reason}")
+        else:
+            results = job.result
+            with st.expander(f"Done in {sum(s for _, s in results['stages']):.1f} s: each stage, measured"):
+                st.dataframe(
+                    [{"stage": label, "seconds": round(seconds, 2)} for label, seconds in results["stages"]],
+                    hide_index=True,
+                )
+    if results:
         if "outputs" in results:
             outputs, control = results["outputs"], results["control"]
             st.header("Same weights, same outputs")

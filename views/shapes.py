@@ -1,14 +1,17 @@
 """Shape flow: (None, T, I) through each layer to the output, the targets it needs, and what fit() says about yours.
 
 The picture and the verdict are analytic (`core.shape_flow`, instant, no TensorFlow). Keras is asked only when
-the user clicks: a one-step `fit()` on a tiny batch, and `model.summary()`; both are cached per spec.
+the user clicks: a one-step `fit()` on a tiny batch, and `model.summary()`, both run by the server's TensorFlow
+worker, and their answers are shared by every visitor of the server (the same spec gives the same answer).
 """
 
 import streamlit as st
 
-from core import ModelSpec, describe, format_shape
+from core import describe, format_shape
+from core.budget import probe_work, summary_work
 from core.shape_flow import probe_batch_size, shape_flow_figure, target_verdict
 from core.tables import summary_totals, weights_table
+from views import common
 
 TARGET_KINDS = {
     "per_timestep": "One target per timestep: Y shaped (N, T, O)",
@@ -16,32 +19,8 @@ TARGET_KINDS = {
 }
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def fit_probe(spec: ModelSpec, per_timestep_targets: bool, samples: int) -> str | None:
-    """Keras's real answer to fit(X, Y) on a tiny batch: None, or its error message (deterministic per spec)."""
-    from core.models import fit_error  # loads TensorFlow: only on request
-
-    return fit_error(spec, per_timestep_targets, samples=samples)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def summary_probe(spec: ModelSpec) -> tuple[str | None, str | None]:
-    """Keras's own model.summary() text, or (None, Keras's build error) for the combination it refuses."""
-    from core.models import keras_summary  # loads TensorFlow: only on request
-
-    try:
-        return keras_summary(spec), None
-    except ValueError as error:
-        return None, str(error)
-
-
-def _requested(name: str) -> set:
-    """The probes the user asked for in this session (so a result stays on screen across reruns)."""
-    return st.session_state.setdefault(name, set())
-
-
-spec: ModelSpec = st.session_state.get("spec", ModelSpec())
-talk_mode: bool = st.session_state.get("talk_mode", False)
+spec = common.current_spec()
+talk_mode = common.talk_mode()
 description = describe(spec)
 
 st.title("Shape flow")
@@ -96,36 +75,42 @@ with keras_side:
     st.subheader("What Keras says")
     samples = probe_batch_size(spec)
     fit_key = (spec, per_timestep, samples)
-    if st.button(
+    clicked = st.button(
         f"Ask Keras: fit() one step on {samples} random samples",
         icon=":material/play_arrow:",
         key="shapes_fit_button",
-        help="Builds the real model and calls fit(X, Y) with these shapes. The first call loads TensorFlow (a few s).",
-    ):
-        _requested("shapes_fit_requested").add(fit_key)
-    if fit_key in _requested("shapes_fit_requested"):
-        with st.spinner("Building the model and calling fit()…"):
-            message = fit_probe(spec, per_timestep, samples)
-        y_shape = (samples, spec.timesteps, spec.output_size) if per_timestep else (samples, spec.output_size)
-        st.caption(f"`model.fit(X, Y)` with X {(samples, spec.timesteps, spec.input_size)} and Y {y_shape}:")
-        if message is None:
-            st.success("Keras ran the training step without an error.", icon=":material/check:")
+        help="Builds the real model and calls fit(X, Y) with these shapes in the server's TensorFlow worker.",
+    )
+    job = common.keras_job(
+        "shapes_fit", "fit_probe", fit_key, ("fit_probe", *fit_key), start=clicked, work=probe_work(spec, samples)
+    )
+    if job is None:
+        st.caption("Click to get Keras's real answer (the first request of a server starts TensorFlow: a few s).")
+    elif common.finished(job):
+        reason = common.failure(job)
+        if reason is not None:
+            st.error(f"Keras could not answer: {reason}", icon=":material/error:")
         else:
-            st.code(message, language=None, wrap_lines=True)
-        agrees = (message is None) == verdict.fits and (
-            message is None or verdict.keras_phrase is None or verdict.keras_phrase in message
-        )
-        if agrees:
-            st.caption("Keras agrees with the analysis on the left.")
-        else:  # never expected: shown rather than hidden, so a disagreement gets noticed
-            st.warning("Keras disagrees with the analysis on the left for this configuration; trust Keras.")
-    else:
-        st.caption("Click to get Keras's real answer (loads TensorFlow on the first click).")
+            message = job.result
+            st.caption(
+                f"`model.fit(X, Y)` with X {spec.input_shape(samples)} and Y "
+                f"{spec.replace(return_sequences=per_timestep).target_shape(samples)}:"
+            )
+            if message is None:
+                st.success("Keras ran the training step without an error.", icon=":material/check:")
+            else:
+                st.code(message, language=None, wrap_lines=True)
+            agrees = (message is None) == verdict.fits and (
+                message is None or verdict.keras_phrase is None or verdict.keras_phrase in message
+            )
+            if agrees:
+                st.caption("Keras agrees with the analysis on the left.")
+            else:  # never expected: shown rather than hidden, so a disagreement gets noticed
+                st.warning("Keras disagrees with the analysis on the left for this configuration; trust Keras.")
 
 # -- Keras's own summary ------------------------------------------------------------------------------------
 st.header("Keras's model.summary() and this app's table")
-if st.button("Show Keras's model.summary()", icon=":material/terminal:", key="shapes_summary_button"):
-    _requested("shapes_summary_requested").add(spec)
+summary_clicked = st.button("Show Keras's model.summary()", icon=":material/terminal:", key="shapes_summary_button")
 # Keras's table is 78 characters wide and its box-drawing characters render wider than the code font: it needs
 # the full width, so the app's table sits above it rather than beside it.
 st.subheader("This app (computed without Keras)")
@@ -134,13 +119,19 @@ app_table, app_totals = st.columns([3, 2], gap="medium")
 app_table.dataframe(table, hide_index=True, width="stretch", key="shapes_app_table")
 app_totals.markdown("  \n".join(f"{label}: {value}" for label, value in summary_totals(spec).items()))
 st.subheader("Keras")
-if spec in _requested("shapes_summary_requested"):
-    with st.spinner("Building the model…"):
-        text, error = summary_probe(spec)
-    if text is not None:
-        st.code(text, language=None)
-    else:
-        st.error("Keras cannot build this model, so there is no summary. Keras says:", icon=":material/block:")
-        st.code(error, language=None, wrap_lines=True)
-else:
+summary_job = common.keras_job(
+    "shapes_summary", "summary", spec, ("summary", spec), start=summary_clicked, work=summary_work(spec)
+)
+if summary_job is None:
     st.caption("Click the button to build the real model and print its summary here.")
+elif common.finished(summary_job):
+    reason = common.failure(summary_job)
+    if reason is not None:
+        st.error(f"Keras could not answer: {reason}", icon=":material/error:")
+    else:
+        text, error = summary_job.result
+        if text is not None:
+            st.code(text, language=None)
+        else:
+            st.error("Keras cannot build this model, so there is no summary. Keras says:", icon=":material/block:")
+            st.code(error, language=None, wrap_lines=True)

@@ -1,34 +1,24 @@
 """Training: fit the real Keras models live, compare their loss curves, and see where in the sequence they learn.
 
-Training runs in this session's `TrainingJob` (a worker thread that never calls Streamlit); a fragment polls it
-every two seconds while it runs. Leaving the page stops the job through its heartbeat; changing a setting stops it here.
+The training runs in the server's TensorFlow worker process (`core.worker`); this page only submits it and redraws
+what the worker streamed back, from a fragment that polls the session's `TrainingJob` (in this process) while it
+runs. A run goes on when the learner visits other pages; closing the tab stops it (the worker sees the session go).
 """
 
 import pandas as pd
 import streamlit as st
 
-from core import ModelSpec, describe
+from core import describe
+from core.budget import training_work
 from core.datasets import MAX_SAMPLES, TASKS
-from core.keras_env import preload_in_background
+from core.keras_jobs import WarmUp
 from core.training_figures import loss_figure, prediction_figure, timestep_heatmap
-from core.training_session import (
-    RECALL_LEARNING_RATE,
-    SEED_LEARNING_RATE,
-    TrainingJob,
-    TrainingSettings,
-    TrainingSnapshot,
-    estimate_work,
-)
+from core.training_session import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingSettings, TrainingSnapshot
+from views import common
 
-# Start importing TensorFlow now, while the learner reads and sets the controls: the first click won't wait for it.
-preload_in_background()
-
-spec: ModelSpec = st.session_state.get("spec", ModelSpec())
-talk = bool(st.session_state.get("talk_mode", False))
-job: TrainingJob | None = st.session_state.get("training_job")
-if job is None:
-    job = st.session_state["training_job"] = TrainingJob()
-job.heartbeat()
+spec = common.current_spec()
+talk = common.talk_mode()
+job = common.training_job()
 
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
 WHAT = {"current": "The current model (sidebar)", "variants": "The seed's three models, to compare"}
@@ -40,6 +30,7 @@ CONTROL_DEFAULTS = {
     "training_seed": 0,
     "training_lr": RECALL_LEARNING_RATE,
     "training_what": "current",
+    "training_normalise": False,
 }
 
 
@@ -90,6 +81,20 @@ with st.container(border=True):
     seed = bottom[1].number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="training_seed")
     learning_rate = bottom[2].selectbox("Learning rate", LEARNING_RATES, format_func=_lr_label, key="training_lr")
     st.caption(TASKS[task])
+    normalise = False
+    if task == "random":
+        normalise = st.toggle(
+            "Normalise the targets (each target vector sums to 1)",
+            key="training_normalise",
+            help="The seed's targets are uniform random numbers, not probability distributions.",
+        )
+        if spec.activation == "softmax":
+            st.caption(
+                "With the seed's verbatim targets, categorical cross-entropy can *rise* while the model trains "
+                "(plain Keras does the same): a target vector that does not sum to 1 makes the loss "
+                "−Σ y·log p, which is lowest when p puts all its mass on the largest y, not when p matches y. "
+                "Normalised targets are distributions, and the loss falls toward their entropy."
+            )
 st.session_state["training_controls"] = {key: st.session_state[key] for key in CONTROL_DEFAULTS}
 
 if description.error is not None:
@@ -108,6 +113,7 @@ try:
         "epochs": int(epochs),
         "seed": int(seed),
         "learning_rate": float(learning_rate),
+        "normalise_targets": bool(normalise),
     }
     if what == "variants":
         settings = TrainingSettings.for_seed_variants(spec, **options)
@@ -116,34 +122,47 @@ try:
 except ValueError as error:
     st.error(f"Cannot train with these settings: {error}")
 
-estimate = estimate_work(settings) if settings is not None else None
-if estimate is not None:
-    if estimate.allowed:
-        st.caption(f"Work: {estimate.message}")
+work = training_work(settings) if settings is not None else None
+if work is not None:
+    if work.allowed:
+        st.caption(f"Work: {work.message}")
     else:
-        st.error(f"Too much work for a small server. {estimate.message}", icon=":material/hourglass_disabled:")
+        st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
 
-# A run whose settings no longer match the controls (or the sidebar's spec) would draw curves of another model.
-if job.running and settings != job.settings:
-    job.stop("A setting changed while it ran.")
-    st.info("The training was stopped because a setting changed. Press Train to start again.")
+running = job.running
+if settings is not None and work is not None and work.allowed and not running:
+    # Build and trace these models in the worker now, while the learner reads: the click then starts at once.
+    specs = tuple(variant for _, variant in settings.variants)
+    warm = WarmUp(specs, settings.samples, settings.batch_size, settings.seed)
+    common.keras_worker().warm_up(common.session_id(), "warm_up_training", warm, key=warm)
 
-left, right, _ = st.columns([1, 1, 4])
-can_train = settings is not None and estimate is not None and estimate.allowed and not job.running
-if left.button("Train", type="primary", key="training_train", disabled=not can_train, icon=":material/play_arrow:"):
-    job.start(settings)
-    st.rerun()  # redraw the buttons and start the polling fragment
-if right.button("Stop", key="training_stop", disabled=not job.running, icon=":material/stop:"):
+left, right, _ = st.columns([1, 1, 3])
+can_train = settings is not None and work is not None and work.allowed and not running
+label = "Train" if not running else ("Starting…" if job.snapshot().batches_done == 0 else "Training…")
+if left.button(label, type="primary", key="training_train", disabled=not can_train, icon=":material/play_arrow:"):
+    try:
+        job.start(settings)
+    except common.SessionBusy as busy:
+        st.warning(str(busy), icon=":material/hourglass_top:")
+    else:
+        st.rerun()  # redraw the buttons and start the polling fragment
+if right.button("Stop", key="training_stop", disabled=not running, icon=":material/stop:"):
     job.stop("Stopped by you.")
+    job.wait(3.0)  # the worker stops within one batch: show Train again on this very rerun
+    st.rerun()
 
-was_running = job.running
+if running and settings is not None and job.settings is not None and settings != job.settings:
+    st.caption("The run below uses the settings it started with; the controls above have changed since.")
 
 
 def _progress_text(snap: TrainingSnapshot) -> str:
-    """'Model 2: epoch 3/10, batch 5/8 · 4.2 s' (or what happens before the first batch)."""
+    """'Model 2: epoch 3/10, batch 5/8 · 4.2 s' (or where the job is before the first batch)."""
     plan = snap.settings
+    if snap.status == "queued":
+        ahead = (snap.position or 1) - 1
+        return "Next in the server's queue…" if ahead == 0 else f"Queued: {ahead} job(s) of other visitors first…"
     if plan is None or snap.current is None or snap.batches_done == 0:
-        return f"Loading TensorFlow and tracing the model… · {snap.elapsed:.1f} s"
+        return f"{snap.stage} · {snap.elapsed:.1f} s"
     if not next((v.batch_losses for v in snap.variants if v.label == snap.current), ()):
         return f"{snap.current}: building and tracing the model… · {snap.elapsed:.1f} s"
     return (
@@ -152,94 +171,130 @@ def _progress_text(snap: TrainingSnapshot) -> str:
     )
 
 
-def spec_loss(snap: TrainingSnapshot) -> str:
-    """The loss name of the run's models (all variants share the activation, hence the loss)."""
-    return snap.variants[0].spec.loss if snap.variants else "loss"
+def _loss_charts(snap: TrainingSnapshot) -> None:
+    """The loss curves: models on per-timestep targets in one chart, model 3 (one target per sequence) in its own."""
+    per_step = [v for v in snap.variants if v.spec.return_sequences]
+    per_sequence = [v for v in snap.variants if not v.spec.return_sequences]
+    groups = [g for g in (per_step, per_sequence) if g]
+    columns = st.columns(len(groups)) if len(groups) > 1 else [st.container()]
+    offset = 0
+    for column, group in zip(columns, groups, strict=True):
+        kind = "targets per timestep (N, T, O)" if group[0].spec.return_sequences else "one target per sequence (N, O)"
+        curves = [(v.label, v.batch_losses, v.epoch_losses) for v in group]
+        title = "Training loss" if len(groups) == 1 else f"Loss · {kind}"
+        fig = loss_figure(
+            curves,
+            snap.settings.batches_per_epoch,
+            loss_name=group[0].spec.loss,
+            talk=talk,
+            title=title,
+            dashed=[v.label for v in group[1:]],
+            first_color=offset,
+        )
+        offset += len(group)
+        column.plotly_chart(fig, width="stretch", key=f"training_loss_chart_{offset}")
+    if len(groups) > 1:
+        st.caption(
+            "Model 3 (`return_sequences=False`) learns a different target: one vector per sequence, not one per "
+            "timestep, so its loss is not comparable with models 1 and 2 and has a chart of its own."
+        )
 
 
-# Every 2 s, not faster: each fragment rerun competes for the GIL with the training thread (which hands the GIL back
-# and forth on every TensorFlow op). Measured in Chromium on the 2-core machine, the seed's three models at 1000
-# samples, 10 epochs: 8 s outside Streamlit, 17 s polling every 2 s, 26 s every 1 s, several times longer at 0.5 s.
-POLL_SECONDS = 2.0
-
-
-@st.fragment(run_every=POLL_SECONDS if was_running else None)
+@st.fragment(run_every=common.POLL_SECONDS if running else None)
 def live_progress() -> None:
     """Redraw the progress and the growing loss chart; when the run ends, rerun the page to show the results."""
-    job.heartbeat()
     snap = job.snapshot()
     if snap.running:
         st.progress(snap.fraction, text=_progress_text(snap))
-    elif was_running:
+    elif running:
         st.rerun()  # the run just ended: the full page draws the results and re-enables Train
     if snap.run_id == 0 or snap.settings is None:
         st.info("No training yet in this session: set the controls and press Train.")
         return
-    curves = [(v.label, v.batch_losses, v.epoch_losses) for v in snap.variants]
-    fig = loss_figure(curves, snap.settings.batches_per_epoch, loss_name=spec_loss(snap), talk=talk)
-    st.plotly_chart(fig, width="stretch", key="training_loss_chart")
+    _loss_charts(snap)
 
 
 live_progress()
+
+
+def _results(snap: TrainingSnapshot) -> None:
+    """The final table, the per-timestep heatmap and one sample's prediction of the last run."""
+    finished = [v for v in snap.variants if v.result is not None]
+    if not finished:
+        return
+    rows = []
+    for v in finished:
+        r = v.result
+        rows.append(
+            {
+                "model": v.label,
+                "layers": f"{v.spec.cell} (return_sequences={v.spec.return_sequences}) → {v.spec.head_label}",
+                "targets": str(v.spec.target_shape(snap.settings.samples)),
+                "epochs done": f"{len(r.epoch_losses)} of {snap.settings.epochs}" + (" (stopped)" if r.stopped else ""),
+                f"final epoch {v.spec.loss}": r.epoch_losses[-1] if r.epoch_losses else None,
+                "first epoch loss": r.epoch_losses[0] if r.epoch_losses else None,
+                "time to first loss (s)": r.time_to_first_loss,
+                "wall time (s)": r.wall_time,
+                "compiled model reused": r.reused_model,
+            }
+        )
+    complete = snap.status == "done"
+    st.subheader("Final loss" if complete else "Loss when the run stopped (partial: not a finished training)")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="training_results_table")
+    labels = {v.label for v in finished}
+    if {"Model 1", "Model 2"} <= labels:
+        st.caption(
+            "Models 1 and 2 start from the same weights and compute the same function, so their curves coincide: "
+            "model 2 is drawn dashed over model 1."
+        )
+    if "Model 3" in labels:
+        model3 = next(v.spec for v in finished if v.label == "Model 3")
+        st.caption(
+            f"Model 3 outputs one vector per sequence, so its targets are shaped {model3.target_shape(1)[1:]} per "
+            f"sample, not {model3.replace(return_sequences=True).target_shape(1)[1:]} like models 1 and 2. Fed "
+            "model 1's per-timestep targets, Keras refuses to fit it: the Shape flow page asks Keras and shows its "
+            "own error."
+        )
+        st.page_link(
+            "views/shapes.py", label="See Keras refuse model 3's targets on Shape flow", icon=":material/error:"
+        )
+    if any(v.result.reused_model for v in finished):
+        st.caption(
+            "A reused model was already compiled and traced in the worker: its weights and optimizer were reset to "
+            "the seed's, so its first loss came much sooner and its curve is the same."
+        )
+    per_step = [v for v in finished if v.result.timestep_losses]
+    if per_step:
+        st.subheader("Where in the sequence the model learns")
+        choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
+        chosen = next(v for v in per_step if v.label == choice)
+        st.plotly_chart(
+            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk=talk),
+            width="stretch",
+            key="training_timestep_heatmap",
+        )
+        st.caption(
+            "Each row is the loss at every timestep, measured after one epoch on up to 256 samples. In the recall "
+            "task timestep 0 has nothing to recall (its target is uniform), so its loss cannot fall."
+        )
+    with_prediction = [v for v in finished if v.result.sample_prediction is not None]
+    if with_prediction:
+        st.subheader("One sample's prediction")
+        choice = st.selectbox("Model", [v.label for v in with_prediction], key="training_prediction_model")
+        chosen = next(v for v in with_prediction if v.label == choice)
+        st.plotly_chart(
+            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk=talk),
+            width="stretch",
+            key="training_prediction",
+        )
+
 
 snap = job.snapshot()
 if not snap.running and snap.run_id > 0:
     if snap.status == "stopped":
         st.warning(f"Training stopped early. {snap.stop_reason or ''}", icon=":material/stop_circle:")
     elif snap.status == "failed":
-        st.error(f"Training failed: {snap.error}")
+        st.error(f"Training failed. {snap.error}", icon=":material/error:")
     if snap.settings != settings:
         st.caption("These results are from the last run; its settings differ from the controls above.")
-    finished = [v for v in snap.variants if v.result is not None]
-    if finished:
-        rows = []
-        for v in finished:
-            r = v.result
-            rows.append(
-                {
-                    "model": v.label,
-                    "layers": f"{v.spec.cell} (return_sequences={v.spec.return_sequences}) → {v.spec.head_label}",
-                    "epochs done": len(r.epoch_losses),
-                    f"final epoch {v.spec.loss}": r.epoch_losses[-1] if r.epoch_losses else None,
-                    "first epoch loss": r.epoch_losses[0] if r.epoch_losses else None,
-                    "time to first loss (s)": r.time_to_first_loss,
-                    "wall time (s)": r.wall_time,
-                    "compiled model reused": r.reused_model,
-                }
-            )
-        st.subheader("Final loss")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="training_results_table")
-        if {"Model 1", "Model 2"} <= {v.label for v in finished}:
-            st.caption(
-                "Models 1 and 2 start from the same weights and compute the same function, so their curves coincide: "
-                "the one drawn last hides the other."
-            )
-        st.caption(
-            "A reused model was already compiled and traced in this session: its weights and optimizer were reset to "
-            "the seed's, so its first loss comes much sooner and its curve is the same."
-        )
-
-        per_step = [v for v in finished if v.result.timestep_losses]
-        if per_step:
-            st.subheader("Where in the sequence the model learns")
-            choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
-            chosen = next(v for v in per_step if v.label == choice)
-            st.plotly_chart(
-                timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk=talk),
-                width="stretch",
-                key="training_timestep_heatmap",
-            )
-            st.caption(
-                "Each row is the loss at every timestep, measured after one epoch on up to 256 samples. In the recall "
-                "task timestep 0 has nothing to recall (its target is uniform), so its loss cannot fall."
-            )
-        with_prediction = [v for v in finished if v.result.sample_prediction is not None]
-        if with_prediction:
-            st.subheader("One sample's prediction")
-            choice = st.selectbox("Model", [v.label for v in with_prediction], key="training_prediction_model")
-            chosen = next(v for v in with_prediction if v.label == choice)
-            st.plotly_chart(
-                prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk=talk),
-                width="stretch",
-                key="training_prediction",
-            )
+    _results(snap)

@@ -1,0 +1,185 @@
+"""The TensorFlow worker process: one queue for the server, stops within a batch, survives crashes, gives memory back.
+
+Jobs are held at gates (tests/worker_handlers.py) so that every test sees the queue in a known state, whatever the
+speed of the machine. Tests that need their own limits start their own worker (one TensorFlow import each).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from core import ModelSpec
+from core.keras_jobs import WarmUp
+from core.training_session import TrainingJob, TrainingSettings
+from core.worker import KerasWorker, SessionBusy, shared_worker
+
+TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
+JOIN = 180
+
+
+def _held(worker: KerasWorker, session: str, gate: Path):
+    """Submit a job that holds the worker until `gate` exists; returns it once the child has started it."""
+    started = threading.Event()
+    job = worker.submit(
+        session, "tests.worker_handlers:hold", str(gate), listener=lambda e: e[0] == "held" and started.set()
+    )
+    assert started.wait(JOIN), job.error
+    return job
+
+
+def _eventually(condition, timeout: float = JOIN) -> bool:
+    """Wait for a condition another thread or process makes true (a safety bound, not a measurement)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_queue_order_positions_and_one_job_per_session(tmp_path: Path) -> None:
+    worker = shared_worker()
+    gate = tmp_path / "gate"
+    blocker = _held(worker, "blocker", gate)
+    training = worker.submit(
+        "learner", "train", TrainingSettings.for_spec(TINY, samples=8, batch_size=4, epochs=1), group="train"
+    )
+    probe = worker.submit("reader", "summary", TINY)
+    worker.warm_up("browser", "warm_up_training", WarmUp((TINY,), 8, 4, 0), key=("doc", TINY))
+    # The probe goes first (it answers a click in seconds), the training next; nobody waits for a warm-up.
+    assert (probe.position, training.position) == (2, 3)
+    assert probe.status == training.status == "queued"
+    with pytest.raises(SessionBusy):
+        worker.submit("learner", "summary", TINY)
+    gate.touch()
+    assert worker.wait_until_idle(JOIN)
+    assert blocker.result == "released"
+    assert probe.status == training.status == "done", (probe.error, training.error)
+    assert probe.started < training.started
+    assert "Total params" in probe.result[0]
+
+
+def test_a_stop_is_honoured_within_one_batch() -> None:
+    worker = shared_worker()
+    first_batch = threading.Event()
+    settings = TrainingSettings.for_spec(TINY, samples=64, batch_size=4, epochs=50)
+    job = worker.submit(
+        "stopper",
+        "tests.worker_handlers:train_then_hold",
+        settings,
+        group="train",
+        listener=lambda e: e[0] == "batch" and first_batch.set(),
+    )
+    assert first_batch.wait(JOIN), job.error
+    job.stop("Stopped by the test.")
+    assert job.wait(JOIN)
+    assert job.status == "stopped" and job.stop_reason == "Stopped by the test."
+    (result,) = job.result
+    assert result.stopped and len(result.batch_losses) == 1 < settings.planned_batches
+    batches = [e for e in job.events if e[0] == "batch"]
+    assert len(batches) == 1
+
+
+def test_a_stopped_queued_job_ends_at_once_and_never_runs(tmp_path: Path) -> None:
+    worker = shared_worker()
+    gate = tmp_path / "gate"
+    _held(worker, "blocker", gate)
+    queued = worker.submit("impatient", "summary", TINY)
+    queued.stop("Changed my mind.")
+    assert queued.status == "stopped" and queued.wait(0)
+    gate.touch()
+    assert worker.wait_until_idle(JOIN)
+    assert queued.started is None and queued.result is None
+
+
+def test_a_crash_fails_only_that_job_and_the_next_job_gets_a_new_worker(tmp_path: Path) -> None:
+    worker = shared_worker()
+    gate = tmp_path / "gate"
+    _held(worker, "blocker", gate)
+    crashing = worker.submit("crasher", "tests.worker_handlers:crash", None)
+    waiting = worker.submit("bystander", "summary", TINY)
+    before = worker.stats().processes_started
+    gate.touch()
+    assert worker.wait_until_idle(JOIN)
+    assert crashing.status == "failed" and "crashed (SIGSEGV)" in crashing.error
+    assert "next request starts a new worker" in crashing.error
+    assert waiting.status == "done", waiting.error
+    assert worker.stats().processes_started == before + 1
+
+
+def test_results_and_warm_ups_are_shared_not_run_twice(tmp_path: Path) -> None:
+    worker = shared_worker()
+    gate = tmp_path / "gate"
+    _held(worker, "blocker", gate)
+    key = ("summary", TINY, "shared-test")
+    worker.warm_up("first", "summary", TINY, key=key)
+    clicked = worker.submit("second", "summary", TINY, cache_key=key)
+    assert clicked.priority == 0 and clicked.position == 2  # the warm-up, promoted to the click's place
+    gate.touch()
+    assert worker.wait_until_idle(JOIN)
+    again = worker.submit("third", "summary", TINY, cache_key=key)
+    assert again.status == "done" and again.started is None  # answered from the finished result
+    assert again.result == clicked.result
+
+
+def test_a_warm_up_traces_the_model_the_training_then_reuses() -> None:
+    worker = shared_worker()
+    spec = TINY.replace(hidden_size=5)  # a spec no other test trains
+    settings = TrainingSettings.for_spec(spec, samples=24, batch_size=8, epochs=2)
+    warm = WarmUp((spec,), 24, 8, 0)
+    worker.warm_up("warm", "warm_up_training", warm, key=warm)
+    assert worker.wait_until_idle(JOIN)
+    job = TrainingJob(worker, "warm")
+    job.start(settings)
+    assert job.wait(JOIN)
+    snap = job.snapshot()
+    assert snap.status == "done", snap.error
+    (variant,) = snap.variants
+    assert variant.result.reused_model and len(variant.epoch_losses) == 2
+
+
+def test_an_abandoned_session_is_stopped_and_a_connected_one_is_not(tmp_path: Path) -> None:
+    connected = {"gone": True, "frozen": True}
+    worker = KerasWorker(liveness=connected.get, disconnect_grace=0.0)
+    try:
+        gate = tmp_path / "gate"
+        held = _held(worker, "gone", gate)
+        behind = worker.submit("frozen", "summary", TINY)
+        connected["gone"] = False  # its browser tab closed
+        assert held.wait(JOIN)
+        assert held.status == "stopped" and "closed or lost its connection" in held.stop_reason
+        # A frozen tab keeps its connection: its job runs to the end.
+        assert behind.wait(JOIN) and behind.status == "done", behind.error
+    finally:
+        worker.shutdown()
+
+
+def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
+    worker = KerasWorker(max_jobs=2, idle_seconds=0.0)
+    try:
+        stages = []
+        for index in range(3):
+            job = worker.submit("s", "summary", TINY, listener=lambda e: e[0] == "stage" and stages.append(e[1]))
+            assert job.wait(JOIN) and job.status == "done", job.error
+            if index == 0:
+                assert worker.stats().last_peak_mb > 0
+        # Idle at once (idle_seconds=0): each job found no child and started one, showing that it did so.
+        assert worker.stats().processes_started == 3
+        assert sum("Starting TensorFlow" in stage for stage in stages) == 3
+        assert _eventually(lambda: not worker.stats().alive)
+    finally:
+        worker.shutdown()
+    worker = KerasWorker(max_jobs=2)
+    try:
+        for _ in range(3):
+            job = worker.submit("s", "summary", TINY)
+            assert job.wait(JOIN) and job.status == "done", job.error
+        assert worker.stats().processes_started == 2  # recycled after its second job
+        assert worker.stats().alive
+    finally:
+        worker.shutdown()
+    assert not worker.stats().alive

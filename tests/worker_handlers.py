@@ -1,0 +1,68 @@
+"""Handlers the tests give the TensorFlow worker ("tests.worker_handlers:NAME"): gates that hold a job until the test
+releases it, so that a test sees a job queued or running without depending on how fast the machine is."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+
+def hold(gate: str, context: Any) -> str:
+    """Say "held", then wait until the file `gate` exists or a stop arrives."""
+    context.emit("held")
+    path = Path(gate)
+    while not path.exists() and not context.should_stop():
+        time.sleep(0.01)  # polling a gate, not measuring time: the outcome does not depend on this interval
+    return "released" if path.exists() else "stopped"
+
+
+class _HoldAfterFirstBatch:
+    """A job context whose first batch event waits until the server's stop request has arrived."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self.cache = context.cache
+        self._batches = 0
+
+    def emit(self, *event: Any) -> None:
+        self._context.emit(*event)
+        if event[0] == "batch":
+            self._batches += 1
+            while self._batches == 1 and not self._context.should_stop():
+                time.sleep(0.01)
+
+    def stage(self, text: str) -> None:
+        self._context.stage(text)
+
+    def should_stop(self) -> bool:
+        return self._context.should_stop()
+
+
+def train_then_hold(settings: Any, context: Any) -> list:
+    """The real training handler, held right after its first batch until the test asks it to stop."""
+    from core.keras_jobs import train_settings
+
+    return train_settings(settings, _HoldAfterFirstBatch(context))
+
+
+def crash(_: Any, context: Any) -> None:
+    """Kill the worker process the hard way, as a segfault in TensorFlow would."""
+    import os
+    import signal
+
+    context.emit("held")
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def fail(_: Any, context: Any) -> None:
+    """Raise, as a handler with a bug would."""
+    raise ValueError("this handler always fails")
+
+
+def memory(_: Any, context: Any) -> float:
+    """The worker's resident memory now, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return float(line.split()[1]) / 1024
+    return 0.0

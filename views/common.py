@@ -1,0 +1,126 @@
+"""What every page shares: the frame's spec and talk mode, and the way to the server's TensorFlow worker.
+
+Not a page (app.py registers the pages by path). Pages import it as `from views import common`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from core.budget import Work
+from core.spec import DEFAULTS, ModelSpec
+from core.training_session import TrainingJob
+from core.worker import Job, KerasWorker, SessionBusy, shared_worker
+
+POLL_SECONDS = 0.5  # a poll only reads the job in this process: cheap, so Stop and the end show quickly
+
+
+def current_spec() -> ModelSpec:
+    """The spec the frame (app.py) put in session state before running the page; the defaults if run alone."""
+    spec = st.session_state.get("spec")
+    return spec if isinstance(spec, ModelSpec) else DEFAULTS
+
+
+def talk_mode() -> bool:
+    """True when the presenter turned talk mode on (larger text and lines)."""
+    return bool(st.session_state.get("talk_mode", False))
+
+
+def session_id() -> str:
+    """This browser session's id (Streamlit's own), the worker's unit of fairness and liveness."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def _connected(session: str) -> bool | None:
+    """Whether the session's browser is connected; None when there is no server (AppTest, scripts)."""
+    if not Runtime.exists():
+        return None
+    return Runtime.instance().is_active_session(session)
+
+
+def keras_worker() -> KerasWorker:
+    """The server's one TensorFlow worker (started on first use), told how to see whether a session is alive."""
+    return shared_worker(liveness=_connected)
+
+
+def training_job() -> TrainingJob:
+    """This session's training (one per session, kept across pages so a run goes on while the learner looks around)."""
+    job = st.session_state.get("training_job")
+    if not isinstance(job, TrainingJob):
+        job = st.session_state["training_job"] = TrainingJob(keras_worker(), session_id())
+    return job
+
+
+def keras_job(slot: str, kind: str, payload: Any, cache_key: Hashable, *, start: bool, work: Work) -> Job | None:
+    """This session's job in `slot` for `cache_key`: started now if `start` (and the work is allowed), else the one
+    started earlier for the same key, else None. Finished results are shared by all sessions through the worker."""
+    jobs: dict = st.session_state.setdefault(f"keras_jobs_{slot}", {})
+    job = jobs.get(cache_key)
+    if start and (job is None or job.status in ("failed", "stopped", "cancelled")):
+        if not work.allowed:
+            st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
+            return None
+        try:
+            job = keras_worker().submit(session_id(), kind, payload, cache_key=cache_key, label=slot)
+        except SessionBusy as busy:
+            st.warning(str(busy), icon=":material/hourglass_top:")
+            return None
+        jobs[cache_key] = job
+    return job
+
+
+def job_status_text(job: Job) -> str:
+    """One line on where a job is: its place in the queue, or what the worker does now and for how long."""
+    if job.status == "queued":
+        if job.position is None:
+            return "Waiting for the TensorFlow worker…"
+        ahead = job.position - 1
+        return "Next in the queue…" if ahead == 0 else f"Queued: {ahead} job{'s' * (ahead > 1)} ahead of yours…"
+    return f"{job.stage} · {job.elapsed:.1f} s"
+
+
+def finished(job: Job) -> bool:
+    """True when the job has ended; otherwise draw its live status, which reruns the page when it ends."""
+    if not job.active:
+        return True
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def _live() -> None:
+        if not job.active:
+            st.rerun(scope="app")
+        st.info(job_status_text(job), icon=":material/hourglass_top:")
+
+    _live()
+    return False
+
+
+def failure(job: Job) -> str | None:
+    """The plain reason a job did not finish, or None when it did."""
+    if job.status == "failed":
+        return job.error or "The TensorFlow worker failed."
+    if job.status in ("stopped", "cancelled"):
+        return job.stop_reason or "The job was stopped."
+    return None
+
+
+def keras_call(kind: str, payload: Any, label: str, timeout: float = 180.0) -> Any:
+    """Run a short Keras job and wait for its result with a spinner (for checks that must finish before the page
+    can answer). Raises RuntimeError with a plain message if it fails or the session is busy."""
+    try:
+        job = keras_worker().submit(session_id(), kind, payload, label=label)
+    except SessionBusy as busy:
+        raise RuntimeError(str(busy)) from None
+    with st.spinner(f"{label}…"):
+        if not job.wait(timeout):
+            job.stop("It took too long.")
+            raise RuntimeError(f"Keras did not answer within {timeout:.0f} s.")
+    reason = failure(job)
+    if reason is not None:
+        raise RuntimeError(reason)
+    return job.result
