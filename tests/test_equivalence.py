@@ -148,7 +148,10 @@ def test_page_runs_the_lab_on_click():
     values = [m.value for m in at.metric]
     assert values[0] == "0"  # the twins' largest difference, formatted from the computed 0.0
     assert float(values[1]) > 0  # the control
-    assert len(at.dataframe) == 2
+    stages, *tables = [frame.value for frame in at.dataframe]
+    assert len(tables) == 2  # the op counts and the timings
+    assert list(stages["stage"])[-1] == "Training both twins from the same weights"
+    assert (stages["seconds"] >= 0).all() and len(stages) == 6  # each stage with its measured duration
     text = page_text(at)
     assert "Bit-identical" in text and "TensorFlow" in text
 

@@ -52,8 +52,9 @@ else:
     )
     job = common.keras_job("equivalence", "equivalence_lab", (spec, PERTURB), LAB_KEY, start=clicked, work=work)
     results: dict = {}
-    if job is None and work.allowed:
-        st.info(f"Click the button: the server's TensorFlow worker builds two small models. {work.message}")
+    if job is None:
+        if work.allowed:
+            st.info(f"Click the button: the server's TensorFlow worker builds two small models. {work.message}")
     elif common.finished(job):
         reason = common.failure(job)
         if reason is not None:
