@@ -7,8 +7,9 @@ the user clicks: a one-step `fit()` on a tiny batch, and `model.summary()`; both
 import streamlit as st
 
 from core import ModelSpec, describe, format_shape
-from core.shape_flow import probe_batch_size, shape_flow_figure, target_verdict
+from core.shape_flow_figure import shape_flow_figure
 from core.tables import summary_totals, weights_table
+from core.target_checker import probe_batch_size, target_verdict
 
 TARGET_KINDS = {
     "per_timestep": "One target per timestep: Y shaped (N, T, O)",
