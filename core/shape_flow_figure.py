@@ -14,18 +14,18 @@ import plotly.graph_objects as go
 from core.anatomy import Shape, describe, format_shape
 from core.spec import ModelSpec
 from core.target_checker import target_verdict
+from core.theme import PALETTE, TRANSPARENT, theme_for
 
 # -- the picture ---------------------------------------------------------------------------------------------
 
-COLORS = {
-    "batch": "#d9d9d9",
-    "time": "#9ecae1",
-    "feature": "#fdd0a2",
-    "acted": "#e6550d",
-    "time_acted": "#3182bd",
-    "ok": "#31a354",
-    "bad": "#de2d26",
-    "warn": "#e6550d",
+# The fill of each kind of axis, and of the axis a layer acts on: the recurrent layer walks along time (the cell's
+# colour), a Dense transforms features. Verdict colours are the theme's.
+AXIS_FILLS = {
+    "batch": PALETTE["batch"],
+    "time": PALETTE["time"],
+    "feature": PALETTE["feature"],
+    "acted": PALETTE["feature_acted"],
+    "time_acted": PALETTE["cell"],
 }
 
 
@@ -102,25 +102,30 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
     With `per_timestep_targets`, the user's targets are drawn under the required ones, green if they match.
     """
     stages = flow_stages(spec)
-    font = 18 if talk_mode else 13
-    small = 15 if talk_mode else 11
+    theme = theme_for(talk_mode)
+    font, small, ink, muted = theme.font, theme.label, PALETTE["ink"], PALETTE["muted"]
     # Explicit colours: the Streamlit theme would otherwise grey out annotation text.
-    title_font = {"size": font, "color": "#252525"}
+    title_font = {"size": font, "color": ink}
     box_w, gap, cell_h = 3.0, 1.0, 0.8
+    notes = [_wrap(stage.note, theme.box_chars) for stage in stages]
+    # The boxes reach down as far as their longest note: a data unit is 0.6 of the theme's diagram row in pixels.
+    unit_px = 0.6 * theme.row_height
+    note_lines = max(note.count("<br>") + 1 for note in notes)
+    box_bottom = min(0.0, 1.1 - note_lines * theme.label * 1.35 / unit_px - 0.15)
     figure = go.Figure()
     shapes: list[dict] = []
     annotations: list[dict] = []
     for index, stage in enumerate(stages):
         left = index * (box_w + gap)
-        border = COLORS["bad"] if stage.failed else "#636363"
+        border = PALETTE["error"] if stage.failed else muted
         shapes.append(
             {
                 "type": "rect",
                 "x0": left,
                 "x1": left + box_w,
-                "y0": 0,
+                "y0": box_bottom,
                 "y1": 4,
-                "line": {"color": border, "width": 3 if talk_mode else 2},
+                "line": {"color": border, "width": theme.line},
                 "fillcolor": "rgba(0,0,0,0)",
             }
         )
@@ -133,9 +138,9 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
             for axis, dim in enumerate(stage.shape):
                 x0 = left + 0.2 + axis * cell_w
                 kind = _axis_kind(stage.shape, axis)
-                fill = COLORS[kind]
+                fill = AXIS_FILLS[kind]
                 if stage.acts_on == axis:
-                    fill = COLORS["time_acted"] if stage.time_acted else COLORS["acted"]
+                    fill = AXIS_FILLS["time_acted"] if stage.time_acted else AXIS_FILLS["acted"]
                 shapes.append(
                     {
                         "type": "rect",
@@ -143,7 +148,7 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
                         "x1": x0 + cell_w - 0.05,
                         "y0": 1.6,
                         "y1": 1.6 + cell_h,
-                        "line": {"color": "#636363", "width": 1},
+                        "line": {"color": muted, "width": 1},
                         "fillcolor": fill,
                     }
                 )
@@ -153,7 +158,7 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
                         "y": 1.6 + cell_h / 2,
                         "text": "None" if dim is None else str(dim),
                         "showarrow": False,
-                        "font": {"size": font, "color": "white" if stage.acts_on == axis else "black"},
+                        "font": {"size": font, "color": PALETTE["on_fill"] if stage.acts_on == axis else ink},
                     }
                 )
                 annotations.append(
@@ -162,7 +167,7 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
                         "y": 1.35,
                         "text": {"batch": "batch", "time": "time", "feature": "features"}[kind],
                         "showarrow": False,
-                        "font": {"size": small, "color": "#636363"},
+                        "font": {"size": small, "color": muted},
                     }
                 )
             annotations.append(
@@ -177,10 +182,11 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
         annotations.append(
             {
                 "x": left + box_w / 2,
-                "y": 0.55,
-                "text": _wrap(stage.note, 26),
+                "y": 1.1,
+                "yanchor": "top",
+                "text": notes[index],
                 "showarrow": False,
-                "font": {"size": small, "color": COLORS["bad"] if stage.failed else "#252525"},
+                "font": {"size": small, "color": PALETTE["error"] if stage.failed else ink},
             }
         )
         if index:
@@ -198,28 +204,28 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
                     "showarrow": True,
                     "arrowhead": 3,
                     "arrowsize": 1.5,
-                    "arrowwidth": 3 if talk_mode else 2,
-                    "arrowcolor": COLORS["bad"] if stage.failed else "#636363",
+                    "arrowwidth": theme.line,
+                    "arrowcolor": PALETTE["error"] if stage.failed else muted,
                 }
             )
     right = len(stages) * (box_w + gap) - gap
-    bottom = -0.2
+    bottom = box_bottom - 0.2
     if per_timestep_targets is not None and stages[-1].shape is not None:
         verdict = target_verdict(spec, per_timestep_targets)
         left = (len(stages) - 1) * (box_w + gap)
-        color, mark = {"ok": (COLORS["ok"], "✓"), "error": (COLORS["bad"], "✗")}.get(
-            verdict.status, (COLORS["warn"], "⚠")
+        color, mark = {"ok": (PALETTE["ok"], "✓"), "error": (PALETTE["error"], "✗")}.get(
+            verdict.status, (PALETTE["warn"], "⚠")
         )
         annotations.append(
             {
                 "x": left + box_w / 2,
-                "y": -0.5,
+                "y": box_bottom - 0.5,
                 "text": f"your Y: {format_shape(verdict.targets_shape)} {mark}",
                 "showarrow": False,
                 "font": {"size": font, "color": color},
             }
         )
-        bottom = -0.9
+        bottom = box_bottom - 0.9
     annotations.append(
         {
             "x": 0,
@@ -227,11 +233,11 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
             "xanchor": "left",
             "text": (
                 "None = the batch axis: any number of samples. "
-                f"<span style='color:{COLORS['time_acted']}'>■</span> walked along (time) "
-                f"<span style='color:{COLORS['acted']}'>■</span> transformed (features)"
+                f"<span style='color:{AXIS_FILLS['time_acted']}'>■</span> walked along (time) "
+                f"<span style='color:{AXIS_FILLS['acted']}'>■</span> transformed (features)"
             ),
             "showarrow": False,
-            "font": {"size": small, "color": "#252525"},
+            "font": {"size": small, "color": ink},
         }
     )
     figure.update_layout(
@@ -239,9 +245,10 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
         annotations=annotations,
         xaxis={"visible": False, "range": [-0.2, right + 0.2]},
         yaxis={"visible": False, "range": [bottom, 4.8]},
-        height=380 if talk_mode else 310,
+        height=int(unit_px * (4.8 - bottom)),
         margin={"l": 5, "r": 5, "t": 5, "b": 5},
-        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
         showlegend=False,
     )
     return figure

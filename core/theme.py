@@ -46,7 +46,7 @@ PALETTE: dict[str, str] = {
 }
 
 # The three cell kinds side by side (growth chart): shades of the cell's blue, told apart by dash as well.
-CELL_KIND_COLOURS: dict[str, str] = {"SimpleRNN": "#8fb3ef", "GRU": PALETTE["cell"], "LSTM": "#173a80"}
+CELL_KIND_COLOURS: dict[str, str] = {"SimpleRNN": "#8fb3ef", "GRU": PALETTE["cell"], "LSTM": "#1f4fa8"}
 CELL_KIND_DASHES: dict[str, str] = {"SimpleRNN": "dot", "GRU": "solid", "LSTM": "dash"}
 
 # Series of curves compared on one chart ("Model 1/2/3", the twins of the equivalence lab): each model keeps its
@@ -79,15 +79,17 @@ class Theme:
     row_height: int  # one row of a diagram, in pixels
     chart_height: int  # a line or bar chart
     heatmap_row: int  # one row of a heatmap, in pixels
+    max_height: int  # the tallest a chart may grow (about a screen): long sequences scroll inside, not the page
     max_columns: int  # beyond this many steps, a diagram shows `first` steps, an ellipsis, and `last` steps
     first: int
     last: int
     wrap: int  # a heading line longer than this (in characters) breaks after its colon
+    box_chars: int  # characters per line of the text in a narrow box (a shape-flow note)
 
     def heatmap_height(self, rows: int) -> int:
         """A heatmap tall enough for its rows plus title and axes, bounded so that a long sequence still fits."""
         chrome = 8 * self.font  # title, subplot titles, axis ticks
-        return max(2 * self.chart_height // 3, min(7 * self.chart_height // 4, chrome + self.heatmap_row * rows))
+        return max(2 * self.chart_height // 3, min(self.max_height, chrome + self.heatmap_row * rows))
 
     def margin(self, top: int = 0, bottom: int = 0, left: int = 10, right: int = 10) -> dict[str, int]:
         """Plot margins: `top`/`bottom` are extra text lines above/below the plot, in lines of body text."""
@@ -104,10 +106,12 @@ NORMAL = Theme(
     row_height=92,
     chart_height=400,
     heatmap_row=14,
+    max_height=700,
     max_columns=12,
     first=4,
     last=3,
     wrap=100,
+    box_chars=26,
 )
 # Larger marks need wider columns: fewer of them on a projector.
 TALK = Theme(
@@ -119,10 +123,12 @@ TALK = Theme(
     row_height=122,
     chart_height=520,
     heatmap_row=20,
+    max_height=780,
     max_columns=8,
     first=3,
     last=2,
     wrap=70,
+    box_chars=15,
 )
 
 

@@ -10,16 +10,14 @@ from plotly.subplots import make_subplots
 
 from core.spec import CELLS, ModelSpec
 from core.tables import GROWTH_AXES, growth_data
-
-CELL_COLORS = {"SimpleRNN": "#4c78a8", "GRU": "#f58518", "LSTM": "#54a24b"}
+from core.theme import CELL_KIND_COLOURS, CELL_KIND_DASHES, PALETTE, TRANSPARENT, theme_for
 
 
 def growth_figure(spec: ModelSpec, axis: str, talk_mode: bool = False) -> go.Figure:
     """Two panels, parameters and multiply-adds against `axis`, one line per cell, the current spec marked."""
     data = growth_data(spec, axis)
     label = GROWTH_AXES[axis]
-    width = 4 if talk_mode else 2
-    font = 20 if talk_mode else 13
+    theme = theme_for(talk_mode)
     figure = make_subplots(
         rows=1, cols=2, subplot_titles=("Parameters (weights stored)", "Multiply-adds per sample (work done)")
     )
@@ -34,7 +32,7 @@ def growth_figure(spec: ModelSpec, axis: str, talk_mode: bool = False) -> go.Fig
                     name=cell,
                     legendgroup=cell,
                     showlegend=column == 1,
-                    line={"color": CELL_COLORS[cell], "width": width},
+                    line={"color": CELL_KIND_COLOURS[cell], "width": theme.line, "dash": CELL_KIND_DASHES[cell]},
                     hovertemplate=f"{cell}<br>{label} %{{x}}<br>%{{y:,}}<extra></extra>",
                 ),
                 row=1,
@@ -49,7 +47,12 @@ def growth_figure(spec: ModelSpec, axis: str, talk_mode: bool = False) -> go.Fig
                 name="current spec",
                 legendgroup="current",
                 showlegend=column == 1,
-                marker={"size": 16 if talk_mode else 11, "color": "black", "symbol": "diamond"},
+                marker={
+                    "size": theme.marker / 3,
+                    "color": PALETTE["now"],
+                    "symbol": "diamond",
+                    "line": {"width": 1, "color": PALETTE["ink"]},
+                },
                 hovertemplate=f"current spec<br>{label} %{{x}}<br>%{{y:,}}<extra></extra>",
             ),
             row=1,
@@ -58,9 +61,11 @@ def growth_figure(spec: ModelSpec, axis: str, talk_mode: bool = False) -> go.Fig
         figure.update_xaxes(title_text=label, row=1, col=column)
     figure.update_yaxes(rangemode="tozero")
     figure.update_layout(
-        font={"size": font},
-        height=520 if talk_mode else 400,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+        font={"size": theme.font},
+        height=theme.chart_height,
+        margin=theme.margin(top=2),
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
+        legend={"orientation": "h", "y": -0.2, "font": {"size": theme.label}},
     )
     return figure
