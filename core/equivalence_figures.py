@@ -1,4 +1,8 @@
-"""Figures and tables of the equivalence lab, built from computed results (pure functions, testable headless)."""
+"""Figures and tables of the equivalence lab, built from computed results (pure functions, testable headless).
+
+Colours, sizes and heights come from core.theme: each twin keeps its model's colour (TimeDistributed(Dense) is Model 1,
+Dense is Model 2 on the Training page too), and timesteps are numbered from 0 as in Keras's arrays.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from plotly.subplots import make_subplots
 
 from core.equivalence import GraphCounts, Timing, TwinOutputs, TwinTraining
 from core.spec import HEAD_LABELS
+from core.theme import HEAD_COLOURS, HEATMAP_SCALES, PALETTE, step_label, theme_for
 
 
 def _grid(output: np.ndarray, sample: int) -> np.ndarray:
@@ -41,8 +46,8 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, talk_mode: bool = Fals
             go.Heatmap(
                 z=grid,
                 x=[f"unit {u}" for u in range(grid.shape[1])],
-                y=[f"t={t}" for t in range(grid.shape[0])] if has_time else ["last step"],
-                colorscale="Reds" if is_diff else "Viridis",
+                y=[step_label(t) for t in range(grid.shape[0])] if has_time else ["last step"],
+                colorscale=HEATMAP_SCALES["difference" if is_diff else "values"],
                 zmin=0.0 if is_diff else low,
                 zmax=(biggest if biggest > 0 else 1.0) if is_diff else high,
                 showscale=col != 2,
@@ -58,11 +63,12 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, talk_mode: bool = Fals
             col=col,
         )
         fig.update_yaxes(autorange="reversed", showticklabels=col == 1, row=1, col=col)
-    rows = dense.shape[0]
+    theme = theme_for(talk_mode)
+    fig.update_annotations(font={"size": theme.font})  # the subplot titles
     fig.update_layout(
-        height=max(260, min(700, 120 + 14 * rows)) + (80 if talk_mode else 0),
-        margin={"l": 60, "r": 120, "t": 60, "b": 40},
-        font={"size": 18 if talk_mode else 12},
+        height=theme.heatmap_height(dense.shape[0]),
+        margin=theme.margin(top=3, bottom=1, left=60, right=120),
+        font={"size": theme.font},
         title=f"Model output for sample {sample}" + (" (softmax)" if result.spec.activation == "softmax" else ""),
     )
     return fig
@@ -71,7 +77,8 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, talk_mode: bool = Fals
 def loss_figure(training: TwinTraining, talk_mode: bool = False) -> go.Figure:
     """Both twins' training losses per epoch, overlaid: the dashed line lies on the solid one."""
     epochs = list(range(1, training.epochs + 1))
-    width = 5 if talk_mode else 3
+    theme = theme_for(talk_mode)
+    width = theme.line * 1.5
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -79,7 +86,8 @@ def loss_figure(training: TwinTraining, talk_mode: bool = False) -> go.Figure:
             y=list(training.dense_loss),
             name=HEAD_LABELS["dense"],
             mode="lines+markers",
-            line={"width": width},
+            line={"width": width, "color": HEAD_COLOURS["dense"]},
+            marker={"size": theme.marker / 4},
         )
     )
     fig.add_trace(
@@ -88,16 +96,16 @@ def loss_figure(training: TwinTraining, talk_mode: bool = False) -> go.Figure:
             y=list(training.time_distributed_loss),
             name=HEAD_LABELS["time_distributed"],
             mode="lines+markers",
-            line={"width": width, "dash": "dash"},
-            marker={"symbol": "x", "size": 10},
+            line={"width": width, "dash": "dash", "color": HEAD_COLOURS["time_distributed"]},
+            marker={"symbol": "x", "size": theme.marker / 3.6},
         )
     )
     fig.update_layout(
         xaxis_title="epoch",
         yaxis_title=f"training loss ({training.spec.loss})",
-        height=360 + (80 if talk_mode else 0),
-        margin={"l": 60, "r": 20, "t": 30, "b": 40},
-        font={"size": 18 if talk_mode else 12},
+        height=theme.chart_height,
+        margin=theme.margin(top=1, bottom=2, left=60, right=20),
+        font={"size": theme.font},
         legend={"orientation": "h", "y": 1.12},
     )
     return fig
@@ -107,17 +115,32 @@ def op_counts_figure(counts: dict[str, dict[str, GraphCounts]], talk_mode: bool 
     """Grouped bars: all ops and MatMul ops in the head layer's traced graph, for each twin."""
     heads = list(counts)
     labels = [HEAD_LABELS[head] for head in heads]
+    theme = theme_for(talk_mode)
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=labels, y=[counts[h]["head"].ops for h in heads], name="all ops", texttemplate="%{y}"))
     fig.add_trace(
-        go.Bar(x=labels, y=[counts[h]["head"].matmuls for h in heads], name="MatMul ops", texttemplate="%{y}")
+        go.Bar(
+            x=labels,
+            y=[counts[h]["head"].ops for h in heads],
+            name="all ops",
+            texttemplate="%{y}",
+            marker_color=PALETTE["link"],
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=[counts[h]["head"].matmuls for h in heads],
+            name="MatMul ops",
+            texttemplate="%{y}",
+            marker_color=PALETTE["head"],
+        )
     )
     fig.update_layout(
         barmode="group",
         yaxis_title="operations in the head's traced graph",
-        height=340 + (80 if talk_mode else 0),
-        margin={"l": 60, "r": 20, "t": 30, "b": 40},
-        font={"size": 18 if talk_mode else 12},
+        height=theme.chart_height,
+        margin=theme.margin(top=1, bottom=2, left=60, right=20),
+        font={"size": theme.font},
         legend={"orientation": "h", "y": 1.12},
     )
     return fig

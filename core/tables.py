@@ -1,7 +1,8 @@
-"""The numbers of the Weights page as plain data: tables, the counterfactual and the growth curves.
+"""The numbers of the Weights page as plain data: tables, the counterfactual and the growth curves' data.
 
 Everything here is derived from `core.describe`, which the tests prove equal to Keras, so the page never shows
-a number of its own making. Pure Python (pandas, plotly): no TensorFlow, no Streamlit.
+a number of its own making. Pure Python (pandas): no TensorFlow, no Streamlit;
+the growth chart itself is drawn in core.weights_figures.
 
 Example:
     >>> from core import ModelSpec
@@ -14,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.anatomy import Description, Layer, describe, fmt, format_shape
 from core.spec import CELLS, INT_RANGES, ModelSpec, seed_variants
@@ -24,7 +23,6 @@ from core.spec import CELLS, INT_RANGES, ModelSpec, seed_variants
 BYTES_PER_PARAM = 4
 
 GROWTH_AXES = {"timesteps": "Timesteps T", "hidden_size": "Hidden size", "input_size": "Input size"}
-CELL_COLORS = {"SimpleRNN": "#4c78a8", "GRU": "#f58518", "LSTM": "#54a24b"}
 
 
 def weights_cell(layer: Layer) -> str:
@@ -284,55 +282,3 @@ def growth_data(spec: ModelSpec, axis: str) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
-
-
-def growth_figure(spec: ModelSpec, axis: str, talk_mode: bool = False) -> go.Figure:
-    """Two panels, parameters and multiply-adds against `axis`, one line per cell, the current spec marked."""
-    data = growth_data(spec, axis)
-    label = GROWTH_AXES[axis]
-    width = 4 if talk_mode else 2
-    font = 20 if talk_mode else 13
-    figure = make_subplots(
-        rows=1, cols=2, subplot_titles=("Parameters (weights stored)", "Multiply-adds per sample (work done)")
-    )
-    for column, metric in enumerate(("params", "macs"), start=1):
-        for cell in CELLS:
-            rows = data[data["cell"] == cell]
-            figure.add_trace(
-                go.Scatter(
-                    x=rows[axis],
-                    y=rows[metric],
-                    mode="lines",
-                    name=cell,
-                    legendgroup=cell,
-                    showlegend=column == 1,
-                    line={"color": CELL_COLORS[cell], "width": width},
-                    hovertemplate=f"{cell}<br>{label} %{{x}}<br>%{{y:,}}<extra></extra>",
-                ),
-                row=1,
-                col=column,
-            )
-        current = data[data["current"]]
-        figure.add_trace(
-            go.Scatter(
-                x=current[axis],
-                y=current[metric],
-                mode="markers",
-                name="current spec",
-                legendgroup="current",
-                showlegend=column == 1,
-                marker={"size": 16 if talk_mode else 11, "color": "black", "symbol": "diamond"},
-                hovertemplate=f"current spec<br>{label} %{{x}}<br>%{{y:,}}<extra></extra>",
-            ),
-            row=1,
-            col=column,
-        )
-        figure.update_xaxes(title_text=label, row=1, col=column)
-    figure.update_yaxes(rangemode="tozero")
-    figure.update_layout(
-        font={"size": font},
-        height=520 if talk_mode else 400,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return figure

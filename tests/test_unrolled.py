@@ -1,187 +1,222 @@
-"""The unrolled-network figure: its structure for given specs (not pixels), its labels against Keras, and the page."""
+"""The unrolled network: what its Diagram draws where for given specs (not pixels), its labels against Keras, the
+renderer's few promises, and the page."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from core import ModelSpec, describe, format_shape
-from core.unrolled import unrolled_figure, visible_steps
+from core.theme import NORMAL, TALK
+from core.unrolled import TimeAxis, _model, _rows, layout, render, unrolled_figure, visible_steps
 
 TINY = {"timesteps": 5, "input_size": 3, "hidden_size": 4, "output_size": 2}
+T = TINY["timesteps"]
+EVERY = list(range(T))  # timesteps are numbered from 0, as Keras arrays index them
+
+
+def diagram(talk_mode: bool = False, **fields):
+    """The Diagram of a spec built from TINY sizes plus `fields`."""
+    return layout(describe(ModelSpec(**{**TINY, **fields})), TALK if talk_mode else NORMAL)
 
 
 def figure(talk_mode: bool = False, **fields):
-    """The figure of a spec built from TINY sizes plus `fields`."""
     return unrolled_figure(describe(ModelSpec(**{**TINY, **fields})), talk_mode=talk_mode)
 
 
-def traces(fig, role: str, faded: bool | None = None, direction: str | None = None) -> list:
-    """The figure's traces of one role (optionally only faded / not faded ones, or one direction)."""
-    found = []
-    for trace in fig.data:
-        meta = trace.meta or {}
-        if meta.get("role") != role:
-            continue
-        if faded is not None and meta.get("faded") != faded:
-            continue
-        if direction is not None and meta.get("direction") != direction:
-            continue
-        found.append(trace)
-    return found
-
-
-def steps_of(fig, role: str, **filters) -> list[int]:
-    """The timesteps at which elements of `role` are drawn, sorted."""
-    return sorted(step for trace in traces(fig, role, **filters) for step in trace.customdata)
-
-
-def hovers_of(fig, role: str, **filters) -> list[str]:
-    """The hover texts of all elements of `role`."""
-    return [text for trace in traces(fig, role, **filters) for text in trace.hovertext]
-
-
-def annotation(fig, name: str):
-    """The layout annotation called `name`, or None."""
-    return next((a for a in fig.layout.annotations if a.name == name), None)
+def traces(fig, role: str) -> list:
+    return [trace for trace in fig.data if (trace.meta or {}).get("role") == role]
 
 
 # -- which steps are drawn -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("timesteps", [1, 2, 7, 12])
 def test_short_sequences_draw_every_step(timesteps):
-    assert visible_steps(timesteps) == list(range(1, timesteps + 1))
+    assert visible_steps(timesteps) == list(range(timesteps))
 
 
 @pytest.mark.parametrize("timesteps", [13, 64, 512])
 def test_long_sequences_keep_first_and_last_steps_around_one_ellipsis(timesteps):
     steps = visible_steps(timesteps, max_columns=12, first=4, last=3)
-    assert steps == [1, 2, 3, 4, None, timesteps - 2, timesteps - 1, timesteps]
+    assert steps == [0, 1, 2, 3, None, timesteps - 3, timesteps - 2, timesteps - 1]
+
+
+def test_steps_are_numbered_from_zero_on_ticks_and_hovers():
+    drawn = diagram()
+    (axis,) = drawn.axes
+    assert [axis.tick(step) for step in axis.shown] == [f"t={t}" for t in EVERY]
+    first_input = min(drawn.nodes_of("input"), key=lambda node: node.step)
+    assert first_input.step == 0 and "x<sub>0</sub>" in first_input.label and "X[:, 0, :]" in first_input.hover
+    first_cell = next(node for node in drawn.nodes_of("cell") if node.step == 0)
+    assert "initial h (zeros)" in first_cell.hover
+    last_cell = next(node for node in drawn.nodes_of("cell") if node.step == T - 1)
+    assert f"h<sub>{T - 2}</sub>" in last_cell.hover
 
 
 # -- return_sequences=True: a head at every step -----------------------------------------------------------------------
 @pytest.mark.parametrize("head", ["time_distributed", "dense"])
 def test_return_sequences_draws_one_cell_head_and_output_per_step(head):
-    fig = figure(head=head, return_sequences=True)
-    every = list(range(1, TINY["timesteps"] + 1))
-    assert steps_of(fig, "cell") == every
-    assert steps_of(fig, "head") == every
-    assert steps_of(fig, "output") == every
-    assert steps_of(fig, "state", faded=False) == every
-    assert not steps_of(fig, "state", faded=True)
-    assert not traces(fig, "error")
-    # One colour for the cell at every step, one for the head: the same weights each time.
-    assert len(traces(fig, "cell")) == 1 and len(traces(fig, "head")) == 1
+    drawn = diagram(head=head, return_sequences=True)
+    for role in ("input", "cell", "state", "head", "output"):
+        assert drawn.steps_of(role) == EVERY, role
+    assert not drawn.nodes_of("state", faded=True) and not drawn.edges_of("link", faded=True)
+    assert not drawn.nodes_of("error")
+    # One series (so one colour) for the cell at every step, one for the head: the same weights each time.
+    assert len({node.series for node in drawn.nodes_of("cell")}) == 1
+    assert len({node.series for node in drawn.nodes_of("head")}) == 1
+    # Each column stacks input < cell < state < head < output.
+    for t in EVERY:
+        heights = [next(n.y for n in drawn.nodes_of(role) if n.step == t) for role in ("input", "cell", "state")]
+        heights += [next(n.y for n in drawn.nodes_of(role) if n.step == t) for role in ("head", "output")]
+        assert heights == sorted(heights) and len(set(heights)) == 5
 
 
 def test_dense_and_time_distributed_draw_the_same_picture():
-    def geometry(fig):
-        return [
-            ((t.meta or {}).get("role"), (t.meta or {}).get("faded"), tuple(t.x or ()), tuple(t.y or ()))
-            for t in fig.data
-        ]
+    def geometry(drawn):
+        nodes = [(n.role, n.step, n.x, n.y, n.faded) for n in drawn.nodes]
+        edges = [(e.role, e.points, e.faded) for e in drawn.edges]
+        return nodes, edges, [frame.path for frame in drawn.frames]
 
-    dense = figure(head="dense")
-    wrapped = figure(head="time_distributed")
-    assert geometry(dense) == geometry(wrapped)
-    assert len(dense.frames) == len(wrapped.frames)
+    assert geometry(diagram(head="dense")) == geometry(diagram(head="time_distributed"))
 
 
 # -- return_sequences=False: only the last state reaches the single Dense ---------------------------------------------
 def test_last_step_only_fades_the_earlier_states_and_draws_one_head():
-    T = TINY["timesteps"]
-    fig = figure(return_sequences=False, head="dense")
-    assert steps_of(fig, "cell") == list(range(1, T + 1))  # the cell still runs at every step
-    assert steps_of(fig, "state", faded=True) == list(range(1, T))
-    assert steps_of(fig, "state", faded=False) == [T]
-    assert steps_of(fig, "head") == [T]
-    assert steps_of(fig, "output") == [T]
-    assert all(trace.meta["faded"] for trace in traces(fig, "state") if "not returned" in trace.name)
+    drawn = diagram(return_sequences=False, head="dense")
+    assert drawn.steps_of("cell") == EVERY  # the cell still runs at every step
+    assert drawn.steps_of("state", faded=True) == EVERY[:-1]
+    assert drawn.steps_of("state", faded=False) == [T - 1]
+    assert drawn.steps_of("head") == drawn.steps_of("output") == [T - 1]
+    # The faded states' links up are faded too; the last one is solid.
+    faded_links = {edge.step for edge in drawn.edges_of("link", faded=True)}
+    assert faded_links == set(EVERY[:-1])
+    assert all("not returned" in node.series for node in drawn.nodes_of("state", faded=True))
 
 
 def test_the_head_fires_at_every_step_or_only_at_the_last_in_the_animation():
-    def frames_reaching_head(fig):
-        head_row = traces(fig, "head")[0].y[0]
-        return [frame.name for frame in fig.frames if head_row in [y for y in frame.data[0].y if y is not None]]
+    def frames_reaching_head(drawn):
+        head_y = drawn.row("head").y
+        return [frame.name for frame in drawn.frames if any(stop and stop.y == head_y for stop in frame.path)]
 
-    every = figure(return_sequences=True)
-    last_only = figure(return_sequences=False, head="dense")
+    every = diagram(return_sequences=True)
+    last_only = diagram(return_sequences=False, head="dense")
     # A start frame, then one frame per step.
-    assert len(every.frames) == TINY["timesteps"] + 1
-    assert len(frames_reaching_head(every)) == TINY["timesteps"]
+    assert len(every.frames) == T + 1 and every.frames[0].path == ()
+    assert len(frames_reaching_head(every)) == T
     assert frames_reaching_head(last_only) == [last_only.frames[-1].name]
-    # Play/pause buttons animate the frames; the slider has one step per frame.
-    buttons = every.layout.updatemenus[0].buttons
-    assert {button.method for button in buttons} == {"animate"}
-    assert len(every.layout.sliders[0].steps) == len(every.frames)
-    # Frames move only the highlight trace (the first one) and keep every other trace visible.
-    assert every.data[0].meta["role"] == "now"
-    for frame in every.frames:
-        assert list(frame.traces) == list(range(len(every.data)))
-        assert all(update.visible is True and update.x is None for update in frame.data[1:])
+    assert [frame.label for frame in every.frames] == ["start", *(f"t={t}" for t in EVERY)]
 
 
 # -- the invalid combination ---------------------------------------------------------------------------------------
 def test_invalid_combination_draws_up_to_the_recurrent_layer_and_marks_the_break():
-    T = TINY["timesteps"]
-    spec = ModelSpec(**TINY, return_sequences=False, head="time_distributed")
-    description = describe(spec)
-    fig = unrolled_figure(description)
-    assert steps_of(fig, "cell") == list(range(1, T + 1))
-    assert not traces(fig, "head") and not traces(fig, "output")
-    assert steps_of(fig, "error") == [T]
-    hover = hovers_of(fig, "error")[0].replace("<br>", " ")
+    description = describe(ModelSpec(**TINY, return_sequences=False, head="time_distributed"))
+    drawn = layout(description)
+    assert drawn.steps_of("cell") == EVERY
+    assert not drawn.nodes_of("head") and not drawn.nodes_of("output")
+    (error,) = drawn.nodes_of("error")
+    assert error.step == T - 1
+    hover = error.hover.replace("<br>", " ")
     assert description.keras_error in hover and description.error in hover
     # The break sits where the head would be, above the last returned state.
-    error = traces(fig, "error")[0]
-    last_state = traces(fig, "state", faded=False)[0]
-    assert error.x[0] == last_state.x[0] and error.y[0] > last_state.y[0]
-    label = annotation(fig, "error_label")
-    assert label is not None and format_shape(description.recurrent.output_shape) in label.text
+    (last_state,) = drawn.nodes_of("state", faded=False)
+    assert error.x == last_state.x and error.y > last_state.y
+    label = drawn.note("error_label")
+    assert label is not None and label.error and format_shape(description.recurrent.output_shape) in label.text
+    assert drawn.note("error_pointer").x == error.x
 
 
 # -- bidirectional: a second, backward row -------------------------------------------------------------------------
 @pytest.mark.parametrize("return_sequences", [True, False])
 def test_bidirectional_draws_a_backward_row_above_the_forward_one(return_sequences):
-    T = TINY["timesteps"]
-    fig = figure(cell="LSTM", bidirectional=True, return_sequences=return_sequences, head="dense")
-    forward = traces(fig, "cell", direction="forward")
-    backward = traces(fig, "cell", direction="backward")
-    assert len(forward) == 1 and len(backward) == 1
-    assert sorted(forward[0].customdata) == sorted(backward[0].customdata) == list(range(1, T + 1))
-    assert set(backward[0].y) != set(forward[0].y)
-    assert "backward" in hovers_of(fig, "cell", direction="backward")[0]
-    assert steps_of(fig, "head") == (list(range(1, T + 1)) if return_sequences else [T])
+    drawn = diagram(cell="LSTM", bidirectional=True, return_sequences=return_sequences, head="dense")
+    forward = drawn.nodes_of("cell", direction="forward")
+    backward = drawn.nodes_of("cell", direction="backward")
+    assert sorted(n.step for n in forward) == sorted(n.step for n in backward) == EVERY
+    assert drawn.row("cell", "forward").y < drawn.row("cell", "backward").y < drawn.row("state").y
+    assert {n.y for n in backward} == {drawn.row("cell", "backward").y}
+    assert all("backward copy" in n.hover for n in backward)
+    assert drawn.steps_of("head") == (EVERY if return_sequences else [T - 1])
     # The merged state carries the merged width (concat doubles the units).
-    assert format_shape((None, 2 * TINY["hidden_size"])) in hovers_of(fig, "state", faded=False)[0]
+    assert format_shape((None, 2 * TINY["hidden_size"])) in drawn.nodes_of("state", faded=False)[0].hover
+    # The state is passed left to right on the forward row and right to left on the backward row.
+    passed = drawn.edges_of("passed")
+    for edge in passed:
+        (x0, _), (x1, _) = edge.points[0], edge.points[-1]
+        assert (x1 > x0) == (edge.direction == "forward")
+
+
+def test_bidirectional_without_sequences_returns_the_backward_state_after_step_zero():
+    drawn = diagram(bidirectional=True, return_sequences=False, head="dense")
+    axis = drawn.axes[0]
+    backward_y, state_y = drawn.row("cell", "backward").y, drawn.row("state").y
+    solid_from_backward = [
+        edge for edge in drawn.edges_of("link", faded=False) if edge.points[0][1] > backward_y - 0.01
+    ]
+    solid_from_backward = [edge for edge in solid_from_backward if edge.points[-1][1] < state_y]
+    # One solid link leaves the backward row: from the column of step 0 to the last column, where the state is merged.
+    (link,) = solid_from_backward
+    assert link.points[0][0] == axis.x(0) and link.points[-1][0] == pytest.approx(axis.x(T - 1) + 0.12)
+    assert "backward state after step 0" in drawn.nodes_of("state", faded=False)[0].hover
 
 
 def test_lstm_passes_h_and_c_from_step_to_step():
-    lstm = figure(cell="LSTM")
-    gru = figure(cell="GRU")
-    lstm_labels = traces(lstm, "passed_label")[0].text
-    gru_labels = traces(gru, "passed_label")[0].text
-    assert len(lstm_labels) == len(gru_labels) == TINY["timesteps"] - 1
-    assert all("c<sub>" in label for label in lstm_labels)
-    assert not any("c<sub>" in label for label in gru_labels)
+    lstm = [edge.label for edge in diagram(cell="LSTM").edges_of("passed")]
+    gru = [edge.label for edge in diagram(cell="GRU").edges_of("passed")]
+    assert len(lstm) == len(gru) == T - 1
+    assert all("c<sub>" in label for label in lstm) and not any("c<sub>" in label for label in gru)
+    assert lstm[0] == "h<sub>0</sub>, c<sub>0</sub>"
 
 
 # -- long sequences --------------------------------------------------------------------------------------------------
 def test_long_sequences_show_an_ellipsis_and_stay_bounded():
-    def size(fig) -> tuple[int, int]:
-        points = sum(len(t.x or ()) for t in fig.data)
-        return points, len(fig.frames)
+    short = diagram(timesteps=100)
+    huge = diagram(timesteps=512, cell="LSTM", bidirectional=True)
+    assert short.steps_of("cell") == [0, 1, 2, 3, 97, 98, 99]
+    assert huge.steps_of("cell", direction="forward") == [0, 1, 2, 3, 509, 510, 511]
+    assert "505 steps hidden" in huge.note("ellipsis").text
+    assert huge.note("ellipsis").x == huge.axes[0].x(None)
+    assert len(huge.edges_of("hidden")) == 4  # in and out of the ellipsis, on each of the two cell rows
+    assert diagram(timesteps=12).note("ellipsis") is None
+    # Same number of columns, so the same size, whatever T.
+    assert len(diagram(timesteps=512).nodes) == len(short.nodes)
+    assert len(huge.nodes) < 60 and len(huge.frames) <= 10
 
-    short = figure(timesteps=100)
-    huge = figure(timesteps=512, cell="LSTM", bidirectional=True)
-    assert steps_of(short, "cell") == [1, 2, 3, 4, 98, 99, 100]
-    assert steps_of(huge, "cell", direction="forward") == [1, 2, 3, 4, 510, 511, 512]
-    hidden = 512 - 7
-    assert f"{hidden} steps hidden" in annotation(huge, "ellipsis").text
-    assert annotation(figure(timesteps=12), "ellipsis") is None
-    # Same number of columns, so the same order of size, whatever T (hundreds of points, not thousands).
-    assert size(figure(timesteps=512)) == size(short)
-    assert size(huge)[0] < 600 and size(huge)[1] <= 10
+
+def test_talk_mode_draws_fewer_wider_columns_for_long_sequences():
+    talk = diagram(talk_mode=True, timesteps=64)
+    assert talk.steps_of("cell") == [0, 1, 2, 62, 63]
+    assert "59 steps hidden" in talk.note("ellipsis").text
+    assert diagram(talk_mode=True, timesteps=8).steps_of("cell") == list(range(8))
+
+
+# -- room for stacked layers and two time axes -----------------------------------------------------------------------
+def test_rows_stack_recurrent_layers_bottom_to_top():
+    model = _model(describe(ModelSpec(**TINY, bidirectional=True)))
+    rows = _rows(model, layers=2)
+    keys = [(row.role, row.layer, row.direction) for row in rows]
+    assert keys == [
+        ("input", 0, None),
+        ("cell", 0, "forward"),
+        ("cell", 0, "backward"),
+        ("state", 0, None),
+        ("cell", 1, "forward"),
+        ("cell", 1, "backward"),
+        ("state", 1, None),
+        ("head", 0, None),
+        ("output", 0, None),
+    ]
+    assert [row.y for row in rows] == sorted(row.y for row in rows)
+
+
+def test_renderer_draws_every_time_axis_side_by_side():
+    drawn = diagram()
+    encoder = drawn.axes[0]
+    decoder = TimeAxis("decoder", 3, (0, 1, 2), x0=encoder.x_range[1] + 1.0)
+    fig = render(dataclasses.replace(drawn, axes=(encoder, decoder)))
+    assert fig.layout.xaxis.range[0] == encoder.x_range[0] and fig.layout.xaxis.range[1] == decoder.x_range[1]
+    assert list(fig.layout.xaxis.ticktext)[-3:] == ["decoder t=0", "decoder t=1", "decoder t=2"]
+    assert decoder.x(0) > encoder.x(T - 1)
 
 
 # -- labels carry describe()'s numbers, which equal Keras's -----------------------------------------------------------
@@ -206,17 +241,16 @@ def test_labels_carry_the_shapes_and_parameter_counts_keras_builds(fields):
     outputs = head(hidden)
     keras.Model(inputs, outputs)
 
-    fig = unrolled_figure(describe(spec))
-    cell_note = annotation(fig, "cell_label").text
-    head_note = annotation(fig, "head_label").text
-    assert f"{recurrent.count_params():,} parameters" in cell_note
+    drawn = layout(describe(spec))
+    assert f"{recurrent.count_params():,} parameters" in drawn.note("cell_label").text
+    head_note = drawn.note("head_label").text
     assert f"{head.count_params():,} parameters" in head_note
     # Every weight tensor Keras made for one direction of the cell appears in the cell's hover, with its shape.
     one_cell = recurrent.forward_layer if spec.bidirectional else recurrent
-    cell_hover = hovers_of(fig, "cell", direction="forward")[0]
+    cell_hover = drawn.nodes_of("cell", direction="forward")[0].hover
     for weight in one_cell.weights:
         assert format_shape(tuple(weight.shape)) in cell_hover
-    head_hover = hovers_of(fig, "head")[0]
+    head_hover = drawn.nodes_of("head")[0].hover
     for weight in head.weights:
         assert format_shape(tuple(weight.shape)) in head_hover
     # Per-step shapes in the head's hover: Keras's tensors without their time axis.
@@ -227,19 +261,38 @@ def test_labels_carry_the_shapes_and_parameter_counts_keras_builds(fields):
     assert ("used once" if applications == 1 else f"used {applications} times") in head_note
 
 
-# -- presentation ----------------------------------------------------------------------------------------------------
+# -- the renderer --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"return_sequences": False}, {"cell": "LSTM", "bidirectional": True, "return_sequences": False}],
+)
+def test_the_rendered_figure_carries_every_node_of_the_diagram(fields):
+    drawn = diagram(**fields)
+    fig = render(drawn)
+    drawn_points = set()
+    for trace in fig.data:
+        meta = trace.meta or {}
+        if meta.get("role") in ("input", "cell", "state", "head", "output", "error"):
+            for x, y, step, hover in zip(trace.x, trace.y, trace.customdata, trace.hovertext, strict=True):
+                drawn_points.add((meta["role"], meta["faded"], meta["direction"], x, y, step, hover))
+    expected = {(n.role, n.faded, n.direction, n.x, n.y, n.step, n.hover) for n in drawn.nodes}
+    assert drawn_points == expected
+    # Frames move only the highlight trace (the first one) along the Diagram's path, and keep the others visible.
+    assert fig.data[0].meta["role"] == "now"
+    assert len(fig.frames) == len(drawn.frames) == len(fig.layout.sliders[0].steps)
+    for frame, planned in zip(fig.frames, drawn.frames, strict=True):
+        assert list(frame.traces) == list(range(len(fig.data)))
+        assert list(frame.data[0].x) == [stop.x if stop else None for stop in planned.path]
+        assert all(update.visible is True and update.x is None for update in frame.data[1:])
+    assert {button.method for button in fig.layout.updatemenus[0].buttons} == {"animate"}
+
+
 def test_talk_mode_makes_text_markers_and_lines_larger():
     normal, talk = figure(), figure(talk_mode=True)
     assert talk.layout.font.size > normal.layout.font.size
     assert traces(talk, "cell")[0].marker.size > traces(normal, "cell")[0].marker.size
     assert traces(talk, "link")[0].line.width > traces(normal, "link")[0].line.width
-
-
-def test_talk_mode_draws_fewer_wider_columns_for_long_sequences():
-    talk = figure(talk_mode=True, timesteps=64)
-    assert steps_of(talk, "cell") == [1, 2, 3, 63, 64]
-    assert "59 steps hidden" in annotation(talk, "ellipsis").text
-    assert steps_of(figure(talk_mode=True, timesteps=8), "cell") == list(range(1, 9))
+    assert talk.layout.height > normal.layout.height
 
 
 def test_backgrounds_are_transparent_for_light_and_dark_themes():
@@ -269,6 +322,6 @@ def test_page_renders_the_figure(app, params):
     expected = ModelSpec.from_params({k: v for k, v in params.items() if k != "talk"})  # what the URL asks for
     cells = [t for t in spec["data"] if t.get("meta", {}).get("role") == "cell"]
     drawn = sorted(cells[0]["customdata"])
-    assert drawn[0] == 1 and drawn[-1] == expected.timesteps and len(drawn) <= 12
+    assert drawn[0] == 0 and drawn[-1] == expected.timesteps - 1 and len(drawn) <= 12
     if not expected.is_valid:
         assert any("cannot be built" in element.value for element in at.error)

@@ -16,11 +16,10 @@ import pandas as pd
 import pytest
 
 from core import ModelSpec
-from core.shape_flow import flow_stages, probe_batch_size, shape_flow_figure, target_verdict
+from core.shape_flow_figure import flow_stages, shape_flow_figure
 from core.tables import (
     counterfactual,
     growth_data,
-    growth_figure,
     summary_totals,
     table_csv,
     variant_cell_status,
@@ -28,6 +27,8 @@ from core.tables import (
     weight_tensors_table,
     weights_table,
 )
+from core.target_checker import probe_batch_size, target_verdict
+from core.weights_figures import growth_figure
 from tests.conftest import ROOT, page_text, run_app, settle
 
 TINY = {"timesteps": 3, "input_size": 3, "hidden_size": 4, "output_size": 2}
@@ -270,8 +271,10 @@ def test_shape_flow_shows_describe_shapes_and_targets() -> None:
 
 def test_pure_modules_do_not_load_tensorflow() -> None:
     code = (
-        "import sys; import core.tables, core.shape_flow; from core import ModelSpec; "
-        "core.tables.weights_table(ModelSpec()); core.shape_flow.shape_flow_figure(ModelSpec(), True); "
+        "import sys; import core.tables, core.shape_flow_figure, core.target_checker, core.weights_figures; "
+        "from core import ModelSpec; core.tables.weights_table(ModelSpec()); "
+        "core.shape_flow_figure.shape_flow_figure(ModelSpec(), True); "
+        "core.weights_figures.growth_figure(ModelSpec(), 'timesteps'); "
         "print('tensorflow' in sys.modules or 'keras' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

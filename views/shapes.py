@@ -1,6 +1,6 @@
 """Shape flow: (None, T, I) through each layer to the output, the targets it needs, and what fit() says about yours.
 
-The picture and the verdict are analytic (`core.shape_flow`, instant, no TensorFlow). Keras is asked only when
+The picture (`core.shape_flow_figure`) and the verdict (`core.target_checker`) are analytic: instant, no TensorFlow. Keras is asked only when
 the user clicks: a one-step `fit()` on a tiny batch, and `model.summary()`, both run by the server's TensorFlow
 worker, and their answers are shared by every visitor of the server (the same spec gives the same answer).
 """
@@ -9,8 +9,9 @@ import streamlit as st
 
 from core import describe, format_shape
 from core.budget import probe_work, summary_work
-from core.shape_flow import probe_batch_size, shape_flow_figure, target_verdict
+from core.shape_flow_figure import shape_flow_figure
 from core.tables import summary_totals, weights_table
+from core.target_checker import probe_batch_size, target_verdict
 from views import common
 
 TARGET_KINDS = {

@@ -10,7 +10,6 @@ from core.tables import (
     GROWTH_AXES,
     counterfactual,
     growth_data,
-    growth_figure,
     growth_spec,
     summary_totals,
     table_csv,
@@ -19,6 +18,7 @@ from core.tables import (
     weight_tensors_table,
     weights_table,
 )
+from core.weights_figures import growth_figure
 
 STATUS_STYLES = {
     "diff": "background-color: #fdd0a2; font-weight: bold",

@@ -1,0 +1,269 @@
+"""The shape flow as a picture: input (None, T, I) → each layer → output → the targets `fit()` needs.
+
+`shape_flow_figure(spec)` draws one box per layer with its output shape as cells (batch, time, features), the axis
+the layer acts on highlighted, and under the targets the user's own, marked by the target checker's verdict.
+Colours and sizes come from core.theme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from core.anatomy import Shape, describe, format_shape
+from core.spec import ModelSpec
+from core.target_checker import target_verdict
+from core.theme import PALETTE, TRANSPARENT, theme_for
+
+# -- the picture ---------------------------------------------------------------------------------------------
+
+# The fill of each kind of axis, and of the axis a layer acts on: the recurrent layer walks along time (the cell's
+# colour), a Dense transforms features. Verdict colours are the theme's.
+AXIS_FILLS = {
+    "batch": PALETTE["batch"],
+    "time": PALETTE["time"],
+    "feature": PALETTE["feature"],
+    "acted": PALETTE["feature_acted"],
+    "time_acted": PALETTE["cell"],
+}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One box of the flow: a title, the shape it outputs, which axis it acts on and what it does to it."""
+
+    title: str
+    shape: Shape | None
+    acts_on: int | None  # index into `shape` of the highlighted axis
+    note: str
+    time_acted: bool = False  # the highlighted axis is the time axis (walked along), not the features
+    failed: bool = False
+
+
+def flow_stages(spec: ModelSpec) -> list[Stage]:
+    """The boxes of the shape flow, from the input to the targets, from `describe(spec)`."""
+    description = describe(spec)
+    stages = []
+    for layer in description.layers:
+        kind = layer.class_label
+        title = f"{layer.name}<br>{kind}"
+        if layer.role == "input":
+            stages.append(Stage(title, layer.output_shape, None, "samples × timesteps × features"))
+        elif layer.role == "recurrent":
+            if spec.return_sequences:
+                note = f"walks along T; features {spec.input_size} → {layer.output_shape[-1]} at every step"
+                stages.append(Stage(title, layer.output_shape, 1, note, time_acted=True))
+            else:
+                note = f"walks along T, keeps only the last state: the T axis is gone ({spec.input_size} → "
+                note += f"{layer.output_shape[-1]})"
+                stages.append(Stage(title, layer.output_shape, len(layer.output_shape) - 1, note))
+        elif layer.role == "head":
+            last = len(layer.output_shape) - 1
+            if spec.head == "time_distributed":
+                note = "slices along T; one shared Dense on the last axis: "
+                note += f"{layer.input_shape[-1]} → {spec.output_size}"
+            elif spec.return_sequences:
+                note = "Dense acts on the last axis only, at every step: "
+                note += f"{layer.input_shape[-1]} → {spec.output_size}"
+            else:
+                note = f"Dense on the last axis, once per sample: {layer.input_shape[-1]} → {spec.output_size}"
+            stages.append(Stage(title, layer.output_shape, last, note))
+        else:
+            note = f"{spec.activation} over the last axis"
+            stages.append(Stage(title, layer.output_shape, len(layer.output_shape) - 1, note))
+    if description.output_shape is None:
+        stages.append(
+            Stage(
+                f"time_distributed<br>{spec.head_label}",
+                None,
+                None,
+                "needs an input of rank ≥ 3: Keras refuses to build",
+                failed=True,
+            )
+        )
+    else:
+        note = "what fit() compares the output with"
+        stages.append(Stage("targets Y<br>must be", description.target_shape, None, note))
+    return stages
+
+
+def _axis_kind(shape: Shape, index: int) -> str:
+    if index == 0:
+        return "batch"
+    if len(shape) == 3 and index == 1:
+        return "time"
+    return "feature"
+
+
+def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None, talk_mode: bool = False) -> go.Figure:
+    """Input → layers → output → targets, each box with its shape as cells; the axis each layer acts on in colour.
+
+    With `per_timestep_targets`, the user's targets are drawn under the required ones, green if they match.
+    """
+    stages = flow_stages(spec)
+    theme = theme_for(talk_mode)
+    font, small, ink, muted = theme.font, theme.label, PALETTE["ink"], PALETTE["muted"]
+    # Explicit colours: the Streamlit theme would otherwise grey out annotation text.
+    title_font = {"size": font, "color": ink}
+    box_w, gap, cell_h = 3.0, 1.0, 0.8
+    notes = [_wrap(stage.note, theme.box_chars) for stage in stages]
+    # The boxes reach down as far as their longest note: a data unit is 0.6 of the theme's diagram row in pixels.
+    unit_px = 0.6 * theme.row_height
+    note_lines = max(note.count("<br>") + 1 for note in notes)
+    box_bottom = min(0.0, 1.1 - note_lines * theme.label * 1.35 / unit_px - 0.15)
+    figure = go.Figure()
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    for index, stage in enumerate(stages):
+        left = index * (box_w + gap)
+        border = PALETTE["error"] if stage.failed else muted
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": left,
+                "x1": left + box_w,
+                "y0": box_bottom,
+                "y1": 4,
+                "line": {"color": border, "width": theme.line},
+                "fillcolor": "rgba(0,0,0,0)",
+            }
+        )
+        annotations.append(
+            {"x": left + box_w / 2, "y": 3.4, "text": f"<b>{stage.title}</b>", "showarrow": False, "font": title_font}
+        )
+        if stage.shape is not None:
+            dims = len(stage.shape)
+            cell_w = (box_w - 0.4) / dims
+            for axis, dim in enumerate(stage.shape):
+                x0 = left + 0.2 + axis * cell_w
+                kind = _axis_kind(stage.shape, axis)
+                fill = AXIS_FILLS[kind]
+                if stage.acts_on == axis:
+                    fill = AXIS_FILLS["time_acted"] if stage.time_acted else AXIS_FILLS["acted"]
+                shapes.append(
+                    {
+                        "type": "rect",
+                        "x0": x0,
+                        "x1": x0 + cell_w - 0.05,
+                        "y0": 1.6,
+                        "y1": 1.6 + cell_h,
+                        "line": {"color": muted, "width": 1},
+                        "fillcolor": fill,
+                    }
+                )
+                annotations.append(
+                    {
+                        "x": x0 + (cell_w - 0.05) / 2,
+                        "y": 1.6 + cell_h / 2,
+                        "text": "None" if dim is None else str(dim),
+                        "showarrow": False,
+                        "font": {"size": font, "color": PALETTE["on_fill"] if stage.acts_on == axis else ink},
+                    }
+                )
+                annotations.append(
+                    {
+                        "x": x0 + (cell_w - 0.05) / 2,
+                        "y": 1.35,
+                        "text": {"batch": "batch", "time": "time", "feature": "features"}[kind],
+                        "showarrow": False,
+                        "font": {"size": small, "color": muted},
+                    }
+                )
+            annotations.append(
+                {
+                    "x": left + box_w / 2,
+                    "y": 2.75,
+                    "text": format_shape(stage.shape),
+                    "showarrow": False,
+                    "font": title_font,
+                }
+            )
+        annotations.append(
+            {
+                "x": left + box_w / 2,
+                "y": 1.1,
+                "yanchor": "top",
+                "text": notes[index],
+                "showarrow": False,
+                "font": {"size": small, "color": PALETTE["error"] if stage.failed else ink},
+            }
+        )
+        if index:
+            annotations.append(
+                {
+                    "x": left - 0.05,
+                    "y": 2.0,
+                    "ax": left - gap + 0.05,
+                    "ay": 2.0,
+                    "xref": "x",
+                    "yref": "y",
+                    "axref": "x",
+                    "ayref": "y",
+                    "text": "",
+                    "showarrow": True,
+                    "arrowhead": 3,
+                    "arrowsize": 1.5,
+                    "arrowwidth": theme.line,
+                    "arrowcolor": PALETTE["error"] if stage.failed else muted,
+                }
+            )
+    right = len(stages) * (box_w + gap) - gap
+    bottom = box_bottom - 0.2
+    if per_timestep_targets is not None and stages[-1].shape is not None:
+        verdict = target_verdict(spec, per_timestep_targets)
+        left = (len(stages) - 1) * (box_w + gap)
+        color, mark = {"ok": (PALETTE["ok"], "✓"), "error": (PALETTE["error"], "✗")}.get(
+            verdict.status, (PALETTE["warn"], "⚠")
+        )
+        annotations.append(
+            {
+                "x": left + box_w / 2,
+                "y": box_bottom - 0.5,
+                "text": f"your Y: {format_shape(verdict.targets_shape)} {mark}",
+                "showarrow": False,
+                "font": {"size": font, "color": color},
+            }
+        )
+        bottom = box_bottom - 0.9
+    annotations.append(
+        {
+            "x": 0,
+            "y": 4.5,
+            "xanchor": "left",
+            "text": (
+                "None = the batch axis: any number of samples. "
+                f"<span style='color:{AXIS_FILLS['time_acted']}'>■</span> walked along (time) "
+                f"<span style='color:{AXIS_FILLS['acted']}'>■</span> transformed (features)"
+            ),
+            "showarrow": False,
+            "font": {"size": small, "color": ink},
+        }
+    )
+    figure.update_layout(
+        shapes=shapes,
+        annotations=annotations,
+        xaxis={"visible": False, "range": [-0.2, right + 0.2]},
+        yaxis={"visible": False, "range": [bottom, 4.8]},
+        height=int(unit_px * (4.8 - bottom)),
+        margin={"l": 5, "r": 5, "t": 5, "b": 5},
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
+        showlegend=False,
+    )
+    return figure
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a note into lines of about `width` characters (plotly annotations need <br>)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        lines.append(current)
+    return "<br>".join(lines)

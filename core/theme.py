@@ -1,0 +1,142 @@
+"""One look for every figure of the app: one colour per concept, one set of sizes for screens and for talks.
+
+Every figure builder takes `talk_mode: bool` and reads `theme_for(talk_mode)`; nothing else in core/ names a colour,
+a font size or a height in pixels. A concept keeps its colour on every page: the recurrent cell is the same blue in
+the unrolled diagram, the shape flow (the time axis it walks along) and the growth chart; the head the same green;
+the time axis the same light blue.
+
+Timesteps are numbered from 0 everywhere, as Keras arrays index them: step t is `X[:, t, :]`, the first is t=0 and
+the last t=T-1. Axes say "t", diagram subscripts (x₀, h₀) and hovers use the same numbers.
+
+Example:
+    >>> theme_for(True).font > theme_for(False).font
+    True
+    >>> PALETTE["cell"] == CELL_KIND_COLOURS["GRU"]
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Mid-tone fills that read on both Streamlit's light (white) and dark (#0e1117) backgrounds, with white text inside.
+PALETTE: dict[str, str] = {
+    # the parts of the model
+    "input": "#7c5cbf",  # x_t, the input sequence
+    "cell": "#2f6fd6",  # the recurrent cell (forward copy), and the time axis it walks along
+    "cell_backward": "#0f8a80",  # the backward copy of a Bidirectional cell
+    "state": "#d9822b",  # h_t, the state the recurrent layer returns
+    "head": "#2e9e4f",  # Dense / TimeDistributed(Dense)
+    "output": "#c43d7f",  # y, the model's output
+    # the axes of a tensor
+    "batch": "#d9d9d9",
+    "time": "#9ecae1",  # the time axis, light blue
+    "feature": "#fdd0a2",
+    "feature_acted": "#e6550d",  # the feature axis a layer transforms
+    # verdicts and emphasis
+    "ok": "#2e9e4f",
+    "warn": "#d9822b",
+    "error": "#e5484d",  # the one thing that breaks
+    "now": "#f5c518",  # what is being computed / the current spec
+    # neutrals
+    "link": "#8a8f98",  # connections, borders
+    "ink": "#252525",  # text on light fills
+    "muted": "#636363",  # secondary text and outlines on light fills
+    "on_fill": "#ffffff",  # text inside a mid-tone fill
+}
+
+# The three cell kinds side by side (growth chart): shades of the cell's blue, told apart by dash as well.
+CELL_KIND_COLOURS: dict[str, str] = {"SimpleRNN": "#8fb3ef", "GRU": PALETTE["cell"], "LSTM": "#1f4fa8"}
+CELL_KIND_DASHES: dict[str, str] = {"SimpleRNN": "dot", "GRU": "solid", "LSTM": "dash"}
+
+# Series of curves compared on one chart ("Model 1/2/3", the twins of the equivalence lab): each model keeps its
+# colour from page to page. Model 1 is TimeDistributed(Dense), Model 2 plain Dense, Model 3 the last-step model.
+SERIES_COLOURS: tuple[str, ...] = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3")
+MODEL_COLOURS: dict[str, str] = {
+    "Model 1": SERIES_COLOURS[0],
+    "Model 2": SERIES_COLOURS[1],
+    "Model 3": SERIES_COLOURS[2],
+}
+HEAD_COLOURS: dict[str, str] = {"time_distributed": MODEL_COLOURS["Model 1"], "dense": MODEL_COLOURS["Model 2"]}
+
+# Heatmap colour scales (plotly names): values, absolute differences, losses (light = high), probabilities.
+HEATMAP_SCALES: dict[str, str] = {"values": "Viridis", "difference": "Reds", "loss": "Viridis", "probability": "Blues"}
+TRANSPARENT = "rgba(0,0,0,0)"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Sizes for normal screens or for talk mode (projectors): text, markers and lines all grow together.
+
+    Heights are derived from these and from the content (rows, lines), never written per figure.
+    """
+
+    talk_mode: bool
+    font: int  # body text, axis titles, headings inside figures
+    label: int  # labels inside marks, ticks, legends, hovers
+    line: int  # line width
+    marker: int  # a diagram node's size
+    row_height: int  # one row of a diagram, in pixels
+    chart_height: int  # a line or bar chart
+    heatmap_row: int  # one row of a heatmap, in pixels
+    max_height: int  # the tallest a chart may grow (about a screen): long sequences scroll inside, not the page
+    max_columns: int  # beyond this many steps, a diagram shows `first` steps, an ellipsis, and `last` steps
+    first: int
+    last: int
+    wrap: int  # a heading line longer than this (in characters) breaks after its colon
+    box_chars: int  # characters per line of the text in a narrow box (a shape-flow note)
+
+    def heatmap_height(self, rows: int) -> int:
+        """A heatmap tall enough for its rows plus title and axes, bounded so that a long sequence still fits."""
+        chrome = 8 * self.font  # title, subplot titles, axis ticks
+        return max(2 * self.chart_height // 3, min(self.max_height, chrome + self.heatmap_row * rows))
+
+    def margin(self, top: int = 0, bottom: int = 0, left: int = 10, right: int = 10) -> dict[str, int]:
+        """Plot margins: `top`/`bottom` are extra text lines above/below the plot, in lines of body text."""
+        per_line = self.font + 10
+        return {"l": left, "r": right, "t": 10 + top * per_line, "b": 10 + bottom * per_line}
+
+
+NORMAL = Theme(
+    talk_mode=False,
+    font=13,
+    label=12,
+    line=2,
+    marker=36,
+    row_height=92,
+    chart_height=400,
+    heatmap_row=14,
+    max_height=700,
+    max_columns=12,
+    first=4,
+    last=3,
+    wrap=100,
+    box_chars=26,
+)
+# Larger marks need wider columns: fewer of them on a projector.
+TALK = Theme(
+    talk_mode=True,
+    font=19,
+    label=17,
+    line=4,
+    marker=50,
+    row_height=122,
+    chart_height=520,
+    heatmap_row=20,
+    max_height=780,
+    max_columns=8,
+    first=3,
+    last=2,
+    wrap=70,
+    box_chars=15,
+)
+
+
+def theme_for(talk_mode: bool) -> Theme:
+    """The theme of a page: TALK for projectors, NORMAL otherwise."""
+    return TALK if talk_mode else NORMAL
+
+
+def step_label(step: int) -> str:
+    """How a timestep is named on every axis: 't=0' for the first (Keras arrays index time from 0)."""
+    return f"t={step}"
