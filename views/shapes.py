@@ -1,8 +1,8 @@
 """Shape flow: (None, T, I) through each layer to the output, the targets it needs, and what fit() says about yours.
 
-The picture (`core.shape_flow_figure`) and the verdict (`core.target_checker`) are analytic: instant, no TensorFlow. Keras is asked only when
-the user clicks: a one-step `fit()` on a tiny batch, and `model.summary()`, both run by the server's TensorFlow
-worker, and their answers are shared by every visitor of the server (the same spec gives the same answer).
+The picture (`core.shape_flow_figure`) and the verdict (`core.target_checker`) are analytic: instant, no TensorFlow.
+Keras is asked only when the user clicks: a one-step `fit()` on a tiny batch, and `model.summary()`, both run by the
+server's TensorFlow worker; their answers are shared by every visitor (the same spec gives the same answer).
 """
 
 import streamlit as st
