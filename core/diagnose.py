@@ -787,7 +787,8 @@ def _diagnose_stacked(ctx: Context, layer: str, found: Shape | None) -> Diagnosi
             after,
         )
     ]
-    single = _with(ctx.spec, hidden_size=units) if isinstance(units, int) else None
+    single = (_with(ctx.spec, hidden_size=units) if isinstance(units, int) else None) or ctx.spec
+    single = _fit_targets(single, ctx.y)
     if single is not None:
         fixes.append(
             Fix(
