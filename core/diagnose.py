@@ -777,7 +777,7 @@ def _stacked_reading(ctx: Context, ev: Evidence, text: str) -> bool:
 
 
 def _diagnose_stacked(ctx: Context, layer: str, found: Shape | None) -> Diagnosis:
-    units = found[-1] if found and found[-1] is not None else "UNITS_BELOW"
+    units = found[-1] if found and found[-1] is not None else "units"
     before, after = _stacked_code(layer, units)
     fixes = [
         _code_fix(
@@ -801,8 +801,8 @@ def _diagnose_stacked(ctx: Context, layer: str, found: Shape | None) -> Diagnosi
     received = format_shape(found) if found else "a 2D tensor"
     steps = (
         FlowStep("X", ctx.x or (None, "T", "F")),  # type: ignore[arg-type]
-        FlowStep(f"{_layer_class(layer)}({units}), last step only", found),
-        FlowStep(f"'{layer}' needs (batch, T, features)", found, True, "no time axis left"),
+        FlowStep(f"{_layer_class(layer)}({units}), last step only", found or (None, units)),  # type: ignore[arg-type]
+        FlowStep(f"'{layer}' needs (batch, T, features)", found or (None, units), True, "no time axis left"),  # type: ignore[arg-type]
     )
     return Diagnosis(
         "stacked_return_sequences",

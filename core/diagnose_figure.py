@@ -1,4 +1,4 @@
-"""The shape flow of a diagnosis: X → layers → output → Y as boxes, the step where it breaks in red.
+"""The shape flow of a diagnosis: X → layers → output → Y as boxes top to bottom, the step where it breaks in red.
 
 A compact picture of its own (not `core.shape_flow`'s figure): a diagnosis can be about models the app's spec does
 not hold (stacked layers, RepeatVector), so it draws the `FlowStep`s the diagnosis lists.
@@ -32,63 +32,66 @@ def _wrap(text: str, width: int) -> str:
 
 
 def diagnosis_figure(diagnosis: Diagnosis, talk_mode: bool = False) -> go.Figure:
-    """The diagnosis's flow as a row of boxes with their shapes; the broken step has a red border and a ✗."""
+    """The diagnosis's flow top to bottom, one box per step with its shape; the broken step has a red border.
+
+    Vertical, so that it reads the same in a phone's width as in a laptop's column.
+    """
     steps = diagnosis.flow
     font = 17 if talk_mode else 13
     small = 14 if talk_mode else 11
-    box_w, gap = 3.0, 0.8
+    row, gap = 1.0, 0.45
     shapes: list[dict] = []
     annotations: list[dict] = []
+    top = len(steps) * (row + gap) - gap
     for index, step in enumerate(steps):
-        left = index * (box_w + gap)
+        y1 = top - index * (row + gap)
+        y0 = y1 - row
         color = BAD if step.broken else OK_LINE
         shapes.append(
             {
                 "type": "rect",
-                "x0": left,
-                "x1": left + box_w,
-                "y0": 0,
-                "y1": 3,
+                "x0": 0,
+                "x1": 10,
+                "y0": y0,
+                "y1": y1,
                 "line": {"color": color, "width": 4 if step.broken else 2},
                 "fillcolor": "rgba(222,45,38,0.08)" if step.broken else "rgba(0,0,0,0)",
             }
         )
-        title = ("✗ " if step.broken else "") + step.label
+        note = (
+            f"breaks here: {step.note}" if step.broken and step.note else ("breaks here" if step.broken else step.note)
+        )
+        label = f"<b>{_wrap(step.label, 30)}</b>"
+        if note:
+            label += f"<br><span style='font-size:{small}px'>{_wrap(note, 34)}</span>"
         annotations.append(
             {
-                "x": left + box_w / 2,
-                "y": 2.3,
-                "text": f"<b>{_wrap(title, 22)}</b>",
+                "x": 0.25,
+                "y": (y0 + y1) / 2,
+                "xanchor": "left",
+                "align": "left",
+                "text": label,
                 "showarrow": False,
                 "font": {"size": font, "color": BAD if step.broken else TEXT},
             }
         )
         annotations.append(
             {
-                "x": left + box_w / 2,
-                "y": 1.1,
+                "x": 9.75,
+                "y": (y0 + y1) / 2,
+                "xanchor": "right",
                 "text": format_shape(step.shape) if step.shape is not None else "—",
                 "showarrow": False,
-                "font": {"size": font + 2, "color": TEXT, "family": "monospace"},
+                "font": {"size": font + 1, "color": TEXT, "family": "monospace"},
             }
         )
-        if step.note:
-            annotations.append(
-                {
-                    "x": left + box_w / 2,
-                    "y": 0.4,
-                    "text": _wrap(step.note, 26),
-                    "showarrow": False,
-                    "font": {"size": small, "color": BAD if step.broken else TEXT},
-                }
-            )
         if index:
             annotations.append(
                 {
-                    "x": left - 0.05,
-                    "y": 1.5,
-                    "ax": left - gap + 0.05,
-                    "ay": 1.5,
+                    "x": 5,
+                    "y": y1 + 0.02,
+                    "ax": 5,
+                    "ay": y1 + gap - 0.02,
                     "xref": "x",
                     "yref": "y",
                     "axref": "x",
@@ -100,14 +103,13 @@ def diagnosis_figure(diagnosis: Diagnosis, talk_mode: bool = False) -> go.Figure
                     "arrowcolor": BAD if step.broken else OK_LINE,
                 }
             )
-    right = max(len(steps), 1) * (box_w + gap) - gap
     figure = go.Figure()
     figure.update_layout(
         shapes=shapes,
         annotations=annotations,
-        xaxis={"visible": False, "range": [-0.1, right + 0.1], "fixedrange": True},
-        yaxis={"visible": False, "range": [-0.1, 3.1], "fixedrange": True, "scaleanchor": None},
-        height=190 if talk_mode else 160,
+        xaxis={"visible": False, "range": [-0.05, 10.05], "fixedrange": True},
+        yaxis={"visible": False, "range": [-0.05, top + 0.05], "fixedrange": True},
+        height=int((95 if talk_mode else 78) * len(steps)) + 10,
         margin={"l": 4, "r": 4, "t": 4, "b": 4},
         plot_bgcolor="rgba(0,0,0,0)",
         paper_bgcolor="rgba(0,0,0,0)",

@@ -118,15 +118,19 @@ else:
     st.error(f"**{diagnosis.title}** · breaks at `{diagnosis.layer}`", icon=":material/error:")
     if diagnosis.error_line:
         st.code(diagnosis.error_line[:2000], language=None, wrap_lines=True)
-    if diagnosis.flow:
-        st.plotly_chart(
-            diagnosis_figure(diagnosis, talk_mode=talk_mode),
-            width="stretch",
-            key="fix_flow",
-            config={"displayModeBar": False, "staticPlot": True},
-        )
-    st.subheader("Why")
-    st.markdown(diagnosis.explanation)
-    st.caption(f"Cause code: `{diagnosis.cause}`")
+    # Side by side on a laptop; stacked (picture first) on a phone, where the vertical flow fits the width.
+    picture, why = st.columns([2, 3], gap="large")
+    with picture:
+        if diagnosis.flow:
+            st.plotly_chart(
+                diagnosis_figure(diagnosis, talk_mode=talk_mode),
+                width="stretch",
+                key="fix_flow",
+                config={"displayModeBar": False, "staticPlot": True},
+            )
+    with why:
+        st.subheader("Why")
+        st.markdown(diagnosis.explanation)
+        st.caption(f"Cause code: `{diagnosis.cause}`")
     st.subheader("Fixes")
     _show_fixes(diagnosis)
