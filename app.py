@@ -29,6 +29,7 @@ PAGES = [
     st.Page("views/training.py", title="Training", icon=":material/monitoring:", url_path="training"),
     st.Page("views/equivalence.py", title="Equivalence", icon=":material/compare_arrows:", url_path="equivalence"),
     st.Page("views/code.py", title="Code", icon=":material/code:", url_path="code"),
+    st.Page("views/fix.py", title="Fix my error", icon=":material/build:", url_path="fix"),
 ]
 
 SIZE_LABELS = {
@@ -151,6 +152,9 @@ def sync_url(spec: ModelSpec, talk: bool) -> dict[str, str]:
 
 pg = st.navigation(PAGES)
 read_link_once()
+# A page's button (Fix my error) asks for a spec in its callback; load it here, before the sidebar widgets exist.
+if (pending_spec := st.session_state.pop("pending_spec", None)) is not None:
+    load_spec(pending_spec)
 previous_spec = st.session_state.get("spec", DEFAULTS)
 with st.sidebar:
     spec = sidebar(previous_spec)

@@ -148,7 +148,17 @@ def equivalence_lab(payload: tuple[ModelSpec, float], context: Any) -> dict[str,
     return results
 
 
+def check_fix(payload: dict[str, Any], context: Any) -> str | None:
+    """A fix from the Fix my error page, checked by Keras: build it and fit one batch of zeros of the learner's shapes
+    (None when Keras accepts it, else Keras's message)."""
+    from core.fix_check import check_fix as check  # noqa: PLC0415
+
+    context.stage("Building the fixed model and fitting one batch…")
+    return check(**payload)
+
+
 HANDLERS = {
+    "check_fix": check_fix,
     "train": train_settings,
     "warm_up_training": warm_up_training,
     "fit_probe": fit_probe,

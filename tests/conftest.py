@@ -22,6 +22,7 @@ PAGES = {
     "training": "views/training.py",
     "equivalence": "views/equivalence.py",
     "code": "views/code.py",
+    "fix": "views/fix.py",
 }
 
 

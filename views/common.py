@@ -109,7 +109,7 @@ def failure(job: Job) -> str | None:
     return None
 
 
-def keras_call(kind: str, payload: Any, label: str, timeout: float = 180.0) -> Any:
+def keras_call(kind: str, payload: Any, label: str = "Asking Keras", timeout: float = 180.0) -> Any:
     """Run a short Keras job and wait for its result with a spinner (for checks that must finish before the page
     can answer). Raises RuntimeError with a plain message if it fails or the session is busy."""
     try:

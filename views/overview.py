@@ -24,6 +24,7 @@ st.markdown(
     f"`Dense`, given that Keras reports the same number of parameters for both? "
     f"And what changes when the {spec.cell} returns only its last step (`return_sequences=False`)?"
 )
+st.page_link("views/fix.py", label="Got an error? See where it breaks and a fix Keras accepts", icon=":material/build:")
 
 CAPTIONS = {
     "Model 1": "return_sequences=True → TimeDistributed(Dense)",

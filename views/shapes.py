@@ -30,6 +30,7 @@ st.markdown(
     f"model takes 1 sample or 10,000; here a sample is a sequence of T={spec.timesteps} steps of "
     f"{spec.input_size} features. The highlighted cell is the axis the layer acts on."
 )
+st.page_link("views/fix.py", label="Got an error? Paste it on Fix my error", icon=":material/build:")
 
 kind = st.radio(
     "Which targets do you have?",

@@ -1,0 +1,118 @@
+"""The shape flow of a diagnosis: X → layers → output → Y as boxes top to bottom, the step where it breaks in red.
+
+A compact picture of its own (not `core.shape_flow`'s figure): a diagnosis can be about models the app's spec does
+not hold (stacked layers, RepeatVector), so it draws the `FlowStep`s the diagnosis lists.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from core.anatomy import format_shape
+from core.diagnose import Diagnosis
+
+OK_LINE = "#636363"
+BAD = "#de2d26"
+TEXT = "#252525"
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a label into lines of about `width` characters (plotly needs <br>)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.replace(",", ", ").split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        lines.append(current)
+    return "<br>".join(lines)
+
+
+def diagnosis_figure(diagnosis: Diagnosis, talk_mode: bool = False) -> go.Figure:
+    """The diagnosis's flow top to bottom, one box per step with its shape; the broken step has a red border.
+
+    Vertical, so that it reads the same in a phone's width as in a laptop's column.
+    """
+    steps = diagnosis.flow
+    font = 17 if talk_mode else 13
+    small = 14 if talk_mode else 11
+    row, gap = 1.0, 0.45
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    top = len(steps) * (row + gap) - gap
+    for index, step in enumerate(steps):
+        y1 = top - index * (row + gap)
+        y0 = y1 - row
+        color = BAD if step.broken else OK_LINE
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": 0,
+                "x1": 10,
+                "y0": y0,
+                "y1": y1,
+                "line": {"color": color, "width": 4 if step.broken else 2},
+                "fillcolor": "rgba(222,45,38,0.08)" if step.broken else "rgba(0,0,0,0)",
+            }
+        )
+        note = (
+            f"breaks here: {step.note}" if step.broken and step.note else ("breaks here" if step.broken else step.note)
+        )
+        label = f"<b>{_wrap(step.label, 30)}</b>"
+        if note:
+            label += f"<br><span style='font-size:{small}px'>{_wrap(note, 34)}</span>"
+        annotations.append(
+            {
+                "x": 0.25,
+                "y": (y0 + y1) / 2,
+                "xanchor": "left",
+                "align": "left",
+                "text": label,
+                "showarrow": False,
+                "font": {"size": font, "color": BAD if step.broken else TEXT},
+            }
+        )
+        annotations.append(
+            {
+                "x": 9.75,
+                "y": (y0 + y1) / 2,
+                "xanchor": "right",
+                "text": format_shape(step.shape) if step.shape is not None else "—",
+                "showarrow": False,
+                "font": {"size": font + 1, "color": TEXT, "family": "monospace"},
+            }
+        )
+        if index:
+            annotations.append(
+                {
+                    "x": 5,
+                    "y": y1 + 0.02,
+                    "ax": 5,
+                    "ay": y1 + gap - 0.02,
+                    "xref": "x",
+                    "yref": "y",
+                    "axref": "x",
+                    "ayref": "y",
+                    "text": "",
+                    "showarrow": True,
+                    "arrowhead": 3,
+                    "arrowwidth": 3 if talk_mode else 2,
+                    "arrowcolor": BAD if step.broken else OK_LINE,
+                }
+            )
+    figure = go.Figure()
+    figure.update_layout(
+        shapes=shapes,
+        annotations=annotations,
+        xaxis={"visible": False, "range": [-0.05, 10.05], "fixedrange": True},
+        yaxis={"visible": False, "range": [-0.05, top + 0.05], "fixedrange": True},
+        height=int((95 if talk_mode else 78) * len(steps)) + 10,
+        margin={"l": 4, "r": 4, "t": 4, "b": 4},
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
+        showlegend=False,
+    )
+    return figure

@@ -1,0 +1,87 @@
+"""Fix my error in a real browser: paste a real Keras 3 traceback, see the cause, load the suggested fix.
+
+Skips when Chromium or Playwright is missing, except with CI=true, where that is a failure (as tests/test_browser.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+
+import pytest
+
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, missing_browser, screenshot, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _require_browser() -> None:
+    reason = missing_browser()
+    if reason:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"browser test cannot run in CI: {reason}")
+        pytest.skip(f"browser test skipped: {reason}")
+
+
+def _real_traceback() -> str:
+    """The whole traceback Keras 3 prints for per-sequence targets fed to a per-timestep model."""
+    import numpy as np
+
+    from core.keras_env import load_keras
+
+    keras = load_keras()
+    model = keras.Sequential(
+        [
+            keras.Input((15, 3)),
+            keras.layers.GRU(4, return_sequences=True),
+            keras.layers.TimeDistributed(keras.layers.Dense(2)),
+            keras.layers.Activation("softmax"),
+        ]
+    )
+    model.compile(loss="categorical_crossentropy", optimizer="rmsprop")
+    try:
+        model.fit(np.zeros((4, 15, 3), "float32"), np.zeros((4, 2), "float32"), verbose=0)
+    except ValueError:
+        return traceback.format_exc()
+    raise AssertionError("Keras accepted per-sequence targets for a per-timestep model")
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require_browser()
+    with streamlit_server() as url:
+        yield url
+
+
+def test_paste_a_traceback_and_load_the_fix(server):
+    from playwright.sync_api import sync_playwright
+
+    text = _real_traceback()
+    assert text.startswith("Traceback") and "must have the same rank" in text
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for width, height, name in ((1400, 900, "wide"), (400, 850, "narrow")):
+                page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+                page.goto(f"{server}/fix")
+                wait_idle(page)
+                main = page.locator("[data-testid='stMain']")
+                main.locator("textarea").fill(text)
+                main.locator("textarea").press("Control+Enter")
+                main.get_by_text("Cause code:").wait_for(timeout=90_000)
+                wait_idle(page, timeout_ms=90_000)
+                assert "target_rank" in main.get_by_text("Cause code:").inner_text()
+                assert main.locator("[data-testid='stException']").count() == 0
+                screenshot(page, f"fix-{name}")
+                button = main.get_by_role("button", name="Load this model into the app").first
+                button.click()
+                page.wait_for_url(re.compile(r"return_sequences=false"), timeout=30_000)
+                wait_idle(page)
+                assert "head=dense" in page.url and "timesteps=15" in page.url
+                main.get_by_text("Loaded the fixed model").wait_for(timeout=30_000)
+                assert main.locator("[data-testid='stException']").count() == 0
+                screenshot(page, f"fix-{name}-loaded")
+                page.context.close()
+        finally:
+            browser.close()
