@@ -5,7 +5,8 @@ Every number comes from `core.describe` for the current cell and sizes (proven e
 
 import streamlit as st
 
-from core import ModelSpec, describe, format_shape, seed_variants
+from core import describe, format_shape, seed_variants
+from views.common import current_spec, talk_mode
 
 
 def _times(count: int) -> str:
@@ -13,7 +14,7 @@ def _times(count: int) -> str:
     return "once" if count == 1 else f"{count:,} times"
 
 
-spec: ModelSpec = st.session_state.get("spec", ModelSpec())
+spec = current_spec()
 variants = seed_variants(spec)
 descriptions = {label: describe(variant) for label, variant in variants.items()}
 m1, m2, m3, bad = (descriptions[label] for label in ("Model 1", "Model 2", "Model 3", "Invalid"))
@@ -34,7 +35,7 @@ CAPTIONS = {
 current = next((label for label, variant in variants.items() if variant == spec), None)
 
 # Four columns on a laptop; two by two in talk mode, where the larger type needs the width.
-if st.session_state.get("talk_mode", False):
+if talk_mode():
     columns = [*st.columns(2, gap="medium"), *st.columns(2, gap="medium")]
 else:
     columns = st.columns(4, gap="medium")

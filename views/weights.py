@@ -5,7 +5,7 @@ Every number comes from `core.tables`, built on `core.describe` (proven equal to
 
 import streamlit as st
 
-from core import ModelSpec, describe
+from core import describe
 from core.tables import (
     GROWTH_AXES,
     counterfactual,
@@ -19,6 +19,7 @@ from core.tables import (
     weight_tensors_table,
     weights_table,
 )
+from views.common import current_spec, talk_mode
 
 STATUS_STYLES = {
     "diff": "background-color: #fdd0a2; font-weight: bold",
@@ -27,8 +28,7 @@ STATUS_STYLES = {
     "": "",
 }
 
-spec: ModelSpec = st.session_state.get("spec", ModelSpec())
-talk_mode: bool = st.session_state.get("talk_mode", False)
+spec = current_spec()
 description = describe(spec)
 
 st.title("Weights")
@@ -119,7 +119,7 @@ axis = st.segmented_control(
     key="weights_growth_axis",
 )
 axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
-st.plotly_chart(growth_figure(spec, axis, talk_mode=talk_mode), width="stretch", key="weights_growth")
+st.plotly_chart(growth_figure(spec, axis, talk_mode=talk_mode()), width="stretch", key="weights_growth")
 if growth_spec(spec) != spec:
     st.caption("Your model does not build, so the curves are drawn for the same sizes with a plain Dense head.")
 if axis == "timesteps":
