@@ -9,6 +9,15 @@ from core import describe, format_shape, seed_variants
 from views.common import current_spec, talk_mode
 
 
+def _breakable(label: str) -> str:
+    """A class name that a narrow column wraps after "(" ("TimeDistributed(" / "Dense)"), never mid-word.
+
+    Identifiers have no spaces, so the browser would otherwise cut them anywhere ("TimeDistributed(Dens e)").
+    `<wbr>` offers the break without adding a character: find-in-page and copy still see "TimeDistributed(Dense)".
+    """
+    return label.replace("(", "(<wbr>")
+
+
 def _times(count: int) -> str:
     """'once' or '64 times'."""
     return "once" if count == 1 else f"{count:,} times"
@@ -44,10 +53,10 @@ for column, (label, description) in zip(columns, descriptions.items(), strict=Tr
         st.subheader(label)
         st.caption(CAPTIONS[label] + ("  \n:blue-badge[your sidebar model]" if label == current else ""))
         rows = [
-            f"- **{layer.class_label}** {format_shape(layer.output_shape)} · {layer.params:,} params"
+            f"- **{_breakable(layer.class_label)}** {format_shape(layer.output_shape)} · {layer.params:,} params"
             for layer in description.layers
         ]
-        st.markdown("\n".join(rows))
+        st.markdown("\n".join(rows), unsafe_allow_html=True)  # only for <wbr>: every row is the app's own text
         if description.error is None:
             st.metric("Parameters", f"{description.total_params:,}")
             st.markdown(

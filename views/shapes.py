@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import ModelSpec, describe, format_shape
 from core.shape_flow import probe_batch_size, shape_flow_figure, target_verdict
-from core.tables import summary_totals, weights_table
+from core.tables import summary_table, summary_totals, with_separators
 
 TARGET_KINDS = {
     "per_timestep": "One target per timestep: Y shaped (N, T, O)",
@@ -129,9 +129,8 @@ if st.button("Show Keras's model.summary()", icon=":material/terminal:", key="sh
 # Keras's table is 78 characters wide and its box-drawing characters render wider than the code font: it needs
 # the full width, so the app's table sits above it rather than beside it.
 st.subheader("This app (computed without Keras)")
-table = weights_table(spec)[["Layer", "Keras class", "Output shape", "Parameters"]]
 app_table, app_totals = st.columns([3, 2], gap="medium")
-app_table.dataframe(table, hide_index=True, width="stretch", key="shapes_app_table")
+app_table.dataframe(with_separators(summary_table(spec)), hide_index=True, width="stretch", key="shapes_app_table")
 app_totals.markdown("  \n".join(f"{label}: {value}" for label, value in summary_totals(spec).items()))
 st.subheader("Keras")
 if spec in _requested("shapes_summary_requested"):
