@@ -90,6 +90,24 @@ def parse_whole_number(name: str, text: str, low: int, high: int) -> int:
     return int(number)
 
 
+def clamp_whole_number(value: float | None, low: int, high: int, previous: int) -> tuple[int, str | None]:
+    """What a number box holds after a learner typed `value`, and, when that differs, why (None when taken as is).
+
+    Out of range is clamped to the nearest end; a fraction or an empty box keeps `previous`. The caller shows the
+    reason, so nothing typed is ignored silently.
+    """
+    if value is None or not math.isfinite(value):
+        return previous, f"not a number; kept {previous}"
+    if value != int(value):
+        return previous, f"{value:g} is not a whole number; kept {previous}"
+    number = int(value)
+    if number < low:
+        return low, f"{number:,} is below {low}, the smallest allowed: set to {low}"
+    if number > high:
+        return high, f"{number:,} is above {high}, the largest allowed: set to {high}"
+    return number, None
+
+
 def parse_bool(text: str) -> bool | None:
     """True for "true", "1", "yes"; False for "false", "0", "no" (any case, spaces ignored); None for anything else."""
     lowered = text.strip().lower()

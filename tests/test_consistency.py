@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from core import ModelSpec
+from core.spec import clamp_whole_number
 from core.tables import growth_data, summary_table, weights_table, with_separators
 from tests.conftest import run_app
 
@@ -69,3 +70,40 @@ def test_overview_class_names_wrap_after_the_parenthesis(params: dict) -> None:
     words = [word for text in rows for word in re.split(r"\s+|<wbr>", text.replace("**", ""))]
     assert "TimeDistributed(" in words and "Dense)" in words
     assert max(len(word) for word in words) <= len("TimeDistributed("), max(words, key=len)
+
+
+@pytest.mark.parametrize(
+    "typed, expected, says",
+    [
+        (99999, 512, "99,999 is above 512, the largest allowed: set to 512"),
+        (513, 512, "above 512"),
+        (1000.0, 512, "1,000 is above 512"),  # what the browser sends for "1e3"
+        (0, 1, "0 is below 1, the smallest allowed: set to 1"),
+        (-5, 1, "-5 is below 1"),
+        (2.5, 12, "2.5 is not a whole number; kept 12"),
+        (float("nan"), 12, "not a number; kept 12"),
+        (None, 12, "not a number; kept 12"),
+        (40.0, 40, None),
+    ],
+)
+def test_a_typed_size_is_clamped_or_kept_and_says_why(typed, expected: int, says: str | None) -> None:
+    value, note = clamp_whole_number(typed, 1, 512, previous=12)
+    assert value == expected and isinstance(value, int)
+    assert note == says if says is None else says in note
+
+
+def test_the_sidebar_says_why_a_typed_size_changed() -> None:
+    at = run_app("overview", {"timesteps": "12", "hidden_size": "5"})
+    at.number_input(key="timesteps").set_value(99999).run()
+    assert not at.exception
+    assert at.session_state["spec"] == ModelSpec(timesteps=512, hidden_size=5)  # the other settings kept
+    assert at.number_input(key="timesteps").value == 512
+    notes = [w.value for w in at.sidebar.warning]
+    assert notes == ["**Timesteps (T)**: 99,999 is above 512, the largest allowed: set to 512."]
+    at.number_input(key="hidden_size").set_value(2.5).run()
+    assert at.session_state["spec"] == ModelSpec(timesteps=512, hidden_size=5)
+    notes = [w.value for w in at.sidebar.warning]
+    assert notes == ["**Hidden size (recurrent units)**: 2.5 is not a whole number; kept 5."]
+    at.number_input(key="hidden_size").set_value(6).run()
+    assert at.session_state["spec"] == ModelSpec(timesteps=512, hidden_size=6)
+    assert not at.sidebar.warning
