@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import PRESETS, ModelSpec, SpecError, describe
-from core.spec import CELLS, DEFAULTS, FIELD_NAMES, HEAD_LABELS, HEADS, INT_RANGES, MERGE_MODES
+from core.spec import CELLS, DEFAULTS, FIELD_NAMES, HEAD_LABELS, HEADS, INT_RANGES, MERGE_MODES, clamp_whole_number
 from core.url_state import problem_message, read_url, share_url, spec_to_query
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
@@ -58,6 +58,7 @@ html { font-size: 20px; }
 def load_spec(spec: ModelSpec) -> None:
     """Make `spec` current: set every sidebar widget's state to its field (call before the widgets are drawn)."""
     st.session_state["spec"] = spec
+    st.session_state["size_note"] = None
     for name in FIELD_NAMES:
         st.session_state[name] = getattr(spec, name)
 
@@ -88,6 +89,19 @@ def read_link_once() -> None:
     st.session_state["url_problem"] = (problem_message(state), state.spec) if state.has_problems else None
 
 
+def _take_size(name: str) -> None:
+    """Number box callback: keep the box a whole number in range, and say why when it is not what was typed.
+
+    The boxes have no min/max on purpose: with them, the browser leaves an out-of-range entry in the box without
+    sending it (the model silently keeps its old size), and an int box reads "1e3" as 1.
+    """
+    low, high = INT_RANGES[name]
+    previous = getattr(st.session_state.get("spec", DEFAULTS), name)
+    value, note = clamp_whole_number(st.session_state.get(name), low, high, previous)
+    st.session_state[name] = value
+    st.session_state["size_note"] = f"**{SIZE_LABELS[name]}**: {note}." if note else None
+
+
 def _keep(name: str, previous: ModelSpec) -> None:
     """A widget that was hidden (merge mode, reset_after) lost its state: give it back the spec's value."""
     if name not in st.session_state:
@@ -114,7 +128,20 @@ def sidebar(previous: ModelSpec) -> ModelSpec:
     )
     values["head"] = st.radio("Head", HEADS, format_func=HEAD_LABELS.get, key="head", horizontal=True)
     for name, (low, high) in INT_RANGES.items():
-        values[name] = st.number_input(SIZE_LABELS[name], min_value=low, max_value=high, step=1, key=name)
+        # A float box, so the browser sends what was typed ("1e3" as 1000); _take_size makes it a whole number.
+        values[name] = int(
+            st.number_input(
+                SIZE_LABELS[name],
+                step=1.0,
+                format="%g",
+                key=name,
+                on_change=_take_size,
+                args=(name,),
+                help=f"A whole number from {low} to {high}",
+            )
+        )
+    if st.session_state.get("size_note"):
+        st.warning(st.session_state["size_note"], icon=":material/straighten:")
     with st.expander("Advanced"):
         values["use_bias"] = st.toggle("use_bias", key="use_bias")
         if values["cell"] == "GRU":

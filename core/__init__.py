@@ -1,6 +1,7 @@
 """TimeDistributed Explorer's engine: the spec, its anatomy, and the real Keras models.
 
-`import core` is cheap: it never imports TensorFlow. Functions that need Keras import it when called.
+`import core` is cheap: it never imports TensorFlow. The Keras-backed functions live in their own modules
+(`core.models`, `core.training`, `core.equivalence`) and import Keras only when called; import them from there.
 """
 
 from core.anatomy import Description, Layer, Weight, describe, format_shape
@@ -13,29 +14,8 @@ __all__ = [
     "ModelSpec",
     "SpecError",
     "Weight",
-    "build_model",
     "describe",
     "format_shape",
-    "keras_code",
-    "make_dataset",
     "parse_params",
     "seed_variants",
-    "train",
-    "twin_outputs",
 ]
-
-
-def __getattr__(name: str):
-    """Reach the Keras-backed functions lazily, so `import core` stays free of TensorFlow."""
-    lazy = {
-        "build_model": "core.models",
-        "make_dataset": "core.datasets",
-        "train": "core.training",
-        "twin_outputs": "core.equivalence",
-        "keras_code": "core.code",
-    }
-    if name in lazy:
-        import importlib
-
-        return getattr(importlib.import_module(lazy[name]), name)
-    raise AttributeError(f"module 'core' has no attribute {name!r}")

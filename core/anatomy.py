@@ -1,6 +1,6 @@
 """The anatomy of a spec's Keras model, computed without TensorFlow.
 
-`describe(spec)` says what `core.build_model(spec)` builds: its layers in `model.layers` order, their output
+`describe(spec)` says what `core.models.build_model(spec)` builds: its layers in `model.layers` order, their output
 shapes, weight tensors, parameter counts with the formula that gives them, and how often each layer's weights
 are applied per sample. The app redraws from this on every click, so it must be instant; the tests prove it
 equal to real Keras for every combination of choices.
@@ -166,7 +166,7 @@ def _recurrent_layer(spec: ModelSpec) -> Layer:
         return Layer(
             name="bidirectional",
             kind="Bidirectional",
-            input_shape=(None, T, spec.input_size),
+            input_shape=spec.input_shape(),
             output_shape=shape,
             params=2 * one,
             weights=weights,
@@ -180,7 +180,7 @@ def _recurrent_layer(spec: ModelSpec) -> Layer:
     return Layer(
         name=name,
         kind=spec.cell,
-        input_shape=(None, T, spec.input_size),
+        input_shape=spec.input_shape(),
         output_shape=shape,
         params=one,
         weights=_recurrent_weights(spec, name),
@@ -222,8 +222,8 @@ def _head_layer(spec: ModelSpec, features: Shape) -> Layer:
 
 
 def describe(spec: ModelSpec) -> Description:
-    """Describe the model that `core.build_model(spec)` builds, without importing TensorFlow; never raises."""
-    input_shape: Shape = (None, spec.timesteps, spec.input_size)
+    """Describe the model that `core.models.build_model(spec)` builds, without importing TensorFlow; never raises."""
+    input_shape: Shape = spec.input_shape()
     input_layer = Layer(
         name="input_layer",
         kind="InputLayer",
@@ -271,5 +271,6 @@ def describe(spec: ModelSpec) -> Description:
         layers=layers,
         total_params=sum(layer.params for layer in layers),
         output_shape=head.output_shape,
-        target_shape=head.output_shape,
+        # What fit() needs is what the model outputs; the spec is the one home of that rule.
+        target_shape=spec.target_shape(),
     )

@@ -1,6 +1,6 @@
 """Keras code for the learner to take away: a runnable Keras 3 script for any spec, and the seed's code translated.
 
-`keras_code(spec)` writes the script that builds exactly what `core.build_model(spec)` builds (keras.Input, the
+`keras_code(spec)` writes the script that builds exactly what `core.models.build_model(spec)` builds (keras.Input, the
 same layer names, the same loss and optimizer), fits it for one epoch on a few random samples of the right target
 shape, and prints `count_params=<n>` as its last line so a test can check it against `describe()`. For the one
 combination Keras refuses, the script shows Keras raising instead. Generating text needs no TensorFlow.
@@ -281,6 +281,7 @@ def seed_summary_today(n_samples: int = 16) -> str:
     """
     import numpy as np
 
+    from core.datasets import random_batch
     from core.keras_env import load_keras
 
     keras = load_keras()
@@ -292,9 +293,7 @@ def seed_summary_today(n_samples: int = 16) -> str:
     model.add(keras.layers.TimeDistributed(keras.layers.Dense(spec.output_size, name="dense"), name="time_distributed"))
     model.add(keras.layers.Activation("softmax", name="activation"))
     model.compile(loss="categorical_crossentropy", optimizer=OPTIMIZER)
-    rng = np.random.default_rng(0)
-    x = rng.random((n_samples, spec.timesteps, spec.input_size), dtype=np.float32)
-    y = rng.random((n_samples, spec.timesteps, spec.output_size), dtype=np.float32)
+    x, y = random_batch(spec, n_samples, np.random.default_rng(0))
     model.fit(x, y, batch_size=128, epochs=1, verbose=0)
     lines: list[str] = []
     model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.spec import ModelSpec
+from core.spec import ModelSpec, whole_number
 
 TASKS: dict[str, str] = {
     "random": "The seed's data: uniform random X and Y. Nothing to learn; the loss only fits the noise's average.",
@@ -23,6 +23,19 @@ TASKS: dict[str, str] = {
 }
 
 MAX_SAMPLES = 20_000
+
+
+def random_batch(
+    spec: ModelSpec, samples: int, rng: np.random.Generator, per_timestep: bool | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The seed's kind of data: uniform random float32 X and Y shaped for the spec (Y as `spec.target_shape` says).
+
+    The one place random batches are drawn (datasets, Keras probes, equivalence checks), so that X is always drawn
+    before Y from the same generator. `per_timestep` overrides the target kind, as `ModelSpec.target_shape` does.
+    """
+    x = rng.random(spec.input_shape(samples), dtype=np.float32)
+    y = rng.random(spec.target_shape(samples, per_timestep), dtype=np.float32)
+    return x, y
 
 
 def _tokens_and_inputs(spec: ModelSpec, samples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -55,13 +68,11 @@ def make_dataset(
     """
     if task not in TASKS:
         raise ValueError(f"task: got {task!r}; allowed: {' | '.join(TASKS)}.")
-    if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_SAMPLES:
-        raise ValueError(f"samples: got {samples!r}; allowed: a whole number from 1 to {MAX_SAMPLES}.")
+    whole_number("samples", samples, 1, MAX_SAMPLES)
     rng = np.random.default_rng(seed)
     O = spec.output_size
     if task == "random":
-        x = rng.random(spec.input_shape(samples)).astype(np.float32)
-        y = rng.random(spec.target_shape(samples)).astype(np.float32)
+        x, y = random_batch(spec, samples, rng)
         if normalise_targets:
             y = y / y.sum(axis=-1, keepdims=True)
         return x, y

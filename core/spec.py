@@ -1,8 +1,10 @@
 """The model spec: one frozen object that every view of the app is a function of.
 
 The sidebar edits a `ModelSpec`, the URL mirrors it (`to_params` / `from_params`), and `core.describe`,
-`core.build_model` and the figures all take one. Validation happens here, at construction, so that nothing
-downstream has to guess whether a value is sane.
+`core.models.build_model` and the figures all take one. Validation happens here, at construction, so that nothing
+downstream has to guess whether a value is sane. The rules every boundary shares live here too: `whole_number`
+(a size within its range), `parse_bool` (how a URL spells true and false), and the shapes of X and Y
+(`ModelSpec.input_shape` / `ModelSpec.target_shape`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ ACTIVATIONS = ("softmax", "linear")
 
 # Wide enough to teach (the seed uses 64 timesteps and sizes up to 16; people try 512), bounded so that
 # describing, drawing or building any spec stays small on a 1 GB server: the largest model, a
-# bidirectional LSTM of 512 units on 512 inputs, has about 4.2 M parameters (17 MB of float32).
+# bidirectional LSTM of 512 units on 512 inputs with a 512-unit head, has 4,723,200 parameters (18 MB of float32).
 INT_RANGES: dict[str, tuple[int, int]] = {
     "timesteps": (1, 512),
     "input_size": (1, 512),
@@ -36,6 +38,10 @@ BOOL_FIELDS = ("bidirectional", "return_sequences", "use_bias", "reset_after")
 
 HEAD_LABELS = {"time_distributed": "TimeDistributed(Dense)", "dense": "Dense"}
 
+# How a URL (or any text boundary) may spell a boolean; case and surrounding spaces do not matter.
+TRUE_WORDS = ("true", "1", "yes")
+FALSE_WORDS = ("false", "0", "no")
+
 
 class SpecError(ValueError):
     """A spec field has a value outside its allowed range; the message names the field, the value and the range.
@@ -51,6 +57,65 @@ class SpecError(ValueError):
         if len(shown) > 60:
             shown = shown[:57] + "...'"
         super().__init__(f"{field}: got {shown}; allowed: {allowed}.")
+
+
+def whole_number_range(low: int, high: int) -> str:
+    """The allowed range as every error message spells it."""
+    return f"a whole number from {low} to {high}"
+
+
+def whole_number(name: str, value: Any, low: int, high: int) -> int:
+    """`value` if it is an int from `low` to `high`, else `SpecError` naming `name` and the range.
+
+    A bool is refused although Python counts it as an int: `timesteps=True` is a bug, not a 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SpecError(name, value, whole_number_range(low, high))
+    return value
+
+
+def parse_whole_number(name: str, text: str, low: int, high: int) -> int:
+    """A whole number typed as text ("12", " 12 ", "12.0", "1e1"), within `low`..`high`, else `SpecError`."""
+    allowed = whole_number_range(low, high)
+    text = text.strip()
+    # Refuse absurdly long digit strings before float() spends time on them.
+    if len(text) > 12:
+        raise SpecError(name, text, allowed)
+    try:
+        number = float(text)
+    except ValueError:
+        raise SpecError(name, text, allowed) from None
+    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
+        raise SpecError(name, text, allowed)
+    return int(number)
+
+
+def clamp_whole_number(value: float | None, low: int, high: int, previous: int) -> tuple[int, str | None]:
+    """What a number box holds after a learner typed `value`, and, when that differs, why (None when taken as is).
+
+    Out of range is clamped to the nearest end; a fraction or an empty box keeps `previous`. The caller shows the
+    reason, so nothing typed is ignored silently.
+    """
+    if value is None or not math.isfinite(value):
+        return previous, f"not a number; kept {previous}"
+    if value != int(value):
+        return previous, f"{value:g} is not a whole number; kept {previous}"
+    number = int(value)
+    if number < low:
+        return low, f"{number:,} is below {low}, the smallest allowed: set to {low}"
+    if number > high:
+        return high, f"{number:,} is above {high}, the largest allowed: set to {high}"
+    return number, None
+
+
+def parse_bool(text: str) -> bool | None:
+    """True for "true", "1", "yes"; False for "false", "0", "no" (any case, spaces ignored); None for anything else."""
+    lowered = text.strip().lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    return None
 
 
 @dataclass(frozen=True)
@@ -96,10 +161,7 @@ class ModelSpec:
             if not isinstance(value, bool):
                 raise SpecError(name, value, "true | false")
         for name, (low, high) in INT_RANGES.items():
-            value = getattr(self, name)
-            # bool is an int subclass; True timesteps is a bug, not a 1.
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise SpecError(name, value, f"a whole number from {low} to {high}")
+            whole_number(name, getattr(self, name), low, high)
 
     # -- derived facts, used by the views ------------------------------------------------------------
     @property
@@ -117,13 +179,22 @@ class ModelSpec:
         """The loss compiled with the model: the seed's categorical cross-entropy after softmax, MSE after linear."""
         return "categorical_crossentropy" if self.activation == "softmax" else "mse"
 
-    def input_shape(self, samples: int) -> tuple[int, ...]:
-        """The shape of X for `samples` sequences: (N, T, I)."""
+    def input_shape(self, samples: int | None = None) -> tuple[int | None, int, int]:
+        """The shape of X for `samples` sequences (None: Keras's open batch axis): (samples, T, I)."""
         return (samples, self.timesteps, self.input_size)
 
-    def target_shape(self, samples: int) -> tuple[int, ...]:
-        """The shape of Y that fit() needs: (N, T, O) with return_sequences=True, else (N, O)."""
-        if self.return_sequences:
+    def target_shape(
+        self, samples: int | None = None, per_timestep: bool | None = None
+    ) -> tuple[int | None, int, int] | tuple[int | None, int]:
+        """The shape of Y: (samples, T, O) per timestep, (samples, O) per sequence.
+
+        By default, the targets the model needs: per timestep exactly when `return_sequences=True` (what
+        `describe(spec).target_shape` says for every model Keras builds). Pass `per_timestep` to shape the targets
+        a learner might have instead.
+        """
+        if per_timestep is None:
+            per_timestep = self.return_sequences
+        if per_timestep:
             return (samples, self.timesteps, self.output_size)
         return (samples, self.output_size)
 
@@ -175,25 +246,15 @@ def parse_value(name: str, raw: Any) -> Any:
     text = raw if isinstance(raw, str) else _format_value(raw)
     text = text.strip()
     if name in BOOL_FIELDS:
-        lowered = text.lower()
-        if lowered in ("true", "1", "yes"):
-            return True
-        if lowered in ("false", "0", "no"):
-            return False
-        raise SpecError(name, raw, "true | false")
+        flag = parse_bool(text)
+        if flag is None:
+            raise SpecError(name, raw, "true | false")
+        return flag
     if name in INT_RANGES:
-        low, high = INT_RANGES[name]
-        allowed = f"a whole number from {low} to {high}"
-        # Refuse absurdly long digit strings before int() spends time on them.
-        if len(text) > 12:
-            raise SpecError(name, raw, allowed)
         try:
-            number = float(text)
-        except ValueError:
-            raise SpecError(name, raw, allowed) from None
-        if not math.isfinite(number) or number != int(number) or not low <= number <= high:
-            raise SpecError(name, raw, allowed)
-        return int(number)
+            return parse_whole_number(name, text, *INT_RANGES[name])
+        except SpecError as error:
+            raise SpecError(name, raw, error.allowed) from None
     allowed_choices = CHOICES[name]
     # Accept any capitalisation of a choice ("lstm"), since people type URLs by hand.
     for choice in allowed_choices:

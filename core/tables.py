@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from core.anatomy import Description, Layer, describe, fmt, format_shape
 from core.spec import CELLS, INT_RANGES, ModelSpec, seed_variants
@@ -26,19 +27,17 @@ GROWTH_AXES = {"timesteps": "Timesteps T", "hidden_size": "Hidden size", "input_
 
 
 def weights_cell(layer: Layer) -> str:
-    """The layer's weight tensors with their shapes, e.g. "kernel (15, 48) · recurrent_kernel (16, 48) · ..."."""
+    """The layer's weight tensors with their shapes, e.g. "kernel (15, 48) · recurrent_kernel (16, 48) · ...".
+
+    Bidirectional keeps two copies of the same shapes; they are listed once, as "forward and backward, each: ...",
+    so the cell stays short enough to read in the table.
+    """
     if not layer.weights:
         return "—"
-    parts = []
-    for weight in layer.weights:
-        # Bidirectional keeps two copies; name them by direction so the two kernels are told apart.
-        prefix = ""
-        if "/forward_" in weight.name:
-            prefix = "forward "
-        elif "/backward_" in weight.name:
-            prefix = "backward "
-        parts.append(f"{prefix}{weight.short_name} {format_shape(weight.shape)}")
-    return " · ".join(parts)
+    forward = [weight for weight in layer.weights if "/forward_" in weight.name]
+    weights = forward or layer.weights
+    listed = " · ".join(f"{weight.short_name} {format_shape(weight.shape)}" for weight in weights)
+    return f"forward and backward, each: {listed}" if forward else listed
 
 
 def readable_memory_size(size: float) -> str:
@@ -71,6 +70,24 @@ def weights_table(spec: ModelSpec) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def summary_table(spec: ModelSpec) -> pd.DataFrame:
+    """The columns of Keras's `model.summary()`: layer, class, output shape and parameters (the Shape flow page)."""
+    return weights_table(spec)[["Layer", "Keras class", "Output shape", "Parameters"]]
+
+
+def with_separators(table: pd.DataFrame) -> Styler:
+    """The table as shown: whole numbers with thousands separators ("1,584"), as every page writes them.
+
+    Only the display changes: the cells stay numbers, so a column still sorts by value and the CSV stays plain.
+    """
+    whole = [
+        column
+        for column in table.columns
+        if pd.api.types.is_integer_dtype(table[column]) and not pd.api.types.is_bool_dtype(table[column])
+    ]
+    return table.style.format(fmt, subset=whole)
 
 
 def weight_tensors_table(spec: ModelSpec) -> pd.DataFrame:
@@ -118,7 +135,7 @@ def _variant_facts(description: Description) -> dict[str, str]:
     head = description.head
     if head is None:
         head_facts = {
-            "Head": f"{spec.head_label}: Keras refuses to build it",
+            "Head": spec.head_label,  # "Builds in Keras: no" says the rest; a long cell would be cut off
             "Head input": format_shape(recurrent.output_shape),
             "Head output": "—",
             "Head parameters": "—",

@@ -11,11 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from core.spec import FIELD_NAMES, ModelSpec, SpecError, parse_params
+from core.spec import FIELD_NAMES, ModelSpec, SpecError, parse_bool, parse_params
 
-# The app's own parameters, which are not spec fields but must not be reported as unknown.
+# The app's own parameter, which is not a spec field but must not be reported as unknown.
 TALK_PARAM = "talk"
-APP_PARAMS = (TALK_PARAM,)
 
 # Shown keys and values are cut, so that a hostile link cannot flood the page.
 MAX_SHOWN = 40
@@ -48,11 +47,11 @@ def _parse_talk(values: Sequence[str]) -> tuple[bool, str | None]:
     """talk=true/false; anything else (or a repeat) is off, with a message."""
     if len(values) != 1:
         return False, f"**{TALK_PARAM}** is repeated; allowed: a single true | false. Talk mode stays off."
-    lowered = values[0].strip().lower()
-    if lowered in ("true", "1", "yes"):
-        return True, None
-    if lowered in ("false", "0", "no", ""):
+    if not values[0].strip():  # "?talk=" is a link with talk mode left off, not a mistake
         return False, None
+    talk = parse_bool(values[0])
+    if talk is not None:
+        return talk, None
     return False, f"**{TALK_PARAM}**: got {_quoted(values[0])}; allowed: true | false. Talk mode stays off."
 
 

@@ -89,6 +89,10 @@ def test_deep_link_as_first_visit_of_a_fresh_server(page, server):
     expect_frame = _sidebar(page).get_by_text("Recurrent cell")
     assert expect_frame.count() == 1
     assert _sidebar(page).get_by_role("combobox", name="Recurrent cell").input_value() == "LSTM"
+    # Streamlit's legacy discovery would show "Page not found" and run the main page instead.
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.get_by_role("dialog").count() == 0
+    assert page.locator("[data-testid='stMain'] h1").first.inner_text() == "Weights"
     _no_exception(page)
 
 

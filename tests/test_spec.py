@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from pathlib import Path
 
 import pytest
 
+import core.spec as spec_module
 from core import ModelSpec, SpecError, parse_params, seed_variants
-from core.spec import CHOICES, INT_RANGES, PRESETS
+from core.spec import CHOICES, INT_RANGES, PRESETS, parse_bool, parse_whole_number, whole_number
 
 
 def test_defaults_are_the_seeds_sizes() -> None:
@@ -137,3 +139,69 @@ def test_seed_variants_and_presets() -> None:
         (False, "time_distributed"),
     ]
     assert all(isinstance(spec, ModelSpec) and spec.is_valid for spec in PRESETS.values())
+
+
+# -- the rules every boundary shares ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", CHOICES["cell"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_input_and_target_shapes_are_what_describe_says(cell: str, bidirectional: bool) -> None:
+    from core import describe
+
+    for spec in seed_variants(ModelSpec(cell=cell, bidirectional=bidirectional, timesteps=7, output_size=5)).values():
+        description = describe(spec)
+        assert spec.input_shape() == description.layers[0].output_shape == (None, 7, spec.input_size)
+        if description.error is None:
+            assert spec.target_shape() == description.target_shape == description.output_shape
+        assert spec.target_shape(32) == ((32, 7, 5) if spec.return_sequences else (32, 5))
+        # The targets a learner has may differ from what the model needs: the Shape flow page asks Keras about both.
+        assert spec.target_shape(4, per_timestep=True) == (4, 7, 5)
+        assert spec.target_shape(4, per_timestep=False) == (4, 5)
+
+
+@pytest.mark.parametrize("value", [0, 13, -1, True, 2.0, "3", None])
+def test_whole_number_refuses_and_names_field_and_range(value: object) -> None:
+    with pytest.raises(SpecError) as caught:
+        whole_number("samples", value, 1, 12)
+    assert caught.value.field == "samples"
+    assert str(caught.value).endswith("allowed: a whole number from 1 to 12.")
+
+
+def test_whole_number_accepts_the_range_ends() -> None:
+    assert whole_number("samples", 1, 1, 12) == 1
+    assert whole_number("samples", 12, 1, 12) == 12
+
+
+@pytest.mark.parametrize("text, expected", [("12", 12), (" 12 ", 12), ("12.0", 12), ("1e1", 10), ("1", 1)])
+def test_parse_whole_number_reads_what_people_type(text: str, expected: int) -> None:
+    assert parse_whole_number("timesteps", text, 1, 512) == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "2.5", "0", "513", "1e3", "nan", "inf", "0x10", "9" * 20])
+def test_parse_whole_number_refuses_the_rest(text: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_whole_number("timesteps", text, 1, 512)
+    assert caught.value.allowed == "a whole number from 1 to 512"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("true", True), ("TRUE", True), (" yes ", True), ("1", True), ("false", False), ("No", False), ("0", False)],
+)
+def test_parse_bool_accepts_the_url_spellings(text: str, expected: bool) -> None:
+    assert parse_bool(text) is expected
+
+
+@pytest.mark.parametrize("text", ["", "maybe", "2", "TRUE!", "yes please", "on"])
+def test_parse_bool_says_none_for_anything_else(text: str) -> None:
+    assert parse_bool(text) is None
+
+
+def test_largest_model_is_as_the_comment_says() -> None:
+    """core/spec.py bounds the sizes by the largest model's size: keep the comment's number true."""
+    from core import describe
+
+    largest = ModelSpec(cell="LSTM", bidirectional=True, **{name: high for name, (_, high) in INT_RANGES.items()})
+    assert describe(largest).total_params == 4_723_200
+    assert "4,723,200 parameters" in Path(spec_module.__file__).read_text()

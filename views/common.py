@@ -1,6 +1,9 @@
-"""What every page shares: the frame's spec and talk mode, and the way to the server's TensorFlow worker.
+"""What every page shares: the frame <-> page contract, and the way to the server's TensorFlow worker.
 
-Not a page (app.py registers the pages by path). Pages import it as `from views import common`.
+app.py (the frame) puts the current `ModelSpec` in `st.session_state["spec"]` and the talk-mode flag in
+`st.session_state["talk_mode"]` before `pg.run()`. Pages read them through `current_spec()` and `talk_mode()`, so the
+fallback for a page run without the frame (a view-alone test) is written once: the seed's model 1, talk mode off.
+Not a page itself (app.py registers the pages by path).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def current_spec() -> ModelSpec:
 
 def talk_mode() -> bool:
     """True when the presenter turned talk mode on (larger text and lines)."""
-    return bool(st.session_state.get("talk_mode", False))
+    return st.session_state.get("talk_mode") is True
 
 
 def session_id() -> str:

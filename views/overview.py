@@ -5,7 +5,17 @@ Every number comes from `core.describe` for the current cell and sizes (proven e
 
 import streamlit as st
 
-from core import ModelSpec, describe, format_shape, seed_variants
+from core import describe, format_shape, seed_variants
+from views.common import current_spec, talk_mode
+
+
+def _breakable(label: str) -> str:
+    """A class name that a narrow column wraps after "(" ("TimeDistributed(" / "Dense)"), never mid-word.
+
+    Identifiers have no spaces, so the browser would otherwise cut them anywhere ("TimeDistributed(Dens e)").
+    `<wbr>` offers the break without adding a character: find-in-page and copy still see "TimeDistributed(Dense)".
+    """
+    return label.replace("(", "(<wbr>")
 
 
 def _times(count: int) -> str:
@@ -13,7 +23,7 @@ def _times(count: int) -> str:
     return "once" if count == 1 else f"{count:,} times"
 
 
-spec: ModelSpec = st.session_state.get("spec", ModelSpec())
+spec = current_spec()
 variants = seed_variants(spec)
 descriptions = {label: describe(variant) for label, variant in variants.items()}
 m1, m2, m3, bad = (descriptions[label] for label in ("Model 1", "Model 2", "Model 3", "Invalid"))
@@ -35,7 +45,7 @@ CAPTIONS = {
 current = next((label for label, variant in variants.items() if variant == spec), None)
 
 # Four columns on a laptop; two by two in talk mode, where the larger type needs the width.
-if st.session_state.get("talk_mode", False):
+if talk_mode():
     columns = [*st.columns(2, gap="medium"), *st.columns(2, gap="medium")]
 else:
     columns = st.columns(4, gap="medium")
@@ -44,10 +54,10 @@ for column, (label, description) in zip(columns, descriptions.items(), strict=Tr
         st.subheader(label)
         st.caption(CAPTIONS[label] + ("  \n:blue-badge[your sidebar model]" if label == current else ""))
         rows = [
-            f"- **{layer.class_label}** {format_shape(layer.output_shape)} · {layer.params:,} params"
+            f"- **{_breakable(layer.class_label)}** {format_shape(layer.output_shape)} · {layer.params:,} params"
             for layer in description.layers
         ]
-        st.markdown("\n".join(rows))
+        st.markdown("\n".join(rows), unsafe_allow_html=True)  # only for <wbr>: every row is the app's own text
         if description.error is None:
             st.metric("Parameters", f"{description.total_params:,}")
             st.markdown(

@@ -10,7 +10,7 @@ import streamlit as st
 from core import describe, format_shape
 from core.budget import probe_work, summary_work
 from core.shape_flow_figure import shape_flow_figure
-from core.tables import summary_totals, weights_table
+from core.tables import summary_table, summary_totals, with_separators
 from core.target_checker import probe_batch_size, target_verdict
 from views import common
 
@@ -116,9 +116,8 @@ summary_clicked = st.button("Show Keras's model.summary()", icon=":material/term
 # Keras's table is 78 characters wide and its box-drawing characters render wider than the code font: it needs
 # the full width, so the app's table sits above it rather than beside it.
 st.subheader("This app (computed without Keras)")
-table = weights_table(spec)[["Layer", "Keras class", "Output shape", "Parameters"]]
 app_table, app_totals = st.columns([3, 2], gap="medium")
-app_table.dataframe(table, hide_index=True, width="stretch", key="shapes_app_table")
+app_table.dataframe(with_separators(summary_table(spec)), hide_index=True, width="stretch", key="shapes_app_table")
 app_totals.markdown("  \n".join(f"{label}: {value}" for label, value in summary_totals(spec).items()))
 st.subheader("Keras")
 summary_job = common.keras_job(

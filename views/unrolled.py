@@ -2,16 +2,14 @@
 
 import streamlit as st
 
-from core import ModelSpec, describe
+from core import describe
 from core.unrolled import head_caption, steps_drawn, unrolled_figure
+from views.common import current_spec, talk_mode
 
 st.title("Unrolled network")
 
-spec = st.session_state.get("spec")
-if not isinstance(spec, ModelSpec):
-    st.warning("No model chosen yet: showing the seed's model 1 (GRU → TimeDistributed(Dense)).")
-    spec = ModelSpec()
-talk_mode = bool(st.session_state.get("talk_mode", False))
+spec = current_spec()
+talk = talk_mode()
 description = describe(spec)
 layer_name = f"bidirectional {spec.cell}" if spec.bidirectional else spec.cell
 
@@ -32,13 +30,13 @@ if description.error:
     st.code(f"ValueError: {description.keras_error}", language="text")
 
 try:
-    figure = unrolled_figure(description, talk_mode=talk_mode)
+    figure = unrolled_figure(description, talk_mode=talk)
 except Exception as error:  # a drawing bug must not take the page down; say what failed instead
     st.error(f"The diagram could not be drawn for this model: {error}")
 else:
     st.plotly_chart(figure, width="stretch", key="unrolled_figure", theme="streamlit")
 
-drawn = [step for step in steps_drawn(spec.timesteps, talk_mode) if step is not None]
+drawn = [step for step in steps_drawn(spec.timesteps, talk) if step is not None]
 if len(drawn) < spec.timesteps:
     st.caption(
         f"{spec.timesteps} timesteps are too many to draw: the first and last few are shown, the "

@@ -5,7 +5,7 @@ Every number comes from `core.tables`, built on `core.describe` (proven equal to
 
 import streamlit as st
 
-from core import ModelSpec, describe
+from core import describe
 from core.tables import (
     GROWTH_AXES,
     counterfactual,
@@ -17,8 +17,10 @@ from core.tables import (
     variants_table,
     weight_tensors_table,
     weights_table,
+    with_separators,
 )
 from core.weights_figures import growth_figure
+from views.common import current_spec, talk_mode
 
 STATUS_STYLES = {
     "diff": "background-color: #fdd0a2; font-weight: bold",
@@ -27,13 +29,14 @@ STATUS_STYLES = {
     "": "",
 }
 
-spec: ModelSpec = st.session_state.get("spec", ModelSpec())
-talk_mode: bool = st.session_state.get("talk_mode", False)
+VARIANT_WIDTH = 160
+
+spec = current_spec()
 description = describe(spec)
 
 st.title("Weights")
 st.markdown(
-    f"Every weight tensor of the current model, `{spec.cell}` → `{spec.head_label}` with "
+    f"Every weight tensor of the current model, `{description.recurrent.class_label}` → `{spec.head_label}` with "
     f"`return_sequences={spec.return_sequences}`, where its parameters come from, and what share of the total it is."
 )
 
@@ -44,12 +47,15 @@ if description.error:
 
 table = weights_table(spec)
 st.dataframe(
-    table,
+    with_separators(table),
     hide_index=True,
     width="stretch",
     column_config={
-        "Parameters": st.column_config.NumberColumn(format="localized"),
         "Share of total": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+        # st.dataframe has no per-cell hover text: say how to read a cut-off cell whole.
+        "Weight tensors": st.column_config.TextColumn(
+            help="Double-click a cell to read it whole; the expander below lists every tensor on its own row."
+        ),
     },
     # The numbers first; the output shape stays in the CSV (the Shape flow page draws it), leaving room on screen.
     column_order=["Layer", "Keras class", "Parameters", "Share of total", "Formula", "Weight tensors"],
@@ -72,12 +78,7 @@ st.download_button(
     key="weights_csv",
 )
 with st.expander("Every weight tensor, by its Keras variable path"):
-    st.dataframe(
-        weight_tensors_table(spec),
-        hide_index=True,
-        width="stretch",
-        column_config={"Size": st.column_config.NumberColumn(format="localized")},
-    )
+    st.dataframe(with_separators(weight_tensors_table(spec)), hide_index=True, width="stretch")
 
 # -- the counterfactual ------------------------------------------------------------------------------------
 st.header("One Dense, shared by every timestep")
@@ -103,7 +104,15 @@ variants = variants_table(spec)
 status = variant_cell_status(variants)
 styled = variants.style.apply(lambda _: status.map(STATUS_STYLES.get), axis=None)
 # Tall enough for every row: the last rows (targets, builds) are the point of the comparison.
-st.dataframe(styled, hide_index=True, width="stretch", height=36 * (len(variants) + 1) + 3, key="variants_table")
+st.dataframe(
+    styled,
+    hide_index=True,
+    width="stretch",
+    height=36 * (len(variants) + 1) + 3,
+    # Wide enough for "TimeDistributed(Dense)" and "Bidirectional(LSTM)", so no cell is cut off.
+    column_config={label: st.column_config.TextColumn(width=VARIANT_WIDTH) for label in variants.columns[1:-1]},
+    key="variants_table",
+)
 st.caption(
     "Model 1 and Model 2 agree on every row: same weights, same shapes, same parameters. Model 3 keeps the same "
     "weights but applies its Dense once per sample, and needs one target per sequence. The fourth does not build."
@@ -119,7 +128,7 @@ axis = st.segmented_control(
     key="weights_growth_axis",
 )
 axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
-st.plotly_chart(growth_figure(spec, axis, talk_mode=talk_mode), width="stretch", key="weights_growth")
+st.plotly_chart(growth_figure(spec, axis, talk_mode=talk_mode()), width="stretch", key="weights_growth")
 if growth_spec(spec) != spec:
     st.caption("Your model does not build, so the curves are drawn for the same sizes with a plain Dense head.")
 if axis == "timesteps":
@@ -133,4 +142,4 @@ else:
         "the difference between the cells: an LSTM has 4 sets of weights, a GRU 3, a SimpleRNN 1."
     )
 with st.expander("The numbers behind the chart"):
-    st.dataframe(growth_data(spec, axis), hide_index=True, width="stretch")
+    st.dataframe(with_separators(growth_data(spec, axis)), hide_index=True, width="stretch")
