@@ -56,6 +56,30 @@ def _healthy(url: str) -> bool:
         return False
 
 
+class ServerUrl(str):
+    """The server's base URL, carrying the server's process id (to inspect what the process has loaded)."""
+
+    pid: int
+
+
+def loaded_libraries(pid: int) -> set[str]:
+    """The shared objects a process has mapped (from /proc/PID/maps)."""
+    paths = set()
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 6 and ".so" in parts[5]:
+            paths.add(parts[5])
+    return paths
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (Linux)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 @contextmanager
 def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
     """Run `script` (the app by default) on a free localhost port for the duration of the block; yields its base URL."""
@@ -81,7 +105,8 @@ def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = RO
     (ROOT / "artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "artifacts" / "streamlit-server.log", "w")  # noqa: SIM115 (closed in finally)
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = ServerUrl(f"http://127.0.0.1:{port}")
+    url.pid = process.pid
     try:
         deadline = time.monotonic() + timeout
         while not _healthy(url):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -202,3 +203,20 @@ def test_every_page_renders_offline(browser, server, path):
         assert outside == []
     finally:
         context.close()
+
+
+def test_training_runs_in_the_worker_and_the_server_never_loads_tensorflow(page, server):
+    """Streamlit calls keras.backend.clear_session() after every rerun once Keras is imported in its process, which
+    crashed trainings on a thread of the server: the server must never import TensorFlow, only its worker does."""
+    from tests.browser_support import child_pids, loaded_libraries
+
+    _open(page, server + "/training?timesteps=6&input_size=3&hidden_size=4&output_size=2")
+    _no_exception(page)
+    _main(page).get_by_role("button", name="Train").click()
+    page.get_by_text("Final loss").wait_for(timeout=180_000)
+    _no_exception(page)
+    assert not [path for path in loaded_libraries(server.pid) if "tensorflow" in path]
+    workers = [pid for pid in child_pids(server.pid) if "core.worker_child" in Path(f"/proc/{pid}/cmdline").read_text()]
+    assert len(workers) == 1  # the one TensorFlow worker, which did the training
+    assert [path for path in loaded_libraries(workers[0]) if "tensorflow" in path]
+    screenshot(page, "training-done")
