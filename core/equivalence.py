@@ -87,7 +87,7 @@ def twin_specs(spec: ModelSpec) -> dict[str, ModelSpec]:
 
 def _batch(spec: ModelSpec, samples: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    return rng.random((samples, spec.timesteps, spec.input_size), dtype=np.float32)
+    return rng.random(spec.input_shape(samples), dtype=np.float32)
 
 
 def _perturbed(spec: ModelSpec, weights: list[np.ndarray], perturb: float) -> list[np.ndarray]:
@@ -167,8 +167,7 @@ def twin_outputs(
 
 def _targets(spec: ModelSpec, samples: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)
-    shape = (samples, spec.timesteps, spec.output_size) if spec.return_sequences else (samples, spec.output_size)
-    y = rng.random(shape, dtype=np.float32)
+    y = rng.random(spec.target_shape(samples), dtype=np.float32)
     if spec.activation == "softmax":
         # Categorical cross-entropy expects distributions over the classes.
         y = y / y.sum(axis=-1, keepdims=True)

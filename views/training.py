@@ -186,7 +186,7 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
             curves,
             snap.settings.batches_per_epoch,
             loss_name=group[0].spec.loss,
-            talk=talk,
+            talk_mode=talk,
             title=title,
             dashed=[v.label for v in group[1:]],
             first_color=offset,
@@ -269,7 +269,7 @@ def _results(snap: TrainingSnapshot) -> None:
         choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
         chosen = next(v for v in per_step if v.label == choice)
         st.plotly_chart(
-            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk=talk),
+            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk_mode=talk),
             width="stretch",
             key="training_timestep_heatmap",
         )
@@ -283,7 +283,7 @@ def _results(snap: TrainingSnapshot) -> None:
         choice = st.selectbox("Model", [v.label for v in with_prediction], key="training_prediction_model")
         chosen = next(v for v in with_prediction if v.label == choice)
         st.plotly_chart(
-            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk=talk),
+            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk_mode=talk),
             width="stretch",
             key="training_prediction",
         )
