@@ -138,7 +138,8 @@ if settings is not None and work is not None and work.allowed and not running:
 
 left, right, _ = st.columns([1, 1, 3])
 can_train = settings is not None and work is not None and work.allowed and not running
-label = "Train" if not running else ("Starting…" if job.snapshot().batches_done == 0 else "Training…")
+starting = running and job.snapshot().batches_done == 0
+label = "Train" if not running else ("Starting…" if starting else "Training…")
 if left.button(label, type="primary", key="training_train", disabled=not can_train, icon=":material/play_arrow:"):
     try:
         job.start(settings)
@@ -205,6 +206,8 @@ def live_progress() -> None:
     """Redraw the progress and the growing loss chart; when the run ends, rerun the page to show the results."""
     snap = job.snapshot()
     if snap.running:
+        if starting and snap.batches_done > 0:
+            st.rerun()  # the first loss arrived: the button outside this fragment turns from "Starting…" to "Training…"
         st.progress(snap.fraction, text=_progress_text(snap))
     elif running:
         st.rerun()  # the run just ended: the full page draws the results and re-enables Train
