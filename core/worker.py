@@ -267,7 +267,7 @@ class KerasWorker:
         self,
         idle_seconds: float = float(os.environ.get("TDE_WORKER_IDLE_SECONDS", 600)),
         max_jobs: int = 100,
-        rss_limit_mb: float = float(os.environ.get("TDE_WORKER_RSS_LIMIT_MB", 850)),
+        rss_limit_mb: float = float(os.environ.get("TDE_WORKER_RSS_LIMIT_MB", 750)),
         liveness: Liveness | None = None,
         disconnect_grace: float = 20.0,
         result_cache: int = 64,
@@ -536,6 +536,15 @@ class KerasWorker:
             with self._cond:
                 self._child = None
                 self._warm_keys.clear()
+            # Start the replacement now, between jobs, so that the next click does not wait for TensorFlow's start
+            # (an idle replacement still leaves after idle_seconds).
+            try:
+                fresh = _Child(self._start_timeout)
+            except RuntimeError:
+                return
+            with self._cond:
+                self._child = fresh
+                self._processes_started += 1
 
     def _run(self, job: Job) -> None:
         with job._lock:
