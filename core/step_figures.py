@@ -345,6 +345,8 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
         specs=[[{}, {}] * len(steps), [None, {}] * len(steps)],
     )
     text = O <= MAX_TEXT_COLUMNS[talk_mode] and F <= 24
+    annotations: list[dict] = []
+    shapes: list[dict] = []
     for index, step in enumerate(steps):
         sub = f"<sub>{step}</sub>" if step is not None else ""
         h = trace.layer_output[step] if step is not None else trace.layer_output
@@ -352,33 +354,67 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
         outputs = trace.outputs[step] if step is not None else trace.outputs
         col = 2 * index + 1
         figure.add_trace(_matrix_heatmap(h[:, None], [f"h{sub}[{i}]" for i in range(F)], F <= 24, theme), 1, col)
+        h_axes = (figure.data[-1].xaxis, figure.data[-1].yaxis)
         figure.add_trace(_matrix_heatmap(weights.head_kernel, [f"W[{i}]" for i in range(F)], text, theme), 1, col + 1)
+        w_axes = (figure.data[-1].xaxis, figure.data[-1].yaxis)
         rows = ([weights.head_bias] if bias else []) + [logits, outputs]
         names = (["b"] if bias else []) + [f"W·h{sub}" + (" + b" if bias else ""), f"y{sub}"]
         figure.add_trace(_matrix_heatmap(np.stack(rows), names, O <= MAX_TEXT_COLUMNS[talk_mode], theme), 2, col + 1)
-        figure.add_annotation(
-            text=head_title(spec, step, bias),
-            xref="paper",
-            yref="paper",
-            x=index / len(steps),
-            y=1,
-            xanchor="left",
-            yanchor="bottom",
-            showarrow=False,
-            font={"size": theme.font},
+        bottom_axes = (figure.data[-1].xaxis, figure.data[-1].yaxis)
+        # The step's equation above, h's name under its column, the rows under W named to their left.
+        annotations.append(
+            {
+                "text": head_title(spec, step, bias),
+                "xref": "paper",
+                "yref": "paper",
+                "x": index / len(steps),
+                "y": 1,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": theme.font},
+            }
         )
+        annotations.append(
+            {
+                "text": f"h{sub}",
+                "xref": f"{h_axes[0]} domain",
+                "yref": f"{h_axes[1]} domain",
+                "x": 0.5,
+                "y": 0,
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": theme.label},
+            }
+        )
+        for row_index, name in enumerate(names):
+            annotations.append(
+                {
+                    "text": name,
+                    "xref": f"{bottom_axes[0]} domain",
+                    "yref": f"{bottom_axes[1]} domain",
+                    "x": 0,
+                    "xshift": -4,
+                    "y": 1 - (row_index + 0.5) / len(names),
+                    "xanchor": "right",
+                    "showarrow": False,
+                    "font": {"size": theme.label},
+                }
+            )
         # The one shared W, outlined in the head's colour at every step it is drawn.
-        axis = 2 * index + 2
-        figure.add_shape(
-            type="rect",
-            xref=f"x{axis} domain",
-            yref=f"y{axis} domain",
-            x0=0,
-            x1=1,
-            y0=0,
-            y1=1,
-            line={"color": PALETTE["head"], "width": theme.line + 2},
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": f"{w_axes[0]} domain",
+                "yref": f"{w_axes[1]} domain",
+                "x0": 0,
+                "x1": 1,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": PALETTE["head"], "width": theme.line + 2},
+            }
         )
+    figure.update_layout(annotations=annotations, shapes=shapes)
     figure.update_xaxes(showticklabels=False, fixedrange=True, showgrid=False, zeroline=False)
     figure.update_yaxes(autorange="reversed", showticklabels=False, fixedrange=True, showgrid=False, zeroline=False)
     row_px = theme.heatmap_row * 1.6

@@ -246,7 +246,13 @@ def _weights_tab(weights: ModelWeights, talk: bool) -> None:
             columns[1].segmented_control("Direction", ["forward", "backward"], default="forward", key="step_direction")
             or "forward"
         )
-    figure = weights_figure(weights, direction, gate if gate is not None else 0, talk)
+    # The matrices do not change with t: build their figure once per (weights, direction, gate, mode).
+    key = (id(weights), direction, gate if gate is not None else 0, talk)
+    cached = st.session_state.get("step_weights_figure_cache")
+    if cached is None or cached[0] != key:
+        cached = (key, weights_figure(weights, direction, key[2], talk))
+        st.session_state["step_weights_figure_cache"] = cached
+    figure = cached[1]
     st.plotly_chart(figure, width="stretch", key="step_weights_figure")
     cell = weights.cell(direction)
     st.caption(
