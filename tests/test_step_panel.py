@@ -120,3 +120,18 @@ def test_the_panel_opens_fetches_keras_weights_once_and_steps(app):
     # The head's count and formula on the panel are describe(spec)'s.
     head = describe(spec).head
     assert f"{head.params:,} parameters ({head.formula})" in page_text(at)
+
+
+@pytest.mark.parametrize(("page", "key"), [("overview", "overview_step_link"), ("weights", "weights_step_link")])
+def test_overview_and_weights_link_to_the_panel_open(app, page, key):
+    at = app(page, {k: str(v) for k, v in TINY.items()})
+    at.button(key=key).click().run()
+    assert not at.exception
+    # The switch lands on the unrolled page with the panel open (its weights asked of the worker).
+    assert at.title[0].value == "Unrolled network"
+    assert at.session_state["step_open"] is True
+    assert "Inside one timestep: the real numbers" in page_text(at)
+    assert "step_open_button" not in [button.key for button in at.button]
+    from core.worker import shared_worker
+
+    assert shared_worker().wait_until_idle(300)  # leave no job running for the next test

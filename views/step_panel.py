@@ -329,3 +329,15 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
         _weights_tab(weights, talk)
     with head_tab:
         _head_tab(description, weights, trace, t, other, talk)
+
+
+def link(key: str) -> None:
+    """A button for other pages ("see the shared W in numbers"): opens this panel on the unrolled page."""
+    if st.button(
+        "See the shared W in numbers: one timestep of a real sample, step by step",
+        key=key,
+        on_click=_open,
+        icon=":material/calculate:",
+        type="tertiary",
+    ):
+        st.switch_page("views/unrolled.py")
