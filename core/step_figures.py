@@ -34,12 +34,13 @@ __all__ = [
     "mark_focus",
     "merge_figure",
     "sharing_counts",
+    "states_strip",
     "vectors_figure",
     "weights_figure",
 ]
 
 SCALE = "RdBu"  # diverging around 0: gates (0..1), tanh states (-1..1) and weights read on one scale
-MAX_TEXT_COLUMNS = {False: 20, True: 12}  # beyond this many columns, cells are too narrow for a number
+MAX_TEXT_COLUMNS = {False: 20, True: 16}  # beyond this many columns, cells are too narrow for a number
 MAX_MATRIX = 64  # rows or columns per gate drawn of a weight matrix (a 512-unit kernel stays a light figure)
 
 
@@ -119,7 +120,7 @@ def _vector_heatmap(
             text=text,
             customdata=full,
             texttemplate="%{text}" if show_text else None,
-            textfont={"size": theme.label - (1 if talk_mode else 0)},
+            textfont={"size": theme.label - (5 if talk_mode else 0)},
             hovertemplate="%{y}<br>[%{x}] = %{customdata}<extra></extra>",
             colorscale=SCALE,
             zmid=0,
@@ -131,7 +132,7 @@ def _vector_heatmap(
             y=list(range(len(labels))),
         )
     )
-    row_px = theme.heatmap_row * 2 + (6 if talk_mode else 4)
+    row_px = theme.heatmap_row * (1.6 if talk_mode else 2) + 4
     figure.update_layout(
         height=int(row_px * len(rows) + theme.font * 3.2),
         margin={"l": 10, "r": 10, "t": int(theme.font * 2.2), "b": int(theme.font * 1.0)},
@@ -165,12 +166,13 @@ def _row_label(symbol: str, equation: str, name: str, talk_mode: bool) -> str:
     return f"<b>{symbol}</b> = {equation}"
 
 
-def vectors_figure(step: CellStep, talk_mode: bool = False) -> go.Figure:
-    """One direction's step t: x_t, the incoming state(s), every gate with its equation, the outgoing state(s)."""
+def vectors_figure(step: CellStep, talk_mode: bool = False, bidirectional: bool = False) -> go.Figure:
+    """One direction's step t: x_t, the incoming state(s), every gate with its equation, the outgoing state(s);
+    the title names the direction when the layer has two."""
     rows = [(_row_label(q.symbol, q.equation, q.name, talk_mode), q.values) for q in step.quantities]
     arrow = "→ forward" if step.direction == "forward" else "← backward"
     colour = PALETTE["cell_backward"] if step.direction == "backward" else PALETTE["cell"]
-    title = f"<b>Cell at t={step.t}</b> ({arrow})" if step.direction == "backward" else f"<b>Cell at t={step.t}</b>"
+    title = f"<b>Cell at t={step.t}</b>" + (f" ({arrow})" if bidirectional else "")
     return _vector_heatmap(rows, talk_mode, title, colour)
 
 
@@ -188,6 +190,52 @@ def merge_figure(trace: Trace, t: int, talk_mode: bool = False) -> go.Figure:
         (f"<b>{spec.merge_mode}</b> = {merged_eq}", trace.merged(t)),
     ]
     return _vector_heatmap(rows, talk_mode, f"<b>Merge at t={t}</b> ({spec.merge_mode})", PALETTE["state"])
+
+
+def states_strip(trace: Trace, t: int, talk_mode: bool = False) -> go.Figure:
+    """Every step's returned state h_0 … h_{T-1} of the sample as one strip (units × time), step t outlined: the
+    whole sequence at a glance, each column computed from the one before it."""
+    theme = theme_for(talk_mode)
+    T = trace.spec.timesteps
+    states = np.stack([trace.merged(step) for step in range(T)]).T[:MAX_MATRIX]
+    figure = go.Figure(
+        go.Heatmap(
+            z=states,
+            customdata=[
+                [f"h<sub>{step}</sub>[{unit}] = {float(v)!r}" for step, v in enumerate(row)]
+                for unit, row in enumerate(states)
+            ],
+            hovertemplate="%{customdata}<extra></extra>",
+            colorscale=SCALE,
+            zmid=0,
+            zmin=-1,
+            zmax=1,
+            showscale=False,
+        )
+    )
+    figure.add_shape(
+        type="rect",
+        x0=t - 0.5,
+        x1=t + 0.5,
+        y0=-0.5,
+        y1=states.shape[0] - 0.5,
+        line={"color": PALETTE["now"], "width": theme.line + 1},
+    )
+    figure.update_layout(
+        height=int(theme.font * 7),
+        margin={"l": 10, "r": 10, "t": int(theme.font * 1.8), "b": int(theme.font * 1.6)},
+        title={
+            "text": f"h<sub>t</sub> at every step of this sample (t={t} outlined)",
+            "font": {"size": theme.label},
+            "x": 0,
+        },
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
+        font={"size": theme.label},
+        xaxis={"showgrid": False, "zeroline": False, "fixedrange": True, "title": None},
+        yaxis={"showticklabels": False, "showgrid": False, "zeroline": False, "fixedrange": True},
+    )
+    return figure
 
 
 # -- the weight matrices ----------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from core.step_figures import (
     mark_focus,
     merge_figure,
     sharing_counts,
+    states_strip,
     vectors_figure,
     weights_figure,
 )
@@ -158,7 +159,7 @@ def _open() -> None:
 def _controls(spec: ModelSpec, samples: int) -> tuple[int, int]:
     """◀ t ▶ (keyboard ← →), the sample and the head's other step; returns (sample, other step)."""
     last = spec.timesteps - 1
-    left, middle, right, sample_box, other_box = st.columns([1, 5, 1, 2, 2], vertical_alignment="bottom")
+    left, middle, right, sample_box, other_box = st.columns([1.2, 5, 1.2, 2, 2], vertical_alignment="bottom")
     left.button(
         "◀",
         key="step_back",
@@ -195,7 +196,7 @@ def _controls(spec: ModelSpec, samples: int) -> tuple[int, int]:
     if not isinstance(other, int) or not 0 <= other <= last:
         st.session_state["step_other"] = min(40, last)
     other = other_box.number_input(
-        "Compare the head at t =",
+        "Also at t",
         min_value=0,
         max_value=last,
         step=1,
@@ -207,14 +208,12 @@ def _controls(spec: ModelSpec, samples: int) -> tuple[int, int]:
 
 def _cell_tab(trace: Trace, t: int, talk: bool) -> None:
     spec = trace.spec
-    if trace.backward is None:
-        st.plotly_chart(vectors_figure(trace.forward[t], talk), width="stretch", key="step_forward_vectors")
-    else:
-        forward, backward = st.columns(2)
-        with forward:
-            st.plotly_chart(vectors_figure(trace.forward[t], talk), width="stretch", key="step_forward_vectors")
-        with backward:
-            st.plotly_chart(vectors_figure(trace.backward[t], talk), width="stretch", key="step_backward_vectors")
+    # One direction under the other: side by side, 16 units leave no room for the numbers.
+    st.plotly_chart(
+        vectors_figure(trace.forward[t], talk, spec.bidirectional), width="stretch", key="step_forward_vectors"
+    )
+    if trace.backward is not None:
+        st.plotly_chart(vectors_figure(trace.backward[t], talk, True), width="stretch", key="step_backward_vectors")
         if spec.return_sequences:
             st.plotly_chart(merge_figure(trace, t, talk), width="stretch", key="step_merge")
         else:
@@ -318,10 +317,7 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
     t = _clamp_t(spec)
     sample, other = _controls(spec, samples)
     trace = _trace(weights, task, samples, seed, normalise, sample)
-    st.caption(
-        f"Sample {sample} of the Training page's *{task}* data (seed {seed}), {sentence}. Numbers are rounded to "
-        "2 decimals; hover for the full value. ← → step t."
-    )
+    st.plotly_chart(states_strip(trace, t, talk), width="stretch", key="step_strip")
     cell_tab, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
     with cell_tab:
         _cell_tab(trace, t, talk)
@@ -329,6 +325,10 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
         _weights_tab(weights, talk)
     with head_tab:
         _head_tab(description, weights, trace, t, other, talk)
+    st.caption(
+        f"Sample {sample} of the Training page's *{task}* data (seed {seed}), {sentence}. Numbers are rounded to "
+        "2 decimals; hover for the full value. ← → step t."
+    )
 
 
 def link(key: str) -> None:
