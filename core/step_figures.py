@@ -380,19 +380,16 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
     F, O = weights.head_kernel.shape
     bias = weights.head_bias is not None
     bottom_rows = 3 if bias else 2
-    widths: list[float] = []
-    for _ in steps:
-        widths += [1, min(O, MAX_MATRIX)]
-    figure = make_subplots(
-        rows=2,
-        cols=2 * len(steps),
-        column_widths=widths,
-        row_heights=[min(F, MAX_MATRIX), bottom_rows],
-        horizontal_spacing=0.03,
-        vertical_spacing=0.03,
-        specs=[[{}, {}] * len(steps), [None, {}] * len(steps)],
-    )
+    # Axes laid out by hand (make_subplots costs more than the rest of the figure): per panel, h's column, W, and
+    # the rows under W; the top part F rows high, the bottom part `bottom_rows`.
+    rows_f = min(F, MAX_MATRIX)
+    split = bottom_rows / (rows_f + bottom_rows)
+    gap_y = 0.03
+    panel = 1 / len(steps)
+    h_share = 1 / (1 + min(O, MAX_MATRIX))
     text = O <= MAX_TEXT_COLUMNS[talk_mode] and F <= 24
+    traces: list[go.Heatmap] = []
+    layout: dict[str, Any] = {}
     annotations: list[dict] = []
     shapes: list[dict] = []
     for index, step in enumerate(steps):
@@ -400,22 +397,39 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
         h = trace.layer_output[step] if step is not None else trace.layer_output
         logits = trace.logits[step] if step is not None else trace.logits
         outputs = trace.outputs[step] if step is not None else trace.outputs
-        col = 2 * index + 1
-        figure.add_trace(_matrix_heatmap(h[:, None], [f"h{sub}[{i}]" for i in range(F)], F <= 24, theme), 1, col)
-        h_axes = (figure.data[-1].xaxis, figure.data[-1].yaxis)
-        figure.add_trace(_matrix_heatmap(weights.head_kernel, [f"W[{i}]" for i in range(F)], text, theme), 1, col + 1)
-        w_axes = (figure.data[-1].xaxis, figure.data[-1].yaxis)
+        left = index * panel + (0.02 if index else 0)
+        right = (index + 1) * panel - (0.02 if index + 1 < len(steps) else 0)
+        h_right = left + (right - left) * h_share * 1.4
+        w_left = h_right + 0.01
         rows = ([weights.head_bias] if bias else []) + [logits, outputs]
         names = (["b"] if bias else []) + [f"W·h{sub}" + (" + b" if bias else ""), f"y{sub}"]
-        figure.add_trace(_matrix_heatmap(np.stack(rows), names, O <= MAX_TEXT_COLUMNS[talk_mode], theme), 2, col + 1)
-        bottom_axes = (figure.data[-1].xaxis, figure.data[-1].yaxis)
+        parts = [
+            (h[:, None], [f"h{sub}[{i}]" for i in range(F)], F <= 24, (left, h_right), (split + gap_y, 1)),
+            (weights.head_kernel, [f"W[{i}]" for i in range(F)], text, (w_left, right), (split + gap_y, 1)),
+            (np.stack(rows), names, O <= MAX_TEXT_COLUMNS[talk_mode], (w_left, right), (0, split)),
+        ]
+        for part, (z, labels, show, x_domain, y_domain) in enumerate(parts):
+            number = 3 * index + part + 1
+            suffix = "" if number == 1 else str(number)
+            heatmap = _matrix_heatmap(z, labels, show, theme)
+            heatmap.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+            traces.append(heatmap)
+            hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "fixedrange": True}
+            layout[f"xaxis{suffix}"] = {"domain": list(x_domain), "anchor": f"y{suffix}", **hidden}
+            layout[f"yaxis{suffix}"] = {
+                "domain": list(y_domain),
+                "anchor": f"x{suffix}",
+                "autorange": "reversed",
+                **hidden,
+            }
+        h_ref, w_ref, bottom_ref = (str(3 * index + k) if 3 * index + k > 1 else "" for k in (1, 2, 3))
         # The step's equation above, h's name under its column, the rows under W named to their left.
         annotations.append(
             {
                 "text": head_title(spec, step, bias),
                 "xref": "paper",
                 "yref": "paper",
-                "x": index / len(steps),
+                "x": left,
                 "y": 1,
                 "xanchor": "left",
                 "yanchor": "bottom",
@@ -426,8 +440,8 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
         annotations.append(
             {
                 "text": f"h{sub}",
-                "xref": f"{h_axes[0]} domain",
-                "yref": f"{h_axes[1]} domain",
+                "xref": f"x{h_ref} domain",
+                "yref": f"y{h_ref} domain",
                 "x": 0.5,
                 "y": 0,
                 "yanchor": "top",
@@ -439,8 +453,8 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
             annotations.append(
                 {
                     "text": name,
-                    "xref": f"{bottom_axes[0]} domain",
-                    "yref": f"{bottom_axes[1]} domain",
+                    "xref": f"x{bottom_ref} domain",
+                    "yref": f"y{bottom_ref} domain",
                     "x": 0,
                     "xshift": -4,
                     "y": 1 - (row_index + 0.5) / len(names),
@@ -453,8 +467,8 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
         shapes.append(
             {
                 "type": "rect",
-                "xref": f"{w_axes[0]} domain",
-                "yref": f"{w_axes[1]} domain",
+                "xref": f"x{w_ref} domain",
+                "yref": f"y{w_ref} domain",
                 "x0": 0,
                 "x1": 1,
                 "y0": 0,
@@ -462,19 +476,18 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
                 "line": {"color": PALETTE["head"], "width": theme.line + 2},
             }
         )
-    figure.update_layout(annotations=annotations, shapes=shapes)
-    figure.update_xaxes(showticklabels=False, fixedrange=True, showgrid=False, zeroline=False)
-    figure.update_yaxes(autorange="reversed", showticklabels=False, fixedrange=True, showgrid=False, zeroline=False)
     row_px = theme.heatmap_row * 1.6
-    height = 60 + theme.font * 2 + row_px * (min(F, MAX_MATRIX) + bottom_rows)
-    figure.update_layout(
+    height = 60 + theme.font * 2 + row_px * (rows_f + bottom_rows)
+    layout.update(
         height=int(min(theme.max_height, height)),
         margin={"l": 10, "r": 10, "t": int(theme.font * 2.4), "b": 10},
         paper_bgcolor=TRANSPARENT,
         plot_bgcolor=TRANSPARENT,
         font={"size": theme.label},
+        annotations=annotations,
+        shapes=shapes,
     )
-    return figure
+    return go.Figure(data=traces, layout=layout)
 
 
 # -- what sharing saves -----------------------------------------------------------------------------------------------
