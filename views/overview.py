@@ -6,6 +6,7 @@ Every number comes from `core.describe` for the current cell and sizes (proven e
 import streamlit as st
 
 from core import describe, format_shape, seed_variants
+from views import step_panel
 from views.common import current_spec, talk_mode
 
 
@@ -108,6 +109,7 @@ st.page_link(
     label="One Dense, applied at every timestep: the unrolled network",
     icon=":material/account_tree:",
 )
+step_panel.link("overview_step_link")
 st.page_link(
     "views/shapes.py", label="Shapes through each layer, and where the time axis goes", icon=":material/swap_horiz:"
 )

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import describe
 from core.unrolled import head_caption, steps_drawn, unrolled_figure
+from views import step_panel
 from views.common import current_spec, talk_mode
 
 st.title("Unrolled network")
@@ -34,7 +35,10 @@ try:
 except Exception as error:  # a drawing bug must not take the page down; say what failed instead
     st.error(f"The diagram could not be drawn for this model: {error}")
 else:
-    st.plotly_chart(figure, width="stretch", key="unrolled_figure", theme="streamlit")
+    figure = step_panel.prepare_figure(figure, spec, talk)
+    st.plotly_chart(
+        figure, width="stretch", key="unrolled_figure", theme="streamlit", on_select="rerun", selection_mode=("points",)
+    )
 
 drawn = [step for step in steps_drawn(spec.timesteps, talk) if step is not None]
 if len(drawn) < spec.timesteps:
@@ -43,3 +47,4 @@ if len(drawn) < spec.timesteps:
         f"{spec.timesteps - len(drawn)} in between are the same cell with the same weights."
     )
 st.caption(head_caption(description))
+step_panel.show(spec, description, talk)

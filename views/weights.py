@@ -20,6 +20,7 @@ from core.tables import (
     with_separators,
 )
 from core.weights_figures import growth_figure
+from views import step_panel
 from views.common import current_spec, talk_mode
 
 STATUS_STYLES = {
@@ -92,6 +93,7 @@ left.metric(
 right.metric(f"Keras's {story.head_label}: one Dense, shared", f"{story.head_params:,}")
 st.markdown(f"**{story.sentence}**")
 st.markdown(story.note)
+step_panel.link("weights_step_link")
 
 # -- the seed's variants side by side ----------------------------------------------------------------------
 st.header("The seed's variants, with your sizes")
