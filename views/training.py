@@ -156,6 +156,11 @@ if running and settings is not None and job.settings is not None and settings !=
     st.caption("The run below uses the settings it started with; the controls above have changed since.")
 
 
+# Each poll redraws the growing loss chart: once a second keeps it live without loading a busy server (a click on
+# Stop does not wait for a poll: it waits for the job itself).
+TRAINING_POLL_SECONDS = 1.0
+
+
 def _progress_text(snap: TrainingSnapshot) -> str:
     """'Model 2: epoch 3/10, batch 5/8 · 4.2 s' (or where the job is before the first batch)."""
     plan = snap.settings
@@ -201,7 +206,7 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
         )
 
 
-@st.fragment(run_every=common.POLL_SECONDS if running else None)
+@st.fragment(run_every=TRAINING_POLL_SECONDS if running else None)
 def live_progress() -> None:
     """Redraw the progress and the growing loss chart; when the run ends, rerun the page to show the results."""
     snap = job.snapshot()
