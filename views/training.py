@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
-from core.budget import training_work
+from core.budget import probe_work, training_work
 from core.datasets import MAX_SAMPLES, TASKS
 from core.keras_jobs import WarmUp
 from core.training_figures import loss_figure, prediction_figure, timestep_heatmap
@@ -225,6 +225,22 @@ def live_progress() -> None:
 live_progress()
 
 
+def _model3_mismatch(model3) -> None:
+    """Model 3 fed models 1 and 2's per-timestep targets: Keras's own refusal, asked in the worker (shared answer)."""
+    per_sequence, per_step = model3.target_shape(1)[1:], model3.target_shape(1, per_timestep=True)[1:]
+    st.caption(
+        f"Model 3 outputs one vector per sequence, so its targets are shaped {per_sequence} per sample, not "
+        f"{per_step} like models 1 and 2. Fed their per-timestep targets, Keras refuses to fit it:"
+    )
+    payload = (model3, True, 4)
+    job = common.keras_job(
+        "training_model3", "fit_probe", payload, ("fit_probe", *payload), start=True, work=probe_work(model3, 4)
+    )
+    if job is not None and common.finished(job) and common.failure(job) is None and job.result is not None:
+        st.code(job.result, language=None, wrap_lines=True)
+    st.page_link("views/shapes.py", label="Why, shape by shape, on Shape flow", icon=":material/swap_horiz:")
+
+
 def _results(snap: TrainingSnapshot) -> None:
     """The final table, the per-timestep heatmap and one sample's prediction of the last run."""
     finished = [v for v in snap.variants if v.result is not None]
@@ -256,16 +272,7 @@ def _results(snap: TrainingSnapshot) -> None:
             "model 2 is drawn dashed over model 1."
         )
     if "Model 3" in labels:
-        model3 = next(v.spec for v in finished if v.label == "Model 3")
-        st.caption(
-            f"Model 3 outputs one vector per sequence, so its targets are shaped {model3.target_shape(1)[1:]} per "
-            f"sample, not {model3.replace(return_sequences=True).target_shape(1)[1:]} like models 1 and 2. Fed "
-            "model 1's per-timestep targets, Keras refuses to fit it: the Shape flow page asks Keras and shows its "
-            "own error."
-        )
-        st.page_link(
-            "views/shapes.py", label="See Keras refuse model 3's targets on Shape flow", icon=":material/error:"
-        )
+        _model3_mismatch(next(v.spec for v in finished if v.label == "Model 3"))
     if any(v.result.reused_model for v in finished):
         st.caption(
             "A reused model was already compiled and traced in the worker: its weights and optimizer were reset to "
