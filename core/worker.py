@@ -307,8 +307,12 @@ class KerasWorker:
         label: str | None = None,
         listener: EventListener | None = None,
         cache_key: Hashable | None = None,
+        exclusive: bool = True,
     ) -> Job:
         """Queue a job; returns at once. Raises `SessionBusy` if the session has a job queued or running.
+
+        A job that is not `exclusive` (a short, shared probe the page shows on its own) neither needs nor takes the
+        session's one slot, so it never keeps the visitor from pressing Train.
 
         `kind` names a handler of `core.keras_jobs` (or "module:function" for tests); `group` is "probe" or "train".
         With `cache_key`, a finished result for the same key (a probe's, or a warm-up's) is returned as an already
@@ -331,10 +335,11 @@ class KerasWorker:
                             self._renumber()
                         return pending
             current = self._by_session.get(session)
-            if current is not None and current.active:
+            if exclusive and current is not None and current.active:
                 raise SessionBusy(current)
             job = Job(next(self._ids), session, kind, payload, PRIORITY[group], label or kind, listener, cache_key)
-            self._by_session[session] = job
+            if exclusive:
+                self._by_session[session] = job
             self._drop_warmup(session)
             self._enqueue(job)
             return job

@@ -55,10 +55,12 @@ def test_queue_order_positions_and_one_job_per_session(tmp_path: Path) -> None:
     assert probe.status == training.status == "queued"
     with pytest.raises(SessionBusy):
         worker.submit("learner", "summary", TINY)
+    shared = worker.submit("learner", "summary", TINY.replace(output_size=3), exclusive=False)  # needs no slot
+    assert shared.status == "queued"
     gate.touch()
     assert worker.wait_until_idle(JOIN)
     assert blocker.result == "released"
-    assert probe.status == training.status == "done", (probe.error, training.error)
+    assert probe.status == training.status == shared.status == "done", (probe.error, training.error)
     assert probe.started < training.started
     assert "Total params" in probe.result[0]
 

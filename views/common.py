@@ -60,9 +60,12 @@ def training_job() -> TrainingJob:
     return job
 
 
-def keras_job(slot: str, kind: str, payload: Any, cache_key: Hashable, *, start: bool, work: Work) -> Job | None:
+def keras_job(
+    slot: str, kind: str, payload: Any, cache_key: Hashable, *, start: bool, work: Work, exclusive: bool = True
+) -> Job | None:
     """This session's job in `slot` for `cache_key`: started now if `start` (and the work is allowed), else the one
-    started earlier for the same key, else None. Finished results are shared by all sessions through the worker."""
+    started earlier for the same key, else None. Finished results are shared by all sessions through the worker.
+    A job that is not `exclusive` does not take the session's one slot (see `KerasWorker.submit`)."""
     jobs: dict = st.session_state.setdefault(f"keras_jobs_{slot}", {})
     job = jobs.get(cache_key)
     if start and (job is None or job.status in ("failed", "stopped", "cancelled")):
@@ -70,7 +73,9 @@ def keras_job(slot: str, kind: str, payload: Any, cache_key: Hashable, *, start:
             st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
             return None
         try:
-            job = keras_worker().submit(session_id(), kind, payload, cache_key=cache_key, label=slot)
+            job = keras_worker().submit(
+                session_id(), kind, payload, cache_key=cache_key, label=slot, exclusive=exclusive
+            )
         except SessionBusy as busy:
             st.warning(str(busy), icon=":material/hourglass_top:")
             return None

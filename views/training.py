@@ -234,7 +234,13 @@ def _model3_mismatch(model3) -> None:
     )
     payload = (model3, True, 4)
     job = common.keras_job(
-        "training_model3", "fit_probe", payload, ("fit_probe", *payload), start=True, work=probe_work(model3, 4)
+        "training_model3",
+        "fit_probe",
+        payload,
+        ("fit_probe", *payload),
+        start=True,
+        work=probe_work(model3, 4),
+        exclusive=False,  # shown beside the results: it must not keep the learner from pressing Train again
     )
     if job is not None and common.finished(job) and common.failure(job) is None and job.result is not None:
         st.code(job.result, language=None, wrap_lines=True)
