@@ -118,7 +118,8 @@ def bar() -> bool:
     step = story.steps[index]
     last = len(story.steps) - 1
     with st.container(key="story_bar", border=True):
-        sentence, back, forward, leave = st.columns([12, 2, 2, 1], vertical_alignment="center")
+        # Room for "← Back ←": a button shows its keyboard shortcut beside its label.
+        sentence, back, forward, leave = st.columns([9, 3, 3, 1], vertical_alignment="center")
         sentence.markdown(f"**{step.takeaway}**")
         sentence.caption(f"{story.title} · step {index + 1} of {last + 1}")
         back.button(
