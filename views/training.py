@@ -53,15 +53,17 @@ def _lr_label(rate: float) -> str:
 
 
 st.title("Training")
-st.markdown(
+common.intro(
     f"Fit the real Keras models with `fit()` and watch the loss fall. The models are compiled as in the seed: "
     f"RMSprop and `{spec.loss}`. Train the current model, or the seed's three models side by side: models 1 and 2 "
-    "(`TimeDistributed(Dense)` and `Dense` after `return_sequences=True`) should trace the same curve."
+    "(`TimeDistributed(Dense)` and `Dense` after `return_sequences=True`) should trace the same curve.",
+    "Fit the real Keras models and watch the loss fall",
 )
 
 _restore_controls()
 description = describe(spec)
-with st.container(border=True):
+# On a slide the settings fold away, so that the loss chart sits under the Train button on the first screen.
+with st.expander("Training settings", icon=":material/tune:") if talk else st.container(border=True):
     top = st.columns([2, 1, 1, 1])
     task = top[0].selectbox("Data", list(TASKS), key="training_task", on_change=_task_changed)
     samples = top[1].number_input("Samples", min_value=1, max_value=MAX_SAMPLES, step=100, key="training_samples")
@@ -198,7 +200,8 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
             first_color=offset,
         )
         offset += len(group)
-        column.plotly_chart(fig, width="stretch", key=f"training_loss_chart_{offset}")
+        with column:
+            common.chart(fig, key=f"training_loss_chart_{offset}")
     if len(groups) > 1:
         st.caption(
             "Model 3 (`return_sequences=False`) learns a different target: one vector per sequence, not one per "
@@ -222,7 +225,8 @@ def live_progress() -> None:
     _loss_charts(snap)
 
 
-live_progress()
+with common.key_picture("training_picture"):
+    live_progress()
 
 
 def _model3_mismatch(model3) -> None:
@@ -289,9 +293,8 @@ def _results(snap: TrainingSnapshot) -> None:
         st.subheader("Where in the sequence the model learns")
         choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
         chosen = next(v for v in per_step if v.label == choice)
-        st.plotly_chart(
+        common.chart(
             timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk_mode=talk),
-            width="stretch",
             key="training_timestep_heatmap",
         )
         st.caption(
@@ -303,9 +306,8 @@ def _results(snap: TrainingSnapshot) -> None:
         st.subheader("One sample's prediction")
         choice = st.selectbox("Model", [v.label for v in with_prediction], key="training_prediction_model")
         chosen = next(v for v in with_prediction if v.label == choice)
-        st.plotly_chart(
+        common.chart(
             prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk_mode=talk),
-            width="stretch",
             key="training_prediction",
         )
 
