@@ -172,11 +172,12 @@ def test_reset_restores_defaults_but_keeps_talk_mode():
 def test_talk_mode_from_link_and_toggle():
     at = run_app("overview", {"talk": "true"})
     assert at.session_state["talk_mode"] is True
-    assert any("font-size" in str(element.proto) for element in at.get("html"))
+    talk_css = "html { font-size: 20px; }"  # assets/talk.css: the talk stylesheet's larger root font
+    assert any(talk_css in str(element.proto) for element in at.get("html"))
     at.toggle(key="talk_mode").set_value(False).run()
     assert at.session_state["talk_mode"] is False
     assert "talk" not in _query(at)
-    assert not any("font-size" in str(element.proto) for element in at.get("html"))
+    assert not any(talk_css in str(element.proto) for element in at.get("html"))
     at.toggle(key="talk_mode").set_value(True).run()
     assert _query(at) == {"talk": "true"}
 
