@@ -87,7 +87,7 @@ def twin_specs(spec: ModelSpec) -> dict[str, ModelSpec]:
 
 def _batch(spec: ModelSpec, samples: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    return rng.random((samples, spec.timesteps, spec.input_size), dtype=np.float32)
+    return rng.random(spec.input_shape(samples), dtype=np.float32)
 
 
 def _perturbed(spec: ModelSpec, weights: list[np.ndarray], perturb: float) -> list[np.ndarray]:
@@ -167,8 +167,7 @@ def twin_outputs(
 
 def _targets(spec: ModelSpec, samples: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)
-    shape = (samples, spec.timesteps, spec.output_size) if spec.return_sequences else (samples, spec.output_size)
-    y = rng.random(shape, dtype=np.float32)
+    y = rng.random(spec.target_shape(samples), dtype=np.float32)
     if spec.activation == "softmax":
         # Categorical cross-entropy expects distributions over the classes.
         y = y / y.sum(axis=-1, keepdims=True)
@@ -188,7 +187,7 @@ def train_twins(
     Shuffling is off so that both see the batches in one order; the optimizer is the one `build_model` compiles.
     Requires return_sequences=True (otherwise there is no TimeDistributed twin): raises ValueError.
     """
-    if not spec.return_sequences:
+    if not spec.sequence_output:
         raise ValueError(describe(spec.replace(head="time_distributed")).error)
     twins = twins if twins is not None else build_twins(spec, seed=seed)
     x = _batch(spec, samples, seed)
@@ -238,7 +237,7 @@ def graph_op_counts(spec: ModelSpec, twins: dict[str, Any] | None = None) -> dic
     for head, model in (twins if twins is not None else build_twins(spec)).items():
         layer = head_layer(model)
         layer_input = tf.TensorSpec((None, *layer.input.shape[1:]), tf.float32)
-        model_input = tf.TensorSpec((None, spec.timesteps, spec.input_size), tf.float32)
+        model_input = tf.TensorSpec(spec.input_shape(), tf.float32)
         result[head] = {
             "head": _count(tf.function(layer).get_concrete_function(layer_input).graph),
             "model": _count(tf.function(model).get_concrete_function(model_input).graph),

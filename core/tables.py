@@ -225,17 +225,18 @@ def counterfactual(spec: ModelSpec) -> Counterfactual:
 
     The numbers are those of the per-timestep head (return_sequences=True): the only place the question arises.
     """
-    per_step = describe(spec.replace(return_sequences=True))
+    per_step_spec = spec if spec.is_valid and spec.sequence_output else seed_variants(spec)["Model 1"]
+    per_step = describe(per_step_spec)
     head = per_step.head
-    assert head is not None  # return_sequences=True always builds
-    recurrent = per_step.recurrent
-    T = spec.timesteps
+    assert head is not None  # a model that outputs a sequence and builds has a head
+    recurrent = per_step.decoder or per_step.recurrent  # the layer that runs once per output step
+    T = per_step_spec.output_steps
     unshared = T * head.params
     sentence = (
         f"If every timestep had its own Dense: {T} × {fmt(head.params)} = {fmt(unshared)} parameters; "
         f"Keras shares one: {fmt(head.params)}."
     )
-    if spec.return_sequences:
+    if per_step_spec is spec:
         note = (
             f"{spec.head_label} applies the same kernel and bias at each of the {T} timesteps: the parameters do "
             f"not grow with T, only the work does. The {recurrent.kind} layer shares its weights across time the same "
@@ -243,8 +244,8 @@ def counterfactual(spec: ModelSpec) -> Counterfactual:
         )
     else:
         note = (
-            "With return_sequences=False the Dense sees only the last state and runs once per sample; the numbers "
-            "above are for return_sequences=True, where it would run at every timestep with these same "
+            "Here the Dense sees only the last state and runs once per sample (or Keras refuses the model); the "
+            "numbers above are for return_sequences=True, where it would run at every timestep with these same "
             f"{fmt(head.params)} parameters."
         )
     return Counterfactual(
