@@ -146,3 +146,38 @@ def test_bad_pattern_values_name_the_field_and_keep_the_rest() -> None:
     assert {error.field for error in state.errors} == {"layers", "repeat", "output_timesteps"}
     assert state.spec == ModelSpec(cell="LSTM")
     assert "from 1 to 3" in next(error.allowed for error in state.errors if error.field == "layers")
+
+
+# -- every pattern trains on a task it can learn ---------------------------------------------------------------------
+LEARNERS = {
+    "many-to-one": (PATTERNS["Many-to-one"], "first"),
+    "stacked many-to-many": (PATTERNS["Many-to-many (same length)"], "recall"),
+    "one-to-many": (PATTERNS["One-to-many"], "count"),
+    "sequence to sequence": (PATTERNS["Sequence to sequence"], "reverse"),
+}
+
+
+def test_each_pattern_has_a_task_and_its_loss_falls() -> None:
+    from core.datasets import make_dataset, tasks_for
+    from core.training import train
+
+    for name, (spec, task) in LEARNERS.items():
+        spec = spec.replace(timesteps=6, output_timesteps=4) if spec.repeat == "encoder" else spec.replace(timesteps=6)
+        assert tasks_for(spec)[0] == task, name
+        x, y = make_dataset(spec, task, samples=256, seed=0)
+        assert x.shape == spec.input_shape(256) and y.shape == spec.target_shape(256), name
+        result = train(spec, (x, y), epochs=4, batch_size=16, seed=0, learning_rate=0.01)
+        first, last = result.epoch_losses[0], result.epoch_losses[-1]
+        assert last < 0.8 * first, (name, result.epoch_losses)
+
+
+def test_target_checker_knows_the_decoder_length() -> None:
+    from core.target_checker import target_verdict
+
+    spec = PATTERNS["Sequence to sequence"]
+    right = target_verdict(spec, per_timestep_targets=True)
+    assert right.status == "ok" and right.targets_shape == (None, 6, 4) == right.output_shape
+    wrong = target_verdict(spec, per_timestep_targets=False)
+    assert wrong.status == "error" and "output_timesteps=6" in wrong.fix
+    stacked = target_verdict(STACKING_MISTAKE, per_timestep_targets=False)
+    assert stacked.status == "build_error" and stacked.keras_phrase in describe(STACKING_MISTAKE).keras_error
