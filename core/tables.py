@@ -18,7 +18,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from core.anatomy import Description, Layer, describe, fmt, format_shape
-from core.spec import CELLS, INT_RANGES, ModelSpec, seed_variants
+from core.spec import CELLS, INT_RANGES, PATTERN_BLURBS, PATTERNS, ModelSpec, seed_variants
 
 # Keras stores every weight as float32: 4 bytes per parameter (the memory figure of model.summary()).
 BYTES_PER_PARAM = 4
@@ -300,3 +300,43 @@ def growth_data(spec: ModelSpec, axis: str) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+# -- the pattern gallery -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatternCard:
+    """One sequence pattern as the Overview's gallery shows it: its spec and the facts Keras would report."""
+
+    name: str
+    blurb: str
+    spec: ModelSpec
+    total_params: int
+    input_shape: str
+    output_shape: str
+    flow: str  # "RepeatVector (None, 12, 6) → GRU (None, 12, 16) → …": each layer's class and output shape
+
+
+def pattern_cards() -> list[PatternCard]:
+    """Karpathy's patterns with the app's preset sizes, each described as Keras builds it."""
+    cards = []
+    for name, spec in PATTERNS.items():
+        description = describe(spec)
+        flow = " → ".join(
+            f"{layer.class_label} {format_shape(layer.output_shape)}"
+            for layer in description.layers
+            if layer.role not in ("input", "activation")
+        )
+        cards.append(
+            PatternCard(
+                name=name,
+                blurb=PATTERN_BLURBS[name],
+                spec=spec,
+                total_params=description.total_params,
+                input_shape=format_shape(description.layers[0].output_shape),
+                output_shape=format_shape(description.output_shape),
+                flow=flow,
+            )
+        )
+    return cards
