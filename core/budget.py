@@ -148,6 +148,16 @@ def _spec_suggestions(spec: ModelSpec, fits: Callable[[ModelSpec], bool]) -> lis
         )
         if value is not None:
             found.append(f"{label} ≤ {value:,}")
+    if not found:  # no single change is enough (a deep, wide, long stack): shrink every size together
+        sized = ("timesteps", "hidden_size", "input_size", "output_timesteps")
+
+        def capped(v: int) -> ModelSpec:
+            return spec.replace(**{name: min(getattr(spec, name), v) for name in sized})
+
+        top = max(getattr(spec, name) for name in sized)
+        value = largest_passing(top, lambda v: fits(capped(v)))
+        if value is not None:
+            found.append(f"T, every size and the decoder's steps ≤ {value:,}")
     return found
 
 

@@ -23,7 +23,12 @@ from core.spec import CELLS, INT_RANGES, PATTERN_BLURBS, PATTERNS, ModelSpec, se
 # Keras stores every weight as float32: 4 bytes per parameter (the memory figure of model.summary()).
 BYTES_PER_PARAM = 4
 
-GROWTH_AXES = {"timesteps": "Timesteps T", "hidden_size": "Hidden size", "input_size": "Input size"}
+GROWTH_AXES = {
+    "timesteps": "Timesteps T",
+    "hidden_size": "Hidden size",
+    "input_size": "Input size",
+    "layers": "Stacked layers",
+}
 
 
 def weights_cell(layer: Layer) -> str:
@@ -276,7 +281,12 @@ def growth_values(spec: ModelSpec, axis: str, points: int = 16) -> list[int]:
 
 
 def growth_spec(spec: ModelSpec) -> ModelSpec:
-    """The spec whose growth is drawn: the spec itself, or with a Dense head when Keras cannot build it."""
+    """The spec whose growth is drawn: the spec itself, or the nearest model Keras builds (the lower layers
+    returning sequences, the encoder returning its last state, a plain Dense head)."""
+    if spec.refused_at == "stack":
+        spec = spec.replace(inner_return_sequences=True)
+    if spec.refused_at == "repeat":
+        spec = spec.replace(return_sequences=False)
     return spec if spec.is_valid else spec.replace(head="dense")
 
 

@@ -181,3 +181,35 @@ def test_target_checker_knows_the_decoder_length() -> None:
     assert wrong.status == "error" and "output_timesteps=6" in wrong.fix
     stacked = target_verdict(STACKING_MISTAKE, per_timestep_targets=False)
     assert stacked.status == "build_error" and stacked.keras_phrase in describe(STACKING_MISTAKE).keras_error
+
+
+def test_shape_flow_has_every_layers_box_the_new_time_axis_and_the_states() -> None:
+    from core.shape_flow_figure import flow_stages
+
+    stages = flow_stages(PATTERNS["Sequence to sequence"])
+    titles = [stage.title.split("<br>")[0] for stage in stages]
+    assert titles == ["input_layer", "lstm", "repeat_vector", "lstm_1", "time_distributed", "activation", "targets Y"]
+    repeat = stages[2]
+    assert repeat.shape == (None, 6, 16) and repeat.time_acted and "new time axis" in repeat.note
+    assert "(None, 16), (None, 16)" in stages[1].note and "initial_state" in stages[3].note
+    broken = flow_stages(STACKING_MISTAKE)[-1]
+    assert broken.failed and broken.title.startswith("lstm_1") and "expected ndim=3, found ndim=2" in broken.note
+
+
+def test_the_largest_stack_is_refused_for_training_with_a_suggestion() -> None:
+    from core.budget import fit_cost, training_work
+    from core.training_session import TrainingSettings
+
+    largest = ModelSpec(
+        cell="LSTM", bidirectional=True, layers=3, repeat="encoder", return_sequences=False, return_state=True,
+        timesteps=512, input_size=512, hidden_size=512, output_size=512, output_timesteps=512,
+    )  # fmt: skip
+    work = training_work(TrainingSettings.for_spec(largest))
+    assert not work.allowed and "It would fit with T, every size and the decoder's steps ≤ " in work.message
+    value = int(work.message.rsplit("≤ ", 1)[1].rstrip(".").replace(",", ""))
+    sizes = ("timesteps", "hidden_size", "input_size", "output_timesteps")
+    suggested = largest.replace(**dict.fromkeys(sizes, value))
+    assert training_work(TrainingSettings.for_spec(suggested)).allowed
+    # Every layer counts: three layers cost more than one, and the decoder adds its own.
+    one = fit_cost(largest.replace(layers=1, repeat="none", return_sequences=True), 100, 10, 1)
+    assert fit_cost(largest.replace(repeat="none", return_sequences=True), 100, 10, 1).seconds > 2 * one.seconds

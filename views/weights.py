@@ -130,11 +130,16 @@ axis = st.segmented_control(
 axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
 st.plotly_chart(growth_figure(spec, axis, talk_mode=talk_mode()), width="stretch", key="weights_growth")
 if growth_spec(spec) != spec:
-    st.caption("Your model does not build, so the curves are drawn for the same sizes with a plain Dense head.")
+    st.caption("Your model does not build, so the curves are drawn for the nearest model that does, same sizes.")
 if axis == "timesteps":
     st.markdown(
         "Parameters are flat in T: one set of weights, reused at every step. Multiply-adds grow linearly with T: "
         "the recurrent cell (and, with `return_sequences=True`, the head) runs once per timestep."
+    )
+elif axis == "layers":
+    st.markdown(
+        "Each stacked layer has its own weights: parameters and work both grow with every layer. A layer above the "
+        "first reads the one below (its hidden size, not the input size), so its kernel has a different shape."
     )
 else:
     st.markdown(
