@@ -157,7 +157,8 @@ def _variant_facts(description: Description) -> dict[str, str]:
     return {
         "return_sequences": str(spec.return_sequences),
         "Recurrent output": format_shape(recurrent.output_shape),
-        "Recurrent parameters": fmt(recurrent.params),
+        # Every recurrent layer's, for a stack: the top one alone would undercount what the head sits on.
+        "Recurrent parameters": fmt(sum(layer.params for layer in description.recurrent_layers)),
         **head_facts,
         "Total parameters": fmt(description.total_params) if description.error is None else "—",
         "Multiply-adds per sample": fmt(description.total_macs) if description.error is None else "—",

@@ -213,3 +213,17 @@ def test_the_largest_stack_is_refused_for_training_with_a_suggestion() -> None:
     # Every layer counts: three layers cost more than one, and the decoder adds its own.
     one = fit_cost(largest.replace(layers=1, repeat="none", return_sequences=True), 100, 10, 1)
     assert fit_cost(largest.replace(repeat="none", return_sequences=True), 100, 10, 1).seconds > 2 * one.seconds
+
+
+def test_weights_variants_and_growth_cover_the_stack() -> None:
+    from core.tables import growth_data, variants_table, weights_table
+
+    spec = PATTERNS["Many-to-many (same length)"]
+    assert list(weights_table(spec)["Layer"]) == ["input_layer", "gru", "gru_1", "time_distributed", "activation"]
+    table = variants_table(spec).set_index("Fact")
+    # GRU(16) on 6 inputs, then GRU(16) on 16: 3·16·(6+16+2) + 3·16·(16+16+2), Keras's documented formula.
+    assert table.loc["Recurrent parameters", "Model 1"] == f"{3 * 16 * 24 + 3 * 16 * 34:,}"
+    growth = growth_data(spec, "layers")
+    gru = growth[growth.cell == "GRU"]
+    assert list(gru["layers"]) == [1, 2, 3]
+    assert list(gru["params"].diff().dropna()) == [3 * 16 * 34] * 2  # each layer above adds its own weights

@@ -38,6 +38,12 @@ st.title("Weights")
 st.markdown(
     f"Every weight tensor of the current model, `{description.recurrent.class_label}` → `{spec.head_label}` with "
     f"`return_sequences={spec.return_sequences}`, where its parameters come from, and what share of the total it is."
+    + (
+        f" One row per layer: each of the {spec.recurrent_count} recurrent layers has its own weights; a layer above "
+        "the first reads the one below, so its kernel has the lower layer's width as rows."
+        if spec.recurrent_count > 1
+        else ""
+    )
 )
 
 # -- the table for the current spec ------------------------------------------------------------------------
