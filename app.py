@@ -8,6 +8,8 @@ parameters, plus `talk=true`); it is read once per browser session, when a link 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from core import PRESETS, ModelSpec, SpecError, describe
@@ -23,6 +25,7 @@ from core.spec import (
     clamp_whole_number,
 )
 from core.url_state import problem_message, read_url, share_url, spec_to_query
+from views import story
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
 # must work offline (talks, closed networks).
@@ -64,20 +67,10 @@ REFUSAL_NOTES = {
     "head": "TimeDistributed needs return_sequences=True: Keras refuses this combination (see Overview).",
 }
 
-# Larger type and thicker lines for projectors; pages read st.session_state["talk_mode"] for their figures.
-TALK_CSS = """
-<style>
-html { font-size: 20px; }
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; line-height: 1.6; }
-[data-testid="stMain"] h1 { font-size: 2.8rem; }
-[data-testid="stMain"] code { font-size: 1.1em; }
-[data-testid="stMain"] [data-testid="stMetricValue"],
-[data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
-  font-size: 2.6rem; line-height: 1.2;
-}
-</style>
-"""
+# Larger type and slide layout for projectors (talk mode), and the phone layout (always): one file each in assets/.
+ASSETS = Path(__file__).parent / "assets"
+TALK_CSS = f"<style>{(ASSETS / 'talk.css').read_text()}</style>"
+LAYOUT_CSS = f"<style>{(ASSETS / 'layout.css').read_text()}</style>"
 
 
 def load_spec(spec: ModelSpec) -> None:
@@ -110,6 +103,7 @@ def read_link_once() -> None:
     state = read_url(params)
     load_spec(state.spec)
     st.session_state["talk_mode"] = state.talk
+    story.start_from_url(params)
     # The complaint stays visible (across page switches) until the learner changes the spec.
     st.session_state["url_problem"] = (problem_message(state), state.spec) if state.has_problems else None
 
@@ -230,7 +224,7 @@ def summary_line(spec: ModelSpec) -> str:
 
 def sync_url(spec: ModelSpec, talk: bool) -> dict[str, str]:
     """Write the spec into the URL when it differs (a page switch clears the query string); returns the query."""
-    query = spec_to_query(spec, talk)
+    query = spec_to_query(spec, talk) | story.query()
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     if current != {key: [value] for key, value in query.items()}:
         st.query_params.from_dict(query)
@@ -239,6 +233,10 @@ def sync_url(spec: ModelSpec, talk: bool) -> dict[str, str]:
 
 pg = st.navigation(PAGES)
 read_link_once()
+story.before_sidebar(pg.url_path, load_spec)  # a story's step: its page, then its spec
+if st.session_state.get("talk_mode"):
+    # A slide: the sidebar starts folded away (its arrow still opens it) so the picture gets the whole width.
+    st.set_page_config(initial_sidebar_state="collapsed")
 # A page's button (Fix my error) asks for a spec in its callback; load it here, before the sidebar widgets exist.
 if (pending_spec := st.session_state.pop("pending_spec", None)) is not None:
     load_spec(pending_spec)
@@ -250,12 +248,14 @@ with st.sidebar:
     st.caption(summary_line(spec))
     st.divider()
     talk_mode = st.toggle("Talk mode", key="talk_mode", help="Larger text and lines, for projectors")
+    story.sidebar_control()
 st.session_state["spec"] = spec
 query = sync_url(spec, talk_mode)
 with st.sidebar:
     st.caption("Link to this view (copy button on the right):")
     st.code(share_url(st.context.url, pg.url_path, query), language=None, wrap_lines=True)
 
+st.html(LAYOUT_CSS)
 if talk_mode:
     st.html(TALK_CSS)
 problem = st.session_state.get("url_problem")

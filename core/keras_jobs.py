@@ -157,7 +157,19 @@ def check_fix(payload: dict[str, Any], context: Any) -> str | None:
     return check(**payload)
 
 
+def model_weights(payload: tuple[ModelSpec, int], context: Any) -> tuple[list[str], list[np.ndarray]]:
+    """The seed's initial weights of the spec's model (as a training with that seed starts from): Keras's variable
+    paths and `get_weights()` arrays, for the numpy stepper of the unrolled page's step panel."""
+    from core.models import build_model  # noqa: PLC0415
+
+    spec, seed = payload
+    context.stage("Building the model with the seed's initial weights…")
+    model = build_model(spec, seed=seed, compile=False)
+    return [variable.path for variable in model.weights], [np.asarray(array) for array in model.get_weights()]
+
+
 HANDLERS = {
+    "model_weights": model_weights,
     "check_fix": check_fix,
     "train": train_settings,
     "warm_up_training": warm_up_training,

@@ -135,15 +135,6 @@ def build_model(spec: ModelSpec, seed: int | None = None, compile: bool = True) 
     return model
 
 
-def keras_build_error(spec: ModelSpec) -> str | None:
-    """The message Keras raises when building the spec's model, or None if it builds."""
-    try:
-        build_model(spec, compile=False)
-    except ValueError as error:
-        return str(error)
-    return None
-
-
 def keras_summary(spec: ModelSpec) -> str:
     """Keras's own `model.summary()` text for the spec (raises for the invalid combination)."""
     model = build_model(spec, compile=False)
@@ -161,13 +152,13 @@ def fit_error(spec: ModelSpec, per_timestep_targets: bool, samples: int = 4) -> 
     """
     import numpy as np  # noqa: PLC0415
 
+    from core.datasets import random_batch  # noqa: PLC0415
+
     try:
         model = build_model(spec, seed=0)
     except ValueError as error:
         return str(error)
-    rng = np.random.default_rng(0)
-    x = rng.random(spec.input_shape(samples), dtype=np.float32)
-    y = rng.random(spec.target_shape(samples, per_timestep_targets), dtype=np.float32)
+    x, y = random_batch(spec, samples, np.random.default_rng(0), per_timestep=per_timestep_targets)
     try:
         model.fit(x, y, epochs=1, batch_size=samples, verbose=0)
     except (ValueError, TypeError) as error:

@@ -116,6 +116,8 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
     notes = [_wrap(stage.note, theme.box_chars) for stage in stages]
     # The boxes reach down as far as their longest note: a data unit is 0.6 of the theme's diagram row in pixels.
     unit_px = 0.6 * theme.row_height
+    if theme.picture_height is not None:  # a slide: the boxes fit under the page title, with the target line
+        unit_px = min(unit_px, theme.picture_height / 7.4)
     note_lines = max(note.count("<br>") + 1 for note in notes)
     box_bottom = min(0.0, 1.1 - note_lines * theme.label * 1.35 / unit_px - 0.15)
     figure = go.Figure()
@@ -136,7 +138,14 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
             }
         )
         annotations.append(
-            {"x": left + box_w / 2, "y": 3.4, "text": f"<b>{stage.title}</b>", "showarrow": False, "font": title_font}
+            {
+                "x": left + box_w / 2,
+                "y": 3.95,
+                "yanchor": "top",
+                "text": _box_title(stage.title, theme.box_chars),
+                "showarrow": False,
+                "font": title_font,
+            }
         )
         if stage.shape is not None:
             dims = len(stage.shape)
@@ -179,7 +188,7 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
             annotations.append(
                 {
                     "x": left + box_w / 2,
-                    "y": 2.75,
+                    "y": 2.65,
                     "text": format_shape(stage.shape),
                     "showarrow": False,
                     "font": title_font,
@@ -258,6 +267,17 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
         showlegend=False,
     )
     return figure
+
+
+def _box_title(title: str, width: int) -> str:
+    """A box's title in bold: the layer name, then its class, which breaks after "(" when too long for the box
+    ("TimeDistributed(" / "Dense)") rather than spilling over the next box; the class goes smaller than the name."""
+    name, _, kind = title.partition("<br>")
+    if len(kind) > width and "(" in kind:
+        kind = kind.replace("(", "(<br>", 1)
+    name = name.replace("_", "_<br>", 1) if len(name) > width else name
+    lines = f"<b>{name}</b>"
+    return lines + (f"<br><span style='font-size:0.85em'>{kind}</span>" if kind else "")
 
 
 def _wrap(text: str, width: int) -> str:

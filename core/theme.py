@@ -85,6 +85,13 @@ class Theme:
     last: int
     wrap: int  # a heading line longer than this (in characters) breaks after its colon
     box_chars: int  # characters per line of the text in a narrow box (a shape-flow note)
+    # A slide: the page's key picture must fit under the title on a 1280x720 projector, so a diagram shrinks its rows
+    # to this height in pixels (None: grow with the content), and drops what a presenter does not need on a slide.
+    picture_height: int | None = None
+    legend: bool = True  # the colour legend under a diagram (its rows are labelled anyway)
+    play_slider: bool = True  # the step slider under the unrolled diagram's Play button
+    controls_on_top: bool = False  # the Play button beside the headings, not under the plot (saves a slide's height)
+    compact: bool = False  # a phone: short labels, no axis titles beside the diagram
 
     def heatmap_height(self, rows: int) -> int:
         """A heatmap tall enough for its rows plus title and axes, bounded so that a long sequence still fits."""
@@ -121,19 +128,45 @@ TALK = Theme(
     line=4,
     marker=50,
     row_height=122,
-    chart_height=520,
+    chart_height=440,  # a slide's key chart fits under the title at 1280x720
     heatmap_row=20,
     max_height=780,
     max_columns=8,
     first=3,
     last=2,
-    wrap=70,
-    box_chars=15,
+    wrap=120,
+    box_chars=17,
+    picture_height=450,
+    legend=False,
+    play_slider=False,
+    controls_on_top=True,
+)
+# A phone (about 400 px wide): few columns and short labels, so that nothing overlaps.
+COMPACT = Theme(
+    talk_mode=False,
+    font=12,
+    label=11,
+    line=2,
+    marker=26,
+    row_height=64,
+    chart_height=320,
+    heatmap_row=12,
+    max_height=600,
+    max_columns=4,
+    first=2,
+    last=1,
+    wrap=44,
+    box_chars=14,
+    legend=False,
+    play_slider=False,
+    compact=True,
 )
 
 
-def theme_for(talk_mode: bool) -> Theme:
-    """The theme of a page: TALK for projectors, NORMAL otherwise."""
+def theme_for(talk_mode: bool, compact: bool = False) -> Theme:
+    """The theme of a page: TALK for projectors, COMPACT for phones, NORMAL otherwise."""
+    if compact:
+        return COMPACT
     return TALK if talk_mode else NORMAL
 
 

@@ -49,6 +49,8 @@ class TrainingResult:
     reused_model: bool = False
     sample_prediction: np.ndarray | None = None
     sample_target: np.ndarray | None = None
+    # The weights at the end of the run, in `model.get_weights()` order (the step panel of the unrolled page).
+    final_weights: list[np.ndarray] | None = None
 
 
 class ModelCache:
@@ -199,5 +201,6 @@ def train(
         last_probe[0] = np.asarray(model.predict_on_batch(probe_x))
     result.sample_prediction = last_probe[0][0]
     result.sample_target = y[0]
+    result.final_weights = [np.asarray(array) for array in model.get_weights()]
     result.wall_time = time.perf_counter() - started
     return result

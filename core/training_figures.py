@@ -13,16 +13,17 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-# Plotly's default qualitative colours: variants keep their colour across the chart's two kinds of curves.
-COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3")
+from core.theme import HEATMAP_SCALES, MODEL_COLOURS, SERIES_COLOURS, theme_for
 
 
-def _style(fig: go.Figure, talk: bool, height: int) -> go.Figure:
-    fig.update_layout(
-        height=int(height * (1.3 if talk else 1.0)),
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        font={"size": 20 if talk else 13},
-    )
+def _colour(label: str, index: int) -> str:
+    """ "Model 1/2/3" keep their colour on every page; other series take the theme's series colours in order."""
+    return MODEL_COLOURS.get(label, SERIES_COLOURS[index % len(SERIES_COLOURS)])
+
+
+def _style(fig: go.Figure, talk_mode: bool, height: int) -> go.Figure:
+    theme = theme_for(talk_mode)
+    fig.update_layout(height=height, margin=theme.margin(top=3), font={"size": theme.font})
     return fig
 
 
@@ -36,7 +37,7 @@ def loss_figure(
     curves: Sequence[tuple[str, Sequence[float], Sequence[float]]],
     batches_per_epoch: int,
     loss_name: str = "loss",
-    talk: bool = False,
+    talk_mode: bool = False,
     title: str = "Training loss",
     dashed: Sequence[str] = (),
     first_color: int = 0,
@@ -49,9 +50,10 @@ def loss_figure(
     keeps its colour when it is drawn on a chart of its own.
     """
     fig = go.Figure()
-    width = 3 if talk else 1.5
+    theme = theme_for(talk_mode)
+    width = theme.line * 0.75
     for index, (label, batch_losses, epoch_losses) in enumerate(curves):
-        color = COLORS[(first_color + index) % len(COLORS)]
+        color = _colour(label, first_color + index)
         over = label in dashed
         fig.add_trace(
             go.Scatter(
@@ -74,7 +76,7 @@ def loss_figure(
                 legendgroup=label,
                 line={"color": color, "width": width * 1.6, "dash": "dash" if over else "dot"},
                 marker={
-                    "size": (18 if talk else 13) if over else (12 if talk else 8),
+                    "size": theme.label + (2 if over else -4),
                     "color": color,
                     "symbol": "circle-open" if over else "circle",
                     "line": {"width": 3 if over else 0, "color": color},
@@ -90,11 +92,11 @@ def loss_figure(
         hovermode="closest",
     )
     fig.update_xaxes(rangemode="tozero")
-    return _style(fig, talk, 420)
+    return _style(fig, talk_mode, theme.chart_height)
 
 
 def timestep_heatmap(
-    timestep_losses: Sequence[Sequence[float]], loss_name: str = "loss", talk: bool = False, title: str = ""
+    timestep_losses: Sequence[Sequence[float]], loss_name: str = "loss", talk_mode: bool = False, title: str = ""
 ) -> go.Figure:
     """Loss per timestep (columns) after each epoch (rows): where in the sequence the model learns, and when."""
     z = np.asarray(timestep_losses, dtype=float)
@@ -104,7 +106,7 @@ def timestep_heatmap(
             z=z.tolist(),
             x=list(range(steps)),
             y=list(range(1, epochs + 1)),
-            colorscale="Viridis",
+            colorscale=HEATMAP_SCALES["loss"],
             reversescale=True,  # light = high loss, dark = learned
             colorbar={"title": loss_name},
             hovertemplate="timestep %{x}<br>after epoch %{y}<br>loss %{z:.4f}<extra></extra>",
@@ -112,10 +114,12 @@ def timestep_heatmap(
     )
     fig.update_layout(title=title or f"{loss_name} per timestep and epoch", xaxis_title="timestep t")
     fig.update_yaxes(title="after epoch", autorange="reversed", dtick=1 if epochs <= 20 else None)
-    return _style(fig, talk, 120 + 28 * min(epochs, 15))
+    return _style(fig, talk_mode, theme_for(talk_mode).heatmap_height(2 * min(epochs, 15)))
 
 
-def prediction_figure(prediction: np.ndarray, target: np.ndarray, talk: bool = False, title: str = "") -> go.Figure:
+def prediction_figure(
+    prediction: np.ndarray, target: np.ndarray, talk_mode: bool = False, title: str = ""
+) -> go.Figure:
     """The model's output for one sample beside its target, as timesteps × classes heatmaps on one colour scale.
 
     A per-sequence model (return_sequences=False) outputs one row: its prediction for the last step.
@@ -135,7 +139,7 @@ def prediction_figure(prediction: np.ndarray, target: np.ndarray, talk: bool = F
                 y=rows,
                 zmin=low,
                 zmax=high,
-                colorscale="Blues",
+                colorscale=HEATMAP_SCALES["probability"],
                 showscale=col == 2,
                 name=name,
                 hovertemplate="timestep %{y}<br>class %{x}<br>" + name + " %{z:.3f}<extra></extra>",
@@ -147,4 +151,4 @@ def prediction_figure(prediction: np.ndarray, target: np.ndarray, talk: bool = F
         fig.update_yaxes(autorange="reversed", row=1, col=col)
     fig.update_yaxes(title_text="timestep t" if steps > 1 else "", row=1, col=1)
     fig.update_layout(title=title or "One sample: prediction and target")
-    return _style(fig, talk, 140 + 18 * min(steps, 30))
+    return _style(fig, talk_mode, theme_for(talk_mode).heatmap_height(min(steps, 30)))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.datasets import MAX_SAMPLES, TASKS
-from core.spec import ModelSpec, seed_variants
+from core.spec import ModelSpec, seed_variants, whole_number
 
 # Learning rates offered: RMSprop's default 0.001 (the seed's) learns the recall task slowly; 0.01 learns it in a few
 # epochs at batch 128.
@@ -51,9 +51,7 @@ class TrainingSettings:
         if self.task not in TASKS:
             raise ValueError(f"task: got {self.task!r}; allowed: {' | '.join(TASKS)}.")
         for name, low, high in (("samples", 1, MAX_SAMPLES), ("batch_size", 1, MAX_SAMPLES), ("epochs", 1, 500)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"{name}: got {value!r}; allowed: a whole number from {low} to {high}.")
+            whole_number(name, getattr(self, name), low, high)
         lr = self.learning_rate
         if not isinstance(lr, int | float) or not math.isfinite(lr) or not 0 < lr <= 1:
             raise ValueError(f"learning_rate: got {lr!r}; allowed: a number above 0 and at most 1.")

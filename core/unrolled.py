@@ -30,9 +30,10 @@ Example:
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
@@ -610,7 +611,7 @@ def _block_nodes(block: _Block) -> Iterator[Node]:
             hover = _cell_hover(m, t, direction)
             yield Node("cell", t, x, y, m.cell_kind, hover, series, axis.name, m.index, direction)
         returned = m.returned(t)
-        series = f"{state_series} returned" if returned else f"{state_series} not returned"
+        series = f"{state_series} returned {m.merged_shape}" if returned else f"{state_series} not returned"
         hover = _state_hover(m, t, returned)
         label = _sub("h", t)
         yield Node("state", t, x, block.state_y, label, hover, series, axis.name, m.index, faded=not returned)
@@ -1059,7 +1060,10 @@ def _node_trace(nodes: Sequence[Node], theme: Theme) -> go.Scatter:
         name=first.series,
         text=[node.label for node in nodes],
         textposition="middle center",
-        textfont={"color": colour if first.faded else PALETTE["on_fill"], "size": theme.label},
+        textfont={
+            "color": colour if first.faded else PALETTE["on_fill"],
+            "size": [_label_size(node.label, theme.marker * size, theme) for node in nodes],
+        },
         hovertext=[node.hover for node in nodes],
         hoverinfo="text",
         customdata=[node.step for node in nodes],
@@ -1072,6 +1076,13 @@ def _node_trace(nodes: Sequence[Node], theme: Theme) -> go.Scatter:
         opacity=0.45 if first.faded else 1.0,
         meta={"role": first.role, "faded": first.faded, "direction": first.direction, "layer": first.layer},
     )
+
+
+def _label_size(label: str, box_px: float, theme: Theme) -> int:
+    """The font size of a node's label: the theme's, or smaller when the label would spill out of its marker
+    (a narrow marker on a phone or a slide would otherwise print "DenseDenseDense" across its neighbours)."""
+    visible = len(re.sub(r"<[^>]+>", "", label)) or 1
+    return max(8, min(theme.label, int(box_px * 1.7 / visible)))
 
 
 def _edge_trace(
@@ -1174,6 +1185,8 @@ def _annotations(diagram: Diagram, theme: Theme) -> tuple[list[dict], int]:
         plain = text.replace("<b>", "").replace("</b>", "")
         if len(plain) > theme.wrap and ": " in text:
             text = text.replace(": ", ":<br>", 1)
+        if theme.compact:
+            text = _wrap_markup(text, theme.wrap)
         font = {"size": theme.font, **({"color": PALETTE["error"]} if note.error else {})}
         annotations.append(
             {
@@ -1221,6 +1234,23 @@ def _annotations(diagram: Diagram, theme: Theme) -> tuple[list[dict], int]:
     return annotations, lines_above
 
 
+def _wrap_markup(text: str, width: int) -> str:
+    """Break each line of a heading at word boundaries into lines of about `width` visible characters (plotly
+    annotations do not wrap); <b> tags are not counted."""
+    lines = []
+    for line in text.split("<br>"):
+        current, visible = [], 0
+        for word in line.split(" "):
+            length = len(word.replace("<b>", "").replace("</b>", ""))
+            if current and visible + 1 + length > width:
+                lines.append(" ".join(current))
+                current, visible = [], 0
+            current.append(word)
+            visible += length + (1 if visible else 0)
+        lines.append(" ".join(current))
+    return "<br>".join(lines)
+
+
 def _frames(diagram: Diagram, theme: Theme, trace_count: int) -> list[go.Frame]:
     """The play frames; each only moves the "now computing" trace (the first), so frames stay tiny."""
     ring = theme.marker * 1.5
@@ -1249,13 +1279,14 @@ def _play_controls(diagram: Diagram, theme: Theme, controls_y: float, slider_y: 
     """The ▶ Play / ❚❚ Pause buttons and the slider with one step per frame."""
     play = {"frame": {"duration": 900, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    on_top = theme.controls_on_top
     buttons = {
         "type": "buttons",
         "direction": "left",
-        "x": 0,
-        "y": controls_y,
-        "xanchor": "left",
-        "yanchor": "top",
+        "x": 1 if on_top else 0,
+        "y": 1 if on_top else controls_y,
+        "xanchor": "right" if on_top else "left",
+        "yanchor": "bottom" if on_top else "top",
         "pad": {"t": 10, "r": 10},
         "showactive": False,
         "font": {"size": theme.label},
@@ -1283,7 +1314,7 @@ def _play_controls(diagram: Diagram, theme: Theme, controls_y: float, slider_y: 
             for frame in diagram.frames
         ],
     }
-    return {"updatemenus": [buttons], "sliders": [slider]}
+    return {"updatemenus": [buttons], "sliders": [slider] if theme.play_slider else []}
 
 
 def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
@@ -1291,20 +1322,21 @@ def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
 
     The height follows from the theme and the number of rows; the background is transparent for light and dark.
     """
+    top = max(row.y for row in diagram.rows)
+    style = _fitted(style, _annotations(diagram, style)[1], top + 1)
     fig = go.Figure(_traces(diagram, style))
     annotations, lines_above = _annotations(diagram, style)
     fig.frames = _frames(diagram, style, len(fig.data))
-    top = max(row.y for row in diagram.rows)
     # Pixel budget: the play control sits under the x ticks and the legend under it, whatever the number of rows.
     # Deep stacks get shorter rows, so that three bidirectional layers and a decoder still fit a screen or two.
     rows = top + 1
     row_px = style.row_height if rows <= 8 else max(style.row_height * 0.62, style.row_height * 8 / rows)
     plot_height = row_px * rows
-    top_margin = 30 + lines_above * (style.font + 10)
+    top_margin = _top_margin(style, lines_above)
     controls_px = style.font * 2.5
-    slider_px = controls_px + style.label * 3.4
-    legend_px = slider_px + style.label * 6.5
-    bottom_margin = int(legend_px + style.label * 5)
+    slider_px = controls_px + (style.label * 3.4 if style.play_slider else 0)
+    legend_px = slider_px + (style.label * 6.5 if style.legend else 0)
+    bottom_margin = int(_bottom_margin(style))
     ticks = [(axis.x(step), axis.tick(step)) for axis in diagram.axes for step in axis.shown]
     fig.update_layout(
         height=int(plot_height + top_margin + bottom_margin),
@@ -1313,7 +1345,7 @@ def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
         plot_bgcolor=TRANSPARENT,
         font={"size": style.font},
         hoverlabel={"font": {"size": style.label}},
-        showlegend=True,
+        showlegend=style.legend,
         legend={
             "orientation": "h",
             "x": 0,
@@ -1337,7 +1369,7 @@ def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
         yaxis={
             "range": [-0.6, top + 0.6],
             "tickvals": [row.y for row in diagram.rows],
-            "ticktext": [row.label for row in diagram.rows],
+            "ticktext": [_row_label(row.label, style) for row in diagram.rows],
             "showgrid": False,
             "zeroline": False,
             "fixedrange": True,
@@ -1347,9 +1379,44 @@ def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
     return fig
 
 
-def unrolled_figure(description: Description, talk_mode: bool = False) -> go.Figure:
-    """Draw `description`'s model unrolled over its timesteps: `render(layout(description))` in the page's theme."""
-    theme = theme_for(talk_mode)
+def _top_margin(style: Theme, lines_above: int) -> float:
+    """Room above the plot for the headings."""
+    return 30 + lines_above * (style.font + 10)
+
+
+def _bottom_margin(style: Theme) -> float:
+    """Room under the plot: the x ticks, the Play button, and the slider and legend when the theme has them."""
+    if style.controls_on_top and not style.legend and not style.play_slider:
+        return style.label * 2.5  # the x ticks only
+    below = style.font * 2.5 + (style.label * 3.4 if style.play_slider else 0)
+    below += style.label * 6.5 if style.legend else 0
+    return below + style.label * (5 if style.legend or style.play_slider else 3)
+
+
+def _fitted(style: Theme, lines_above: int, rows: int) -> Theme:
+    """The theme with rows (and markers) shrunk so that the whole figure fits `style.picture_height` (a slide)."""
+    if style.picture_height is None:
+        return style
+    room = style.picture_height - _top_margin(style, lines_above) - _bottom_margin(style)
+    row_height = min(style.row_height, int(room / rows))
+    if row_height >= style.row_height:
+        return style
+    # A marker keeps the share of its row it has in the theme, so the arrows between rows stay visible.
+    marker = max(24, min(style.marker, int(row_height * 0.62)))
+    return replace(style, row_height=max(row_height, 40), marker=marker)
+
+
+def _row_label(label: str, style: Theme) -> str:
+    """A row's axis label; on a phone only its name, broken before "(", so that the plot keeps its width."""
+    if not style.compact:
+        return label
+    return label.split("<br>")[0].replace("(", "<br>(", 1)
+
+
+def unrolled_figure(description: Description, talk_mode: bool = False, compact: bool = False) -> go.Figure:
+    """Draw `description`'s model unrolled over its timesteps: `render(layout(description))` in the page's theme
+    (`compact`: the phone layout, with fewer columns)."""
+    theme = theme_for(talk_mode, compact)
     return render(layout(description, theme), theme)
 
 

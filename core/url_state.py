@@ -13,8 +13,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from core.spec import FIELD_NAMES, ModelSpec, SpecError, parse_bool, parse_params
 
-# The app's own parameter, which is not a spec field but must not be reported as unknown.
+# The app's own parameters, which are not spec fields but must not be reported as unknown (core.stories reads the
+# story's own two).
 TALK_PARAM = "talk"
+STORY_PARAMS = ("story", "step")
 
 # Shown keys and values are cut, so that a hostile link cannot flood the page.
 MAX_SHOWN = 40
@@ -69,6 +71,8 @@ def read_url(params: Mapping[str, Sequence[str] | str]) -> UrlState:
             talk, talk_error = _parse_talk(values)
         elif key in FIELD_NAMES:
             spec_params[key] = values
+        elif key in STORY_PARAMS:
+            continue
         else:
             unknown.append(key)
     spec, errors = parse_params(spec_params)
@@ -113,7 +117,8 @@ def problem_message(state: UrlState) -> str | None:
         shown = ", ".join(f"`{_shorten(key)}`" for key in state.unknown[:MAX_LISTED])
         more = f" and {len(state.unknown) - MAX_LISTED} more" if len(state.unknown) > MAX_LISTED else ""
         lines.append(
-            f"- Ignored unknown parameter(s) {shown}{more}. Known ones: {', '.join(FIELD_NAMES)}, {TALK_PARAM}."
+            f"- Ignored unknown parameter(s) {shown}{more}. Known ones: {', '.join(FIELD_NAMES)}, {TALK_PARAM}, "
+            f"{', '.join(STORY_PARAMS)}."
         )
     return "This link has settings the app cannot use; every other setting was kept.\n\n" + "\n".join(lines)
 

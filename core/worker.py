@@ -267,7 +267,7 @@ class KerasWorker:
         self,
         idle_seconds: float = float(os.environ.get("TDE_WORKER_IDLE_SECONDS", 600)),
         max_jobs: int = 100,
-        rss_limit_mb: float = float(os.environ.get("TDE_WORKER_RSS_LIMIT_MB", 850)),
+        rss_limit_mb: float = float(os.environ.get("TDE_WORKER_RSS_LIMIT_MB", 750)),
         liveness: Liveness | None = None,
         disconnect_grace: float = 20.0,
         result_cache: int = 64,
@@ -307,8 +307,12 @@ class KerasWorker:
         label: str | None = None,
         listener: EventListener | None = None,
         cache_key: Hashable | None = None,
+        exclusive: bool = True,
     ) -> Job:
         """Queue a job; returns at once. Raises `SessionBusy` if the session has a job queued or running.
+
+        A job that is not `exclusive` (a short, shared probe the page shows on its own) neither needs nor takes the
+        session's one slot, so it never keeps the visitor from pressing Train.
 
         `kind` names a handler of `core.keras_jobs` (or "module:function" for tests); `group` is "probe" or "train".
         With `cache_key`, a finished result for the same key (a probe's, or a warm-up's) is returned as an already
@@ -331,10 +335,11 @@ class KerasWorker:
                             self._renumber()
                         return pending
             current = self._by_session.get(session)
-            if current is not None and current.active:
+            if exclusive and current is not None and current.active:
                 raise SessionBusy(current)
             job = Job(next(self._ids), session, kind, payload, PRIORITY[group], label or kind, listener, cache_key)
-            self._by_session[session] = job
+            if exclusive:
+                self._by_session[session] = job
             self._drop_warmup(session)
             self._enqueue(job)
             return job
@@ -536,6 +541,15 @@ class KerasWorker:
             with self._cond:
                 self._child = None
                 self._warm_keys.clear()
+            # Start the replacement now, between jobs, so that the next click does not wait for TensorFlow's start
+            # (an idle replacement still leaves after idle_seconds).
+            try:
+                fresh = _Child(self._start_timeout)
+            except RuntimeError:
+                return
+            with self._cond:
+                self._child = fresh
+                self._processes_started += 1
 
     def _run(self, job: Job) -> None:
         with job._lock:

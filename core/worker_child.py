@@ -94,6 +94,11 @@ def main() -> None:
                 jobs.put(message)
 
     threading.Thread(target=read_control, name="control", daemon=True).start()
+    # The web server must stay responsive while a job runs: on a 1-2 core host the worker takes what CPU is left.
+    try:
+        os.nice(int(os.environ.get("TDE_WORKER_NICE", "10")))
+    except (AttributeError, OSError):
+        pass
 
     from core.keras_env import load_keras, release_free_memory  # noqa: PLC0415
 

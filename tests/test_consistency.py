@@ -59,7 +59,8 @@ def test_weights_intro_names_the_bidirectional_wrapper() -> None:
     assert "`Bidirectional(LSTM)` → `TimeDistributed(Dense)`" in at.markdown[0].value
 
 
-@pytest.mark.parametrize("params", [{}, {"bidirectional": "true", "cell": "LSTM"}, {"talk": "true"}])
+# Talk mode's cards show no layer rows (tests/test_talk.py checks what they show).
+@pytest.mark.parametrize("params", [{}, {"bidirectional": "true", "cell": "LSTM"}])
 def test_overview_class_names_wrap_after_the_parenthesis(params: dict) -> None:
     """A narrow column cuts a word it cannot break ("TimeDistributed(Dens e)"): each layer's class name offers a
     break (<wbr>) after its parenthesis, so no unbreakable piece of a layer row is longer than "TimeDistributed("."""

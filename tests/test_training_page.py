@@ -206,3 +206,25 @@ def test_prediction_figure_shows_prediction_beside_target_on_one_scale():
     single = prediction_figure(np.array([0.2, 0.8]), np.array([0.0, 1.0]))
     assert np.asarray(single.data[0].z).shape == (1, 2)
     assert not math.isnan(single.data[0].zmax)
+
+
+def test_the_three_model_comparison_keeps_model_3_apart_and_shows_kerass_refusal_of_its_wrong_targets():
+    at = _set_controls(run_app("training", TINY_PARAMS), samples=16, batch=8, epochs=1, what="variants")
+    at.button(key="training_train").click().run()
+    job = at.session_state["training_job"]
+    assert job.wait(JOIN)
+    at.run()  # the results: the page now asks the worker whether Keras fits model 3 on per-timestep targets
+    assert not at.exception
+    # That question must not take the learner's one job slot: Train works again at once.
+    at.button(key="training_train").click().run()
+    assert not at.warning and job.running
+    assert job.wait(JOIN)
+    at = settle(at)
+    charts = {f["layout"]["title"]["text"]: f for f in _figures(at) if "Loss" in f["layout"]["title"]["text"]}
+    per_step = charts["Loss · targets per timestep (N, T, O)"]
+    per_sequence = charts["Loss · one target per sequence (N, O)"]
+    assert {t["legendgroup"] for t in per_step["data"]} == {"Model 1", "Model 2"}
+    assert {t["legendgroup"] for t in per_sequence["data"]} == {"Model 3"}
+    model2 = next(t for t in per_step["data"] if t["name"] == "Model 2 · per batch")
+    assert model2["line"]["dash"] == "dash"  # drawn dashed over model 1, which it coincides with
+    assert any("must have the same rank" in code.value for code in at.code)  # Keras's own words, not ours

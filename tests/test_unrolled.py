@@ -9,7 +9,7 @@ import json
 import pytest
 
 from core import ModelSpec, describe, format_shape
-from core.theme import NORMAL, TALK
+from core.theme import COMPACT, NORMAL, TALK
 from core.unrolled import TimeAxis, _model, _rows, layout, render, unrolled_figure, visible_steps
 
 TINY = {"timesteps": 5, "input_size": 3, "hidden_size": 4, "output_size": 2}
@@ -292,7 +292,8 @@ def test_talk_mode_makes_text_markers_and_lines_larger():
     assert talk.layout.font.size > normal.layout.font.size
     assert traces(talk, "cell")[0].marker.size > traces(normal, "cell")[0].marker.size
     assert traces(talk, "link")[0].line.width > traces(normal, "link")[0].line.width
-    assert talk.layout.height > normal.layout.height
+    # On a slide the whole diagram fits under the page title of a 1280x720 projector, yet its cells stay larger.
+    assert talk.layout.height <= TALK.picture_height < normal.layout.height
 
 
 def test_backgrounds_are_transparent_for_light_and_dark_themes():
@@ -315,7 +316,9 @@ def test_page_renders_the_figure(app, params):
     at = app("unrolled", params)
     assert not at.exception
     charts = at.get("plotly_chart")
-    assert len(charts) == 1
+    assert len(charts) == 2  # the wide figure, and the phone's (the page's CSS shows one)
+    compact = json.loads(charts[1].proto.spec)
+    assert max(len(t.get("customdata") or []) for t in compact["data"]) <= COMPACT.max_columns
     spec = json.loads(charts[0].proto.spec)
     roles = [trace.get("meta", {}).get("role") for trace in spec["data"]]
     assert "cell" in roles and spec.get("frames")

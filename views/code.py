@@ -14,17 +14,23 @@ description = describe(spec)
 
 st.title("Code")
 
-st.header("Your model in Keras 3")
+if not common.talk_mode():  # on a slide the one-line introduction says it
+    st.header("Your model in Keras 3")
 if description.error:
+    common.intro(
+        "The script below builds this model the way you set it, so it shows Keras raising its error.",
+        "Your model in Keras 3: Keras refuses to build it",
+    )
     st.warning(f"This combination cannot be built: the script below shows Keras raising its error. {description.error}")
 else:
-    st.markdown(
+    common.intro(
         f"A runnable script that builds this model ({description.total_params:,} parameters), compiles it with "
         f"`{spec.loss}` and RMSprop, fits it for one epoch on a few random samples with targets shaped "
-        f"`{format_shape(description.target_shape)}`, and prints `count_params=` last."
+        f"`{format_shape(description.target_shape)}`, and prints `count_params=` last.",
+        f"Your model in Keras 3: a runnable script ({description.total_params:,} parameters)",
     )
 script = keras_code(spec)
-st.code(script, language="python", line_numbers=True)
+common.key_picture("code_picture").code(script, language="python", line_numbers=True)
 st.download_button(
     "Download the script",
     data=script,

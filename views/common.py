@@ -60,9 +60,12 @@ def training_job() -> TrainingJob:
     return job
 
 
-def keras_job(slot: str, kind: str, payload: Any, cache_key: Hashable, *, start: bool, work: Work) -> Job | None:
+def keras_job(
+    slot: str, kind: str, payload: Any, cache_key: Hashable, *, start: bool, work: Work, exclusive: bool = True
+) -> Job | None:
     """This session's job in `slot` for `cache_key`: started now if `start` (and the work is allowed), else the one
-    started earlier for the same key, else None. Finished results are shared by all sessions through the worker."""
+    started earlier for the same key, else None. Finished results are shared by all sessions through the worker.
+    A job that is not `exclusive` does not take the session's one slot (see `KerasWorker.submit`)."""
     jobs: dict = st.session_state.setdefault(f"keras_jobs_{slot}", {})
     job = jobs.get(cache_key)
     if start and (job is None or job.status in ("failed", "stopped", "cancelled")):
@@ -70,7 +73,9 @@ def keras_job(slot: str, kind: str, payload: Any, cache_key: Hashable, *, start:
             st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
             return None
         try:
-            job = keras_worker().submit(session_id(), kind, payload, cache_key=cache_key, label=slot)
+            job = keras_worker().submit(
+                session_id(), kind, payload, cache_key=cache_key, label=slot, exclusive=exclusive
+            )
         except SessionBusy as busy:
             st.warning(str(busy), icon=":material/hourglass_top:")
             return None
@@ -127,3 +132,50 @@ def keras_call(kind: str, payload: Any, label: str = "Asking Keras", timeout: fl
     if reason is not None:
         raise RuntimeError(reason)
     return job.result
+
+
+# -- slides, phones and stories: how a page shows its introduction, its key picture and its figures --------------------
+# The camera button of every figure downloads a PNG at projector resolution (plotly draws it in the browser: offline).
+PNG_EXPORT = {"toImageButtonOptions": {"format": "png", "width": 1920, "height": 1080, "scale": 1}}
+
+
+def chart(figure: Any, key: str, *, compact: Any = None, config: dict | None = None, **events: Any) -> Any:
+    """Draw a plotly figure full width, its camera button exporting 1920x1080 PNGs. With `compact` (the same figure
+    laid out for a phone), both are sent and the page's CSS shows the one that fits the screen's width: Python cannot
+    know the width of the browser's window. `events` (on_select, selection_mode) go to the full-size figure, whose
+    selection is returned."""
+    options = {**PNG_EXPORT, **(config or {})}
+    if compact is None:
+        return st.plotly_chart(figure, width="stretch", key=key, config=options, **events)
+    with st.container(key=f"wide-{key}"):
+        selection = st.plotly_chart(figure, width="stretch", key=key, config=options, **events)
+    with st.container(key=f"narrow-{key}"):
+        st.plotly_chart(compact, width="stretch", key=f"{key}_compact", config=options)
+    return selection
+
+
+def key_picture(name: str) -> Any:
+    """The container of the page's key picture (what a slide must show whole), keyed `name` so that a story can
+    highlight it and the browser test can measure it."""
+    return st.container(key=name)
+
+
+def intro(markdown: str, line: str) -> Any:
+    """The page's introduction, under its title. On a slide (talk mode) it folds into one line, `line`, that opens
+    to the whole text; a running story shows its step's takeaway here. Returns the container for more intro items
+    (a link), which fold with it."""
+    from views import story  # the story bar is drawn by the page, so its sentence sits right under the title
+
+    in_story = story.bar()
+    if talk_mode() and in_story:
+        return st.container()  # on a slide the takeaway is the introduction
+    if talk_mode():
+        box = st.expander(line, icon=":material/info:")
+        box.markdown(markdown)
+        return box
+    if not in_story:
+        st.markdown(markdown)
+        return st.container()
+    with st.expander(line, icon=":material/info:"):
+        st.markdown(markdown)
+    return st.container()

@@ -20,12 +20,15 @@ talk_mode = common.talk_mode()
 LAB_KEY = ("equivalence_lab", spec, PERTURB)
 
 st.title("Equivalence lab")
-st.markdown(
+common.intro(
     "After a recurrent layer with `return_sequences=True`, **`Dense` and `TimeDistributed(Dense)` compute the same "
     "function with the same weights.** Here both twins of your model are built for real: the "
     "TimeDistributed twin gets an exact copy of the Dense twin's weights, then both run on one batch, train from "
-    "the same start, and are traced to see how Keras computes each."
+    "the same start, and are traced to see how Keras computes each.",
+    "Dense and TimeDistributed(Dense), built for real with the same weights",
 )
+# The key picture of a slide: the button, then the verdict and the difference, right under the title.
+picture = common.key_picture("equivalence_picture")
 
 if spec.refused_at in ("stack", "repeat"):
     refused = describe(spec)
@@ -52,14 +55,14 @@ else:
         common.keras_worker().warm_up(common.session_id(), "equivalence_lab", (spec, PERTURB), key=LAB_KEY)
     else:
         st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
-    clicked = st.button(
+    clicked = picture.button(
         "Build, run, train and trace both twins", type="primary", key="equivalence_run", disabled=not work.allowed
     )
     job = common.keras_job("equivalence", "equivalence_lab", (spec, PERTURB), LAB_KEY, start=clicked, work=work)
     results: dict = {}
     if job is None:
         if work.allowed:
-            st.info(f"Click the button: the server's TensorFlow worker builds two small models. {work.message}")
+            picture.info(f"Click the button: the server's TensorFlow worker builds two small models. {work.message}")
     elif common.finished(job):
         reason = common.failure(job)
         if reason is not None:
@@ -74,8 +77,8 @@ else:
     if results:
         if "outputs" in results:
             outputs, control = results["outputs"], results["control"]
-            st.header("Same weights, same outputs")
-            left, right = st.columns(2)
+            picture.header("Same weights, same outputs")
+            left, right = picture.columns(2)
             left.metric("Largest |Dense − TimeDistributed| over the batch", f"{outputs.max_abs_diff:.3g}")
             right.metric(
                 f"Control: one TimeDistributed weight moved by {PERTURB:g}",
@@ -83,14 +86,12 @@ else:
                 help="Proves the comparison can fail: a tiny change in one weight shows up in the outputs.",
             )
             if outputs.max_abs_diff == 0.0:
-                st.success(
+                picture.success(
                     f"Bit-identical: over {SAMPLES} samples × {spec.timesteps} timesteps × {spec.output_size} "
                     "outputs, not one float32 value differs."
                 )
             sample = st.slider("Sample shown", 0, SAMPLES - 1, 0, key="equivalence_sample")
-            st.plotly_chart(
-                output_heatmaps(outputs, sample, talk_mode=talk_mode), width="stretch", key="equivalence_heatmaps"
-            )
+            common.chart(output_heatmaps(outputs, sample, talk_mode=talk_mode), key="equivalence_heatmaps")
 
         if "training" in results:
             training = results["training"]
@@ -102,7 +103,7 @@ else:
             left, right = st.columns(2)
             left.metric("Largest loss difference over all epochs", f"{training.max_loss_diff:.3g}")
             right.metric("Largest weight difference after training", f"{training.max_weight_diff:.3g}")
-            st.plotly_chart(loss_figure(training, talk_mode=talk_mode), width="stretch", key="equivalence_losses")
+            common.chart(loss_figure(training, talk_mode=talk_mode), key="equivalence_losses")
             st.caption(
                 "A difference around 1e-8 is float32 round-off: the gradient of the shared kernel is summed over "
                 "timesteps in a different order by the two graphs. The function and the weights are the same."
@@ -118,7 +119,7 @@ else:
                 f"({td.ops} ops in all) where `Dense` holds **{dense.matmuls}** ({dense.ops} ops), one product of "
                 "the whole (batch, time, features) tensor with the kernel."
             )
-            st.plotly_chart(op_counts_figure(counts, talk_mode=talk_mode), width="stretch", key="equivalence_ops")
+            common.chart(op_counts_figure(counts, talk_mode=talk_mode), key="equivalence_ops")
             st.dataframe(counts_table(counts), hide_index=True)
             st.caption(
                 "The whole model's graph holds the recurrent loop as a single While op (its body is a separate "

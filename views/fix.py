@@ -9,6 +9,7 @@ import streamlit as st
 from core import ModelSpec, format_shape
 from core.diagnose import Diagnosis, Fix, diagnose
 from core.diagnose_figure import diagnosis_figure
+from views import common
 from views.common import keras_call
 
 EXAMPLE = (
@@ -122,9 +123,8 @@ else:
     picture, why = st.columns([2, 3], gap="large")
     with picture:
         if diagnosis.flow:
-            st.plotly_chart(
+            common.chart(
                 diagnosis_figure(diagnosis, talk_mode=talk_mode),
-                width="stretch",
                 key="fix_flow",
                 config={"displayModeBar": False, "staticPlot": True},
             )

@@ -8,7 +8,8 @@ import streamlit as st
 from core import ModelSpec, describe, format_shape, seed_variants
 from core.spec import STACKING_MISTAKE
 from core.tables import pattern_cards
-from views.common import current_spec, talk_mode
+from views import common, step_panel
+from views.common import current_spec
 
 
 def _breakable(label: str) -> str:
@@ -18,6 +19,11 @@ def _breakable(label: str) -> str:
     `<wbr>` offers the break without adding a character: find-in-page and copy still see "TimeDistributed(Dense)".
     """
     return label.replace("(", "(<wbr>")
+
+
+def _unbroken(text: str) -> str:
+    """`text` with non-breaking spaces, so that a narrow card wraps before it, not inside it."""
+    return text.replace(" ", "\u00a0")
 
 
 def _times(count: int) -> str:
@@ -36,12 +42,15 @@ descriptions = {label: describe(variant) for label, variant in variants.items()}
 m1, m2, m3, bad = (descriptions[label] for label in ("Model 1", "Model 2", "Model 3", "Invalid"))
 
 st.title("TimeDistributed(Dense) or Dense?")
-st.markdown(
+with common.intro(
     f"After a recurrent layer with `return_sequences=True`, is `TimeDistributed(Dense)` any different from a plain "
     f"`Dense`, given that Keras reports the same number of parameters for both? "
-    f"And what changes when the {spec.cell} returns only its last step (`return_sequences=False`)?"
-)
-st.page_link("views/fix.py", label="Got an error? See where it breaks and a fix Keras accepts", icon=":material/build:")
+    f"And what changes when the {spec.cell} returns only its last step (`return_sequences=False`)?",
+    "TimeDistributed(Dense) after return_sequences=True, plain Dense, and the last step only",
+):
+    st.page_link(
+        "views/fix.py", label="Got an error? See where it breaks and a fix Keras accepts", icon=":material/build:"
+    )
 
 CAPTIONS = {
     "Model 1": "return_sequences=True → TimeDistributed(Dense)",
@@ -49,28 +58,33 @@ CAPTIONS = {
     "Model 3": "return_sequences=False → Dense",
     "Invalid": "return_sequences=False → TimeDistributed(Dense)",
 }
+CARD_KEYS = {"Model 1": "overview_model_1", "Model 2": "overview_model_2", "Model 3": "overview_model_3"}
 current = next((label for label, variant in variants.items() if variant == spec), None)
+talk = common.talk_mode()
 
-# Four columns on a laptop; two by two in talk mode, where the larger type needs the width.
-if talk_mode():
-    columns = [*st.columns(2, gap="medium"), *st.columns(2, gap="medium")]
-else:
-    columns = st.columns(4, gap="medium")
+# Four columns side by side; on a slide each card keeps only what a room reads from afar (the layers are in the
+# hover-free Weights table), so the four fit the first screen.
+with common.key_picture("overview_cards"):
+    columns = st.columns(4, gap="small" if talk else "medium")
 for column, (label, description) in zip(columns, descriptions.items(), strict=True):
-    with column.container(border=True):
+    with column.container(border=True, key=CARD_KEYS.get(label, "overview_invalid")):
         st.subheader(label)
         st.caption(CAPTIONS[label] + ("  \n:blue-badge[your sidebar model]" if label == current else ""))
-        rows = [
-            f"- **{_breakable(layer.class_label)}** {format_shape(layer.output_shape)} · {layer.params:,} params"
-            for layer in description.layers
-        ]
-        st.markdown("\n".join(rows), unsafe_allow_html=True)  # only for <wbr>: every row is the app's own text
+        if not talk:
+            rows = [
+                f"- **{_breakable(layer.class_label)}** {format_shape(layer.output_shape)} · {layer.params:,} params"
+                for layer in description.layers
+            ]
+            st.markdown("\n".join(rows), unsafe_allow_html=True)  # only for <wbr>: every row is the app's own text
         if description.error is None:
             st.metric("Parameters", f"{description.total_params:,}")
+            # No break inside a shape: "(None," / "64, 8)" reads as two things.
             st.markdown(
-                f"Output shape **{format_shape(description.output_shape)}**  \n"
-                f"Target shape **{format_shape(description.target_shape)}**"
+                f"Output shape **{_unbroken(format_shape(description.output_shape))}**  \n"
+                f"Target shape **{_unbroken(format_shape(description.target_shape))}**"
             )
+        elif talk:
+            st.error("Keras cannot build it: after the last step there is no time axis.", icon=":material/block:")
         else:
             st.error(description.error, icon=":material/block:")
             st.markdown("Keras says:")
@@ -115,7 +129,7 @@ st.markdown(
     "**Load** makes it the sidebar model, so every page shows it."
 )
 cards = pattern_cards()
-card_columns = [*st.columns(2, gap="medium"), *st.columns(2, gap="medium")] if talk_mode() else st.columns(4)
+card_columns = [*st.columns(2, gap="medium"), *st.columns(2, gap="medium")] if common.talk_mode() else st.columns(4)
 for column, card in zip(card_columns, cards, strict=True):
     with column.container(border=True):
         st.subheader(card.name)
@@ -141,6 +155,7 @@ st.page_link(
     label="One Dense, applied at every timestep: the unrolled network",
     icon=":material/account_tree:",
 )
+step_panel.link("overview_step_link")
 st.page_link(
     "views/shapes.py", label="Shapes through each layer, and where the time axis goes", icon=":material/swap_horiz:"
 )

@@ -25,12 +25,13 @@ talk_mode = common.talk_mode()
 description = describe(spec)
 
 st.title("Shape flow")
-st.markdown(
+with common.intro(
     "Each box is a layer with the shape it outputs. **None** is the batch axis: Keras leaves it open, so the same "
     f"model takes 1 sample or 10,000; here a sample is a sequence of T={spec.timesteps} steps of "
-    f"{spec.input_size} features. The highlighted cell is the axis the layer acts on."
-)
-st.page_link("views/fix.py", label="Got an error? Paste it on Fix my error", icon=":material/build:")
+    f"{spec.input_size} features. The highlighted cell is the axis the layer acts on.",
+    f"The shape of the data through each layer, from (None, {spec.timesteps}, {spec.input_size}) to the targets",
+):
+    st.page_link("views/fix.py", label="Got an error? Paste it on Fix my error", icon=":material/build:")
 
 kind = st.radio(
     "Which targets do you have?",
@@ -42,12 +43,9 @@ kind = st.radio(
 )
 per_timestep = kind == "per_timestep"
 
-st.plotly_chart(
-    shape_flow_figure(spec, per_timestep_targets=per_timestep, talk_mode=talk_mode),
-    width="stretch",
-    key="shapes_flow",
-    config={"displayModeBar": False},
-)
+# On a phone the boxes keep their width and the picture scrolls sideways (assets/layout.css: "scroll-").
+with common.key_picture("shapes_picture"), st.container(key="scroll-shapes"):
+    common.chart(shape_flow_figure(spec, per_timestep_targets=per_timestep, talk_mode=talk_mode), key="shapes_flow")
 if description.target_shape is not None:
     st.markdown(
         f"The model outputs `{format_shape(description.output_shape)}`, so `fit()` needs targets shaped "
@@ -59,9 +57,14 @@ if description.target_shape is not None:
 # -- the target checker ------------------------------------------------------------------------------------
 st.header("Will fit() accept my targets?")
 verdict = target_verdict(spec, per_timestep)
-show = {"ok": st.success, "stretched": st.warning, "silent": st.warning, "error": st.error, "build_error": st.error}[
-    verdict.status
-]
+verdict_box = common.key_picture("shapes_verdict")
+show = {
+    "ok": verdict_box.success,
+    "stretched": verdict_box.warning,
+    "silent": verdict_box.warning,
+    "error": verdict_box.error,
+    "build_error": verdict_box.error,
+}[verdict.status]
 show(f"**{verdict.headline}**", icon=":material/check_circle:" if verdict.status == "ok" else ":material/error:")
 
 explain, keras_side = st.columns(2, gap="medium")

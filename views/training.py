@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
-from core.budget import training_work
+from core.budget import probe_work, training_work
 from core.datasets import MAX_SAMPLES, TASKS, tasks_for
 from core.keras_jobs import WarmUp
 from core.training_figures import loss_figure, prediction_figure, timestep_heatmap
@@ -53,15 +53,17 @@ def _lr_label(rate: float) -> str:
 
 
 st.title("Training")
-st.markdown(
+common.intro(
     f"Fit the real Keras models with `fit()` and watch the loss fall. The models are compiled as in the seed: "
     f"RMSprop and `{spec.loss}`. Train the current model, or the seed's three models side by side: models 1 and 2 "
-    "(`TimeDistributed(Dense)` and `Dense` after `return_sequences=True`) should trace the same curve."
+    "(`TimeDistributed(Dense)` and `Dense` after `return_sequences=True`) should trace the same curve.",
+    "Fit the real Keras models and watch the loss fall",
 )
 
 _restore_controls()
 description = describe(spec)
-with st.container(border=True):
+# On a slide the settings fold away, so that the loss chart sits under the Train button on the first screen.
+with st.expander("Training settings", icon=":material/tune:") if talk else st.container(border=True):
     top = st.columns([2, 1, 1, 1])
     task_options = tasks_for(spec)  # each sequence pattern has its own tasks (they fit the seed's variants too)
     if st.session_state.get("training_task") not in task_options:
@@ -142,7 +144,8 @@ if settings is not None and work is not None and work.allowed and not running:
 
 left, right, _ = st.columns([1, 1, 3])
 can_train = settings is not None and work is not None and work.allowed and not running
-label = "Train" if not running else ("Starting…" if job.snapshot().batches_done == 0 else "Training…")
+starting = running and job.snapshot().batches_done == 0
+label = "Train" if not running else ("Starting…" if starting else "Training…")
 if left.button(label, type="primary", key="training_train", disabled=not can_train, icon=":material/play_arrow:"):
     try:
         job.start(settings)
@@ -157,6 +160,11 @@ if right.button("Stop", key="training_stop", disabled=not running, icon=":materi
 
 if running and settings is not None and job.settings is not None and settings != job.settings:
     st.caption("The run below uses the settings it started with; the controls above have changed since.")
+
+
+# Each poll redraws the growing loss chart: once a second keeps it live without loading a busy server (a click on
+# Stop does not wait for a poll: it waits for the job itself).
+TRAINING_POLL_SECONDS = 1.0
 
 
 def _progress_text(snap: TrainingSnapshot) -> str:
@@ -190,13 +198,14 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
             curves,
             snap.settings.batches_per_epoch,
             loss_name=group[0].spec.loss,
-            talk=talk,
+            talk_mode=talk,
             title=title,
             dashed=[v.label for v in group[1:]],
             first_color=offset,
         )
         offset += len(group)
-        column.plotly_chart(fig, width="stretch", key=f"training_loss_chart_{offset}")
+        with column:
+            common.chart(fig, key=f"training_loss_chart_{offset}")
     if len(groups) > 1:
         st.caption(
             "Model 3 (`return_sequences=False`) learns a different target: one vector per sequence, not one per "
@@ -204,11 +213,13 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
         )
 
 
-@st.fragment(run_every=common.POLL_SECONDS if running else None)
+@st.fragment(run_every=TRAINING_POLL_SECONDS if running else None)
 def live_progress() -> None:
     """Redraw the progress and the growing loss chart; when the run ends, rerun the page to show the results."""
     snap = job.snapshot()
     if snap.running:
+        if starting and snap.batches_done > 0:
+            st.rerun()  # the first loss arrived: the button outside this fragment turns from "Starting…" to "Training…"
         st.progress(snap.fraction, text=_progress_text(snap))
     elif running:
         st.rerun()  # the run just ended: the full page draws the results and re-enables Train
@@ -218,7 +229,30 @@ def live_progress() -> None:
     _loss_charts(snap)
 
 
-live_progress()
+with common.key_picture("training_picture"):
+    live_progress()
+
+
+def _model3_mismatch(model3) -> None:
+    """Model 3 fed models 1 and 2's per-timestep targets: Keras's own refusal, asked in the worker (shared answer)."""
+    per_sequence, per_step = model3.target_shape(1)[1:], model3.target_shape(1, per_timestep=True)[1:]
+    st.caption(
+        f"Model 3 outputs one vector per sequence, so its targets are shaped {per_sequence} per sample, not "
+        f"{per_step} like models 1 and 2. Fed their per-timestep targets, Keras refuses to fit it:"
+    )
+    payload = (model3, True, 4)
+    job = common.keras_job(
+        "training_model3",
+        "fit_probe",
+        payload,
+        ("fit_probe", *payload),
+        start=True,
+        work=probe_work(model3, 4),
+        exclusive=False,  # shown beside the results: it must not keep the learner from pressing Train again
+    )
+    if job is not None and common.finished(job) and common.failure(job) is None and job.result is not None:
+        st.code(job.result, language=None, wrap_lines=True)
+    st.page_link("views/shapes.py", label="Why, shape by shape, on Shape flow", icon=":material/swap_horiz:")
 
 
 def _results(snap: TrainingSnapshot) -> None:
@@ -252,16 +286,7 @@ def _results(snap: TrainingSnapshot) -> None:
             "model 2 is drawn dashed over model 1."
         )
     if "Model 3" in labels:
-        model3 = next(v.spec for v in finished if v.label == "Model 3")
-        st.caption(
-            f"Model 3 outputs one vector per sequence, so its targets are shaped {model3.target_shape(1)[1:]} per "
-            f"sample, not {model3.replace(return_sequences=True).target_shape(1)[1:]} like models 1 and 2. Fed "
-            "model 1's per-timestep targets, Keras refuses to fit it: the Shape flow page asks Keras and shows its "
-            "own error."
-        )
-        st.page_link(
-            "views/shapes.py", label="See Keras refuse model 3's targets on Shape flow", icon=":material/error:"
-        )
+        _model3_mismatch(next(v.spec for v in finished if v.label == "Model 3"))
     if any(v.result.reused_model for v in finished):
         st.caption(
             "A reused model was already compiled and traced in the worker: its weights and optimizer were reset to "
@@ -272,9 +297,8 @@ def _results(snap: TrainingSnapshot) -> None:
         st.subheader("Where in the sequence the model learns")
         choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
         chosen = next(v for v in per_step if v.label == choice)
-        st.plotly_chart(
-            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk=talk),
-            width="stretch",
+        common.chart(
+            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk_mode=talk),
             key="training_timestep_heatmap",
         )
         st.caption(
@@ -286,9 +310,8 @@ def _results(snap: TrainingSnapshot) -> None:
         st.subheader("One sample's prediction")
         choice = st.selectbox("Model", [v.label for v in with_prediction], key="training_prediction_model")
         chosen = next(v for v in with_prediction if v.label == choice)
-        st.plotly_chart(
-            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk=talk),
-            width="stretch",
+        common.chart(
+            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk_mode=talk),
             key="training_prediction",
         )
 

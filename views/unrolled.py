@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import describe
 from core.unrolled import head_caption, pattern_caption, steps_drawn, unrolled_figure
+from views import common, step_panel
 from views.common import current_spec, talk_mode
 
 st.title("Unrolled network")
@@ -13,7 +14,7 @@ talk = talk_mode()
 description = describe(spec)
 layer_name = f"bidirectional {spec.cell}" if spec.bidirectional else spec.cell
 
-st.markdown(
+common.intro(
     f"One **{layer_name}** layer unrolled over its **{spec.timesteps}** timesteps: the same cell "
     "(one set of weights) runs at every step and passes its state on. "
     + (
@@ -22,7 +23,8 @@ st.markdown(
         else "With `return_sequences=False` only the last state leaves the layer; the others are computed, passed "
         "along, and dropped (faded)."
     )
-    + " Hover any element for its shapes, parameters and formula; press ▶ Play to watch the data flow."
+    + " Hover any element for its shapes, parameters and formula; press ▶ Play to watch the data flow.",
+    f"One {layer_name} cell, one set of weights, unrolled over {spec.timesteps} timesteps",
 )
 if (pattern := pattern_caption(description)) is not None:
     st.markdown(pattern)
@@ -31,12 +33,16 @@ if description.error:
     st.error(f"**This combination cannot be built.** {description.error}")
     st.code(f"ValueError: {description.keras_error}", language="text")
 
-try:
-    figure = unrolled_figure(description, talk_mode=talk)
-except Exception as error:  # a drawing bug must not take the page down; say what failed instead
-    st.error(f"The diagram could not be drawn for this model: {error}")
-else:
-    st.plotly_chart(figure, width="stretch", key="unrolled_figure", theme="streamlit")
+with common.key_picture("unrolled_picture"):
+    try:
+        figure = unrolled_figure(description, talk_mode=talk)
+        compact = unrolled_figure(description, compact=True)
+    except Exception as error:  # a drawing bug must not take the page down; say what failed instead
+        st.error(f"The diagram could not be drawn for this model: {error}")
+    else:
+        # A click on a node opens the numbers of that step (the step panel below).
+        figure = step_panel.prepare_figure(figure, spec, talk)
+        common.chart(figure, key="unrolled_figure", compact=compact, on_select="rerun", selection_mode=("points",))
 
 drawn = [step for step in steps_drawn(spec.timesteps, talk) if step is not None]
 if len(drawn) < spec.timesteps:
@@ -45,3 +51,4 @@ if len(drawn) < spec.timesteps:
         f"{spec.timesteps - len(drawn)} in between are the same cell with the same weights."
     )
 st.caption(head_caption(description))
+step_panel.show(spec, description, talk)

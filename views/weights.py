@@ -20,6 +20,7 @@ from core.tables import (
     with_separators,
 )
 from core.weights_figures import growth_figure
+from views import common, step_panel
 from views.common import current_spec, talk_mode
 
 STATUS_STYLES = {
@@ -35,7 +36,7 @@ spec = current_spec()
 description = describe(spec)
 
 st.title("Weights")
-st.markdown(
+common.intro(
     f"Every weight tensor of the current model, `{description.recurrent.class_label}` → `{spec.head_label}` with "
     f"`return_sequences={spec.return_sequences}`, where its parameters come from, and what share of the total it is."
     + (
@@ -43,7 +44,8 @@ st.markdown(
         "the first reads the one below, so its kernel has the lower layer's width as rows."
         if spec.recurrent_count > 1
         else ""
-    )
+    ),
+    f"Every weight tensor of {description.recurrent.class_label} → {spec.head_label}, and its share of the total",
 )
 
 # -- the table for the current spec ------------------------------------------------------------------------
@@ -52,7 +54,8 @@ if description.error:
     st.caption("The table stops where Keras stops: at the recurrent layer.")
 
 table = weights_table(spec)
-st.dataframe(
+picture = common.key_picture("weights_picture")
+picture.dataframe(
     with_separators(table),
     hide_index=True,
     width="stretch",
@@ -68,7 +71,7 @@ st.dataframe(
     key="weights_table",
 )
 totals = summary_totals(spec)
-total_columns = st.columns(len(totals))
+total_columns = picture.columns(len(totals))
 for column, (label, value) in zip(total_columns, totals.items(), strict=True):
     column.metric(label, value)
 st.caption(
@@ -98,6 +101,7 @@ left.metric(
 right.metric(f"Keras's {story.head_label}: one Dense, shared", f"{story.head_params:,}")
 st.markdown(f"**{story.sentence}**")
 st.markdown(story.note)
+step_panel.link("weights_step_link")
 
 # -- the seed's variants side by side ----------------------------------------------------------------------
 st.header("The seed's variants, with your sizes")
@@ -107,6 +111,7 @@ st.markdown(
     "marks the rows where all variants agree (=)."
 )
 variants = variants_table(spec)
+ROW_HEIGHT = 44 if talk_mode() else 35
 status = variant_cell_status(variants)
 styled = variants.style.apply(lambda _: status.map(STATUS_STYLES.get), axis=None)
 # Tall enough for every row: the last rows (targets, builds) are the point of the comparison.
@@ -114,7 +119,9 @@ st.dataframe(
     styled,
     hide_index=True,
     width="stretch",
-    height=36 * (len(variants) + 1) + 3,
+    # Streamlit's rows are 35 px; talk mode's larger type needs taller ones.
+    row_height=ROW_HEIGHT,
+    height=(ROW_HEIGHT + 1) * (len(variants) + 1) + 3,
     # Wide enough for "TimeDistributed(Dense)" and "Bidirectional(LSTM)", so no cell is cut off.
     column_config={label: st.column_config.TextColumn(width=VARIANT_WIDTH) for label in variants.columns[1:-1]},
     key="variants_table",
@@ -134,7 +141,7 @@ axis = st.segmented_control(
     key="weights_growth_axis",
 )
 axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
-st.plotly_chart(growth_figure(spec, axis, talk_mode=talk_mode()), width="stretch", key="weights_growth")
+common.chart(growth_figure(spec, axis, talk_mode=talk_mode()), key="weights_growth")
 if growth_spec(spec) != spec:
     st.caption("Your model does not build, so the curves are drawn for the nearest model that does, same sizes.")
 if axis == "timesteps":

@@ -1,0 +1,69 @@
+"""Benchmark: a visitor's page redraw while three other visitors train, against the same redraw on an idle server.
+
+A real `streamlit run` server and headless Chromium: three tabs press Train on the seed's three-model comparison,
+a fourth tab changes the hidden size on the Weights page; the time from the change to the page being idle again is
+measured (median of several) with and without the trainings. Prints the ratio (target <= 1.5); asserts nothing.
+
+Usage: .venv/bin/python bench/redraw.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser_support import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
+
+
+def redraws(page, count: int = 6) -> list[float]:
+    """Seconds from a sidebar change to the page being idle again, `count` times (alternating two values)."""
+    box = page.locator("[data-testid='stSidebar'] input[aria-label*='Hidden size']")
+    times = []
+    for index in range(count):
+        size = 17 + index % 2
+        box.fill(str(size))
+        started = time.perf_counter()
+        box.press("Enter")
+        # The sidebar's summary line names the new size once the rerun has drawn it; then the page goes idle.
+        page.locator("[data-testid='stSidebar']").get_by_text(f"GRU({size})").first.wait_for(timeout=60_000)
+        page.wait_for_selector(APP_IDLE, timeout=60_000)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        reader = browser.new_page(viewport={"width": 1400, "height": 900})
+        reader.goto(url + "/weights")
+        wait_idle(reader)
+        idle = redraws(reader)
+        trainers = []
+        for _ in range(3):
+            tab = browser.new_page(viewport={"width": 1400, "height": 900})
+            tab.goto(url + "/training")
+            wait_idle(tab)
+            tab.get_by_text("The seed's three models, to compare").click()
+            wait_idle(tab)
+            tab.get_by_role("button", name="Train").click()
+            trainers.append(tab)
+        trainers[0].wait_for_selector("text=Training…", timeout=120_000)  # the worker is busy now
+        busy = redraws(reader)
+        for tab in trainers:
+            tab.get_by_text("Final loss").wait_for(timeout=600_000)
+        print(
+            f"redraw while idle: median {statistics.median(idle):.2f} s; while three visitors train: "
+            f"median {statistics.median(busy):.2f} s; ratio {statistics.median(busy) / statistics.median(idle):.2f}"
+        )
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The work estimate every Keras button passes: what it refuses, what it suggests, and that it covers real memory."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.budget import (
+    JOB_MEMORY_MB,
+    fit_cost,
+    lab_work,
+    largest_passing,
+    probe_work,
+    summary_work,
+    training_work,
+)
+from core.spec import ModelSpec
+from core.training_session import TrainingSettings
+
+SEED = ModelSpec()
+LARGEST = ModelSpec(cell="LSTM", bidirectional=True, timesteps=512, input_size=512, hidden_size=512, output_size=512)
+
+
+def _training(spec: ModelSpec = SEED, **options) -> TrainingSettings:
+    base = {"samples": 1000, "batch_size": 128, "epochs": 10, "learning_rate": 0.01}
+    return TrainingSettings.for_spec(spec, **{**base, **options})
+
+
+def test_the_seeds_own_comparison_is_allowed_and_work_grows_with_what_is_asked() -> None:
+    three = training_work(TrainingSettings.for_seed_variants(SEED, samples=1000, batch_size=128, epochs=10))
+    assert three.allowed, three.message
+    one = training_work(_training(epochs=5)).cost
+    two = training_work(_training(epochs=10)).cost
+    assert two.macs == 2 * one.macs and two.seconds > one.seconds
+    assert three.cost.macs > two.macs
+
+
+def test_the_crash_reproduction_is_refused_with_settings_that_pass() -> None:
+    """The issue's crash: LSTM, bidirectional, T=512, every size 512, one sample, batch 1, one epoch."""
+    work = training_work(_training(LARGEST, samples=1, batch_size=1, epochs=1))
+    assert not work.allowed and "MB of memory" in work.message
+    assert "the Dense head" in work.message
+    assert training_work(_training(LARGEST.replace(head="dense"), samples=1, batch_size=1, epochs=1)).allowed
+    suggested = int(re.search(r"T ≤ ([\d,]+)", work.message).group(1).replace(",", ""))
+    assert training_work(_training(LARGEST.replace(timesteps=suggested), samples=1, batch_size=1, epochs=1)).allowed
+    assert not training_work(
+        _training(LARGEST.replace(timesteps=suggested + 1), samples=1, batch_size=1, epochs=1)
+    ).allowed
+
+
+def test_a_refusal_never_suggests_a_value_that_is_already_at_its_floor() -> None:
+    assert largest_passing(1, lambda value: True) is None
+    assert largest_passing(10, lambda value: False) is None
+    assert largest_passing(10, lambda value: value <= 7) == 7
+    # One sample, one epoch, batch 1 and still too big: only model changes can help, never "try 1".
+    work = training_work(_training(LARGEST, samples=1, batch_size=1, epochs=1))
+    assert "samples ≤" not in work.message and "epochs ≤" not in work.message
+
+
+def test_every_keras_button_refuses_the_largest_model_with_a_suggestion() -> None:
+    for work in (probe_work(LARGEST), lab_work(LARGEST)):
+        assert not work.allowed and "It would fit with" in work.message
+    assert summary_work(LARGEST).allowed  # building it without a trace is cheap
+    assert probe_work(SEED).allowed and lab_work(SEED).allowed and summary_work(SEED).allowed
+
+
+def test_memory_grows_with_t_squared_for_time_distributed_only() -> None:
+    short, long = (fit_cost(SEED.replace(timesteps=t), 64, 32, 1).memory_mb for t in (64, 256))
+    dense_short, dense_long = (
+        fit_cost(SEED.replace(timesteps=t, head="dense"), 64, 32, 1).memory_mb for t in (64, 256)
+    )
+    assert long - short > 8 * (dense_long - dense_short)
+
+
+def test_a_dataset_too_large_for_a_small_server_is_refused_for_its_memory() -> None:
+    wide = ModelSpec(timesteps=512, input_size=512, hidden_size=1, output_size=1, head="dense")
+    work = training_work(_training(wide, samples=2000, batch_size=200, epochs=1))
+    assert not work.allowed and "MB of memory" in work.message and "samples ≤" in work.message
+
+
+@pytest.mark.parametrize("head", ["time_distributed", "dense"])
+def test_the_estimate_covers_the_memory_the_worker_really_used(head: str) -> None:
+    """Train the seed's model in the worker and compare its measured peak (the kernel's high-water mark, reset before
+    the job) with the estimate: the estimate must not be below what happened."""
+    from core.worker import shared_worker
+
+    worker = shared_worker()
+    idle = worker.submit(f"budget-{head}", "tests.worker_handlers:memory", None)
+    assert idle.wait(300) and idle.status == "done"
+    settings = _training(SEED.replace(head=head, hidden_size=19), samples=1000, batch_size=128, epochs=2)
+    job = worker.submit(f"budget-{head}", "train", settings, group="train")
+    assert job.wait(300) and job.status == "done", job.error
+    used = job.peak_mb - idle.result
+    estimate = training_work(settings).memory_mb
+    print(f"{head}: peak {used:.0f} MB above idle, estimate {estimate:.0f} MB (limit {JOB_MEMORY_MB})")
+    assert used <= estimate

@@ -1,0 +1,137 @@
+"""The step panel of the unrolled page: its figures' shapes and counts against describe(spec), a click on the
+diagram read back as the element clicked, and the page through AppTest (open, wait for the worker, step with ▶)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from core import ModelSpec, describe
+from core.step_figures import clicked_element, column_of, head_figure, sharing_counts, vectors_figure, weights_figure
+from core.stepper import GATE_NAMES, ModelWeights, run
+from core.unrolled import unrolled_figure
+from tests.conftest import page_text, settle
+
+TINY = {"timesteps": 6, "input_size": 3, "hidden_size": 4, "output_size": 2}
+
+
+def _weights(spec: ModelSpec, seed: int = 0) -> ModelWeights:
+    rng = np.random.default_rng(seed)
+    arrays = [rng.normal(size=w.shape).astype(np.float32) for layer in describe(spec).layers for w in layer.weights]
+    return ModelWeights.from_arrays(spec, arrays)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"cell": "GRU", "reset_after": True},
+        {"cell": "GRU", "reset_after": False, "use_bias": False},
+        {"cell": "LSTM", "bidirectional": True, "merge_mode": "concat"},
+        {"cell": "SimpleRNN", "return_sequences": False, "head": "dense"},
+    ],
+)
+def test_figures_show_the_shapes_describe_gives(fields):
+    spec = ModelSpec(**{**TINY, **fields})
+    description = describe(spec)
+    weights = _weights(spec)
+    trace = run(weights, np.ones((spec.timesteps, spec.input_size), np.float32))
+    step = trace.forward[2]
+    rows = vectors_figure(step).data[0].z
+    widths = sorted({sum(v is not None for v in row) for row in rows})
+    assert widths == sorted({spec.input_size, spec.hidden_size})
+    gates = [q for q in step.quantities if q.kind == "gate"]
+    assert [q.symbol for q in gates] == (
+        [symbol for symbol, _ in GATE_NAMES[spec.cell]] if spec.cell != "SimpleRNN" else []
+    )
+    # The weights figure: one heatmap per tensor, each of the shape Keras gives it, gates side by side.
+    recurrent_shapes = [w.shape for w in description.recurrent.weights][: 3 if spec.use_bias else 2]
+    drawn = [np.asarray(trace_.z).shape for trace_ in weights_figure(weights, "forward", 0).data]
+    expected = [shape if len(shape) == 2 else (1, shape[0]) for shape in recurrent_shapes]
+    if spec.cell == "GRU" and spec.reset_after and spec.use_bias:
+        expected = expected[:2] + [(1, recurrent_shapes[2][1])] * 2  # input and recurrent bias rows
+    assert drawn == expected
+    # The head: W as describe says, y as wide as the model's output.
+    head = head_figure(trace, weights, 1, 4)
+    kernel = next(w for w in description.head.weights if w.short_name == "kernel")
+    assert np.asarray(head.data[1].z).shape == kernel.shape
+    assert np.asarray(head.data[2].z).shape[1] == description.output_shape[-1]
+    panels = 2 if spec.return_sequences else 1
+    assert len(head.data) == 3 * panels
+    if panels == 2:  # the same W at both steps
+        np.testing.assert_array_equal(head.data[1].z, head.data[4].z)
+
+
+def test_the_sharing_table_counts_come_from_describe():
+    spec = ModelSpec()  # the seed's model 1: T=64, hidden 16, output 8
+    rows = sharing_counts(describe(spec))
+    head_params = describe(spec).head.params
+    assert [row.params for row in rows] == [head_params, 64 * head_params, (64 * 16) * (64 * 8) + 64 * 8]
+    assert head_params == 16 * 8 + 8
+
+
+def test_a_click_on_the_diagram_names_the_element_and_its_step():
+    spec = ModelSpec(bidirectional=True, **TINY)
+    figure = unrolled_figure(describe(spec))
+    backward = next(
+        i
+        for i, trace in enumerate(figure.data)
+        if (trace.meta or {}).get("direction") == "backward" and trace.meta.get("role") == "cell"
+    )
+    state = next(i for i, trace in enumerate(figure.data) if (trace.meta or {}).get("role") == "state")
+    assert clicked_element(figure, [{"curve_number": backward, "customdata": 4}]).direction == "backward"
+    focus = clicked_element(figure, [{"curve_number": state, "customdata": [5]}])
+    assert (focus.step, focus.role) == (5, "state")
+    assert clicked_element(figure, []) is None
+    assert clicked_element(figure, [{"curve_number": 999, "customdata": 1}]) is None
+    assert column_of(figure, 0) is not None and column_of(figure, 99) is None
+
+
+def test_the_panel_opens_fetches_keras_weights_once_and_steps(app):
+    at = app("unrolled", {k: str(v) for k, v in TINY.items()})
+    assert not at.exception
+    at.button(key="step_open_button").click().run()
+    settle(at)
+    assert not at.exception
+    text = page_text(at)
+    assert "initial weights" in text and "seed 0" in text
+    spec = ModelSpec(**TINY)
+    weights = next(iter(at.session_state["step_weights"].values()))
+    # The weights the worker sent are the real model's: the shapes describe(spec) gives, named by Keras.
+    assert weights.forward.names == tuple(w.name for w in describe(spec).recurrent.weights)
+    first = at.session_state["step_trace"][1]
+    assert at.session_state["step_t"] == 0
+    at.button(key="step_forward").click().run()
+    assert not at.exception and at.session_state["step_t"] == 1
+    # Stepping did not ask the worker again: the same weights object, the same trace.
+    assert next(iter(at.session_state["step_weights"].values())) is weights
+    assert at.session_state["step_trace"][1] is first
+    # The cell figure shows step 1's state h_1 (the state leaving the cell), with its full value on hover.
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    vectors = next(c for c in charts if "Cell at t=1" in json.dumps(c["layout"].get("title", {})))
+    h_row = vectors["data"][0]["z"][0]  # rows are drawn bottom-up: the outgoing state is row 0
+    np.testing.assert_allclose([v for v in h_row if v is not None], first.forward[1].h, atol=1e-6)
+    for _ in range(spec.timesteps + 2):  # ▶ past the end stays on the last step
+        if at.button(key="step_forward").disabled:
+            break
+        at.button(key="step_forward").click().run()
+    assert at.session_state["step_t"] == spec.timesteps - 1
+    # The head's count and formula on the panel are describe(spec)'s.
+    head = describe(spec).head
+    assert f"{head.params:,} parameters ({head.formula})" in page_text(at)
+
+
+@pytest.mark.parametrize(("page", "key"), [("overview", "overview_step_link"), ("weights", "weights_step_link")])
+def test_overview_and_weights_link_to_the_panel_open(app, page, key):
+    at = app(page, {k: str(v) for k, v in TINY.items()})
+    at.button(key=key).click().run()
+    assert not at.exception
+    # The switch lands on the unrolled page with the panel open (its weights asked of the worker).
+    assert at.title[0].value == "Unrolled network"
+    assert at.session_state["step_open"] is True
+    assert "Inside one timestep: the real numbers" in page_text(at)
+    assert "step_open_button" not in [button.key for button in at.button]
+    from core.worker import shared_worker
+
+    assert shared_worker().wait_until_idle(300)  # leave no job running for the next test

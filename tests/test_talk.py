@@ -1,0 +1,120 @@
+"""Talks without a browser: the guided stories (data, URL round-trip, bad links), slide cards, PNG export of figures."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from core import describe
+from core.stories import STORIES, read_story, story_query
+from tests.conftest import page_text, run_app
+
+PAGE_TITLES = {
+    "": "TimeDistributed(Dense) or Dense?",
+    "unrolled": "Unrolled network",
+    "weights": "Weights",
+    "shapes": "Shape flow",
+    "equivalence": "Equivalence lab",
+}
+
+
+def test_every_step_names_a_page_a_valid_spec_and_one_sentence():
+    for story in STORIES.values():
+        assert 4 <= len(story.steps) <= 9
+        for step in story.steps:
+            assert step.page in PAGE_TITLES
+            assert step.spec.is_valid or step.highlight == ("overview_invalid",)
+            assert step.takeaway.count(". ") == 0 and step.takeaway.endswith(".")  # one sentence
+
+
+def test_the_seed_story_says_what_keras_computes():
+    """Every count a takeaway states is the step's own model's (core.describe is checked against Keras)."""
+    steps = STORIES["seed"].steps
+    weights = describe(steps[1].spec)
+    assert f"{weights.total_params:,} in all" in steps[1].takeaway
+    assert f"{weights.head.params:,} parameters" in steps[1].takeaway
+    assert f"each of the {steps[2].spec.timesteps} timesteps" in steps[2].takeaway
+    last_only = describe(steps[5].spec)
+    assert str(last_only.output_shape) in steps[5].takeaway
+    assert f"{last_only.output_shape}" in steps[6].takeaway
+
+
+@pytest.mark.parametrize(
+    "params, index, problem",
+    [
+        ({"story": ["seed"], "step": ["7"]}, 6, None),
+        ({"story": ["seed"]}, 0, None),
+        ({"story": ["seed"], "step": ["99"]}, 6, "allowed: 1 to 7"),
+        ({"story": ["seed"], "step": ["0"]}, 0, "allowed: 1 to 7"),
+        ({"story": ["seed"], "step": ["two"]}, 0, "`two`"),
+        ({"story": ["seed"], "step": ["1", "2"]}, 0, "repeated"),
+    ],
+)
+def test_read_story_clamps_a_bad_step_and_says_so(params, index, problem):
+    story, found, message = read_story(params)
+    assert story is STORIES["seed"] and found == index
+    assert (message is None) if problem is None else (problem in message)
+
+
+def test_an_unknown_story_is_no_story_with_a_message():
+    story, _, message = read_story({"story": ["<script>" + "x" * 200]})
+    assert story is None
+    assert "seed | return_sequences" in message and len(message) < 200
+    assert read_story({"step": ["3"]})[2] is not None
+    assert read_story({}) == (None, 0, None)
+
+
+def test_the_url_round_trips_a_step():
+    for story in STORIES.values():
+        for index in range(len(story.steps)):
+            assert read_story({k: [v] for k, v in story_query(story, index).items()}) == (story, index, None)
+
+
+def test_a_story_link_opens_its_step_page_spec_and_sentence():
+    at = run_app("overview", {"story": "seed", "step": "6", "talk": "true"})
+    assert not at.exception
+    step = STORIES["seed"].steps[5]
+    assert at.title[0].value == PAGE_TITLES[step.page]
+    assert at.session_state["spec"] == step.spec
+    assert step.takeaway in page_text(at)
+    assert at.query_params["story"] == "seed" and at.query_params["step"] == "6"
+    assert at.query_params["return_sequences"] == "false"
+    # Next: the following step, its widget set, and the URL follows.
+    at.button(key="story_next").click().run()
+    assert not at.exception
+    assert STORIES["seed"].steps[6].takeaway in page_text(at)
+    assert at.radio(key="shapes_target_kind").value == "per_timestep"
+    assert at.query_params["step"] == "7"
+    assert at.button(key="story_next").disabled
+    at.button(key="story_exit").click().run()
+    assert "story" not in at.query_params and not at.exception
+
+
+@pytest.mark.parametrize("params", [{"story": "nope", "cell": "LSTM"}, {"story": "seed", "step": "x", "cell": "LSTM"}])
+def test_a_bad_story_link_says_so_and_keeps_the_rest(params):
+    at = run_app("overview", params)
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert ("story" in warnings and "seed | return_sequences" in warnings) or "allowed: 1 to 7" in warnings
+    if params["story"] == "nope":
+        assert at.session_state["spec"].cell == "LSTM"  # the rest of the link still applies
+        assert "story" not in at.query_params
+
+
+def test_slide_cards_keep_their_counts():
+    at = run_app("overview", {"talk": "true"})
+    assert not at.exception
+    metrics = [metric.value for metric in at.metric]
+    total = describe(at.session_state["spec"]).total_params
+    assert metrics[:3] == [f"{total:,}"] * 3  # the seed's three cards; the pattern gallery's four follow
+    assert len(metrics) == 3 + 4
+    assert re.search(r"Keras cannot build it", page_text(at))
+
+
+def test_every_figure_exports_a_projector_sized_png():
+    at = run_app("unrolled", {"timesteps": "6"})
+    for chart in at.get("plotly_chart"):
+        config = json.loads(chart.proto.config)
+        assert config["toImageButtonOptions"] == {"format": "png", "width": 1920, "height": 1080, "scale": 1}

@@ -1,0 +1,108 @@
+"""Talks in a real browser: at 1280x720 and 1920x1080 in talk mode each page's key picture is on the first screen
+whole and no metric value is cut; both guided stories run from their first step to their last with Next.
+
+One server, one browser; skips like tests/test_browser.py when Chromium or Playwright is missing (fails under CI).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from core.stories import STORIES
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, missing_browser, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.browser
+
+# Each page's key picture (a container keyed in the page), and how much of it must show: the whole of it, or (the
+# Code page's long script) its first lines. The pages that start TensorFlow in the worker (a warm-up) come last.
+KEY_PICTURES = {
+    "": ("overview_cards", None),
+    "unrolled": ("unrolled_picture", None),
+    "weights": ("weights_picture", None),
+    "shapes": ("shapes_picture", None),
+    "code": ("code_picture", 250),
+    "training": ("training_picture", None),
+    "equivalence": ("equivalence_picture", None),
+}
+SCREENS = [(1280, 720), (1920, 1080)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = missing_browser()
+    if reason:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"browser test cannot run in CI: {reason}")
+        pytest.skip(f"browser test skipped: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server() as url, sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium, url
+        finally:
+            chromium.close()
+
+
+def _cut_metrics(page) -> list[str]:
+    """The metric values whose text is wider than their box (drawn with an ellipsis)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+            .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.innerText)"""
+    )
+
+
+def test_each_key_picture_fits_the_first_screen(browser):
+    """Each page is opened once, measured at 1920x1080, then at 1280x720 (the layout reflows, as on a projector)."""
+    chromium, url = browser
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        page = context.new_page()
+        for path, (key, first_px) in KEY_PICTURES.items():
+            page.goto(f"{url}/{path}?talk=true")
+            wait_idle(page)
+            picture = page.locator(f".st-key-{key}")
+            picture.wait_for(state="visible", timeout=30_000)
+            if page.locator(f".st-key-{key} [data-testid='stPlotlyChart']").count():
+                page.locator(f".st-key-{key} .main-svg").first.wait_for(state="attached", timeout=30_000)
+            assert page.locator("[data-testid='stException']").count() == 0, path
+            for width, height in SCREENS[::-1]:
+                page.set_viewport_size({"width": width, "height": height})
+                page.wait_for_timeout(300)  # the browser reflows the page
+                box = picture.bounding_box()
+                bottom = box["y"] + (first_px if first_px else box["height"])
+                where = f"/{path} at {width}x{height}: {key}"
+                assert box["y"] >= 0 and bottom <= height, f"{where} spans {box['y']:.0f}-{bottom:.0f}"
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{where} is wider than the screen"
+                assert _cut_metrics(page) == [], f"{where}: cut metric values"
+            page.set_viewport_size({"width": 1920, "height": 1080})
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", list(STORIES))
+def test_a_story_runs_from_start_to_end(browser, name):
+    chromium, url = browser
+    story = STORIES[name]
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/?talk=true&story={name}&step=1")
+        wait_idle(page)
+        for index, step in enumerate(story.steps):
+            bar = page.locator(".st-key-story_bar")
+            bar.get_by_text(step.takeaway).wait_for(timeout=30_000)
+            assert f"step {index + 1} of {len(story.steps)}" in bar.inner_text()
+            assert f"step={index + 1}" in page.url and f"story={name}" in page.url
+            highlighted = page.locator(f".st-key-{step.highlight[0]}")
+            highlighted.wait_for(state="visible", timeout=30_000)
+            assert "solid" in highlighted.evaluate("el => getComputedStyle(el).outlineStyle")
+            assert page.locator("[data-testid='stException']").count() == 0
+            if index < len(story.steps) - 1:
+                bar.get_by_role("button", name="Next").click()
+                page.wait_for_url(f"**step={index + 2}**", timeout=30_000)
+        assert page.locator(".st-key-story_bar").get_by_role("button", name="Next").is_disabled()
+    finally:
+        context.close()

@@ -1,0 +1,343 @@
+"""The unrolled page's step panel: one timestep of one sample, with the real numbers (not a page; views/unrolled.py
+calls `prepare_figure` before drawing its diagram and `show` after it).
+
+The weights are fetched once per (spec, source) from the TensorFlow worker (`model_weights` job) or taken from this
+session's finished training of the spec, and kept in session state; the whole sample is stepped once in numpy
+(`core.stepper.run`), so moving t only redraws.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.anatomy import Description, format_shape
+from core.budget import summary_work
+from core.datasets import TASKS, make_dataset
+from core.spec import ModelSpec
+from core.step_figures import (
+    clicked_element,
+    column_of,
+    head_figure,
+    mark_focus,
+    merge_figure,
+    sharing_counts,
+    states_strip,
+    vectors_figure,
+    weights_figure,
+)
+from core.stepper import GATE_NAMES, ModelWeights, Trace, run
+from views.common import failure, finished, keras_job
+
+CHART_KEY = "unrolled_figure"
+DEFAULT_TASK, DEFAULT_SAMPLES, DEFAULT_SEED = "recall", 1000, 0  # the Training page's defaults
+MAX_SAMPLE_CHOICES = 1000
+
+
+# -- where the weights and the sample come from ------------------------------------------------------------------------
+def _trained(spec: ModelSpec) -> tuple[Any, Any] | None:
+    """(result, settings) of this session's last training of exactly this spec, when it kept its final weights."""
+    job = st.session_state.get("training_job")
+    if job is None:
+        return None
+    snap = job.snapshot()
+    for variant in snap.variants:
+        result = variant.result
+        if variant.spec == spec and result is not None and getattr(result, "final_weights", None) is not None:
+            return result, snap.settings
+    return None
+
+
+def _data_choice(spec: ModelSpec) -> tuple[str, int, int, bool, str, tuple]:
+    """(task, samples, seed, normalise, source sentence, source key): the trained run's, else the Training page's
+    controls (or their defaults) with the seed's initial weights."""
+    trained = _trained(spec)
+    if trained is not None:
+        result, settings = trained
+        epochs = len(result.epoch_losses)
+        sentence = (
+            f"the weights **after training** on the Training page ({epochs} epoch{'s' * (epochs != 1)}"
+            f"{', stopped early' if result.stopped else ''}, seed {settings.seed})"
+        )
+        key = ("trained", id(result))
+        return settings.task, settings.samples, settings.seed, settings.normalise_targets, sentence, key
+    controls = st.session_state.get("training_controls", {})
+    task = controls.get("training_task", DEFAULT_TASK)
+    task = task if task in TASKS else DEFAULT_TASK
+    samples = int(controls.get("training_samples", DEFAULT_SAMPLES))
+    seed = int(controls.get("training_seed", DEFAULT_SEED))
+    normalise = bool(controls.get("training_normalise", False))
+    sentence = (
+        f"the **initial weights** of seed {seed} (what a training starts from; train this model to see learnt ones)"
+    )
+    return task, samples, seed, normalise, sentence, ("seed", seed)
+
+
+def _weights(spec: ModelSpec, source: tuple, start: bool) -> ModelWeights | None:
+    """The model's weights for `source`, from the session cache, the trained result, or the worker (started now if
+    `start`); None while the worker works (its live status line is drawn)."""
+    cache: dict = st.session_state.setdefault("step_weights", {})
+    if (spec, source) in cache:
+        return cache[(spec, source)]
+    if source[0] == "trained":
+        trained = _trained(spec)
+        assert trained is not None
+        weights = ModelWeights.from_arrays(spec, trained[0].final_weights)
+    else:
+        seed = source[1]
+        job = keras_job(
+            "step_weights",
+            "model_weights",
+            (spec, seed),
+            ("model_weights", spec, seed),
+            start=start,
+            work=summary_work(spec),
+        )
+        if job is None or not finished(job):
+            return None
+        reason = failure(job)
+        if reason is not None:
+            st.error(f"Could not get the weights from Keras: {reason}", icon=":material/error:")
+            return None
+        _, arrays = job.result
+        weights = ModelWeights.from_arrays(spec, arrays)
+    cache.clear()  # one model's weights at a time: a 512-unit model holds megabytes
+    cache[(spec, source)] = weights
+    return weights
+
+
+def _trace(weights: ModelWeights, task: str, samples: int, seed: int, normalise: bool, sample: int) -> Trace:
+    """The sample stepped through the model, cached for this (weights, data, sample): stepping t is a lookup."""
+    key = (id(weights), task, samples, seed, normalise, sample)
+    cached = st.session_state.get("step_trace")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    x, _ = make_dataset(weights.spec, task, max(samples, sample + 1), seed, normalise)
+    trace = run(weights, x[sample])
+    st.session_state["step_trace"] = (key, trace)
+    return trace
+
+
+# -- the diagram's side ---------------------------------------------------------------------------------------------
+def _clamp_t(spec: ModelSpec) -> int:
+    t = st.session_state.get("step_t", 0)
+    t = t if isinstance(t, int) and 0 <= t < spec.timesteps else min(max(int(t or 0), 0), spec.timesteps - 1)
+    st.session_state["step_t"] = t
+    return t
+
+
+def prepare_figure(figure: go.Figure, spec: ModelSpec, talk: bool) -> go.Figure:
+    """Read a new click on the diagram (a selection on `CHART_KEY`) into the panel's timestep, then band that column."""
+    selection = st.session_state.get(CHART_KEY)
+    points = []
+    if selection is not None:
+        points = list((selection.get("selection") or {}).get("points") or [])
+    if points and points != st.session_state.get("step_last_click"):
+        st.session_state["step_last_click"] = points
+        focus = clicked_element(figure, points)
+        if focus is not None:
+            st.session_state["step_t"] = focus.step
+            st.session_state["step_open"] = True
+            st.session_state["step_focus"] = focus
+    t = _clamp_t(spec)
+    return mark_focus(figure, column_of(figure, t) if st.session_state.get("step_open") else None, talk)
+
+
+def _move(delta: int, last: int) -> None:
+    st.session_state["step_t"] = min(max(st.session_state.get("step_t", 0) + delta, 0), last)
+    st.session_state["step_open"] = True
+
+
+def _open() -> None:
+    st.session_state["step_open"] = True
+
+
+# -- the panel --------------------------------------------------------------------------------------------------------
+def _controls(spec: ModelSpec, samples: int) -> tuple[int, int]:
+    """◀ t ▶ (keyboard ← →), the sample and the head's other step; returns (sample, other step)."""
+    last = spec.timesteps - 1
+    left, middle, right, sample_box, other_box = st.columns([1.2, 5, 1.2, 2, 2], vertical_alignment="bottom")
+    left.button(
+        "◀",
+        key="step_back",
+        shortcut="Left",
+        on_click=_move,
+        args=(-1, last),
+        help="Previous step (←)",
+        disabled=st.session_state["step_t"] == 0,
+        width="stretch",
+    )
+    if last > 0:
+        middle.slider("Timestep t", 0, last, key="step_t")
+    else:
+        middle.markdown("Timestep **t = 0** (the only one)")
+    right.button(
+        "▶",
+        key="step_forward",
+        shortcut="Right",
+        on_click=_move,
+        args=(1, last),
+        help="Next step (→)",
+        disabled=st.session_state["step_t"] == last,
+        width="stretch",
+    )
+    sample = sample_box.number_input(
+        "Sample",
+        min_value=0,
+        max_value=min(samples, MAX_SAMPLE_CHOICES) - 1,
+        step=1,
+        key="step_sample",
+        help="Which sequence of the Training page's dataset",
+    )
+    other = st.session_state.get("step_other")
+    if not isinstance(other, int) or not 0 <= other <= last:
+        st.session_state["step_other"] = min(40, last)
+    other = other_box.number_input(
+        "Also at t",
+        min_value=0,
+        max_value=last,
+        step=1,
+        key="step_other",
+        help="The head's W at another step: the same matrix",
+    )
+    return int(sample), int(other)
+
+
+def _cell_tab(trace: Trace, t: int, talk: bool) -> None:
+    spec = trace.spec
+    # One direction under the other: side by side, 16 units leave no room for the numbers.
+    st.plotly_chart(
+        vectors_figure(trace.forward[t], talk, spec.bidirectional), width="stretch", key="step_forward_vectors"
+    )
+    if trace.backward is not None:
+        st.plotly_chart(vectors_figure(trace.backward[t], talk, True), width="stretch", key="step_backward_vectors")
+        if spec.return_sequences:
+            st.plotly_chart(merge_figure(trace, t, talk), width="stretch", key="step_merge")
+        else:
+            st.caption(
+                f"return_sequences=False: only the forward state after t={spec.timesteps - 1} and the backward state "
+                f"after t=0 are merged ({spec.merge_mode}) and returned; see the head tab."
+            )
+    if not spec.return_sequences and trace.backward is None and t != spec.timesteps - 1:
+        st.caption(
+            f"return_sequences=False: h<sub>{t}</sub> is passed on but not returned; only the last is.",
+            unsafe_allow_html=True,
+        )
+
+
+def _weights_tab(weights: ModelWeights, talk: bool) -> None:
+    spec = weights.spec
+    gates = GATE_NAMES[spec.cell]
+    columns = st.columns([3, 2] if spec.bidirectional else [1])
+    gate = columns[0].segmented_control(
+        "Gate",
+        list(range(len(gates))),
+        format_func=lambda g: f"{gates[g][0]} {gates[g][1]}",
+        default=0,
+        key="step_gate",
+    )
+    direction = "forward"
+    if spec.bidirectional:
+        direction = (
+            columns[1].segmented_control("Direction", ["forward", "backward"], default="forward", key="step_direction")
+            or "forward"
+        )
+    # The matrices do not change with t: build their figure once per (weights, direction, gate, mode).
+    key = (id(weights), direction, gate if gate is not None else 0, talk)
+    cached = st.session_state.get("step_weights_figure_cache")
+    if cached is None or cached[0] != key:
+        cached = (key, weights_figure(weights, direction, key[2], talk))
+        st.session_state["step_weights_figure_cache"] = cached
+    figure = cached[1]
+    st.plotly_chart(figure, width="stretch", key="step_weights_figure")
+    cell = weights.cell(direction)
+    st.caption(
+        "The same three matrices at every one of the "
+        f"{spec.timesteps} steps: "
+        + ", ".join(
+            f"`{name}` {format_shape(tuple(a.shape))}" for name, a in zip(cell.names, _arrays(cell), strict=True)
+        )
+    )
+
+
+def _arrays(cell: Any) -> list[np.ndarray]:
+    return [cell.kernel, cell.recurrent_kernel] + ([cell.bias] if cell.bias is not None else [])
+
+
+def _head_tab(description: Description, weights: ModelWeights, trace: Trace, t: int, other: int, talk: bool) -> None:
+    spec = description.spec
+    head = description.head
+    assert head is not None
+    st.plotly_chart(head_figure(trace, weights, t, other, talk), width="stretch", key="step_head")
+    kernel_name = weights.head_names[0]
+    if spec.return_sequences:
+        st.markdown(
+            f"**One matrix W** (`{kernel_name}`, {format_shape(weights.head_kernel.shape)}), outlined in green, is "
+            f"used at t={t}, at t={other} and at each of the {spec.timesteps} steps: {head.params:,} parameters "
+            f"({head.formula}), whatever T is."
+        )
+    else:
+        st.markdown(
+            f"With `return_sequences=False` the head runs **once**, on the last state: W (`{kernel_name}`, "
+            f"{format_shape(weights.head_kernel.shape)}) and {head.params:,} parameters."
+        )
+    rows = sharing_counts(description)
+    if rows and spec.return_sequences:
+        st.dataframe(
+            {
+                "Head": [r.what for r in rows],
+                "Parameters": [f"{r.params:,}" for r in rows],
+                "Formula": [r.formula for r in rows],
+            },
+            hide_index=True,
+            width="stretch",
+            key="step_sharing",
+        )
+
+
+def show(spec: ModelSpec, description: Description, talk: bool) -> None:
+    """The panel under the diagram: closed until a click (or the button), then the numbers of step t."""
+    if description.error is not None:
+        return
+    st.subheader("Inside one timestep: the real numbers")
+    if not st.session_state.get("step_open"):
+        st.markdown(
+            "Click any element of the diagram, or press the button, to see that step of one sample in numbers: "
+            "every gate, the states, and the one shared head W. Keras starts once (a few seconds); stepping is instant."
+        )
+        st.button("Show the numbers", key="step_open_button", on_click=_open, icon=":material/calculate:")
+        return
+    task, samples, seed, normalise, sentence, source = _data_choice(spec)
+    weights = _weights(spec, source, start=True)
+    if weights is None:
+        return
+    t = _clamp_t(spec)
+    sample, other = _controls(spec, samples)
+    trace = _trace(weights, task, samples, seed, normalise, sample)
+    st.plotly_chart(states_strip(trace, t, talk), width="stretch", key="step_strip")
+    cell_tab, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
+    with cell_tab:
+        _cell_tab(trace, t, talk)
+    with weights_tab:
+        _weights_tab(weights, talk)
+    with head_tab:
+        _head_tab(description, weights, trace, t, other, talk)
+    st.caption(
+        f"Sample {sample} of the Training page's *{task}* data (seed {seed}), {sentence}. Numbers are rounded to "
+        "2 decimals; hover for the full value. ← → step t."
+    )
+
+
+def link(key: str) -> None:
+    """A button for other pages ("see the shared W in numbers"): opens this panel on the unrolled page."""
+    if st.button(
+        "See the shared W in numbers: one timestep of a real sample, step by step",
+        key=key,
+        on_click=_open,
+        icon=":material/calculate:",
+        type="tertiary",
+    ):
+        st.switch_page("views/unrolled.py")
