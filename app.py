@@ -13,7 +13,17 @@ from pathlib import Path
 import streamlit as st
 
 from core import PRESETS, ModelSpec, SpecError, describe
-from core.spec import CELLS, DEFAULTS, FIELD_NAMES, HEAD_LABELS, HEADS, INT_RANGES, MERGE_MODES, clamp_whole_number
+from core.spec import (
+    CELLS,
+    DEFAULTS,
+    FIELD_NAMES,
+    HEAD_LABELS,
+    HEADS,
+    INT_RANGES,
+    MERGE_MODES,
+    REPEATS,
+    clamp_whole_number,
+)
 from core.url_state import problem_message, read_url, share_url, spec_to_query
 from views import story
 
@@ -40,6 +50,21 @@ SIZE_LABELS = {
     "input_size": "Input size (features per step)",
     "hidden_size": "Hidden size (recurrent units)",
     "output_size": "Output size (Dense units)",
+    "output_timesteps": "Decoder timesteps (output_timesteps)",
+}
+SIZE_FIELDS = ("timesteps", "input_size", "hidden_size", "output_size")
+REPEAT_CHOICES = {
+    "none": "none",
+    "input": "after a vector input (one-to-many)",
+    "encoder": "between encoder and decoder (seq2seq)",
+}
+# Why Keras refuses, in one sidebar line (the pages show where, on their pictures).
+REFUSAL_NOTES = {
+    "stack": "A recurrent layer is stacked on one with return_sequences=False: Keras refuses it (expected ndim=3, "
+    "found ndim=2). See the Unrolled network.",
+    "repeat": "RepeatVector needs the encoder's last state (return_sequences=False): Keras refuses a sequence "
+    "(expected ndim=2, found ndim=3).",
+    "head": "TimeDistributed needs return_sequences=True: Keras refuses this combination (see Overview).",
 }
 
 # Larger type and slide layout for projectors (talk mode), and the phone layout (always): one file each in assets/.
@@ -102,6 +127,44 @@ def _keep(name: str, previous: ModelSpec) -> None:
         st.session_state[name] = getattr(previous, name)
 
 
+PATTERN_OFF = {"layers": 1, "repeat": "none", "return_state": False}
+
+
+def _size_box(name: str) -> int:
+    """A number box for a size field; a float box, so the browser sends what was typed ("1e3" as 1000)."""
+    low, high = INT_RANGES[name]
+    return int(
+        st.number_input(
+            SIZE_LABELS[name],
+            step=1.0,
+            format="%g",
+            key=name,
+            on_change=_take_size,
+            args=(name,),
+            help=f"A whole number from {low} to {high}",
+        )
+    )
+
+
+def _pattern_controls() -> dict:
+    """The five pattern fields; inner_return_sequences only with a stack, output_timesteps only with a decoder."""
+    values: dict = {}
+    values["layers"] = st.radio("Stacked recurrent layers", (1, 2, 3), key="layers", horizontal=True)
+    if values["layers"] > 1:
+        values["inner_return_sequences"] = st.toggle(
+            "return_sequences of the lower layers",
+            key="inner_return_sequences",
+            help="Off is the classic mistake: the next layer gets only the last step",
+        )
+    values["repeat"] = st.selectbox("RepeatVector", REPEATS, format_func=REPEAT_CHOICES.get, key="repeat")
+    if values["repeat"] == "encoder":
+        values["output_timesteps"] = _size_box("output_timesteps")
+    values["return_state"] = st.toggle(
+        "return_state", key="return_state", help="The top recurrent layer also returns its final state(s)"
+    )
+    return values
+
+
 def sidebar(previous: ModelSpec) -> ModelSpec:
     """Draw the spec editor and return the spec it now shows; fields whose widget is hidden keep their value."""
     values = {name: getattr(previous, name) for name in FIELD_NAMES}
@@ -121,21 +184,12 @@ def sidebar(previous: ModelSpec) -> ModelSpec:
         "return_sequences", key="return_sequences", help="Return every timestep's state (True) or only the last one"
     )
     values["head"] = st.radio("Head", HEADS, format_func=HEAD_LABELS.get, key="head", horizontal=True)
-    for name, (low, high) in INT_RANGES.items():
-        # A float box, so the browser sends what was typed ("1e3" as 1000); _take_size makes it a whole number.
-        values[name] = int(
-            st.number_input(
-                SIZE_LABELS[name],
-                step=1.0,
-                format="%g",
-                key=name,
-                on_change=_take_size,
-                args=(name,),
-                help=f"A whole number from {low} to {high}",
-            )
-        )
+    for name in SIZE_FIELDS:
+        values[name] = _size_box(name)
     if st.session_state.get("size_note"):
         st.warning(st.session_state["size_note"], icon=":material/straighten:")
+    with st.expander("Pattern: stacking, RepeatVector, states", expanded=previous != previous.replace(**PATTERN_OFF)):
+        values.update(_pattern_controls())
     with st.expander("Advanced"):
         values["use_bias"] = st.toggle("use_bias", key="use_bias")
         if values["cell"] == "GRU":
@@ -153,6 +207,12 @@ def summary_line(spec: ModelSpec) -> str:
     recurrent = f"{spec.cell}({spec.hidden_size}{'' if spec.return_sequences else ', last step only'})"
     if spec.bidirectional:
         recurrent = f"Bidirectional({recurrent}, {spec.merge_mode})"
+    if spec.layers > 1:
+        recurrent = f"{spec.layers} × {recurrent}"
+    if spec.repeat == "input":
+        recurrent = f"RepeatVector({spec.timesteps}) → {recurrent}"
+    elif spec.repeat == "encoder":
+        recurrent += f" → RepeatVector({spec.output_timesteps}) → decoder"
     head = f"Dense({spec.output_size})"
     if spec.head == "time_distributed":
         head = f"TimeDistributed({head})"
@@ -183,8 +243,8 @@ if (pending_spec := st.session_state.pop("pending_spec", None)) is not None:
 previous_spec = st.session_state.get("spec", DEFAULTS)
 with st.sidebar:
     spec = sidebar(previous_spec)
-    if not spec.is_valid:
-        st.warning("TimeDistributed needs return_sequences=True: Keras refuses this combination (see Overview).")
+    if spec.refused_at is not None:
+        st.warning(REFUSAL_NOTES[spec.refused_at])
     st.caption(summary_line(spec))
     st.divider()
     talk_mode = st.toggle("Talk mode", key="talk_mode", help="Larger text and lines, for projectors")

@@ -70,8 +70,10 @@ class Layer:
     formula: str
     applications: int
     macs: int
-    role: str  # "input", "recurrent", "head" or "activation": what part of the seed's picture it is
+    role: str  # "input", "repeat", "recurrent" (the stack), "decoder", "head" or "activation"
     inner_kind: str | None = None  # the wrapped layer of Bidirectional / TimeDistributed
+    index: int = 0  # recurrent layers: 0 reads the input, 1 and 2 are stacked on it, the decoder comes last
+    state_shapes: tuple[Shape, ...] = ()  # the extra outputs of return_state=True: h (and c), per direction
 
     @property
     def class_label(self) -> str:
@@ -83,8 +85,9 @@ class Layer:
 class Description:
     """Everything the views need to know about a spec's model, without building it.
 
-    For the invalid combination, `error` explains it in plain words, `keras_error` is the message Keras gives,
-    `layers` stop at the recurrent layer (what Keras built before failing) and the shapes are None.
+    For a stack Keras refuses, `error` explains it in plain words, `keras_error` is the message Keras gives,
+    `broken_at` names the layer that refuses its input, `layers` stop before it (what Keras built before failing)
+    and the shapes are None.
     """
 
     spec: ModelSpec
@@ -94,11 +97,34 @@ class Description:
     target_shape: Shape | None
     error: str | None = None
     keras_error: str | None = None
+    broken_at: str | None = None
+    broken_kind: str | None = None  # the refused layer's class as code spells it: "LSTM", "RepeatVector", …
+    broken_input: Shape | None = None  # what it was given
+
+    @property
+    def stack(self) -> tuple[Layer, ...]:
+        """The stacked recurrent layers that read the input (the encoder when there is a decoder), bottom first."""
+        return tuple(layer for layer in self.layers if layer.role == "recurrent")
 
     @property
     def recurrent(self) -> Layer:
-        """The recurrent layer (possibly Bidirectional)."""
-        return next(layer for layer in self.layers if layer.role == "recurrent")
+        """The top layer of the recurrent stack (possibly Bidirectional): the one `return_sequences` is about."""
+        return self.stack[-1]
+
+    @property
+    def decoder(self) -> Layer | None:
+        """The decoder recurrent layer after RepeatVector (repeat="encoder"), None otherwise or when not built."""
+        return next((layer for layer in self.layers if layer.role == "decoder"), None)
+
+    @property
+    def repeat_layer(self) -> Layer | None:
+        """The RepeatVector layer, None without one (or when Keras refuses it)."""
+        return next((layer for layer in self.layers if layer.role == "repeat"), None)
+
+    @property
+    def recurrent_layers(self) -> tuple[Layer, ...]:
+        """Every recurrent layer built, the stack then the decoder."""
+        return tuple(layer for layer in self.layers if layer.role in ("recurrent", "decoder"))
 
     @property
     def head(self) -> Layer | None:
@@ -138,12 +164,17 @@ def recurrent_params(cell: str, inputs: int, units: int, use_bias: bool, reset_a
     return params, f"{prefix} × ({terms})"
 
 
-def _recurrent_weights(spec: ModelSpec, path: str) -> tuple[Weight, ...]:
+def keras_layer_name(base: str, index: int) -> str:
+    """The name Keras gives the `index`-th layer of one class in a fresh session: gru, gru_1, gru_2, …"""
+    return base if index == 0 else f"{base}_{index}"
+
+
+def _recurrent_weights(spec: ModelSpec, path: str, inputs: int) -> tuple[Weight, ...]:
     gates = GATES[spec.cell]
     cell = CELL_LAYER_NAMES[spec.cell] + "_cell"
     width = gates * spec.hidden_size
     weights = [
-        Weight(f"{path}/{cell}/kernel", (spec.input_size, width)),
+        Weight(f"{path}/{cell}/kernel", (inputs, width)),
         Weight(f"{path}/{cell}/recurrent_kernel", (spec.hidden_size, width)),
     ]
     if spec.use_bias:
@@ -152,42 +183,82 @@ def _recurrent_weights(spec: ModelSpec, path: str) -> tuple[Weight, ...]:
     return tuple(weights)
 
 
-def _recurrent_layer(spec: ModelSpec) -> Layer:
-    T, units = spec.timesteps, spec.hidden_size
-    name = CELL_LAYER_NAMES[spec.cell]
-    one, formula = recurrent_params(spec.cell, spec.input_size, units, spec.use_bias, spec.reset_after)
-    macs_one = T * GATES[spec.cell] * units * (spec.input_size + units)
+def merged_width(spec: ModelSpec) -> int:
+    """The features one step of a recurrent layer hands on: 2u for Bidirectional concat, else u."""
+    return 2 * spec.hidden_size if spec.bidirectional and spec.merge_mode == "concat" else spec.hidden_size
+
+
+def state_count(spec: ModelSpec) -> int:
+    """The state tensors `return_state=True` adds to a layer's outputs: h (and c for an LSTM), per direction."""
+    return (2 if spec.cell == "LSTM" else 1) * (2 if spec.bidirectional else 1)
+
+
+def _recurrent_layer(
+    spec: ModelSpec,
+    index: int,
+    inputs: int,
+    steps: int,
+    return_sequences: bool,
+    role: str = "recurrent",
+    return_state: bool = False,
+) -> Layer:
+    """The `index`-th recurrent layer (0 reads the input; the decoder comes after the stack) as Keras builds it."""
+    units = spec.hidden_size
+    name = keras_layer_name(CELL_LAYER_NAMES[spec.cell], index)
+    one, formula = recurrent_params(spec.cell, inputs, units, spec.use_bias, spec.reset_after)
+    macs_one = steps * GATES[spec.cell] * units * (inputs + units)
+    width = merged_width(spec)
+    shape: Shape = (None, steps, width) if return_sequences else (None, width)
+    states: tuple[Shape, ...] = ((None, units),) * state_count(spec) if return_state else ()
+    input_shape: Shape = (None, steps, inputs)
     if spec.bidirectional:
-        width = 2 * units if spec.merge_mode == "concat" else units
-        shape: Shape = (None, T, width) if spec.return_sequences else (None, width)
-        weights = _recurrent_weights(spec, f"bidirectional/forward_{name}") + _recurrent_weights(
-            spec, f"bidirectional/backward_{name}"
+        wrapper = keras_layer_name("bidirectional", index)
+        weights = _recurrent_weights(spec, f"{wrapper}/forward_{name}", inputs) + _recurrent_weights(
+            spec, f"{wrapper}/backward_{name}", inputs
         )
         return Layer(
-            name="bidirectional",
+            name=wrapper,
             kind="Bidirectional",
-            input_shape=spec.input_shape(),
+            input_shape=input_shape,
             output_shape=shape,
             params=2 * one,
             weights=weights,
             formula=f"2 × {formula} = {fmt(2 * one)}",
-            applications=2 * T,
+            applications=2 * steps,
             macs=2 * macs_one,
-            role="recurrent",
+            role=role,
             inner_kind=spec.cell,
+            index=index,
+            state_shapes=states,
         )
-    shape = (None, T, units) if spec.return_sequences else (None, units)
     return Layer(
         name=name,
         kind=spec.cell,
-        input_shape=spec.input_shape(),
+        input_shape=input_shape,
         output_shape=shape,
         params=one,
-        weights=_recurrent_weights(spec, name),
+        weights=_recurrent_weights(spec, name, inputs),
         formula=f"{formula} = {fmt(one)}",
-        applications=T,
+        applications=steps,
         macs=macs_one,
-        role="recurrent",
+        role=role,
+        index=index,
+        state_shapes=states,
+    )
+
+
+def _repeat_layer(features: int, copies: int, input_shape: Shape) -> Layer:
+    return Layer(
+        name="repeat_vector",
+        kind="RepeatVector",
+        input_shape=input_shape,
+        output_shape=(None, copies, features),
+        params=0,
+        weights=(),
+        formula=f"no weights: it copies one vector of {features} to each of {copies} steps, a new time axis",
+        applications=0,
+        macs=0,
+        role="repeat",
     )
 
 
@@ -198,7 +269,7 @@ def _head_layer(spec: ModelSpec, features: Shape) -> Layer:
     params = units * (inputs + 1) if spec.use_bias else inputs * units
     formula = f"{units} × ({inputs} + 1)" if spec.use_bias else f"{inputs} × {units}"
     output_shape = (*features[:-1], units)
-    applications = spec.timesteps if spec.return_sequences else 1
+    applications = spec.output_steps if spec.sequence_output else 1
     if spec.head == "time_distributed":
         name, kind, inner, path = "time_distributed", "TimeDistributed", "Dense", "time_distributed/dense"
     else:
@@ -221,38 +292,106 @@ def _head_layer(spec: ModelSpec, features: Shape) -> Layer:
     )
 
 
-def describe(spec: ModelSpec) -> Description:
-    """Describe the model that `core.models.build_model(spec)` builds, without importing TensorFlow; never raises."""
-    input_shape: Shape = spec.input_shape()
-    input_layer = Layer(
+def _ndim_error(layer: str, expected: int, shape: Shape) -> str:
+    """Keras's InputSpec refusal (keras/src/layers/input_spec.py), as it reads for these models."""
+    return (
+        f"Input 0 with name 'None' of layer '{layer}' is incompatible with the layer: expected ndim={expected}, "
+        f"found ndim={len(shape)}. Full shape received: {format_shape(shape)}"
+    )
+
+
+def _input_layer(spec: ModelSpec) -> Layer:
+    shape: Shape = spec.input_shape()
+    what = "one vector per sample" if spec.repeat == "input" else "it only fixes the input shape"
+    return Layer(
         name="input_layer",
         kind="InputLayer",
-        input_shape=input_shape,
-        output_shape=input_shape,
+        input_shape=shape,
+        output_shape=shape,
         params=0,
         weights=(),
-        formula="no weights: it only fixes the input shape",
+        formula=f"no weights: {what}",
         applications=0,
         macs=0,
         role="input",
     )
-    recurrent = _recurrent_layer(spec)
-    if not spec.is_valid:
-        return Description(
-            spec=spec,
-            layers=(input_layer, recurrent),
-            total_params=recurrent.params,
-            output_shape=None,
-            target_shape=None,
-            error=(
-                f"With return_sequences=False the {recurrent.kind} layer returns only its last state, shaped "
-                f"{format_shape(recurrent.output_shape)}: there is no time axis left. TimeDistributed needs one "
-                "(an input of rank 3 or more) to apply its Dense at every timestep, so Keras refuses to build the "
-                "model. Use a plain Dense, or set return_sequences=True."
-            ),
-            keras_error=TIME_DISTRIBUTED_RANK_ERROR.format(shape=format_shape(recurrent.output_shape)),
+
+
+def _refused(spec: ModelSpec, built: list[Layer], where: str, given: Shape) -> Description:
+    """The description of a stack Keras refuses at `where` ("stack", "repeat" or "head"), given `given`."""
+    last = built[-1]
+    if where == "stack":
+        broken = _recurrent_layer(spec, 1, merged_width(spec), spec.timesteps, True)
+        keras_error = _ndim_error(broken.name, 3, given)
+        error = (
+            f"Layer '{broken.name}' ({broken.class_label}) is stacked on '{last.name}', which has "
+            f"return_sequences=False (inner_return_sequences=False): '{last.name}' hands on only its last state, "
+            f"shaped {format_shape(given)}, and the time axis is lost there. A recurrent layer walks along time and "
+            f'needs (batch, timesteps, features), so Keras refuses: "expected ndim=3, found ndim=2". Set '
+            "return_sequences=True on every recurrent layer below the top one."
         )
-    head = _head_layer(spec, recurrent.output_shape)
+        name, kind = broken.name, broken.class_label
+    elif where == "repeat":
+        keras_error = _ndim_error("repeat_vector", 2, given)
+        error = (
+            f"RepeatVector ('repeat_vector') copies one vector to every decoder step, but the encoder '{last.name}' "
+            f"has return_sequences=True and hands it a whole sequence, shaped {format_shape(given)}. Keras "
+            'refuses: "expected ndim=2, found ndim=3". Set return_sequences=False on the encoder\'s top layer: '
+            "its last state is the summary the decoder starts from."
+        )
+        name, kind = "repeat_vector", "RepeatVector"
+    else:
+        keras_error = TIME_DISTRIBUTED_RANK_ERROR.format(shape=format_shape(given))
+        error = (
+            f"With return_sequences=False the {last.kind} layer '{last.name}' returns only its last state, shaped "
+            f"{format_shape(given)}: there is no time axis left. TimeDistributed ('time_distributed') needs one "
+            "(an input of rank 3 or more) to apply its Dense at every timestep, so Keras refuses to build the "
+            "model. Use a plain Dense, or set return_sequences=True."
+        )
+        name, kind = "time_distributed", "TimeDistributed(Dense)"
+    return Description(
+        spec=spec,
+        layers=tuple(built),
+        total_params=sum(layer.params for layer in built),
+        output_shape=None,
+        target_shape=None,
+        error=error,
+        keras_error=keras_error,
+        broken_at=name,
+        broken_kind=kind,
+        broken_input=given,
+    )
+
+
+def describe(spec: ModelSpec) -> Description:
+    """Describe the model that `core.models.build_model(spec)` builds, without importing TensorFlow; never raises.
+
+    Layers in `model.layers` order: Input, [RepeatVector], the recurrent stack, [RepeatVector, decoder], head,
+    Activation. Costs O(layers), whatever the sizes.
+    """
+    built: list[Layer] = [_input_layer(spec)]
+    T = spec.timesteps
+    features = spec.input_size
+    if spec.repeat == "input":
+        built.append(_repeat_layer(features, T, built[0].output_shape))
+    for index in range(spec.layers):
+        top = index == spec.layers - 1
+        return_sequences = spec.return_sequences if top else spec.inner_return_sequences
+        layer = _recurrent_layer(spec, index, features, T, return_sequences, return_state=top and spec.return_state)
+        built.append(layer)
+        features = merged_width(spec)
+        if not top and not return_sequences:
+            return _refused(spec, built, "stack", layer.output_shape)
+    top_output = built[-1].output_shape
+    if spec.repeat == "encoder":
+        if len(top_output) != 2:
+            return _refused(spec, built, "repeat", top_output)
+        built.append(_repeat_layer(features, spec.output_timesteps, top_output))
+        built.append(_recurrent_layer(spec, spec.layers, features, spec.output_timesteps, True, role="decoder"))
+        top_output = built[-1].output_shape
+    elif spec.head == "time_distributed" and len(top_output) != 3:
+        return _refused(spec, built, "head", top_output)
+    head = _head_layer(spec, top_output)
     activation = Layer(
         name="activation",
         kind="Activation",
@@ -265,7 +404,7 @@ def describe(spec: ModelSpec) -> Description:
         macs=0,
         role="activation",
     )
-    layers = (input_layer, recurrent, head, activation)
+    layers = (*built, head, activation)
     return Description(
         spec=spec,
         layers=layers,

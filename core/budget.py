@@ -73,26 +73,37 @@ class Work:
         return self.cost.memory_mb
 
 
+def recurrent_steps(spec: ModelSpec) -> int:
+    """Timesteps walked by all recurrent layers together, per sample and direction: every stacked layer runs T
+    steps, a decoder its output_timesteps."""
+    return spec.layers * spec.timesteps + (spec.output_timesteps if spec.repeat == "encoder" else 0)
+
+
 def fit_cost(spec: ModelSpec, samples: int, batch_size: int, epochs: int, trace: bool = True) -> Cost:
-    """The cost of `fit()` on `samples` sequences for `epochs` epochs (with the first call's trace if `trace`)."""
+    """The cost of `fit()` on `samples` sequences for `epochs` epochs (with the first call's trace if `trace`).
+
+    Every recurrent layer counts: the stack's layers and the decoder each add their steps and activations.
+    """
     description = describe(spec)
     directions = 2 if spec.bidirectional else 1
     batch = min(batch_size, samples)
+    walked = recurrent_steps(spec)
     macs = 3 * description.total_macs * samples * epochs  # backward costs about twice the forward
-    steps = math.ceil(samples / batch) * spec.timesteps * epochs * directions
+    steps = math.ceil(samples / batch) * walked * epochs * directions
     seconds = macs * SECONDS_PER_MAC + steps * SECONDS_PER_BATCH_STEP
     memory = BASE_MB + WEIGHT_COPIES * 4 * description.total_params / MB
+    inputs = math.prod(spec.input_shape(1)[1:])
     target = math.prod(spec.target_shape(1))
-    memory += DATA_COPIES * 4 * samples * (spec.timesteps * spec.input_size + target) / MB
+    memory += DATA_COPIES * 4 * samples * (inputs + target) / MB
     per_step = GATES[spec.cell] * spec.hidden_size * directions * ACTIVATION_VALUES_PER_GATE_UNIT
-    per_step += 4 * spec.output_size + 2 * spec.input_size
-    memory += 4 * batch * spec.timesteps * per_step / MB
+    memory += 4 * batch * walked * per_step / MB
+    memory += 4 * batch * (spec.output_steps * 4 * spec.output_size + spec.timesteps * 2 * spec.input_size) / MB
     if trace:
-        seconds += TRACE_SECONDS + TRACE_SECONDS_PER_STEP[spec.head] * spec.timesteps
-        if spec.head == "time_distributed":
+        seconds += TRACE_SECONDS + TRACE_SECONDS_PER_STEP[spec.head] * spec.output_steps
+        if spec.head == "time_distributed" and spec.sequence_output:
             head_inputs = spec.hidden_size * (2 if spec.bidirectional and spec.merge_mode == "concat" else 1)
-            memory += TD_TRACE_MB_PER_STEP_SQUARED * spec.timesteps**2
-            memory += 4 * spec.timesteps * head_inputs * spec.output_size / MB
+            memory += TD_TRACE_MB_PER_STEP_SQUARED * spec.output_steps**2
+            memory += 4 * spec.output_steps * head_inputs * spec.output_size / MB
     return Cost(seconds * SLOWDOWN_ONE_CORE, memory, macs)
 
 
@@ -129,12 +140,24 @@ def _spec_suggestions(spec: ModelSpec, fits: Callable[[ModelSpec], bool]) -> lis
     found = []
     if spec.head == "time_distributed" and spec.return_sequences and fits(spec.replace(head="dense")):
         found.append("the Dense head (the same function, without TimeDistributed's per-timestep trace)")
+    if spec.layers > 1 and fits(spec.replace(layers=1)):
+        found.append("a single recurrent layer")
     for name, label in (("timesteps", "T"), ("hidden_size", "hidden size"), ("input_size", "input size")):
         value = largest_passing(
             getattr(spec, name), lambda v, n=name: fits(spec.replace(**{n: v})), INT_RANGES[name][0]
         )
         if value is not None:
             found.append(f"{label} ≤ {value:,}")
+    if not found:  # no single change is enough (a deep, wide, long stack): shrink every size together
+        sized = ("timesteps", "hidden_size", "input_size", "output_timesteps")
+
+        def capped(v: int) -> ModelSpec:
+            return spec.replace(**{name: min(getattr(spec, name), v) for name in sized})
+
+        top = max(getattr(spec, name) for name in sized)
+        value = largest_passing(top, lambda v: fits(capped(v)))
+        if value is not None:
+            found.append(f"T, every size and the decoder's steps ≤ {value:,}")
     return found
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.anatomy import CELL_LAYER_NAMES, describe, format_shape
+from core.anatomy import CELL_LAYER_NAMES, Description, describe, format_shape, keras_layer_name
 from core.models import OPTIMIZER
 from core.spec import ModelSpec
 
@@ -29,17 +29,20 @@ def parse_count_params(output: str) -> int | None:
     return int(found[-1]) if found else None
 
 
-def _recurrent_expr(spec: ModelSpec) -> str:
-    """The recurrent layer as Keras 3 code, with only the arguments that differ from Keras's defaults."""
-    args = ["HIDDEN_SIZE", f"return_sequences={spec.return_sequences}"]
+def _recurrent_expr(spec: ModelSpec, index: int, return_sequences: bool, return_state: bool = False) -> str:
+    """A recurrent layer as Keras 3 code, with only the arguments that differ from Keras's defaults."""
+    args = ["HIDDEN_SIZE", f"return_sequences={return_sequences}"]
+    if return_state:
+        args.append("return_state=True")
     if not spec.use_bias:
         args.append("use_bias=False")
     if spec.cell == "GRU" and not spec.reset_after:
         args.append("reset_after=False")
-    args.append(f'name="{CELL_LAYER_NAMES[spec.cell]}"')
+    args.append(f'name="{keras_layer_name(CELL_LAYER_NAMES[spec.cell], index)}"')
     layer = f"keras.layers.{spec.cell}({', '.join(args)})"
     if spec.bidirectional:
-        return f'keras.layers.Bidirectional({layer}, merge_mode="{spec.merge_mode}", name="bidirectional")'
+        wrapper = keras_layer_name("bidirectional", index)
+        return f'keras.layers.Bidirectional({layer}, merge_mode="{spec.merge_mode}", name="{wrapper}")'
     return layer
 
 
@@ -50,11 +53,79 @@ def _head_expr(spec: ModelSpec) -> str:
     return f"keras.layers.Dense({dense_args})"
 
 
+def _refusal(expression: str, why: str, fix: str) -> list[str]:
+    """The line Keras refuses, run so that the learner sees Keras's own message, then exit with status 1."""
+    return [
+        "",
+        f"# {why}",
+        "try:",
+        f"    x = {expression}(x)",
+        "except ValueError as error:",
+        '    print("Keras refuses to build this model:")',
+        "    print(error)",
+        f"    print({fix!r})",
+        "    raise SystemExit(1) from None",
+        "",
+    ]
+
+
+REFUSALS = {
+    "stack": (
+        "A recurrent layer needs (batch, timesteps, features); the layer below returned only its last step.",
+        "Fix: return_sequences=True on every recurrent layer below the top one.",
+    ),
+    "repeat": (
+        "RepeatVector copies one vector; the encoder returned a whole sequence (return_sequences=True).",
+        "Fix: return_sequences=False on the encoder's top layer.",
+    ),
+    "head": (
+        "TimeDistributed needs a time axis (an input of rank 3 or more); return_sequences=False removed it.",
+        "Fix: use keras.layers.Dense(OUTPUT_SIZE) instead, or set return_sequences=True.",
+    ),
+}
+
+
+def _model_lines(spec: ModelSpec, description: Description) -> tuple[list[str], bool]:
+    """The functional-API lines from Input to the model's output `x`, and whether they end in Keras's refusal."""
+    shapes = {layer.name: format_shape(layer.output_shape) for layer in description.layers}
+    input_shape = "(INPUT_SIZE,)" if spec.repeat == "input" else "(TIMESTEPS, INPUT_SIZE)"
+    lines = [f'inputs = keras.Input(shape={input_shape}, name="input_layer")', "x = inputs"]
+    if spec.repeat == "input":
+        lines.append(f'x = keras.layers.RepeatVector(TIMESTEPS, name="repeat_vector")(x)  # {shapes["repeat_vector"]}')
+    for index in range(spec.layers):
+        top = index == spec.layers - 1
+        return_sequences = spec.return_sequences if top else spec.inner_return_sequences
+        expression = _recurrent_expr(spec, index, return_sequences, top and spec.return_state)
+        if index == 1 and spec.refused_at == "stack":
+            return lines + _refusal(expression, *REFUSALS["stack"]), True
+        layer = description.stack[index]
+        if top and spec.return_state:
+            states = ", ".join(format_shape(shape) for shape in layer.state_shapes)
+            lines.append(f"x, *states = {expression}(x)")
+            lines.append(f"# {layer.name} output: {shapes[layer.name]}; its final states: {states}")
+        else:
+            lines.append(f"x = {expression}(x)  # {shapes[layer.name]}")
+    if spec.repeat == "encoder":
+        repeat = 'keras.layers.RepeatVector(OUTPUT_TIMESTEPS, name="repeat_vector")'
+        if spec.refused_at == "repeat":
+            return lines + _refusal(repeat, *REFUSALS["repeat"]), True
+        decoder = description.decoder
+        assert decoder is not None
+        lines.append(f"x = {repeat}(x)  # {shapes['repeat_vector']}: the summary, once per decoder step")
+        start = ", initial_state=states" if spec.return_state else ""
+        note = "the encoder's final states start the decoder" if spec.return_state else "starts from zeros"
+        lines.append(f"x = {_recurrent_expr(spec, spec.layers, True)}(x{start})  # {shapes[decoder.name]}, {note}")
+    if spec.refused_at == "head":
+        return lines + _refusal(_head_expr(spec), *REFUSALS["head"]), True
+    return lines + [f"x = {_head_expr(spec)}(x)"], False
+
+
 def keras_code(spec: ModelSpec) -> str:
     """A runnable Keras 3 script that builds, compiles and briefly fits the spec's model, then prints its size.
 
-    The last line it prints is `count_params=<n>`, equal to `describe(spec).total_params`. For TimeDistributed
-    after return_sequences=False, the script prints the ValueError Keras raises and exits with status 1.
+    The model is built with the functional API, layer for layer what `core.models.build_model` builds. The last line
+    it prints is `count_params=<n>`, equal to `describe(spec).total_params`. For a stack Keras refuses, the script
+    prints the ValueError Keras raises and exits with status 1.
 
     Example:
         >>> "keras.layers.TimeDistributed" in keras_code(ModelSpec())
@@ -63,6 +134,12 @@ def keras_code(spec: ModelSpec) -> str:
     description = describe(spec)
     recurrent = description.recurrent
     title = f"{recurrent.kind}" + (f"({spec.cell})" if spec.bidirectional else "")
+    if spec.layers > 1:
+        title = f"{spec.layers} × {title}"
+    if spec.repeat == "input":
+        title = f"RepeatVector → {title}"
+    elif spec.repeat == "encoder":
+        title += " → RepeatVector → decoder"
     lines = [
         '"""Generated by TimeDistributed Explorer: ' + f"{title} → {spec.head_label} → {spec.activation}.",
         "",
@@ -82,37 +159,29 @@ def keras_code(spec: ModelSpec) -> str:
         f"INPUT_SIZE = {spec.input_size}",
         f"HIDDEN_SIZE = {spec.hidden_size}",
         f"OUTPUT_SIZE = {spec.output_size}",
+    ]
+    if spec.repeat == "encoder":
+        lines.append(f"OUTPUT_TIMESTEPS = {spec.output_timesteps}  # the decoder's length")
+    lines += [
         f"N_SAMPLES = {SCRIPT_SAMPLES}  # tiny on purpose: this checks shapes and sizes, it learns nothing",
         "",
         "keras.utils.set_random_seed(0)",
-        'inputs = keras.Input(shape=(TIMESTEPS, INPUT_SIZE), name="input_layer")',
-        f"x = {_recurrent_expr(spec)}(inputs)",
-        f"# {recurrent.kind} output: {format_shape(recurrent.output_shape)}",
     ]
-    if not spec.is_valid:
-        lines += [
-            "",
-            "# TimeDistributed needs a time axis (an input of rank 3 or more); return_sequences=False removed it.",
-            "try:",
-            f"    x = {_head_expr(spec)}(x)",
-            "except ValueError as error:",
-            '    print("Keras refuses to build this model:")',
-            "    print(error)",
-            "    print('Fix: use keras.layers.Dense(OUTPUT_SIZE) instead, or set return_sequences=True.')",
-            "    raise SystemExit(1) from None",
-            "",
-        ]
+    body, refused = _model_lines(spec, description)
+    lines += body
+    if refused:
         return "\n".join(lines)
-    target = "(N_SAMPLES, TIMESTEPS, OUTPUT_SIZE)" if spec.return_sequences else "(N_SAMPLES, OUTPUT_SIZE)"
-    target_note = "one target per timestep" if spec.return_sequences else "one target per sequence"
+    x_shape = "(N_SAMPLES, INPUT_SIZE)" if spec.repeat == "input" else "(N_SAMPLES, TIMESTEPS, INPUT_SIZE)"
+    steps = "OUTPUT_TIMESTEPS" if spec.repeat == "encoder" else "TIMESTEPS"
+    target = f"(N_SAMPLES, {steps}, OUTPUT_SIZE)" if spec.sequence_output else "(N_SAMPLES, OUTPUT_SIZE)"
+    target_note = "one target per timestep" if spec.sequence_output else "one target per sequence"
     lines += [
-        f"x = {_head_expr(spec)}(x)",
         f'outputs = keras.layers.Activation("{spec.activation}", name="activation")(x)',
         f'model = keras.Model(inputs, outputs, name="{spec.cell.lower()}_{spec.head}")',
         f'model.compile(loss="{spec.loss}", optimizer="{OPTIMIZER}")',
         "model.summary()",
         "",
-        "X = np.random.random((N_SAMPLES, TIMESTEPS, INPUT_SIZE)).astype('float32')",
+        f"X = np.random.random({x_shape}).astype('float32')",
         f"Y = np.random.random({target}).astype('float32')  # {target_note}: {format_shape(description.target_shape)}",
     ]
     if spec.activation == "softmax":
@@ -130,7 +199,9 @@ def script_filename(spec: ModelSpec) -> str:
     """A descriptive file name for the downloaded script."""
     bi = "bi" if spec.bidirectional else ""
     rs = "seq" if spec.return_sequences else "last"
-    return f"{bi}{spec.cell.lower()}_{rs}_{spec.head}_T{spec.timesteps}.py"
+    stack = f"{spec.layers}x" if spec.layers > 1 else ""
+    repeat = {"none": "", "input": "_one_to_many", "encoder": f"_seq2seq{spec.output_timesteps}"}[spec.repeat]
+    return f"{stack}{bi}{spec.cell.lower()}_{rs}_{spec.head}_T{spec.timesteps}{repeat}.py"
 
 
 # The seed's code, exactly as the answer gave it (Keras 1 era).

@@ -187,7 +187,7 @@ def train_twins(
     Shuffling is off so that both see the batches in one order; the optimizer is the one `build_model` compiles.
     Requires return_sequences=True (otherwise there is no TimeDistributed twin): raises ValueError.
     """
-    if not spec.return_sequences:
+    if not spec.sequence_output:
         raise ValueError(describe(spec.replace(head="time_distributed")).error)
     twins = twins if twins is not None else build_twins(spec, seed=seed)
     x = _batch(spec, samples, seed)
@@ -237,7 +237,7 @@ def graph_op_counts(spec: ModelSpec, twins: dict[str, Any] | None = None) -> dic
     for head, model in (twins if twins is not None else build_twins(spec)).items():
         layer = head_layer(model)
         layer_input = tf.TensorSpec((None, *layer.input.shape[1:]), tf.float32)
-        model_input = tf.TensorSpec((None, spec.timesteps, spec.input_size), tf.float32)
+        model_input = tf.TensorSpec(spec.input_shape(), tf.float32)
         result[head] = {
             "head": _count(tf.function(layer).get_concrete_function(layer_input).graph),
             "model": _count(tf.function(model).get_concrete_function(model_input).graph),

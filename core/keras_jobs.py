@@ -46,7 +46,7 @@ def warm_up_training(payload: WarmUp, context: Any) -> int:
         x = np.zeros(spec.input_shape(n), dtype=np.float32)
         y = np.zeros(spec.target_shape(n), dtype=np.float32)
         model.fit(x, y, batch_size=payload.batch_size, epochs=1, shuffle=False, verbose=0)
-        if spec.return_sequences:
+        if spec.sequence_output:
             model.predict_on_batch(np.zeros(spec.input_shape(probe_size(payload.samples)), dtype=np.float32))
         traced += 1
     return traced

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.anatomy import CELL_LAYER_NAMES
+from core.anatomy import CELL_LAYER_NAMES, keras_layer_name
 from core.keras_env import load_keras
 from core.spec import ModelSpec
 
@@ -29,28 +29,52 @@ def _initializers(keras: Any, seed: int | None, offset: int) -> dict[str, Any]:
     }
 
 
-def _recurrent_layer(keras: Any, spec: ModelSpec, seed: int | None, go_backwards: bool = False) -> Any:
+def _recurrent_layer(
+    keras: Any,
+    spec: ModelSpec,
+    seed: int | None,
+    index: int = 0,
+    return_sequences: bool | None = None,
+    return_state: bool = False,
+    go_backwards: bool = False,
+) -> Any:
+    """The `index`-th recurrent layer (Keras's own name for it: gru, gru_1, …), its backward copy if asked."""
     cls = getattr(keras.layers, spec.cell)
-    kwargs: dict[str, Any] = {"return_sequences": spec.return_sequences, "use_bias": spec.use_bias}
+    if return_sequences is None:
+        return_sequences = spec.return_sequences
+    kwargs: dict[str, Any] = {"return_sequences": return_sequences, "use_bias": spec.use_bias}
+    if return_state:
+        kwargs["return_state"] = True
     if spec.cell == "GRU":
         kwargs["reset_after"] = spec.reset_after
-    name = CELL_LAYER_NAMES[spec.cell]
+    name = keras_layer_name(CELL_LAYER_NAMES[spec.cell], index)
     if go_backwards:
         kwargs["go_backwards"] = True
         name = "backward_" + name
-    kwargs.update(_initializers(keras, seed, offset=4 if go_backwards else 0))
+    # Layer 0 keeps the offsets it always had, so that seeded runs of one-layer models stay as they were.
+    offset = (4 if go_backwards else 0) + 100 * index
+    kwargs.update(_initializers(keras, seed, offset=offset))
     return cls(spec.hidden_size, name=name, **kwargs)
 
 
-def build_layers(spec: ModelSpec, seed: int | None = None) -> list[Any]:
-    """The spec's layers after the input, unconnected: recurrent (maybe Bidirectional), head, Activation."""
-    keras = load_keras()
-    recurrent = _recurrent_layer(keras, spec, seed)
-    if spec.bidirectional:
-        backward = _recurrent_layer(keras, spec, seed, go_backwards=True) if seed is not None else None
-        recurrent = keras.layers.Bidirectional(
-            recurrent, merge_mode=spec.merge_mode, backward_layer=backward, name="bidirectional"
-        )
+def _stack_layer(
+    keras: Any, spec: ModelSpec, seed: int | None, index: int, return_sequences: bool, return_state: bool = False
+) -> Any:
+    """One recurrent layer of the stack (or the decoder), wrapped in Bidirectional when the spec says so."""
+    layer = _recurrent_layer(keras, spec, seed, index, return_sequences, return_state)
+    if not spec.bidirectional:
+        return layer
+    backward = (
+        _recurrent_layer(keras, spec, seed, index, return_sequences, return_state, go_backwards=True)
+        if seed is not None
+        else None
+    )
+    return keras.layers.Bidirectional(
+        layer, merge_mode=spec.merge_mode, backward_layer=backward, name=keras_layer_name("bidirectional", index)
+    )
+
+
+def _head_layers(keras: Any, spec: ModelSpec, seed: int | None) -> list[Any]:
     dense_kwargs = {"use_bias": spec.use_bias, **_initializers(keras, seed, offset=8)}
     dense_kwargs.pop("recurrent_initializer", None)
     if spec.head == "time_distributed":
@@ -59,14 +83,32 @@ def build_layers(spec: ModelSpec, seed: int | None = None) -> list[Any]:
         )
     else:
         head = keras.layers.Dense(spec.output_size, name="dense", **dense_kwargs)
-    return [recurrent, head, keras.layers.Activation(spec.activation, name="activation")]
+    return [head, keras.layers.Activation(spec.activation, name="activation")]
+
+
+def build_layers(spec: ModelSpec, seed: int | None = None) -> list[Any]:
+    """The spec's layers after the input, unconnected, in `model.layers` order: [RepeatVector], the recurrent stack,
+    [RepeatVector, decoder], head, Activation."""
+    keras = load_keras()
+    layers: list[Any] = []
+    if spec.repeat == "input":
+        layers.append(keras.layers.RepeatVector(spec.timesteps, name="repeat_vector"))
+    for index in range(spec.layers):
+        top = index == spec.layers - 1
+        return_sequences = spec.return_sequences if top else spec.inner_return_sequences
+        layers.append(_stack_layer(keras, spec, seed, index, return_sequences, top and spec.return_state))
+    if spec.repeat == "encoder":
+        layers.append(keras.layers.RepeatVector(spec.output_timesteps, name="repeat_vector"))
+        layers.append(_stack_layer(keras, spec, seed, spec.layers, True))
+    return layers + _head_layers(keras, spec, seed)
 
 
 def build_model(spec: ModelSpec, seed: int | None = None, compile: bool = True) -> Any:
-    """The real, compiled Keras 3 model of the spec: Input → RNN → head → Activation.
+    """The real, compiled Keras 3 model of the spec, built with the functional API (see `core.spec.ModelSpec`).
 
     With `seed`, the weights are drawn from seeded initializers (reproducible); without, as Keras draws them.
-    For TimeDistributed after return_sequences=False it raises Keras's own `ValueError`.
+    With return_state, the top layer's states become the decoder's `initial_state` (repeat="encoder") or are
+    left unused (the model outputs the head's result). For a stack Keras refuses it raises Keras's own `ValueError`.
 
     Example:
         >>> model = build_model(ModelSpec())
@@ -74,10 +116,19 @@ def build_model(spec: ModelSpec, seed: int | None = None, compile: bool = True) 
         1720
     """
     keras = load_keras()
-    inputs = keras.Input(shape=(spec.timesteps, spec.input_size), name="input_layer")
+    input_shape = spec.input_shape()[1:]
+    inputs = keras.Input(shape=input_shape, name="input_layer")
     x = inputs
+    states: list[Any] | None = None
     for layer in build_layers(spec, seed):
-        x = layer(x)  # raises Keras's ValueError for the invalid combination
+        if states is not None and isinstance(layer, keras.layers.RNN | keras.layers.Bidirectional):
+            x = layer(x, initial_state=states)  # the encoder's final states start the decoder
+            states = None
+            continue
+        x = layer(x)  # raises Keras's ValueError for the stacks it refuses
+        if isinstance(x, list | tuple):  # return_state=True: [output, h, (c), (backward h, c)]
+            x, extra = x[0], list(x[1:])
+            states = extra if spec.repeat == "encoder" else None
     model = keras.Model(inputs, x, name=f"{spec.cell.lower()}_{spec.head}")
     if compile:
         model.compile(loss=spec.loss, optimizer=OPTIMIZER)

@@ -7,7 +7,7 @@ Colours and sizes come from core.theme.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
@@ -50,20 +50,29 @@ def flow_stages(spec: ModelSpec) -> list[Stage]:
         title = f"{layer.name}<br>{kind}"
         if layer.role == "input":
             stages.append(Stage(title, layer.output_shape, None, "samples × timesteps × features"))
-        elif layer.role == "recurrent":
-            if spec.return_sequences:
-                note = f"walks along T; features {spec.input_size} → {layer.output_shape[-1]} at every step"
-                stages.append(Stage(title, layer.output_shape, 1, note, time_acted=True))
+        elif layer.role == "repeat":
+            note = f"copies one vector of {layer.output_shape[-1]} to {layer.output_shape[1]} steps: a new time axis"
+            stages.append(Stage(title, layer.output_shape, 1, note, time_acted=True))
+        elif layer.role in ("recurrent", "decoder"):
+            inputs, units = layer.input_shape[-1], layer.output_shape[-1]
+            if len(layer.output_shape) == 3:
+                note = f"walks along T; features {inputs} → {units} at every step"
+                stage = Stage(title, layer.output_shape, 1, note, time_acted=True)
             else:
-                note = f"walks along T, keeps only the last state: the T axis is gone ({spec.input_size} → "
-                note += f"{layer.output_shape[-1]})"
-                stages.append(Stage(title, layer.output_shape, len(layer.output_shape) - 1, note))
+                note = f"walks along T, keeps only the last state: the T axis is gone ({inputs} → {units})"
+                stage = Stage(title, layer.output_shape, len(layer.output_shape) - 1, note)
+            if layer.state_shapes:
+                states = ", ".join(format_shape(shape) for shape in layer.state_shapes)
+                stage = replace(stage, note=stage.note + f"; return_state adds its final states {states}")
+            if layer.role == "decoder" and spec.return_state:
+                stage = replace(stage, note=stage.note + "; starts from the encoder's states (initial_state)")
+            stages.append(stage)
         elif layer.role == "head":
             last = len(layer.output_shape) - 1
             if spec.head == "time_distributed":
                 note = "slices along T; one shared Dense on the last axis: "
                 note += f"{layer.input_shape[-1]} → {spec.output_size}"
-            elif spec.return_sequences:
+            elif len(layer.input_shape) == 3:
                 note = "Dense acts on the last axis only, at every step: "
                 note += f"{layer.input_shape[-1]} → {spec.output_size}"
             else:
@@ -73,15 +82,12 @@ def flow_stages(spec: ModelSpec) -> list[Stage]:
             note = f"{spec.activation} over the last axis"
             stages.append(Stage(title, layer.output_shape, len(layer.output_shape) - 1, note))
     if description.output_shape is None:
-        stages.append(
-            Stage(
-                f"time_distributed<br>{spec.head_label}",
-                None,
-                None,
-                "needs an input of rank ≥ 3: Keras refuses to build",
-                failed=True,
-            )
-        )
+        given = format_shape(description.broken_input)
+        why = {
+            "stack": f"needs (batch, T, features) but gets {given}: expected ndim=3, found ndim=2",
+            "repeat": f"needs one vector but gets the sequence {given}: expected ndim=2, found ndim=3",
+        }.get(spec.refused_at or "", "needs an input of rank ≥ 3: Keras refuses to build")
+        stages.append(Stage(f"{description.broken_at}<br>{description.broken_kind}", None, None, why, failed=True))
     else:
         note = "what fit() compares the output with"
         stages.append(Stage("targets Y<br>must be", description.target_shape, None, note))

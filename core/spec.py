@@ -18,25 +18,37 @@ CELLS = ("SimpleRNN", "GRU", "LSTM")
 MERGE_MODES = ("concat", "sum", "ave", "mul")
 HEADS = ("time_distributed", "dense")
 ACTIVATIONS = ("softmax", "linear")
+# Where a RepeatVector goes: nowhere, after a vector input (one-to-many), or between encoder and decoder.
+REPEATS = ("none", "input", "encoder")
 
 # Wide enough to teach (the seed uses 64 timesteps and sizes up to 16; people try 512), bounded so that
 # describing, drawing or building any spec stays small on a 1 GB server: the largest model, a
-# bidirectional LSTM of 512 units on 512 inputs with a 512-unit head, has 4,723,200 parameters (18 MB of float32).
+# bidirectional LSTM of 512 units on 512 inputs with a 512-unit head, has 4,723,200 parameters (18 MB of float32);
+# the largest stack, three such layers plus a decoder, has 23,609,856 parameters (90 MB), which describing and
+# drawing never allocate and the work estimate (core.budget) refuses to train.
 INT_RANGES: dict[str, tuple[int, int]] = {
     "timesteps": (1, 512),
     "input_size": (1, 512),
     "hidden_size": (1, 512),
     "output_size": (1, 512),
+    "layers": (1, 3),
+    "output_timesteps": (1, 512),
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "cell": CELLS,
     "merge_mode": MERGE_MODES,
     "head": HEADS,
     "activation": ACTIVATIONS,
+    "repeat": REPEATS,
 }
-BOOL_FIELDS = ("bidirectional", "return_sequences", "use_bias", "reset_after")
+BOOL_FIELDS = ("bidirectional", "return_sequences", "use_bias", "reset_after", "inner_return_sequences", "return_state")
 
 HEAD_LABELS = {"time_distributed": "TimeDistributed(Dense)", "dense": "Dense"}
+REPEAT_LABELS = {
+    "none": "no RepeatVector",
+    "input": "RepeatVector after a vector input (one-to-many)",
+    "encoder": "RepeatVector between encoder and decoder (sequence to sequence)",
+}
 
 # How a URL (or any text boundary) may spell a boolean; case and surrounding spaces do not matter.
 TRUE_WORDS = ("true", "1", "yes")
@@ -131,6 +143,14 @@ class ModelSpec:
         use_bias: biases in both the recurrent layer and the head.
         reset_after: GRU only (Keras's default True gives the GRU two bias vectors).
         activation: the final `Activation` layer, "softmax" (loss: categorical cross-entropy) or "linear" (loss: MSE).
+        layers: stacked recurrent layers (1-3), all alike; `return_sequences` is the top one's.
+        inner_return_sequences: `return_sequences` of every layer below the top one (False breaks the stack).
+        repeat: "none"; "input": X is one vector (N, I) that `RepeatVector(T)` copies to every step (one-to-many);
+            "encoder": the stack encodes, `RepeatVector(output_timesteps)` feeds one decoder layer (same cell and
+            size, `return_sequences=True`) before the head.
+        output_timesteps: the decoder's length when repeat="encoder".
+        return_state: the top recurrent layer also returns its final state(s); with repeat="encoder" they are
+            the decoder's `initial_state`.
 
     Example:
         >>> spec = ModelSpec(cell="LSTM", return_sequences=False, head="dense")
@@ -150,6 +170,11 @@ class ModelSpec:
     use_bias: bool = True
     reset_after: bool = True
     activation: str = "softmax"
+    layers: int = 1
+    inner_return_sequences: bool = True
+    repeat: str = "none"
+    output_timesteps: int = 10
+    return_state: bool = False
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():
@@ -165,9 +190,37 @@ class ModelSpec:
 
     # -- derived facts, used by the views ------------------------------------------------------------
     @property
+    def refused_at(self) -> str | None:
+        """Where Keras refuses to build the model, first failure first: "stack" (a recurrent layer gets the last step
+        of the one below), "repeat" (RepeatVector gets a sequence), "head" (TimeDistributed after a last step); None
+        when it builds."""
+        if self.layers >= 2 and not self.inner_return_sequences:
+            return "stack"
+        if self.repeat == "encoder":
+            return "repeat" if self.return_sequences else None
+        if not self.return_sequences and self.head == "time_distributed":
+            return "head"
+        return None
+
+    @property
     def is_valid(self) -> bool:
-        """False for the one combination Keras cannot build: TimeDistributed after return_sequences=False."""
-        return self.return_sequences or self.head != "time_distributed"
+        """False for the stacks Keras refuses to build (see `refused_at`)."""
+        return self.refused_at is None
+
+    @property
+    def sequence_output(self) -> bool:
+        """The model predicts at every step of a sequence: return_sequences=True, or a decoder (always sequences)."""
+        return self.repeat == "encoder" or self.return_sequences
+
+    @property
+    def output_steps(self) -> int:
+        """The length of the output sequence: the decoder's `output_timesteps`, else T."""
+        return self.output_timesteps if self.repeat == "encoder" else self.timesteps
+
+    @property
+    def recurrent_count(self) -> int:
+        """How many recurrent layers the model has: the stack, plus the decoder."""
+        return self.layers + (1 if self.repeat == "encoder" else 0)
 
     @property
     def head_label(self) -> str:
@@ -179,23 +232,26 @@ class ModelSpec:
         """The loss compiled with the model: the seed's categorical cross-entropy after softmax, MSE after linear."""
         return "categorical_crossentropy" if self.activation == "softmax" else "mse"
 
-    def input_shape(self, samples: int | None = None) -> tuple[int | None, int, int]:
-        """The shape of X for `samples` sequences (None: Keras's open batch axis): (samples, T, I)."""
+    def input_shape(self, samples: int | None = None) -> tuple[int | None, int, int] | tuple[int | None, int]:
+        """The shape of X for `samples` sequences (None: Keras's open batch axis): (samples, T, I), or one vector
+        per sample (samples, I) when RepeatVector makes the sequence (repeat="input")."""
+        if self.repeat == "input":
+            return (samples, self.input_size)
         return (samples, self.timesteps, self.input_size)
 
     def target_shape(
         self, samples: int | None = None, per_timestep: bool | None = None
     ) -> tuple[int | None, int, int] | tuple[int | None, int]:
-        """The shape of Y: (samples, T, O) per timestep, (samples, O) per sequence.
+        """The shape of Y: (samples, T, O) per timestep (T_out for a decoder), (samples, O) per sequence.
 
-        By default, the targets the model needs: per timestep exactly when `return_sequences=True` (what
+        By default, the targets the model needs: per timestep exactly when the model outputs a sequence (what
         `describe(spec).target_shape` says for every model Keras builds). Pass `per_timestep` to shape the targets
         a learner might have instead.
         """
         if per_timestep is None:
-            per_timestep = self.return_sequences
+            per_timestep = self.sequence_output
         if per_timestep:
-            return (samples, self.timesteps, self.output_size)
+            return (samples, self.output_steps, self.output_size)
         return (samples, self.output_size)
 
     def replace(self, **changes: Any) -> ModelSpec:
@@ -287,15 +343,50 @@ PRESETS: dict[str, ModelSpec] = {
     "Tiny, for talks: T=6, sizes 3/4/2": ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2),
 }
 
+# Karpathy's sequence patterns, each a small model that trains in seconds (the Overview's gallery loads them).
+PATTERN_SIZES = {"timesteps": 12, "input_size": 6, "hidden_size": 16, "output_size": 4}
+PATTERNS: dict[str, ModelSpec] = {
+    "Many-to-one": ModelSpec(cell="LSTM", return_sequences=False, head="dense", **PATTERN_SIZES),
+    "Many-to-many (same length)": ModelSpec(cell="GRU", layers=2, **PATTERN_SIZES),
+    "One-to-many": ModelSpec(cell="GRU", repeat="input", **PATTERN_SIZES),
+    "Sequence to sequence": ModelSpec(
+        cell="LSTM",
+        layers=1,
+        return_sequences=False,
+        repeat="encoder",
+        output_timesteps=6,
+        return_state=True,
+        **PATTERN_SIZES,
+    ),
+}
+PATTERN_BLURBS = {
+    "Many-to-one": "A whole sequence in, one answer out: return_sequences=False, a Dense on the last state "
+    "(sentiment of a sentence, the class of a signal).",
+    "Many-to-many (same length)": "One output per input step: two stacked GRUs, both returning sequences, then "
+    "TimeDistributed(Dense) (tagging every word).",
+    "One-to-many": "One vector in, a sequence out: RepeatVector(T) copies it to every step (a caption from an "
+    "image vector, a melody from a seed).",
+    "Sequence to sequence": "An encoder reads T steps, RepeatVector hands its summary to a decoder of another "
+    "length, return_state passes the encoder's h and c as the decoder's initial_state (translation).",
+}
+STACKING_MISTAKE = ModelSpec(
+    cell="LSTM", layers=2, inner_return_sequences=False, return_sequences=False, head="dense", **PATTERN_SIZES
+)
+PRESETS.update({f"Pattern: {name}": spec for name, spec in PATTERNS.items()})
+PRESETS["Classic mistake: stacked LSTMs without return_sequences"] = STACKING_MISTAKE
+
 
 def seed_variants(spec: ModelSpec) -> dict[str, ModelSpec]:
     """The seed's three models, plus the fourth combination Keras refuses, with the cell and sizes of `spec`.
 
-    Keys are short labels: "Model 1", "Model 2", "Model 3" and "Invalid".
+    Keys are short labels: "Model 1", "Model 2", "Model 3" and "Invalid". The seed's question is asked of the
+    spec's stack as a working one (lower layers returning sequences; without a decoder, whose RepeatVector would
+    refuse Model 1's sequence): only return_sequences and the head vary, as in the seed.
     """
+    base = spec.replace(inner_return_sequences=True, repeat="none" if spec.repeat == "encoder" else spec.repeat)
     return {
-        "Model 1": spec.replace(return_sequences=True, head="time_distributed"),
-        "Model 2": spec.replace(return_sequences=True, head="dense"),
-        "Model 3": spec.replace(return_sequences=False, head="dense"),
-        "Invalid": spec.replace(return_sequences=False, head="time_distributed"),
+        "Model 1": base.replace(return_sequences=True, head="time_distributed"),
+        "Model 2": base.replace(return_sequences=True, head="dense"),
+        "Model 3": base.replace(return_sequences=False, head="dense"),
+        "Invalid": base.replace(return_sequences=False, head="time_distributed"),
     }

@@ -18,12 +18,17 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from core.anatomy import Description, Layer, describe, fmt, format_shape
-from core.spec import CELLS, INT_RANGES, ModelSpec, seed_variants
+from core.spec import CELLS, INT_RANGES, PATTERN_BLURBS, PATTERNS, ModelSpec, seed_variants
 
 # Keras stores every weight as float32: 4 bytes per parameter (the memory figure of model.summary()).
 BYTES_PER_PARAM = 4
 
-GROWTH_AXES = {"timesteps": "Timesteps T", "hidden_size": "Hidden size", "input_size": "Input size"}
+GROWTH_AXES = {
+    "timesteps": "Timesteps T",
+    "hidden_size": "Hidden size",
+    "input_size": "Input size",
+    "layers": "Stacked layers",
+}
 
 
 def weights_cell(layer: Layer) -> str:
@@ -152,7 +157,8 @@ def _variant_facts(description: Description) -> dict[str, str]:
     return {
         "return_sequences": str(spec.return_sequences),
         "Recurrent output": format_shape(recurrent.output_shape),
-        "Recurrent parameters": fmt(recurrent.params),
+        # Every recurrent layer's, for a stack: the top one alone would undercount what the head sits on.
+        "Recurrent parameters": fmt(sum(layer.params for layer in description.recurrent_layers)),
         **head_facts,
         "Total parameters": fmt(description.total_params) if description.error is None else "—",
         "Multiply-adds per sample": fmt(description.total_macs) if description.error is None else "—",
@@ -225,17 +231,18 @@ def counterfactual(spec: ModelSpec) -> Counterfactual:
 
     The numbers are those of the per-timestep head (return_sequences=True): the only place the question arises.
     """
-    per_step = describe(spec.replace(return_sequences=True))
+    per_step_spec = spec if spec.is_valid and spec.sequence_output else seed_variants(spec)["Model 1"]
+    per_step = describe(per_step_spec)
     head = per_step.head
-    assert head is not None  # return_sequences=True always builds
-    recurrent = per_step.recurrent
-    T = spec.timesteps
+    assert head is not None  # a model that outputs a sequence and builds has a head
+    recurrent = per_step.decoder or per_step.recurrent  # the layer that runs once per output step
+    T = per_step_spec.output_steps
     unshared = T * head.params
     sentence = (
         f"If every timestep had its own Dense: {T} × {fmt(head.params)} = {fmt(unshared)} parameters; "
         f"Keras shares one: {fmt(head.params)}."
     )
-    if spec.return_sequences:
+    if per_step_spec is spec:
         note = (
             f"{spec.head_label} applies the same kernel and bias at each of the {T} timesteps: the parameters do "
             f"not grow with T, only the work does. The {recurrent.kind} layer shares its weights across time the same "
@@ -243,8 +250,8 @@ def counterfactual(spec: ModelSpec) -> Counterfactual:
         )
     else:
         note = (
-            "With return_sequences=False the Dense sees only the last state and runs once per sample; the numbers "
-            "above are for return_sequences=True, where it would run at every timestep with these same "
+            "Here the Dense sees only the last state and runs once per sample (or Keras refuses the model); the "
+            "numbers above are for return_sequences=True, where it would run at every timestep with these same "
             f"{fmt(head.params)} parameters."
         )
     return Counterfactual(
@@ -275,7 +282,12 @@ def growth_values(spec: ModelSpec, axis: str, points: int = 16) -> list[int]:
 
 
 def growth_spec(spec: ModelSpec) -> ModelSpec:
-    """The spec whose growth is drawn: the spec itself, or with a Dense head when Keras cannot build it."""
+    """The spec whose growth is drawn: the spec itself, or the nearest model Keras builds (the lower layers
+    returning sequences, the encoder returning its last state, a plain Dense head)."""
+    if spec.refused_at == "stack":
+        spec = spec.replace(inner_return_sequences=True)
+    if spec.refused_at == "repeat":
+        spec = spec.replace(return_sequences=False)
     return spec if spec.is_valid else spec.replace(head="dense")
 
 
@@ -299,3 +311,43 @@ def growth_data(spec: ModelSpec, axis: str) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+# -- the pattern gallery -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatternCard:
+    """One sequence pattern as the Overview's gallery shows it: its spec and the facts Keras would report."""
+
+    name: str
+    blurb: str
+    spec: ModelSpec
+    total_params: int
+    input_shape: str
+    output_shape: str
+    flow: str  # "RepeatVector (None, 12, 6) → GRU (None, 12, 16) → …": each layer's class and output shape
+
+
+def pattern_cards() -> list[PatternCard]:
+    """Karpathy's patterns with the app's preset sizes, each described as Keras builds it."""
+    cards = []
+    for name, spec in PATTERNS.items():
+        description = describe(spec)
+        flow = " → ".join(
+            f"{layer.class_label} {format_shape(layer.output_shape)}"
+            for layer in description.layers
+            if layer.role not in ("input", "activation")
+        )
+        cards.append(
+            PatternCard(
+                name=name,
+                blurb=PATTERN_BLURBS[name],
+                spec=spec,
+                total_params=description.total_params,
+                input_shape=format_shape(description.layers[0].output_shape),
+                output_shape=format_shape(description.output_shape),
+                flow=flow,
+            )
+        )
+    return cards

@@ -30,6 +30,16 @@ KERAS_PHRASES = {
     "rank": "Arguments `target` and `output` must have the same rank (ndim)",
     "shape": "Arguments `target` and `output` must have the same shape",
     "broadcast": "Dimensions must be equal",
+    "stack": "expected ndim=3, found ndim=2",
+    "repeat": "expected ndim=2, found ndim=3",
+}
+# What fixes a model Keras refuses to build, by where it refuses (core.spec.ModelSpec.refused_at).
+BUILD_FIXES = {
+    "head": "Use a plain Dense head (one prediction per sequence, targets (N, {O})), or set return_sequences=True "
+    "(one per timestep, targets (N, {T}, {O})).",
+    "stack": "Set return_sequences=True on every recurrent layer below the top one (inner_return_sequences); the top "
+    "one then decides the targets.",
+    "repeat": "Set return_sequences=False on the encoder: RepeatVector copies its last state to every decoder step.",
 }
 
 
@@ -112,14 +122,17 @@ def _concrete(shape: Shape, batch: Dim) -> tuple[Dim, ...]:
 
 
 def targets_shape(spec: ModelSpec, per_timestep_targets: bool) -> Shape:
-    """The targets a user has: (None, T, O) per timestep or (None, O) per sequence."""
-    if per_timestep_targets:
-        return (None, spec.timesteps, spec.output_size)
-    return (None, spec.output_size)
+    """The targets a user has: (None, T, O) per timestep (T_out after a decoder) or (None, O) per sequence."""
+    return spec.target_shape(None, per_timestep_targets)
 
 
 def _fix(spec: ModelSpec, per_timestep_targets: bool) -> str:
-    T = spec.timesteps
+    T = spec.output_steps
+    if spec.repeat == "encoder":
+        return (
+            f"The decoder always returns a sequence of output_timesteps={T} steps: give one target per decoder step, "
+            f"shaped (N, {T}, {spec.output_size}) (e.g. the input reversed or shortened to {T} steps)."
+        )
     if per_timestep_targets:
         return (
             "To predict at every timestep, set return_sequences=True (either head then works: Dense and "
@@ -153,25 +166,29 @@ def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int 
             fits=False,
             headline="fit() never runs: Keras cannot build this model.",
             explanation=description.error or "",
-            fix=(
-                "Use a plain Dense head (one prediction per sequence, targets (N, "
-                f"{spec.output_size})), or set return_sequences=True (one per timestep, targets (N, {spec.timesteps}, "
-                f"{spec.output_size}))."
+            fix=BUILD_FIXES.get(spec.refused_at or "", BUILD_FIXES["head"]).format(
+                O=spec.output_size, T=spec.timesteps
             ),
             targets_shape=have,
             output_shape=None,
-            keras_phrase=KERAS_PHRASES["build"],
+            keras_phrase=KERAS_PHRASES["build"] if spec.refused_at == "head" else KERAS_PHRASES[spec.refused_at or ""],
         )
     output = description.output_shape
     batch: Dim = BATCH if batch_size is None else batch_size
     status, phrase_key = loss_outcome(spec.loss, _concrete(have, batch), _concrete(output, batch))
     loss_name = "categorical cross-entropy" if spec.loss == "categorical_crossentropy" else "mean squared error"
     recurrent = description.recurrent
-    if per_timestep_targets == spec.return_sequences:
-        where = "at each of the T timesteps" if spec.return_sequences else "once per sequence"
+    if per_timestep_targets == spec.sequence_output:
+        where = "at each of the output's timesteps" if spec.sequence_output else "once per sequence"
         explanation = (
             f"The model predicts {spec.output_size} values {where}: output {format_shape(output)}; you have {kind}: "
             f"{format_shape(have)}. Each target meets its prediction ({loss_name})."
+        )
+    elif spec.repeat == "encoder":
+        explanation = (
+            f"The decoder after RepeatVector returns a sequence of output_timesteps={spec.output_steps} steps, so the "
+            f"model predicts at each of them: output {format_shape(output)}. You have {kind}, {format_shape(have)}: "
+            "one axis fewer than the output."
         )
     elif spec.return_sequences:
         explanation = (
@@ -224,7 +241,7 @@ def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int 
         fix = _fix(spec, per_timestep_targets)
     caveat = ""
     if batch_size is None and spec.loss == "mse" and status == "error":
-        lucky = [size for size in sorted({spec.timesteps, 1}) if _mse_runs(spec, have, output, size)]
+        lucky = [size for size in sorted({spec.output_steps, 1}) if _mse_runs(spec, have, output, size)]
         if lucky:
             sizes = " or ".join(str(size) for size in lucky)
             caveat = (
@@ -251,4 +268,4 @@ def _mse_runs(spec: ModelSpec, have: Shape, output: Shape, batch_size: int) -> b
 
 def probe_batch_size(spec: ModelSpec) -> int:
     """A batch size for asking Keras that equals neither T nor 1, so that no broadcast succeeds by coincidence."""
-    return next(size for size in (4, 5, 6) if size != spec.timesteps)
+    return next(size for size in (4, 5, 6) if size not in (spec.timesteps, spec.output_steps))

@@ -151,7 +151,7 @@ def train(
         model.optimizer.learning_rate.assign(learning_rate)
     result = TrainingResult(spec=spec, reused_model=reused)
     probe_x, probe_y = x[: probe_size(len(x))], y[: probe_size(len(y))]
-    per_timestep = track_timesteps and spec.return_sequences
+    per_timestep = track_timesteps and spec.sequence_output
     last_probe: list[np.ndarray | None] = [None]
 
     class Progress(keras.callbacks.Callback):

@@ -292,9 +292,10 @@ def _units(recurrent: Layer) -> int:
 
 @dataclass(frozen=True)
 class _Model:
-    """The facts of a description the layout needs, read once."""
+    """The facts the layout needs about one recurrent layer of a description (the stack's layers, the decoder)."""
 
     description: Description
+    layer: Layer
     T: int
     bidirectional: bool
     cell_kind: str
@@ -304,6 +305,8 @@ class _Model:
     x_shape: str
     state_shape: str
     merged_shape: str
+    index: int = 0  # the row layer: 0 reads the input, the decoder comes after the stack
+    source: str = "x"  # what the layer reads at each step: x, or the layer below's h, or RepeatVector's copy
 
     @property
     def spec(self):
@@ -311,7 +314,7 @@ class _Model:
 
     @property
     def recurrent(self) -> Layer:
-        return self.description.recurrent
+        return self.layer
 
     @property
     def head(self) -> Layer | None:
@@ -332,28 +335,37 @@ class _Model:
         return step == (0 if direction == "backward" else self.T - 1)
 
 
-def _model(description: Description) -> _Model:
-    recurrent = description.recurrent
+def _model(description: Description, layer: Layer | None = None, source: str = "x") -> _Model:
+    """The layout facts of `layer` (by default the first recurrent layer), reading `source` at each step."""
+    recurrent = layer or description.stack[0]
     bidirectional = recurrent.kind == "Bidirectional"
     cell_kind = recurrent.inner_kind if bidirectional else recurrent.kind
     assert cell_kind is not None
     return _Model(
         description=description,
-        T=description.spec.timesteps,
+        layer=recurrent,
+        T=recurrent.input_shape[1] or 0,
         bidirectional=bidirectional,
         cell_kind=cell_kind,
         returns_sequences=len(recurrent.output_shape) == 3,
         invalid=description.error is not None,
         state_names=("h", "c") if cell_kind == "LSTM" else ("h",),
-        x_shape=format_shape(step_shape(description.layers[0].output_shape)),
+        x_shape=format_shape(step_shape(recurrent.input_shape)),
         state_shape=format_shape((None, _units(recurrent))),
         merged_shape=format_shape(step_shape(recurrent.output_shape)),
+        index=recurrent.index,
+        source=source,
     )
 
 
 # -- hover texts ------------------------------------------------------------------------------------------------------
 def _input_hover(m: _Model, t: int) -> str:
     whole = format_shape(m.description.layers[0].output_shape)
+    if m.spec.repeat == "input":
+        return (
+            f"<b>x</b>: one vector per sample, X[:, :], shaped {whole}<br>"
+            f"RepeatVector({m.spec.timesteps}) copies it to every step<br>InputLayer: 0 parameters"
+        )
     return (
         f"<b>{_sub('x', t)}</b>: timestep {t} of the input, X[:, {t}, :]<br>"
         f"shape per step {m.x_shape}; whole input {whole}<br>"
@@ -366,12 +378,15 @@ def _cell_hover(m: _Model, t: int, direction: str) -> str:
     previous = t - 1 if direction == "forward" else t + 1
     states_in = ", ".join(_sub(name, previous) for name in m.state_names)
     if not 0 <= previous < m.T:
-        states_in = f"the initial {m.state_name} (zeros)"
+        handed = m.layer.role == "decoder" and m.spec.return_state
+        states_in = (
+            f"the encoder's final {m.state_name} (initial_state)" if handed else f"the initial {m.state_name} (zeros)"
+        )
     states_out = ", ".join(_sub(name, t) for name in m.state_names)
     who = f"{m.cell_kind} cell" + (f" ({direction} copy)" if m.bidirectional else "")
     lines = [
-        f"<b>{who}</b> at step {t}",
-        f"in: {_sub('x', t)} {m.x_shape} and {states_in} {m.state_shape} each",
+        f"<b>{who}</b> at step {t} · layer '{m.layer.name}'",
+        f"in: {_sub(m.source, t)} {m.x_shape} and {states_in} {m.state_shape} each",
         f"out: {states_out} {m.state_shape} each",
         f"weights: {_weights_text(weights)}",
         f"parameters: {fmt(sum(w.size for w in weights))}" + (" (this copy)" if m.bidirectional else ""),
@@ -430,26 +445,39 @@ def _output_hover(m: _Model, t: int) -> str:
     )
 
 
-def _error_hover(m: _Model) -> str:
+def _error_hover(description: Description) -> str:
+    who = description.broken_kind or description.spec.head_label
     return (
-        f"<b>{m.spec.head_label} cannot be built here</b><br>"
-        + "<br>".join(textwrap.wrap(m.description.error or "", 70))
-        + f"<br><br>Keras: ValueError: {'<br>'.join(textwrap.wrap(m.description.keras_error or '', 70))}"
+        f"<b>{who} '{description.broken_at}' cannot be built here</b><br>"
+        + "<br>".join(textwrap.wrap(description.error or "", 70))
+        + f"<br><br>Keras: ValueError: {'<br>'.join(textwrap.wrap(description.keras_error or '', 70))}"
+    )
+
+
+def _repeat_hover(description: Description, copies: int, t: int, source: str) -> str:
+    repeat = description.repeat_layer
+    assert repeat is not None
+    return (
+        f"<b>RepeatVector</b>: step {t} gets a copy of {source}<br>"
+        f"{format_shape(repeat.input_shape)} → {format_shape(repeat.output_shape)}: a new time axis of {copies} steps, "
+        "the same vector at each<br>0 parameters"
     )
 
 
 # -- layout -----------------------------------------------------------------------------------------------------------
+def _cell_row_label(m: _Model, direction: str, name: str | None = None) -> str:
+    label = name or m.layer.name
+    label += f" {direction}" if m.bidirectional else ""
+    return f"{label}<br>{m.state_name} {m.state_shape}"
+
+
 def _rows(m: _Model, layers: int = 1) -> tuple[Row, ...]:
-    """The rows bottom to top: input, then per recurrent layer its cell row(s) and state row, then head and output."""
+    """The rows bottom to top of `layers` alike layers: input, then per layer its cell row(s) and state row, then
+    head and output. (`_plan` lays out every pattern; this is its plain stack.)"""
     rows = [Row("input", 0.0, f"input x<sub>t</sub><br>{m.x_shape}")]
     for layer in range(layers):
         for direction in m.directions():
-            if direction == "forward":
-                label = f"{m.cell_kind}" + (" forward" if m.bidirectional else " cell")
-            else:
-                label = f"{m.cell_kind} backward"
-            label += f"<br>{m.state_name} {m.state_shape}"
-            rows.append(Row("cell", float(len(rows)), label, layer, direction))
+            rows.append(Row("cell", float(len(rows)), _cell_row_label(m, direction, m.cell_kind), layer, direction))
         state_label = ("merged" if m.bidirectional else "returned h<sub>t</sub>") + f"<br>{m.merged_shape}"
         rows.append(Row("state", float(len(rows)), state_label, layer))
     head = m.head
@@ -459,144 +487,429 @@ def _rows(m: _Model, layers: int = 1) -> tuple[Row, ...]:
     return tuple(rows)
 
 
-def _ys(rows: Sequence[Row]) -> dict[str, float]:
-    """Row heights by short key (layer 0): input, cell, cell_backward, state, head, output."""
-    ys = {}
-    for row in rows:
-        if row.layer == 0:
-            ys["cell_backward" if row.direction == "backward" else row.role] = row.y
-    return ys
+@dataclass(frozen=True)
+class _Block:
+    """One recurrent layer placed: its facts, its time axis, its rows, and the row it reads from."""
+
+    m: _Model
+    axis: TimeAxis
+    cell_y: dict[str, float]  # direction -> y
+    state_y: float
+    source_y: float
+    source_faded: tuple[int, ...] = ()  # steps whose source node is faded (the layer below did not return them)
 
 
-def _nodes(m: _Model, axis: TimeAxis, rows: Sequence[Row]) -> Iterator[Node]:
-    """Every node, column by column."""
-    y = _ys(rows)
+@dataclass(frozen=True)
+class _Plan:
+    """Where everything goes: the axes, the rows, the recurrent blocks, and the special rows."""
+
+    description: Description
+    axes: tuple[TimeAxis, ...]
+    rows: tuple[Row, ...]
+    blocks: tuple[_Block, ...]
+    input_y: float
+    repeat_y: float | None  # the RepeatVector row (one-to-many: above the input; seq2seq: below the decoder)
+    head_y: float | None
+    output_y: float | None
+    broken_y: float | None  # the row of the layer Keras refuses
+
+    @property
+    def spec(self):
+        return self.description.spec
+
+    @property
+    def time(self) -> TimeAxis:
+        return self.axes[0]
+
+    @property
+    def out_axis(self) -> TimeAxis:
+        return self.axes[-1]
+
+    @property
+    def top(self) -> _Block:
+        return self.blocks[-1]
+
+    @property
+    def encoder_top(self) -> _Block:
+        return [block for block in self.blocks if block.m.layer.role == "recurrent"][-1]
+
+
+def _axis(name: str, timesteps: int, style: Theme, share: int, x0: float = 1.0) -> TimeAxis:
+    """A time axis with the columns the style allows, split between `share` axes side by side."""
+    if share == 1:
+        steps = visible_steps(timesteps, style.max_columns, style.first, style.last)
+    else:
+        # Two axes share the width: 2 + 2 steps around an ellipsis each (1 + 1 in talk mode's larger marks).
+        keep = max(1, (style.max_columns - 4) // 3)
+        steps = visible_steps(timesteps, 2 * keep + 1, keep, keep)
+    return TimeAxis(name, timesteps, tuple(steps), x0)
+
+
+def _plan(description: Description, style: Theme) -> _Plan:
+    """Rows bottom to top: input, [RepeatVector], each stacked layer's cells and state, [RepeatVector, decoder],
+    head, output; a stack Keras refuses stops at the refused layer's row."""
+    spec = description.spec
+    decoder = description.decoder
+    share = 2 if decoder is not None else 1
+    time = _axis("time", spec.timesteps, style, share)
+    axes = [time]
+    if decoder is not None:
+        axes.append(_axis("decoder", spec.output_timesteps, style, share, x0=time.x_range[1] + AXIS_GAP + 0.65))
+    first = _model(description)
+    rows: list[Row] = [Row("input", 0.0, f"input x<sub>t</sub><br>{first.x_shape}")]
+    repeat_y = None
+    if spec.repeat == "input":
+        rows[0] = Row("input", 0.0, f"input x<br>{format_shape(step_shape(description.layers[0].output_shape))}")
+        repeat_y = 1.0
+        rows.append(Row("repeat", repeat_y, "RepeatVector<br>x at every step"))
+    blocks: list[_Block] = []
+    source_y, source, faded_steps = rows[-1].y, "x", ()
+    for layer in description.recurrent_layers:
+        axis = axes[-1] if layer.role == "decoder" else time
+        if layer.role == "decoder":
+            repeat_y = float(len(rows))
+            rows.append(Row("repeat", repeat_y, "RepeatVector<br>the summary at every step", layer.index))
+            source_y, source, faded_steps = repeat_y, "s", ()
+        m = _model(description, layer, source)
+        cell_y = {}
+        for direction in m.directions():
+            y = float(len(rows))
+            rows.append(Row("cell", y, _cell_row_label(m, direction), layer.index, direction))
+            cell_y[direction] = y
+        state_y = float(len(rows))
+        state_label = ("merged" if m.bidirectional else "returned h<sub>t</sub>") + f"<br>{m.merged_shape}"
+        rows.append(Row("state", state_y, state_label, layer.index))
+        blocks.append(_Block(m, axis, cell_y, state_y, source_y, faded_steps))
+        faded_steps = tuple(step for step in axis.shown if not m.returned(step))
+        source_y, source = state_y, f"h{'′' * (layer.index + 1)}"
+    head_y = output_y = broken_y = None
+    refused = spec.refused_at
+    if refused in ("stack", "repeat"):
+        broken_y = float(len(rows))
+        label = f"{description.broken_at}<br>refused" if refused == "stack" else "RepeatVector<br>refused"
+        rows.append(Row("broken", broken_y, label, len(blocks)))
+    else:
+        head_y = float(len(rows))
+        rows.append(Row("head", head_y, spec.head_label))
+        head = description.head
+        output = format_shape(step_shape(head.output_shape)) if head is not None else "not built"
+        output_y = float(len(rows))
+        rows.append(Row("output", output_y, f"output y<br>{output}"))
+        if refused == "head":
+            broken_y = head_y
+    return _Plan(description, tuple(axes), tuple(rows), tuple(blocks), 0.0, repeat_y, head_y, output_y, broken_y)
+
+
+def _block_nodes(block: _Block) -> Iterator[Node]:
+    m, axis = block.m, block.axis
     cell_series = f"{m.cell_kind} cell" + (" (forward)" if m.bidirectional else "")
     state_series = f"merged ({m.spec.merge_mode})" if m.bidirectional else "h_t"
-    head = m.head
     for t in axis.shown:
         x = axis.x(t)
-        yield Node("input", t, x, y["input"], _sub("x", t), _input_hover(m, t), f"input x_t {m.x_shape}", axis.name)
-        yield Node(
-            "cell", t, x, y["cell"], m.cell_kind, _cell_hover(m, t, "forward"), cell_series, axis.name, 0, "forward"
-        )
-        if m.bidirectional:
-            yield Node(
-                "cell",
-                t,
-                x,
-                y["cell_backward"],
-                m.cell_kind,
-                _cell_hover(m, t, "backward"),
-                f"{m.cell_kind} cell (backward)",
-                axis.name,
-                0,
-                "backward",
-            )
+        for direction, y in block.cell_y.items():
+            series = cell_series if direction == "forward" else f"{m.cell_kind} cell (backward)"
+            hover = _cell_hover(m, t, direction)
+            yield Node("cell", t, x, y, m.cell_kind, hover, series, axis.name, m.index, direction)
         returned = m.returned(t)
         series = f"{state_series} returned {m.merged_shape}" if returned else f"{state_series} not returned"
-        yield Node(
-            "state", t, x, y["state"], _sub("h", t), _state_hover(m, t, returned), series, axis.name, faded=not returned
-        )
-        if returned and head is not None:
-            yield Node("head", t, x, y["head"], "Dense", _head_hover(m, t), f"head: {m.spec.head_label}", axis.name)
-            label = _sub("y", t) if m.returns_sequences else "y"
+        hover = _state_hover(m, t, returned)
+        label = _sub("h", t)
+        yield Node("state", t, x, block.state_y, label, hover, series, axis.name, m.index, faded=not returned)
+
+
+def _nodes(plan: _Plan) -> Iterator[Node]:
+    """Every node: the input (or its one vector and RepeatVector's copies), each layer's cells and states, the
+    summary copied to the decoder, the head and output, the state outputs of return_state, and the break."""
+    description, spec, time = plan.description, plan.spec, plan.time
+    first = plan.blocks[0].m
+    if spec.repeat == "input":
+        x0 = time.x(time.shown[0])
+        yield Node("input", 0, x0, plan.input_y, "x", _input_hover(first, 0), f"input x {first.x_shape}", time.name)
+        for t in time.shown:
+            hover = _repeat_hover(description, spec.timesteps, t, "x")
+            yield Node("repeat", t, time.x(t), plan.repeat_y, "x", hover, "RepeatVector copies", time.name)
+    else:
+        for t in time.shown:
+            hover = _input_hover(first, t)
+            yield Node(
+                "input", t, time.x(t), plan.input_y, _sub("x", t), hover, f"input x_t {first.x_shape}", time.name
+            )
+    for block in plan.blocks:
+        if block.m.layer.role == "decoder":
+            summary = _sub("h", spec.timesteps - 1) if not block.m.bidirectional else "merged h"
+            for t in block.axis.shown:
+                hover = _repeat_hover(description, spec.output_timesteps, t, f"the encoder's last state {summary}")
+                x = block.axis.x(t)
+                yield Node(
+                    "repeat", t, x, block.source_y, "s", hover, "RepeatVector copies", block.axis.name, block.m.index
+                )
+        yield from _block_nodes(block)
+    yield from _state_outputs(plan)
+    top, head = plan.top, description.head
+    if head is not None and plan.head_y is not None:
+        for t in top.axis.shown:
+            if not top.m.returned(t):
+                continue
+            x = top.axis.x(t)
+            yield Node(
+                "head", t, x, plan.head_y, "Dense", _head_hover(top.m, t), f"head: {spec.head_label}", top.axis.name
+            )
+            label = _sub("y", t) if top.m.returns_sequences else "y"
             series = f"output y {format_shape(step_shape(head.output_shape))}"
-            yield Node("output", t, x, y["output"], label, _output_hover(m, t), series, axis.name)
-    if m.invalid:
-        yield Node("error", axis.last, axis.x(axis.last), y["head"], "✕", _error_hover(m), "breaks here", axis.name)
+            yield Node("output", t, x, plan.output_y, label, _output_hover(top.m, t), series, top.axis.name)
+    if plan.broken_y is not None:
+        axis = top.axis
+        yield Node(
+            "error",
+            axis.last,
+            axis.x(axis.last),
+            plan.broken_y,
+            "✕",
+            _error_hover(description),
+            "breaks here",
+            axis.name,
+            len(plan.blocks),
+        )
 
 
-def _up_links(m: _Model, axis: TimeAxis, rows: Sequence[Row]) -> Iterator[Edge]:
-    """The data going up each column: x_t into the cell(s), the state out, into the head and the output."""
-    y = _ys(rows)
-    last_x = axis.x(axis.last)
+STATE_OUT_DX = 0.72  # how far right of its cell a returned final state is drawn (return_state without a decoder)
+
+
+def _final_state_steps(block: _Block) -> dict[str, int]:
+    """The step after which each direction holds its final state: the last for forward, 0 for backward."""
+    return {direction: (0 if direction == "backward" else block.axis.last) for direction in block.cell_y}
+
+
+def _state_outputs(plan: _Plan) -> Iterator[Node]:
+    """return_state without a decoder: the top layer's final states as extra outputs, beside the cell that made
+    them (with a decoder they are handed over instead, see `_handover_links`)."""
+    spec = plan.spec
+    if not spec.return_state or spec.repeat == "encoder" or spec.refused_at == "stack":
+        return
+    block = plan.encoder_top
+    layer = block.m.layer
+    shapes = ", ".join(format_shape(shape) for shape in layer.state_shapes)
+    for direction, step in _final_state_steps(block).items():
+        x = block.axis.x(step) + (STATE_OUT_DX if direction == "forward" else -STATE_OUT_DX)
+        names = ", ".join(f"{name}" for name in block.m.state_names)
+        hover = (
+            f"<b>return_state=True</b>: '{layer.name}' also returns its final {names}"
+            + (f" ({direction})" if block.m.bidirectional else "")
+            + f"<br>after step {step}, {block.m.state_shape} each<br>the layer's outputs: "
+            f"{format_shape(layer.output_shape)} then {shapes}<br>unused by this model: it outputs the head's result"
+        )
+        yield Node(
+            "state_out",
+            step,
+            x,
+            block.cell_y[direction],
+            names,
+            hover,
+            "final states (return_state)",
+            block.axis.name,
+            layer.index,
+            direction,
+        )
+
+
+def _block_up_links(block: _Block) -> Iterator[Edge]:
+    """The data going up a layer's columns: its input into the cell(s), the state out."""
+    m, axis = block.m, block.axis
+    fy = block.cell_y["forward"]
     for t in axis.shown:
         x = axis.x(t)
-        yield Edge("link", ((x, y["input"] + VGAP), (x, y["cell"] - VGAP)), step=t)
+        fed = t not in block.source_faded
+        yield Edge(
+            "link", ((x, block.source_y + VGAP), (x, fy - VGAP)), faded=not fed, axis=axis.name, layer=m.index, step=t
+        )
         returned = m.returned(t)
         if m.bidirectional:
+            by = block.cell_y["backward"]
             # x_t feeds the backward cell too: route beside the forward cell, not through it.
             yield Edge(
                 "link",
                 (
-                    (x + 0.12, y["input"] + VGAP),
-                    (x + ELBOW, y["input"] + 0.5),
-                    (x + ELBOW, y["cell_backward"] - 0.5),
-                    (x + 0.12, y["cell_backward"] - VGAP),
+                    (x + 0.12, block.source_y + VGAP),
+                    (x + ELBOW, block.source_y + 0.5),
+                    (x + ELBOW, by - 0.5),
+                    (x + 0.12, by - VGAP),
                 ),
+                faded=not fed,
+                axis=axis.name,
+                layer=m.index,
                 step=t,
                 direction="backward",
             )
             forward_up = (
-                (x - 0.12, y["cell"] + VGAP),
-                (x - ELBOW, y["cell"] + 0.5),
-                (x - ELBOW, y["state"] - 0.5),
-                (x - 0.12, y["state"] - VGAP),
+                (x - 0.12, fy + VGAP),
+                (x - ELBOW, fy + 0.5),
+                (x - ELBOW, block.state_y - 0.5),
+                (x - 0.12, block.state_y - VGAP),
             )
-            yield Edge("link", forward_up, faded=not returned, step=t, direction="forward")
+            yield Edge(
+                "link", forward_up, faded=not returned, axis=axis.name, layer=m.index, step=t, direction="forward"
+            )
+            last_x = axis.x(axis.last)
             if m.returned(t, "backward") and not m.returns_sequences:
                 # The backward copy's final state (after x_0) joins the forward one's at the last column.
                 backward_up: tuple[tuple[float, float], ...] = (
-                    (x, y["cell_backward"] + VGAP),
-                    (x, y["cell_backward"] + 0.5),
-                    (last_x + 0.12, y["cell_backward"] + 0.5),
-                    (last_x + 0.12, y["state"] - VGAP),
+                    (x, by + VGAP),
+                    (x, by + 0.5),
+                    (last_x + 0.12, by + 0.5),
+                    (last_x + 0.12, block.state_y - VGAP),
                 )
             else:
-                backward_up = ((x, y["cell_backward"] + VGAP), (x, y["state"] - VGAP))
+                backward_up = ((x, by + VGAP), (x, block.state_y - VGAP))
             faded = not m.returned(t, "backward")
-            yield Edge("link", backward_up, faded=faded, step=t, direction="backward")
+            yield Edge("link", backward_up, faded=faded, axis=axis.name, layer=m.index, step=t, direction="backward")
         else:
-            yield Edge("link", ((x, y["cell"] + VGAP), (x, y["state"] - VGAP)), faded=not returned, step=t)
-        if returned and m.head is not None:
-            yield Edge("link", ((x, y["state"] + VGAP), (x, y["head"] - VGAP)), step=t)
-            yield Edge("link", ((x, y["head"] + VGAP), (x, y["output"] - VGAP)), step=t)
-    if m.invalid:
-        # The last state does reach the head's place: that is where Keras stops.
-        yield Edge("link", ((last_x, y["state"] + VGAP), (last_x, y["head"] - VGAP)), step=axis.last)
+            up = ((x, fy + VGAP), (x, block.state_y - VGAP))
+            yield Edge("link", up, faded=not returned, axis=axis.name, layer=m.index, step=t)
 
 
-def _passed_links(m: _Model, axis: TimeAxis, rows: Sequence[Row]) -> Iterator[Edge]:
-    """The state passed from step to step: forward left to right, backward right to left; dotted across the ellipsis."""
-    cell_rows = [row for row in rows if row.role == "cell"]
-    for index in range(len(axis.steps) - 1):
-        left, right = axis.steps[index], axis.steps[index + 1]
-        x_left, x_right = axis.column_x(index), axis.column_x(index + 1)
-        for row in cell_rows:
-            forward = row.direction == "forward"
-            a, b = (x_left, x_right) if forward else (x_right, x_left)
-            sign = 1 if forward else -1
-            points = ((a + sign * GAP, row.y), (b - sign * GAP, row.y))
-            if left is None or right is None:
-                yield Edge("hidden", points, axis=axis.name, layer=row.layer, direction=row.direction)
-                continue
-            sender = left if forward else right
-            label = ", ".join(_sub(name, sender) for name in m.state_names)
-            each = " each" if len(m.state_names) > 1 else ""
-            yield Edge(
-                "passed",
-                points,
-                axis=axis.name,
-                layer=row.layer,
-                direction=row.direction,
-                step=sender,
-                label=label,
-                hover=f"{label}: {m.state_shape}{each}, passed from step {sender} to the next",
-            )
-
-
-def _notes(m: _Model, axis: TimeAxis, rows: Sequence[Row]) -> list[Note]:
-    """The headings (what is shared and how often), the ellipsis, and the pointer to the break."""
-    spec, head, recurrent = m.spec, m.head, m.recurrent
-    copies = "two copies (forward, backward), each" if m.bidirectional else "one set of weights,"
-    notes = [
-        Note(
-            "cell_label",
-            f"<b>{m.cell_kind} cell</b> {_compact_weights(_direction_weights(recurrent, 'forward'))}: {copies} used "
-            f"{_times(m.T)} ({fmt(recurrent.params)} parameters)",
+def _up_links(plan: _Plan) -> Iterator[Edge]:
+    """Every edge but the passed states: up each column, RepeatVector's copies, into the head, to the break."""
+    spec, time = plan.spec, plan.time
+    if spec.repeat == "input":
+        x0 = time.x(time.shown[0])
+        for t in time.shown:  # one vector, copied to every step
+            yield Edge("copy", ((x0, plan.input_y + VGAP), (time.x(t), plan.repeat_y - VGAP)), step=t)
+    for block in plan.blocks:
+        if block.m.layer.role == "decoder":
+            below = plan.encoder_top
+            sx, sy = below.axis.x(below.axis.last), below.state_y
+            lane = block.axis.x0 - 0.5  # up the gap beside the decoder, then along a bus under the copies
+            bus = block.source_y - 0.5
+            for t in block.axis.shown:  # the encoder's last state, copied to every decoder step
+                x = block.axis.x(t)
+                points = ((sx + GAP, sy), (lane, sy), (lane, bus), (x, bus), (x, block.source_y - VGAP))
+                yield Edge("copy", points, axis=block.axis.name, layer=block.m.index, step=t)
+        yield from _block_up_links(block)
+    top = plan.top
+    if plan.head_y is not None and plan.description.head is not None:
+        for t in top.axis.shown:
+            if top.m.returned(t):
+                x = top.axis.x(t)
+                yield Edge("link", ((x, top.state_y + VGAP), (x, plan.head_y - VGAP)), axis=top.axis.name, step=t)
+                yield Edge("link", ((x, plan.head_y + VGAP), (x, plan.output_y - VGAP)), axis=top.axis.name, step=t)
+    if plan.broken_y is not None:
+        # What the refused layer gets: the last state only (that is where the sequence was lost).
+        x = top.axis.x(top.axis.last)
+        yield Edge(
+            "link", ((x, top.state_y + VGAP), (x, plan.broken_y - VGAP)), step=top.axis.last, layer=len(plan.blocks)
         )
-    ]
+    yield from _handover_links(plan)
+    yield from _state_out_links(plan)
+
+
+def _handover_links(plan: _Plan) -> Iterator[Edge]:
+    """return_state with a decoder: the encoder's final states become the decoder's initial_state."""
+    spec = plan.spec
+    if not spec.return_state or plan.description.decoder is None:
+        return
+    encoder, decoder = plan.encoder_top, plan.top
+    names = encoder.m.state_name
+    for direction, step in _final_state_steps(encoder).items():
+        sx, sy = encoder.axis.x(step), encoder.cell_y[direction]
+        ty = decoder.cell_y[direction]
+        if direction == "forward":
+            tx = decoder.axis.x(decoder.axis.shown[0])
+            lane = sx + 0.5
+            points = ((sx + GAP, sy), (lane, sy), (lane, ty), (tx - GAP, ty))
+        else:  # the backward decoder starts at its last step
+            tx = decoder.axis.x(decoder.axis.last)
+            lane_y = ty - 0.5
+            points = (
+                (sx - GAP, sy),
+                (sx - 0.45, sy),
+                (sx - 0.45, lane_y),
+                (tx + 0.45, lane_y),
+                (tx + 0.45, ty),
+                (tx + GAP, ty),
+            )
+        label = f"{names} → initial_state" if direction == "forward" else ""  # one label says it for both
+        hover = (
+            f"return_state=True: the encoder's final {names}"
+            + (f" ({direction})" if encoder.m.bidirectional else "")
+            + f", {encoder.m.state_shape} each, start the decoder (initial_state) instead of zeros"
+        )
+        yield Edge(
+            "handover",
+            points,
+            axis=decoder.axis.name,
+            layer=decoder.m.index,
+            direction=direction,
+            step=step,
+            label=label,
+            hover=hover,
+        )
+
+
+def _state_out_links(plan: _Plan) -> Iterator[Edge]:
+    spec = plan.spec
+    if not spec.return_state or spec.repeat == "encoder" or spec.refused_at == "stack":
+        return
+    block = plan.encoder_top
+    for direction, step in _final_state_steps(block).items():
+        x, y = block.axis.x(step), block.cell_y[direction]
+        sign = 1 if direction == "forward" else -1
+        points = ((x + sign * GAP, y), (x + sign * (STATE_OUT_DX - GAP * 0.9), y))
+        yield Edge("handover", points, axis=block.axis.name, layer=block.m.index, direction=direction, step=step)
+
+
+def _passed_links(plan: _Plan) -> Iterator[Edge]:
+    """The state passed from step to step: forward left to right, backward right to left; dotted across the ellipsis."""
+    for block in plan.blocks:
+        m, axis = block.m, block.axis
+        for index in range(len(axis.steps) - 1):
+            left, right = axis.steps[index], axis.steps[index + 1]
+            x_left, x_right = axis.column_x(index), axis.column_x(index + 1)
+            for direction, y in block.cell_y.items():
+                forward = direction == "forward"
+                a, b = (x_left, x_right) if forward else (x_right, x_left)
+                sign = 1 if forward else -1
+                points = ((a + sign * GAP, y), (b - sign * GAP, y))
+                if left is None or right is None:
+                    yield Edge("hidden", points, axis=axis.name, layer=m.index, direction=direction)
+                    continue
+                sender = left if forward else right
+                label = ", ".join(_sub(name, sender) for name in m.state_names)
+                each = " each" if len(m.state_names) > 1 else ""
+                yield Edge(
+                    "passed",
+                    points,
+                    axis=axis.name,
+                    layer=m.index,
+                    direction=direction,
+                    step=sender,
+                    label=label,
+                    hover=f"{label}: {m.state_shape}{each}, passed from step {sender} to the next",
+                )
+
+
+def _stack_heading(plan: _Plan) -> str:
+    """What the recurrent layers share and how often: one set of weights per layer."""
+    description = plan.description
+    first = plan.blocks[0].m
+    copies = "two copies (forward, backward), each" if first.bidirectional else "one set of weights,"
+    if len(plan.blocks) == 1:
+        return (
+            f"<b>{first.cell_kind} cell</b> {_compact_weights(_direction_weights(first.layer, 'forward'))}: {copies} "
+            f"used {_times(first.T)} ({fmt(first.layer.params)} parameters)"
+        )
+    del copies  # the cell rows say forward and backward; the heading lists each layer's own count
+    parts = [f"{block.m.layer.name} {fmt(block.m.layer.params)}" for block in plan.blocks]
+    lines = [" · ".join(parts[index : index + 2]) for index in range(0, len(parts), 2)]
+    return (
+        f"<b>{len(description.recurrent_layers)} {first.cell_kind} layers</b>, each its own weights, used at every "
+        "step:<br>" + "<br>".join(lines) + " parameters"
+    )
+
+
+def _notes(plan: _Plan) -> list[Note]:
+    """The headings (what is shared and how often), the ellipses, and the pointer to the break."""
+    description, spec, head = plan.description, plan.spec, plan.description.head
+    notes = [Note("cell_label", _stack_heading(plan))]
     if head is not None:
         notes.append(
             Note(
@@ -605,73 +918,98 @@ def _notes(m: _Model, axis: TimeAxis, rows: Sequence[Row]) -> list[Note]:
                 f"used {_times(head.applications)} ({fmt(head.params)} parameters)",
             )
         )
-    elif m.invalid:
-        text = f"<b>{spec.head_label}</b> breaks: {format_shape(recurrent.output_shape)} has no time axis"
+    elif description.error is not None:
+        given = format_shape(description.broken_input)
+        if spec.refused_at == "stack":
+            text = (
+                f"<b>{description.broken_at}</b> breaks: it gets {given}, the last step only "
+                "(expected ndim=3, found ndim=2)"
+            )
+        elif spec.refused_at == "repeat":
+            text = f"<b>RepeatVector</b> breaks: it gets the whole sequence {given} (expected ndim=2, found ndim=3)"
+        else:
+            text = f"<b>{spec.head_label}</b> breaks: {given} has no time axis"
         notes.append(Note("error_label", text, error=True))
-    y = _ys(rows)
-    if axis.hidden:
-        middle = (y["input"] + y["output"]) / 2
-        notes.append(Note("ellipsis", f"… {fmt(axis.hidden)} steps hidden …", axis.x(None), middle))
-    if m.invalid:
-        text = f"{spec.head_label} needs a time axis"
-        notes.append(Note("error_pointer", text, axis.x(axis.last), y["head"], error=True))
+    top_y = max(row.y for row in plan.rows)
+    for axis in plan.axes:
+        if axis.hidden:
+            blocks = [block for block in plan.blocks if block.axis is axis]
+            low = plan.input_y if axis is plan.time else min(block.source_y for block in blocks)
+            high = top_y if axis is plan.out_axis else max(block.state_y for block in blocks)
+            name = "ellipsis" if axis is plan.time else f"ellipsis_{axis.name}"
+            notes.append(Note(name, f"… {fmt(axis.hidden)} steps hidden …", axis.x(None), (low + high) / 2))
+    if plan.broken_y is not None:
+        top = plan.top
+        pointer = {
+            "stack": f"{description.broken_at} needs a sequence",
+            "repeat": "RepeatVector needs one vector",
+            "head": f"{spec.head_label} needs a time axis",
+        }[spec.refused_at or "head"]
+        notes.append(Note("error_pointer", pointer, top.axis.x(top.axis.last), plan.broken_y, error=True))
     return notes
 
 
-def _above(m: _Model, x: float, y: dict[str, float]) -> list[Stop]:
-    """What a returned state goes through at column x: the state, then the head and output (or the break)."""
-    path = [Stop(x, y["state"])]
-    if m.head is not None:
-        path += [Stop(x, y["head"]), Stop(x, y["output"])]
-    elif m.invalid:
-        path += [Stop(x, y["head"])]
-    return path
-
-
-def _play_frames(m: _Model, axis: TimeAxis, rows: Sequence[Row]) -> list[PlayFrame]:
-    """One frame per column (the forward cell at that step, the backward cell mirrored), then the merge if pending."""
-    y = _ys(rows)
+def _play_frames(plan: _Plan) -> list[PlayFrame]:
+    """One frame per column of each axis (every layer's forward cell at that step, bottom to top, and the backward
+    cells mirrored), then the merge if pending."""
     frames = [PlayFrame("start", "start", ())]
-    n = len(axis.steps)
-    for index, step in enumerate(axis.steps):
-        x = axis.column_x(index)
-        # The state arriving from the previous step, then x_t coming in and going up as far as it goes.
-        path: list[Stop | None] = [Stop(x - 1, y["cell"], ring=False)] if index else []
-        path += [Stop(x, y["cell"]), None, Stop(x, y["input"]), Stop(x, y["cell"])]
-        if m.bidirectional:
-            # The backward copy walks the same columns from the right.
-            mirror = axis.column_x(n - 1 - index)
-            path += [None] + ([Stop(mirror + 1, y["cell_backward"], ring=False)] if index else [])
-            path += [Stop(mirror, y["cell_backward"]), None, Stop(mirror, y["input"]), Stop(mirror, y["cell_backward"])]
-        elif step is not None and m.returned(step):
-            path += _above(m, x, y)
-        label = "hidden steps" if step is None else axis.tick(step)
-        frames.append(PlayFrame(f"step {index + 1}", label, tuple(path)))
-    if m.bidirectional:
-        path = []
-        for step in axis.shown:
-            if m.returned(step):
-                path += [*_above(m, axis.x(step), y), None]
-        frames.append(PlayFrame("merge", "head" if m.head is not None else "merge", tuple(path)))
+    for axis in plan.axes:
+        blocks = [block for block in plan.blocks if block.axis is axis]
+        n = len(axis.steps)
+        for index, step in enumerate(axis.steps):
+            x = axis.column_x(index)
+            path: list[Stop | None] = []
+            for block in blocks:
+                fy = block.cell_y["forward"]
+                # The state arriving from the previous step, then the input coming in and going up as far as it goes.
+                path += [Stop(x - 1, fy, ring=False)] if index else []
+                path += [Stop(x, fy), None, Stop(x, block.source_y), Stop(x, fy)]
+                if block.m.bidirectional:
+                    by = block.cell_y["backward"]
+                    mirror = axis.column_x(n - 1 - index)
+                    path += [None] + ([Stop(mirror + 1, by, ring=False)] if index else [])
+                    path += [Stop(mirror, by), None, Stop(mirror, block.source_y), Stop(mirror, by)]
+                elif step is not None and block.m.returned(step):
+                    path += _above(plan, block, x)
+                path.append(None)
+            label = "hidden steps" if step is None else axis.tick(step)
+            frames.append(PlayFrame(f"step {len(frames)}", label, tuple(path[:-1])))
+        if blocks and blocks[-1].m.bidirectional:
+            top = blocks[-1]
+            path = []
+            for step in axis.shown:
+                if top.m.returned(step):
+                    path += [*_above(plan, top, axis.x(step)), None]
+            label = "head" if plan.description.head is not None and top is plan.top else "merge"
+            frames.append(PlayFrame("merge" if axis is plan.time else f"merge {axis.name}", label, tuple(path)))
     return frames
+
+
+def _above(plan: _Plan, block: _Block, x: float) -> list[Stop]:
+    """What a returned state goes through at column x: the state, then (top layer) the head and output, or the break."""
+    path = [Stop(x, block.state_y)]
+    if block is not plan.top:
+        return path
+    if plan.head_y is not None and plan.description.head is not None:
+        path += [Stop(x, plan.head_y), Stop(x, plan.output_y)]
+    elif plan.broken_y is not None:
+        path += [Stop(x, plan.broken_y)]
+    return path
 
 
 def layout(description: Description, style: Theme = NORMAL) -> Diagram:
     """Place every element of `description`'s model unrolled over time; `style` decides how many columns fit.
 
-    Built only from the description, in time bounded by `style.max_columns`, not by T.
+    Built only from the description, in time bounded by `style.max_columns` and the number of layers, not by T.
     """
-    m = _model(description)
-    axis = TimeAxis("time", m.T, tuple(visible_steps(m.T, style.max_columns, style.first, style.last)))
-    rows = _rows(m)
-    edges = (*_up_links(m, axis, rows), *_passed_links(m, axis, rows))
+    plan = _plan(description, style)
     return Diagram(
-        axes=(axis,),
-        rows=rows,
-        nodes=tuple(_nodes(m, axis, rows)),
-        edges=edges,
-        notes=tuple(_notes(m, axis, rows)),
-        frames=tuple(_play_frames(m, axis, rows)),
+        axes=plan.axes,
+        rows=plan.rows,
+        nodes=tuple(_nodes(plan)),
+        edges=(*_up_links(plan), *_passed_links(plan)),
+        notes=tuple(_notes(plan)),
+        frames=tuple(_play_frames(plan)),
     )
 
 
@@ -679,19 +1017,23 @@ def layout(description: Description, style: Theme = NORMAL) -> Diagram:
 # How each role is drawn: marker symbol and size relative to the theme's marker.
 MARKS = {
     "input": ("circle", 0.85),
+    "repeat": ("circle", 0.7),
     "cell": ("square", 1.25),
     "state": ("circle", 0.85),
     "head": ("square", 1.25),
     "output": ("square", 1.0),
     "error": ("x", 1.1),
+    "state_out": ("diamond", 1.0),
 }
+# Roles drawn in another role's colour: RepeatVector's copies are the input's, returned final states the state's.
+COLOUR_OF = {"repeat": "input", "state_out": "state"}
 ROLE_ORDER = tuple(MARKS)
 
 
 def _node_colour(node: Node) -> str:
     if node.role == "cell" and node.direction == "backward":
         return PALETTE["cell_backward"]
-    return PALETTE[node.role]
+    return PALETTE[COLOUR_OF.get(node.role, node.role)]
 
 
 def _series(nodes: Sequence[Node]) -> list[list[Node]]:
@@ -792,12 +1134,16 @@ def _traces(diagram: Diagram, theme: Theme) -> list[go.Scatter]:
         meta={"role": "now", "faded": False},
     )
     passed = diagram.edges_of("passed")
+    # The hand-over's label sits above its last stretch, just before the decoder's first cell.
+    handed = [edge for edge in diagram.edges_of("handover") if edge.label]
     traces = [
         now,
         _edge_trace(diagram.edges_of("link", faded=True), "not returned", "link", PALETTE["link"], theme, True, "dot"),
         _edge_trace(diagram.edges_of("link", faded=False), "data flow", "link", PALETTE["link"], theme),
         _edge_trace(passed, "state passed on", "passed", PALETTE["cell"], theme),
         _edge_trace(diagram.edges_of("hidden"), "hidden steps", "hidden", PALETTE["cell"], theme, dash="dot"),
+        _edge_trace(diagram.edges_of("copy"), "RepeatVector copies", "copy", PALETTE["input"], theme, dash="dash"),
+        _edge_trace(diagram.edges_of("handover"), "final states", "handover", PALETTE["state"], theme),
         go.Scatter(
             x=[(edge.points[0][0] + edge.points[-1][0]) / 2 for edge in passed],
             y=[edge.points[0][1] + 0.2 for edge in passed],
@@ -810,6 +1156,19 @@ def _traces(diagram: Diagram, theme: Theme) -> list[go.Scatter]:
             customdata=[edge.step for edge in passed],
             showlegend=False,
             meta={"role": "passed_label", "faded": False},
+        ),
+        go.Scatter(
+            x=[edge.points[-2][0] + 0.04 for edge in handed],
+            y=[edge.points[-1][1] + 0.3 for edge in handed],
+            mode="text",
+            name="initial_state",
+            text=[edge.label for edge in handed],
+            textposition="middle right",
+            textfont={"size": theme.label - 1, "color": PALETTE["state"]},
+            hovertext=[edge.hover for edge in handed],
+            hoverinfo="text",
+            showlegend=False,
+            meta={"role": "handover_label", "faded": False},
         ),
     ]
     return traces + [_node_trace(group, theme) for group in _series(diagram.nodes)]
@@ -847,7 +1206,7 @@ def _annotations(diagram: Diagram, theme: Theme) -> tuple[list[dict], int]:
         )
         lines_above += text.count("<br>") + 1
     for note in diagram.notes:
-        if note.name == "ellipsis":
+        if note.name.startswith("ellipsis"):
             annotations.append(
                 {
                     "name": note.name,
@@ -969,7 +1328,10 @@ def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
     annotations, lines_above = _annotations(diagram, style)
     fig.frames = _frames(diagram, style, len(fig.data))
     # Pixel budget: the play control sits under the x ticks and the legend under it, whatever the number of rows.
-    plot_height = style.row_height * (top + 1)
+    # Deep stacks get shorter rows, so that three bidirectional layers and a decoder still fit a screen or two.
+    rows = top + 1
+    row_px = style.row_height if rows <= 8 else max(style.row_height * 0.62, style.row_height * 8 / rows)
+    plot_height = row_px * rows
     top_margin = _top_margin(style, lines_above)
     controls_px = style.font * 2.5
     slider_px = controls_px + (style.label * 3.4 if style.play_slider else 0)
@@ -993,7 +1355,10 @@ def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
         },
         annotations=annotations,
         xaxis={
-            "range": [min(a.x_range[0] for a in diagram.axes), max(a.x_range[1] for a in diagram.axes)],
+            "range": [
+                min([a.x_range[0] for a in diagram.axes] + [node.x - 0.45 for node in diagram.nodes]),
+                max([a.x_range[1] for a in diagram.axes] + [node.x + 0.45 for node in diagram.nodes]),
+            ],
             "tickvals": [x for x, _ in ticks],
             "ticktext": [text for _, text in ticks],
             "showgrid": False,
@@ -1059,17 +1424,19 @@ def head_caption(description: Description) -> str:
     """How Keras computes the head, Dense against TimeDistributed(Dense), and why both give the same numbers."""
     spec = description.spec
     head = description.head
+    if head is None and spec.refused_at in ("stack", "repeat"):
+        return f"No head is drawn: Keras stops at '{description.broken_at}', before the head."
     if head is None:
         return (
             "No head is drawn: with return_sequences=False there is no time axis for TimeDistributed to walk along. "
             "A plain Dense on the last state works (the seed's model 3)."
         )
-    if not spec.return_sequences:
+    if not spec.sequence_output:
         return (
             f"Dense is applied once, to the last state {format_shape(head.input_shape)}: one output per sequence, "
             f"shaped {format_shape(head.output_shape)}."
         )
-    steps = spec.timesteps
+    steps = spec.output_steps
     return (
         "Dense and TimeDistributed(Dense) draw the same because they are the same maths: "
         f"{_compact_weights(head.weights)}, one set of weights applied at each of the {fmt(steps)} steps. "
@@ -1077,3 +1444,37 @@ def head_caption(description: Description) -> str:
         f"input; TimeDistributed calls the wrapped Dense once per timestep ({fmt(steps)} calls) and stacks the "
         "results. With the same kernel and bias both give identical numbers."
     )
+
+
+def pattern_caption(description: Description) -> str | None:
+    """What the picture shows beyond one layer (the stack, RepeatVector, the decoder, return_state); None for the
+    seed's single layer."""
+    spec = description.spec
+    parts = []
+    if spec.layers > 1:
+        lower = "returns" if spec.inner_return_sequences else "returns only its last state (faded: not returned)"
+        parts.append(
+            f"**{spec.layers} stacked layers**, one row each: every layer below the top {lower} "
+            "and the layer above reads it step by step."
+        )
+    if spec.repeat == "input":
+        parts.append(
+            f"**One-to-many**: X is one vector per sample; `RepeatVector({spec.timesteps})` copies it to every step."
+        )
+    if spec.repeat == "encoder":
+        parts.append(
+            f"**Encoder–decoder**: the encoder's last state is copied by `RepeatVector({spec.output_timesteps})` to "
+            f"each of the decoder's {spec.output_timesteps} steps (the right-hand time axis)."
+        )
+    if spec.return_state:
+        names = "h and c" if spec.cell == "LSTM" else "h"
+        if spec.repeat == "encoder":
+            parts.append(f"`return_state=True` hands the encoder's final {names} to the decoder as `initial_state`.")
+        else:
+            parts.append(
+                f"`return_state=True` also returns the top layer's final {names} (the diamonds); this model does not "
+                "use them."
+            )
+    if description.broken_at is not None and spec.refused_at in ("stack", "repeat"):
+        parts.append(f"The ✕ marks where Keras stops: **{description.broken_at}**.")
+    return " ".join(parts) or None

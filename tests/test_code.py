@@ -20,8 +20,18 @@ SPECS = {
     "bi-gru-ave-nobias-linear": TINY.replace(bidirectional=True, merge_mode="ave", use_bias=False, activation="linear"),
     "simplernn-last-dense": TINY.replace(cell="SimpleRNN", return_sequences=False, head="dense"),
     "gru-noreset-dense": TINY.replace(reset_after=False, head="dense"),
+    # The sequence patterns: stacked, one-to-many, and a bidirectional encoder-decoder handing over its states.
+    "stacked-3": TINY.replace(layers=3),
+    "one-to-many": TINY.replace(repeat="input"),
+    "seq2seq-bi-lstm-state": TINY.replace(
+        cell="LSTM", bidirectional=True, return_sequences=False, repeat="encoder", output_timesteps=3, return_state=True
+    ),
 }
 INVALID = TINY.replace(cell="LSTM", return_sequences=False, head="time_distributed")
+REFUSED = {
+    "stacking": TINY.replace(layers=2, inner_return_sequences=False, return_sequences=False, head="dense"),
+    "encoder_sequence": TINY.replace(repeat="encoder"),
+}
 
 # Runs several scripts in one Python process (one TensorFlow import instead of one per script), each in a fresh
 # namespace as if run on its own, and reports how each ended.
@@ -84,6 +94,7 @@ def outputs(tmp_path_factory):
     """Every script of this module's checks, run once in one subprocess: name -> what it printed."""
     scripts = {name: keras_code(spec) for name, spec in SPECS.items()}
     scripts["invalid"] = keras_code(INVALID)
+    scripts.update({name: keras_code(spec) for name, spec in REFUSED.items()})
     fixed_import = SEED_KERAS1_CODE.replace("from keras.layers.recurrent import GRU", "from keras.layers import GRU")
     scripts["keras3"] = _shrunk(SEED_KERAS3_CODE)
     scripts["keras1"] = _shrunk(SEED_KERAS1_CODE)
@@ -101,6 +112,8 @@ def test_generated_scripts_print_the_count_describe_predicts(outputs):
     assert "status=exit 1" in outputs["invalid"]
     assert describe(INVALID).keras_error in outputs["invalid"]
     assert parse_count_params(outputs["invalid"]) is None
+    for name in ("stacking", "encoder_sequence"):
+        assert "status=exit 1" in outputs[name] and describe(REFUSED[name]).keras_error in outputs[name]
 
 
 def test_seed_translation_runs_and_the_original_fails_for_the_reasons_given(outputs):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from core import describe
 from tests.conftest import page_text, run_app
 
 
 def _columns(at):
     """Per column of the four variants: (its markdown text, its metric values, its errors, its code blocks)."""
-    main_columns = at.main.columns
-    assert len(main_columns) == 4
+    main_columns = at.main.columns[:4]  # the seed's four; the pattern gallery's four cards follow
     out = []
     for column in main_columns:
         out.append(
@@ -112,3 +112,21 @@ def test_numbers_match_real_keras(keras, cell, bidirectional, merge_mode):
     keras_message = str(refused.value)
     shown = columns[3][3]
     assert any(code.split("received:")[0].strip() in keras_message for code in shown), (shown, keras_message)
+
+
+def test_pattern_gallery_shows_each_pattern_and_loads_it_with_one_click():
+    from core.spec import PATTERNS, STACKING_MISTAKE
+
+    at = run_app("overview")
+    assert not at.exception
+    metrics = [metric.value for metric in at.metric]
+    for name, pattern in PATTERNS.items():
+        # The card's count is describe()'s, which tests/test_patterns.py proves equal to Keras's.
+        assert f"{describe(pattern).total_params:,}" in metrics, name
+    at.button(key="pattern_One-to-many").click().run()
+    assert not at.exception
+    assert at.session_state["spec"] == PATTERNS["One-to-many"]
+    assert at.selectbox(key="repeat").value == "input" and at.number_input(key="timesteps").value == 12
+    at.button(key="pattern_mistake").click().run()
+    assert at.session_state["spec"] == STACKING_MISTAKE
+    assert any("expected ndim=3, found ndim=2" in warning.value for warning in at.sidebar.warning)

@@ -138,7 +138,9 @@ def test_seed_variants_and_presets() -> None:
         (False, "dense"),
         (False, "time_distributed"),
     ]
-    assert all(isinstance(spec, ModelSpec) and spec.is_valid for spec in PRESETS.values())
+    # Every preset builds, except the classic stacking mistake, which is there to be seen breaking.
+    refused = [name for name, spec in PRESETS.items() if not spec.is_valid]
+    assert refused == ["Classic mistake: stacked LSTMs without return_sequences"]
 
 
 # -- the rules every boundary shares ----------------------------------------------------------------------
@@ -202,6 +204,9 @@ def test_largest_model_is_as_the_comment_says() -> None:
     """core/spec.py bounds the sizes by the largest model's size: keep the comment's number true."""
     from core import describe
 
-    largest = ModelSpec(cell="LSTM", bidirectional=True, **{name: high for name, (_, high) in INT_RANGES.items()})
+    sizes = {name: high for name, (_, high) in INT_RANGES.items() if name != "layers"}
+    largest = ModelSpec(cell="LSTM", bidirectional=True, **sizes)
     assert describe(largest).total_params == 4_723_200
     assert "4,723,200 parameters" in Path(spec_module.__file__).read_text()
+    stack = largest.replace(layers=3, repeat="encoder", return_sequences=False)
+    assert f"{describe(stack).total_params:,} parameters" in Path(spec_module.__file__).read_text()

@@ -328,3 +328,77 @@ def test_page_renders_the_figure(app, params):
     assert drawn[0] == 0 and drawn[-1] == expected.timesteps - 1 and len(drawn) <= 12
     if not expected.is_valid:
         assert any("cannot be built" in element.value for element in at.error)
+
+
+# -- sequence patterns: stacked rows, RepeatVector, two time axes, return_state ---------------------------------------
+def test_stacked_layers_draw_one_row_each_and_the_lower_states_go_up():
+    drawn = diagram(layers=3, bidirectional=True)
+    for layer in range(3):
+        assert drawn.steps_of("cell", layer=layer, direction="backward") == EVERY
+        assert drawn.steps_of("state", layer=layer, faded=False) == EVERY
+    ys = [drawn.row("state", layer=layer).y for layer in range(3)]
+    assert ys == sorted(ys) and drawn.row("head").y > ys[-1]
+    # Each upper layer reads the state below it at every step: a solid link from state row k to cell row k+1.
+    links = [e for e in drawn.edges_of("link", faded=False) if e.layer == 1 and e.direction is None]
+    assert {e.points[0][1] for e in links} == {ys[0] + 0.3}
+    assert f"{describe(ModelSpec(**TINY, layers=3, bidirectional=True)).recurrent.params:,}" in drawn.note(
+        "cell_label"
+    ).text.replace("<br>", " ")
+
+
+def test_the_stacking_mistake_shows_where_the_sequence_is_lost():
+    description = describe(ModelSpec(**TINY, cell="LSTM", layers=2, inner_return_sequences=False, head="dense"))
+    drawn = layout(description)
+    # The lower layer computes every state but returns only the last; that one alone goes up, into the break.
+    assert drawn.steps_of("state", faded=True) == EVERY[:-1] and drawn.steps_of("state", faded=False) == [T - 1]
+    (error,) = drawn.nodes_of("error")
+    assert error.step == T - 1 and error.y == drawn.row("broken", layer=1).y
+    assert description.keras_error in error.hover.replace("<br>", " ") and "'lstm_1'" in error.hover
+    assert "expected ndim=3, found ndim=2" in drawn.note("error_label").text
+    assert not drawn.nodes_of("head") and not drawn.nodes_of("cell", layer=1)
+
+
+def test_one_to_many_copies_one_vector_to_every_step():
+    drawn = diagram(repeat="input")
+    (vector,) = drawn.nodes_of("input")
+    assert drawn.steps_of("repeat") == EVERY
+    copies = drawn.edges_of("copy")
+    assert len(copies) == T and {edge.points[0] for edge in copies} == {(vector.x, vector.y + 0.3)}
+    assert drawn.steps_of("head") == EVERY
+
+
+def test_encoder_decoder_on_two_axes_with_the_state_handover():
+    spec = ModelSpec(
+        **TINY, cell="LSTM", return_sequences=False, repeat="encoder", output_timesteps=3, return_state=True
+    )
+    drawn = layout(describe(spec))
+    encoder, decoder = drawn.axes
+    assert decoder.name == "decoder" and decoder.timesteps == 3 and decoder.x0 > encoder.x(T - 1)
+    assert {node.axis for node in drawn.nodes_of("head")} == {"decoder"} and drawn.steps_of("head") == [0, 1, 2]
+    assert drawn.steps_of("repeat") == [0, 1, 2] and len(drawn.edges_of("copy")) == 3
+    (handover,) = drawn.edges_of("handover")
+    assert handover.label == "h, c → initial_state"
+    start, end = handover.points[0], handover.points[-1]
+    assert start[1] == drawn.row("cell", layer=0).y and end[1] == drawn.row("cell", layer=1).y
+    assert start[0] > encoder.x(T - 1) and end[0] < decoder.x(0)
+    # Without return_state the decoder starts from zeros: no hand-over.
+    assert not layout(describe(spec.replace(return_state=False))).edges_of("handover")
+
+
+def test_return_state_without_a_decoder_draws_the_extra_outputs():
+    drawn = diagram(cell="LSTM", bidirectional=True, return_state=True)
+    outputs = drawn.nodes_of("state_out")
+    assert {(node.direction, node.step) for node in outputs} == {("forward", T - 1), ("backward", 0)}
+    assert all("(None, 4), (None, 4), (None, 4), (None, 4)" in node.hover for node in outputs)
+
+
+def test_the_largest_stack_draws_a_bounded_picture():
+    """Drawing costs what is drawn, not T or the sizes (no wall-clock test: measured ~0.2 s on the dev machine)."""
+    largest = ModelSpec(
+        cell="LSTM", bidirectional=True, layers=3, repeat="encoder", return_sequences=False, return_state=True,
+        timesteps=512, input_size=512, hidden_size=512, output_size=512, output_timesteps=512,
+    )  # fmt: skip
+    drawn = layout(describe(largest))
+    assert len(drawn.nodes) < 120 and len(drawn.edges) < 200 and len(drawn.frames) < 20
+    assert [axis.hidden for axis in drawn.axes] == [508, 508]
+    assert len(render(drawn).frames) == len(drawn.frames)

@@ -20,6 +20,11 @@ EVERY_FIELD = ModelSpec(
     use_bias=False,
     reset_after=False,
     activation="linear",
+    layers=2,
+    inner_return_sequences=False,
+    repeat="encoder",
+    output_timesteps=4,
+    return_state=True,
 )
 
 

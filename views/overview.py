@@ -5,7 +5,9 @@ Every number comes from `core.describe` for the current cell and sizes (proven e
 
 import streamlit as st
 
-from core import describe, format_shape, seed_variants
+from core import ModelSpec, describe, format_shape, seed_variants
+from core.spec import STACKING_MISTAKE
+from core.tables import pattern_cards
 from views import common, step_panel
 from views.common import current_spec
 
@@ -27,6 +29,11 @@ def _unbroken(text: str) -> str:
 def _times(count: int) -> str:
     """'once' or '64 times'."""
     return "once" if count == 1 else f"{count:,} times"
+
+
+def _load_pattern(pattern: ModelSpec) -> None:
+    """Button callback: ask the frame (app.py) to load this spec before it draws the sidebar."""
+    st.session_state["pending_spec"] = pattern
 
 
 spec = current_spec()
@@ -113,6 +120,32 @@ st.info(
 st.caption(
     "Fitting Model 3 on Model 1's sequence targets fails on the shape mismatch; TimeDistributed after "
     "return_sequences=False does not even build (the fourth column)."
+)
+
+st.header("Sequence patterns")
+st.markdown(
+    "The same layers make every pattern learners ask about: stack recurrent layers, return one state or all, "
+    "repeat a vector along a new time axis, hand states to a decoder. Each card is built from what Keras reports; "
+    "**Load** makes it the sidebar model, so every page shows it."
+)
+cards = pattern_cards()
+card_columns = [*st.columns(2, gap="medium"), *st.columns(2, gap="medium")] if common.talk_mode() else st.columns(4)
+for column, card in zip(card_columns, cards, strict=True):
+    with column.container(border=True):
+        st.subheader(card.name)
+        st.caption(card.blurb + ("  \n:blue-badge[your sidebar model]" if card.spec == spec else ""))
+        st.metric("Parameters", f"{card.total_params:,}")
+        st.markdown(f"X **{card.input_shape}** → Y **{card.output_shape}**")
+        st.markdown(_breakable(card.flow), unsafe_allow_html=True)  # only for <wbr>: the app's own text
+        st.button(
+            "Load", key=f"pattern_{card.name}", on_click=_load_pattern, args=(card.spec,), icon=":material/upload:"
+        )
+st.button(
+    "Load the classic mistake: two stacked LSTMs, the lower one without return_sequences",
+    key="pattern_mistake",
+    on_click=_load_pattern,
+    args=(STACKING_MISTAKE,),
+    icon=":material/error:",
 )
 
 st.subheader("See each claim")

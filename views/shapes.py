@@ -37,7 +37,7 @@ kind = st.radio(
     "Which targets do you have?",
     options=list(TARGET_KINDS),
     format_func=TARGET_KINDS.get,
-    index=0 if spec.return_sequences else 1,
+    index=0 if spec.sequence_output else 1,
     horizontal=True,
     key="shapes_target_kind",
 )
@@ -50,7 +50,7 @@ if description.target_shape is not None:
     st.markdown(
         f"The model outputs `{format_shape(description.output_shape)}`, so `fit()` needs targets shaped "
         f"`{format_shape(description.target_shape)}`: N samples, "
-        + (f"{spec.timesteps} timesteps, " if spec.return_sequences else "")
+        + (f"{spec.output_steps} timesteps, " if spec.sequence_output else "")
         + f"{spec.output_size} values each."
     )
 
@@ -99,7 +99,7 @@ with keras_side:
             message = job.result
             st.caption(
                 f"`model.fit(X, Y)` with X {spec.input_shape(samples)} and Y "
-                f"{spec.replace(return_sequences=per_timestep).target_shape(samples)}:"
+                f"{spec.target_shape(samples, per_timestep)}:"
             )
             if message is None:
                 st.success("Keras ran the training step without an error.", icon=":material/check:")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core import describe
 from core.budget import probe_work, training_work
-from core.datasets import MAX_SAMPLES, TASKS
+from core.datasets import MAX_SAMPLES, TASKS, tasks_for
 from core.keras_jobs import WarmUp
 from core.training_figures import loss_figure, prediction_figure, timestep_heatmap
 from core.training_session import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingSettings, TrainingSnapshot
@@ -45,7 +45,7 @@ def _restore_controls() -> None:
 def _task_changed() -> None:
     """The learnable task needs a livelier learning rate than RMSprop's default; the seed's data keeps the seed's."""
     task = st.session_state.get("training_task")
-    st.session_state["training_lr"] = RECALL_LEARNING_RATE if task == "recall" else SEED_LEARNING_RATE
+    st.session_state["training_lr"] = SEED_LEARNING_RATE if task == "random" else RECALL_LEARNING_RATE
 
 
 def _lr_label(rate: float) -> str:
@@ -65,7 +65,11 @@ description = describe(spec)
 # On a slide the settings fold away, so that the loss chart sits under the Train button on the first screen.
 with st.expander("Training settings", icon=":material/tune:") if talk else st.container(border=True):
     top = st.columns([2, 1, 1, 1])
-    task = top[0].selectbox("Data", list(TASKS), key="training_task", on_change=_task_changed)
+    task_options = tasks_for(spec)  # each sequence pattern has its own tasks (they fit the seed's variants too)
+    if st.session_state.get("training_task") not in task_options:
+        st.session_state["training_task"] = task_options[0]
+        _task_changed()
+    task = top[0].selectbox("Data", task_options, key="training_task", on_change=_task_changed)
     samples = top[1].number_input("Samples", min_value=1, max_value=MAX_SAMPLES, step=100, key="training_samples")
     batch_size = top[2].number_input("Batch size", min_value=1, max_value=4096, step=16, key="training_batch")
     epochs = top[3].number_input("Epochs", min_value=1, max_value=200, step=1, key="training_epochs")
@@ -181,8 +185,8 @@ def _progress_text(snap: TrainingSnapshot) -> str:
 
 def _loss_charts(snap: TrainingSnapshot) -> None:
     """The loss curves: models on per-timestep targets in one chart, model 3 (one target per sequence) in its own."""
-    per_step = [v for v in snap.variants if v.spec.return_sequences]
-    per_sequence = [v for v in snap.variants if not v.spec.return_sequences]
+    per_step = [v for v in snap.variants if v.spec.sequence_output]
+    per_sequence = [v for v in snap.variants if not v.spec.sequence_output]
     groups = [g for g in (per_step, per_sequence) if g]
     columns = st.columns(len(groups)) if len(groups) > 1 else [st.container()]
     offset = 0

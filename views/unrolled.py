@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import describe
-from core.unrolled import head_caption, steps_drawn, unrolled_figure
+from core.unrolled import head_caption, pattern_caption, steps_drawn, unrolled_figure
 from views import common, step_panel
 from views.common import current_spec, talk_mode
 
@@ -26,6 +26,8 @@ common.intro(
     + " Hover any element for its shapes, parameters and formula; press ▶ Play to watch the data flow.",
     f"One {layer_name} cell, one set of weights, unrolled over {spec.timesteps} timesteps",
 )
+if (pattern := pattern_caption(description)) is not None:
+    st.markdown(pattern)
 
 if description.error:
     st.error(f"**This combination cannot be built.** {description.error}")

@@ -38,7 +38,13 @@ description = describe(spec)
 st.title("Weights")
 common.intro(
     f"Every weight tensor of the current model, `{description.recurrent.class_label}` → `{spec.head_label}` with "
-    f"`return_sequences={spec.return_sequences}`, where its parameters come from, and what share of the total it is.",
+    f"`return_sequences={spec.return_sequences}`, where its parameters come from, and what share of the total it is."
+    + (
+        f" One row per layer: each of the {spec.recurrent_count} recurrent layers has its own weights; a layer above "
+        "the first reads the one below, so its kernel has the lower layer's width as rows."
+        if spec.recurrent_count > 1
+        else ""
+    ),
     f"Every weight tensor of {description.recurrent.class_label} → {spec.head_label}, and its share of the total",
 )
 
@@ -137,11 +143,16 @@ axis = st.segmented_control(
 axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
 common.chart(growth_figure(spec, axis, talk_mode=talk_mode()), key="weights_growth")
 if growth_spec(spec) != spec:
-    st.caption("Your model does not build, so the curves are drawn for the same sizes with a plain Dense head.")
+    st.caption("Your model does not build, so the curves are drawn for the nearest model that does, same sizes.")
 if axis == "timesteps":
     st.markdown(
         "Parameters are flat in T: one set of weights, reused at every step. Multiply-adds grow linearly with T: "
         "the recurrent cell (and, with `return_sequences=True`, the head) runs once per timestep."
+    )
+elif axis == "layers":
+    st.markdown(
+        "Each stacked layer has its own weights: parameters and work both grow with every layer. A layer above the "
+        "first reads the one below (its hidden size, not the input size), so its kernel has a different shape."
     )
 else:
     st.markdown(
