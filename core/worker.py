@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative.
 PRIORITY = {"probe": 0, "train": 1, "warmup": 2}
+WARM_UPS_WAITING = 2  # speculative jobs waiting server-wide: the newest are the likeliest to be clicked
 WARM_KEYS_KEPT = 3  # trainings warmed that the child's model cache (6 models, up to 3 per training) still holds
 FINAL = frozenset({"done", "stopped", "failed", "cancelled"})
 EventListener = Callable[[tuple], None]
@@ -358,6 +359,10 @@ class KerasWorker:
                 return
             job = Job(next(self._ids), session, kind, payload, PRIORITY["warmup"], "warm-up", cache_key=key)
             self._warmups[session] = (key, job)
+            # Speculation must never pile up on a busy server (many visitors opening pages): drop the oldest.
+            waiting = [j for j in self._queue if j.priority == PRIORITY["warmup"]]
+            for old in waiting[: max(0, len(waiting) + 1 - WARM_UPS_WAITING)]:
+                self._drop_warmup(old.session)
             self._enqueue(job)
 
     def active_job(self, session: str) -> Job | None:

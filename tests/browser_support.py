@@ -102,6 +102,8 @@ def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = RO
         "none",
     ]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
+    for name in ("TDE_SPECULATE", "TDE_WORKER_RSS_LIMIT_MB"):  # the tests' settings; a real server runs as shipped
+        env.pop(name, None)
     (ROOT / "artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "artifacts" / "streamlit-server.log", "w")  # noqa: SIM115 (closed in finally)
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -12,6 +12,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# Every AppTest run is a new visitor: their speculative warm-ups would queue work nobody clicks, and the tests would
+# wait for it. Warm-ups are tested on their own (test_worker, and a page test that turns them back on); the browser
+# tests' servers run as shipped (tests/browser_support.py drops this variable).
+os.environ["TDE_SPECULATE"] = "0"
+# The tests' shared worker holds many small models at once; recycling by memory has its own test (test_worker).
+os.environ.setdefault("TDE_WORKER_RSS_LIMIT_MB", "2000")
 
 
 PAGES = {

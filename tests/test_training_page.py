@@ -217,7 +217,7 @@ def test_the_three_model_comparison_keeps_model_3_apart_and_shows_kerass_refusal
     assert not at.exception
     # That question must not take the learner's one job slot: Train works again at once.
     at.button(key="training_train").click().run()
-    assert not at.warning and job.running
+    assert not at.warning and job.snapshot().run_id == 2  # the second run started (it may already have ended)
     assert job.wait(JOIN)
     at = settle(at)
     charts = {f["layout"]["title"]["text"]: f for f in _figures(at) if "Loss" in f["layout"]["title"]["text"]}
@@ -228,3 +228,16 @@ def test_the_three_model_comparison_keeps_model_3_apart_and_shows_kerass_refusal
     model2 = next(t for t in per_step["data"] if t["name"] == "Model 2 · per batch")
     assert model2["line"]["dash"] == "dash"  # drawn dashed over model 1, which it coincides with
     assert any("must have the same rank" in code.value for code in at.code)  # Keras's own words, not ours
+
+
+def test_the_page_warms_the_model_up_so_the_first_click_reuses_its_trace(monkeypatch):
+    monkeypatch.setenv("TDE_SPECULATE", "1")  # as a real server runs (the tests turn speculation off: conftest)
+    spec = TINY.replace(hidden_size=7)  # traced by no other test
+    params = {**TINY_PARAMS, "hidden_size": "7"}
+    at = _set_controls(run_app("training", params), samples=24, batch=8, epochs=1)
+    at = settle(at)  # the warm-up the page asked for has built and traced the model
+    at.button(key="training_train").click().run()
+    at = _run_until_done(at, at.session_state["training_job"])
+    (variant,) = at.session_state["training_job"].snapshot().variants
+    assert variant.spec == spec and variant.result.reused_model
+    assert "A reused model was already compiled and traced" in page_text(at)

@@ -184,3 +184,17 @@ def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
     finally:
         worker.shutdown()
     assert not worker.stats().alive
+
+
+def test_speculative_warm_ups_never_pile_up(tmp_path: Path) -> None:
+    from core.worker import WARM_UPS_WAITING
+
+    worker = shared_worker()
+    gate = tmp_path / "gate"
+    _held(worker, "blocker", gate)
+    for visitor in range(WARM_UPS_WAITING + 2):
+        worker.warm_up(f"visitor-{visitor}", "summary", TINY, key=("pile", visitor))
+    waiting = [job for job in worker._queue if job.label == "warm-up"]
+    assert [job.cache_key for job in waiting] == [("pile", v) for v in range(2, WARM_UPS_WAITING + 2)]  # the newest
+    gate.touch()
+    assert worker.wait_until_idle(JOIN)

@@ -8,6 +8,7 @@ Not a page itself (app.py registers the pages by path).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable
 from typing import Any
 
@@ -50,6 +51,13 @@ def _connected(session: str) -> bool | None:
 def keras_worker() -> KerasWorker:
     """The server's one TensorFlow worker (started on first use), told how to see whether a session is alive."""
     return shared_worker(liveness=_connected)
+
+
+def speculate(kind: str, payload: Any, key: Hashable) -> None:
+    """Ask the worker to do now, at the lowest priority, what the learner's next click will need (build and trace a
+    model, compute the lab). TDE_SPECULATE=0 turns it off (the tests' AppTest sessions, each a new visitor)."""
+    if os.environ.get("TDE_SPECULATE", "1") != "0":
+        keras_worker().warm_up(session_id(), kind, payload, key=key)
 
 
 def training_job() -> TrainingJob:

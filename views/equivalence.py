@@ -52,7 +52,7 @@ else:
     work = lab_work(spec)
     if work.allowed:
         # Compute the lab in the background now: the learner reads the introduction, then clicks.
-        common.keras_worker().warm_up(common.session_id(), "equivalence_lab", (spec, PERTURB), key=LAB_KEY)
+        common.speculate("equivalence_lab", (spec, PERTURB), key=LAB_KEY)
     else:
         st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
     clicked = picture.button(

@@ -140,7 +140,7 @@ if settings is not None and work is not None and work.allowed and not running:
     # Build and trace these models in the worker now, while the learner reads: the click then starts at once.
     specs = tuple(variant for _, variant in settings.variants)
     warm = WarmUp(specs, settings.samples, settings.batch_size, settings.seed)
-    common.keras_worker().warm_up(common.session_id(), "warm_up_training", warm, key=warm)
+    common.speculate("warm_up_training", warm, key=warm)
 
 left, right, _ = st.columns([1, 1, 3])
 can_train = settings is not None and work is not None and work.allowed and not running
