@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import queue
+import sys
 import threading
 import traceback
 from multiprocessing.connection import Client, Connection
@@ -69,6 +70,15 @@ def _handler(kind: str) -> Any:
     return HANDLERS[kind]
 
 
+def _save_coverage() -> None:
+    """When the test suite measures coverage in this process, write it out: os._exit skips coverage's own exit hook."""
+    coverage = sys.modules.get("coverage")
+    current = coverage.Coverage.current() if coverage is not None else None
+    if current is not None:
+        current.stop()
+        current.save()
+
+
 def main() -> None:
     """Connect, import Keras, then serve jobs until told to exit or the server goes away."""
     address = os.environ["TDE_WORKER_ADDRESS"]
@@ -123,6 +133,7 @@ def main() -> None:
         release_free_memory()
         events.send((*reply, _memory()))
         stops.discard(job_id)
+    _save_coverage()
     os._exit(0)  # skip TensorFlow's slow and sometimes noisy interpreter teardown
 
 
