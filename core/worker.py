@@ -374,7 +374,11 @@ class KerasWorker:
     def wait_until_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is queued or running (True), or the timeout passed (False): for tests and benchmarks."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._queue and self._running is None, timeout)
+            return self._cond.wait_for(self._idle, timeout)
+
+    def _idle(self) -> bool:
+        """Nothing runs and nothing waits that will run (a stopped job may still sit in the queue until skipped)."""
+        return self._running is None and not any(job.active for job in self._queue)
 
     def stats(self) -> WorkerStats:
         """Process id, liveness and memory of the child as last measured."""
@@ -447,6 +451,7 @@ class KerasWorker:
                     job = self._queue.pop(0)
                     if job.stop_requested or not job.active:
                         job._finish("stopped")
+                        self._cond.notify_all()
                         continue
                     self._running = job
                     if self._warmups.get(job.session, (None, None))[1] is job:
@@ -467,6 +472,7 @@ class KerasWorker:
                 self._queue.remove(job)
                 job.stop_reason = job.stop_reason or reason
                 job._finish("stopped")
+                self._cond.notify_all()
         self._renumber()
 
     def _abandoned(self, session: str) -> str | None:
