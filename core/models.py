@@ -159,8 +159,13 @@ def fit_error(spec: ModelSpec, per_timestep_targets: bool, samples: int = 4) -> 
     except ValueError as error:
         return str(error)
     x, y = random_batch(spec, samples, np.random.default_rng(0), per_timestep=per_timestep_targets)
+    return fit_refusal(model, x, y, batch_size=samples)
+
+
+def fit_refusal(model: Any, x: Any, y: Any, batch_size: int) -> str | None:
+    """One epoch of `model.fit(x, y)`: None if Keras accepts the arrays, else Keras's own error message."""
     try:
-        model.fit(x, y, epochs=1, batch_size=samples, verbose=0)
+        model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
     except (ValueError, TypeError) as error:
         return str(error)
     except Exception as error:  # TensorFlow raises InvalidArgumentError for some shape mismatches

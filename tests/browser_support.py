@@ -41,6 +41,17 @@ def missing_browser() -> str | None:
     return None
 
 
+def require_browser() -> None:
+    """Skip a browser test where Chromium or Playwright is missing, except under CI=true, where that is a failure."""
+    import pytest  # noqa: PLC0415
+
+    reason = missing_browser()
+    if reason:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"browser test cannot run in CI: {reason}")
+        pytest.skip(f"browser test skipped: {reason}")
+
+
 def free_port() -> int:
     """A TCP port that is free on localhost right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -6,7 +6,6 @@ artifacts/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,7 +15,7 @@ import pytest
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    missing_browser,
+    require_browser,
     screenshot,
     streamlit_server,
     wait_idle,
@@ -27,17 +26,10 @@ pytestmark = pytest.mark.browser
 PAGE_PATHS = ["", "unrolled", "weights", "shapes", "training", "equivalence", "code"]
 
 
-def _require_browser() -> None:
-    reason = missing_browser()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser test cannot run in CI: {reason}")
-        pytest.skip(f"browser test skipped: {reason}")
-
 
 @pytest.fixture(scope="module")
 def server():
-    _require_browser()
+    require_browser()
     with streamlit_server() as url:
         yield url
 

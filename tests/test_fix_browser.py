@@ -5,23 +5,22 @@ Skips when Chromium or Playwright is missing, except with CI=true, where that is
 
 from __future__ import annotations
 
-import os
 import re
 import traceback
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, missing_browser, screenshot, streamlit_server, wait_idle
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    require_browser,
+    screenshot,
+    streamlit_server,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
-
-def _require_browser() -> None:
-    reason = missing_browser()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser test cannot run in CI: {reason}")
-        pytest.skip(f"browser test skipped: {reason}")
 
 
 def _real_traceback() -> str:
@@ -49,7 +48,7 @@ def _real_traceback() -> str:
 
 @pytest.fixture(scope="module")
 def server():
-    _require_browser()
+    require_browser()
     with streamlit_server() as url:
         yield url
 

@@ -6,12 +6,10 @@ One server, one browser; skips like tests/test_browser.py when Chromium or Playw
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from core.stories import STORIES
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, missing_browser, streamlit_server, wait_idle
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, require_browser, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +29,7 @@ SCREENS = [(1280, 720), (1920, 1080)]
 
 @pytest.fixture(scope="module")
 def browser():
-    reason = missing_browser()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser test cannot run in CI: {reason}")
-        pytest.skip(f"browser test skipped: {reason}")
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with streamlit_server() as url, sync_playwright() as playwright:
