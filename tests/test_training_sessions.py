@@ -41,15 +41,17 @@ def _settings(spec: ModelSpec = TINY, **options) -> TrainingSettings:
     return TrainingSettings.for_spec(spec, **{**base, **options})
 
 
-def test_five_sessions_training_at_once_all_finish_with_the_losses_they_get_alone() -> None:
+def test_sessions_training_at_once_all_finish_with_the_losses_they_get_alone() -> None:
+    """Three at once here (bench/worker.py runs five): each queues, none is abandoned, each equals its run alone."""
     worker = shared_worker()
-    jobs = [TrainingJob(worker, f"visitor-{index}") for index in range(len(SPECS))]
-    for job, spec in zip(jobs, SPECS, strict=True):
+    specs = SPECS[:3]
+    jobs = [TrainingJob(worker, f"visitor-{index}") for index in range(len(specs))]
+    for job, spec in zip(jobs, specs, strict=True):
         job.start(_settings(spec, epochs=3))
-    assert sorted(job.snapshot().position or 0 for job in jobs)[-1] >= 4  # they really queue behind each other
+    assert sorted(job.snapshot().position or 0 for job in jobs)[-1] >= 2  # they really queue behind each other
     for job in jobs:
         assert job.wait(JOIN)
-    for job, spec in zip(jobs, SPECS, strict=True):
+    for job, spec in zip(jobs, specs, strict=True):
         snap = job.snapshot()
         assert snap.status == "done", snap.error
         (variant,) = snap.variants
