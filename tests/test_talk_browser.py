@@ -88,7 +88,8 @@ def test_a_story_runs_from_start_to_end(browser, name):
         for index, step in enumerate(story.steps):
             bar = page.locator(".st-key-story_bar")
             bar.get_by_text(step.takeaway).wait_for(timeout=30_000)
-            assert f"step {index + 1} of {len(story.steps)}" in bar.inner_text()
+            # The takeaway and the step caption arrive in one rerun but may paint a frame apart: wait for both.
+            bar.get_by_text(f"step {index + 1} of {len(story.steps)}").wait_for(timeout=30_000)
             assert f"step={index + 1}" in page.url and f"story={name}" in page.url
             highlighted = page.locator(f".st-key-{step.highlight[0]}")
             highlighted.wait_for(state="visible", timeout=30_000)
