@@ -1,8 +1,9 @@
 """One TensorFlow worker process for the whole server: every Keras job of every session goes through it.
 
-Why a process: Streamlit calls `keras.backend.clear_session()` after every script run of any session once Keras is
-in `sys.modules`, and a training thread in the server then crashes or crawls; Keras in a thread of the server also
-fights the server's threads for the GIL. Here the server never imports TensorFlow. This module is TensorFlow-free.
+Why a process: Streamlit resets Keras's global session (`keras.backend`) after every script run of any session once
+Keras is in `sys.modules`, and a training thread in the server then crashes or crawls; Keras in a thread of the
+server also fights the server's threads for the GIL. Here the server never imports TensorFlow; this module is
+TensorFlow-free.
 
 The shape of it:
 - `KerasWorker.submit(session, kind, payload)` queues a `Job`; a dispatcher thread (started on demand) feeds the
@@ -380,6 +381,11 @@ class KerasWorker:
         """Nothing runs and nothing waits that will run (a stopped job may still sit in the queue until skipped)."""
         return self._running is None and not any(job.active for job in self._queue)
 
+    def wait_until_child_gone(self, timeout: float | None = None) -> bool:
+        """Block until no child process is running (True), or the timeout passed: the idle exit, for the tests."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._child is None, timeout)
+
     def stats(self) -> WorkerStats:
         """Process id, liveness and memory of the child as last measured."""
         with self._cond:
@@ -463,6 +469,7 @@ class KerasWorker:
                 if self._child is not None and time.monotonic() - self._last_end >= self.idle_seconds:
                     self._child.close()
                     self._child = None
+                    self._cond.notify_all()
 
     def _sweep_queue(self) -> None:
         """Finish queued jobs that were stopped, or whose session is gone."""

@@ -7,7 +7,6 @@ speed of the machine. Tests that need their own limits start their own worker (o
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -29,16 +28,6 @@ def _held(worker: KerasWorker, session: str, gate: Path):
     )
     assert started.wait(JOIN), job.error
     return job
-
-
-def _eventually(condition, timeout: float = JOIN) -> bool:
-    """Wait for a condition another thread or process makes true (a safety bound, not a measurement)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_queue_order_positions_and_one_job_per_session(tmp_path: Path) -> None:
@@ -167,7 +156,7 @@ def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
         job = worker.submit("s", "summary", TINY, listener=lambda e: e[0] == "stage" and stages.append(e[1]))
         assert job.wait(JOIN) and job.status == "done", job.error
         assert worker.stats().last_peak_mb > 0
-        assert _eventually(lambda: not worker.stats().alive)  # idle at once (idle_seconds=0): the child left
+        assert worker.wait_until_child_gone(JOIN)  # idle at once (idle_seconds=0): the child left
         assert any("Starting TensorFlow" in stage for stage in stages)  # the page said it was starting one
     finally:
         worker.shutdown()
