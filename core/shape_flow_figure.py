@@ -102,6 +102,115 @@ def _axis_kind(shape: Shape, index: int) -> str:
     return "feature"
 
 
+def _stage_marks(
+    stage, index: int, left: float, box_bottom: float, note: str, theme, box_w: float, gap: float, cell_h: float
+) -> tuple[list[dict], list[dict]]:
+    """One stage's box: its border, title, shape cells with their axis names, note, and the arrow from the previous."""
+    font, small, ink, muted = theme.font, theme.label, PALETTE["ink"], PALETTE["muted"]
+    title_font = {"size": font, "color": ink}  # explicit colours: the Streamlit theme would grey out annotation text
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    border = PALETTE["error"] if stage.failed else muted
+    shapes.append(
+        {
+            "type": "rect",
+            "x0": left,
+            "x1": left + box_w,
+            "y0": box_bottom,
+            "y1": 4,
+            "line": {"color": border, "width": theme.line},
+            "fillcolor": "rgba(0,0,0,0)",
+        }
+    )
+    annotations.append(
+        {
+            "x": left + box_w / 2,
+            "y": 3.95,
+            "yanchor": "top",
+            "text": _box_title(stage.title, theme.box_chars),
+            "showarrow": False,
+            "font": title_font,
+        }
+    )
+    if stage.shape is not None:
+        dims = len(stage.shape)
+        cell_w = (box_w - 0.4) / dims
+        for axis, dim in enumerate(stage.shape):
+            x0 = left + 0.2 + axis * cell_w
+            kind = _axis_kind(stage.shape, axis)
+            fill = AXIS_FILLS[kind]
+            if stage.acts_on == axis:
+                fill = AXIS_FILLS["time_acted"] if stage.time_acted else AXIS_FILLS["acted"]
+            shapes.append(
+                {
+                    "type": "rect",
+                    "x0": x0,
+                    "x1": x0 + cell_w - 0.05,
+                    "y0": 1.6,
+                    "y1": 1.6 + cell_h,
+                    "line": {"color": muted, "width": 1},
+                    "fillcolor": fill,
+                }
+            )
+            annotations.append(
+                {
+                    "x": x0 + (cell_w - 0.05) / 2,
+                    "y": 1.6 + cell_h / 2,
+                    "text": "None" if dim is None else str(dim),
+                    "showarrow": False,
+                    "font": {"size": font, "color": PALETTE["on_fill"] if stage.acts_on == axis else ink},
+                }
+            )
+            annotations.append(
+                {
+                    "x": x0 + (cell_w - 0.05) / 2,
+                    "y": 1.35,
+                    "text": {"batch": "batch", "time": "time", "feature": "features"}[kind],
+                    "showarrow": False,
+                    "font": {"size": small, "color": muted},
+                }
+            )
+        annotations.append(
+            {
+                "x": left + box_w / 2,
+                "y": 2.65,
+                "text": format_shape(stage.shape),
+                "showarrow": False,
+                "font": title_font,
+            }
+        )
+    annotations.append(
+        {
+            "x": left + box_w / 2,
+            "y": 1.1,
+            "yanchor": "top",
+            "text": note,
+            "showarrow": False,
+            "font": {"size": small, "color": PALETTE["error"] if stage.failed else ink},
+        }
+    )
+    if index:
+        annotations.append(
+            {
+                "x": left - 0.05,
+                "y": 2.0,
+                "ax": left - gap + 0.05,
+                "ay": 2.0,
+                "xref": "x",
+                "yref": "y",
+                "axref": "x",
+                "ayref": "y",
+                "text": "",
+                "showarrow": True,
+                "arrowhead": 3,
+                "arrowsize": 1.5,
+                "arrowwidth": theme.line,
+                "arrowcolor": PALETTE["error"] if stage.failed else muted,
+            }
+        )
+    return shapes, annotations
+
+
 def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None, talk_mode: bool = False) -> go.Figure:
     """Input → layers → output → targets, each box with its shape as cells; the axis each layer acts on in colour.
 
@@ -109,9 +218,7 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
     """
     stages = flow_stages(spec)
     theme = theme_for(talk_mode)
-    font, small, ink, muted = theme.font, theme.label, PALETTE["ink"], PALETTE["muted"]
-    # Explicit colours: the Streamlit theme would otherwise grey out annotation text.
-    title_font = {"size": font, "color": ink}
+    font, small, ink = theme.font, theme.label, PALETTE["ink"]
     box_w, gap, cell_h = 3.0, 1.0, 0.8
     notes = [_wrap(stage.note, theme.box_chars) for stage in stages]
     # The boxes reach down as far as their longest note: a data unit is 0.6 of the theme's diagram row in pixels.
@@ -124,105 +231,11 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
     shapes: list[dict] = []
     annotations: list[dict] = []
     for index, stage in enumerate(stages):
-        left = index * (box_w + gap)
-        border = PALETTE["error"] if stage.failed else muted
-        shapes.append(
-            {
-                "type": "rect",
-                "x0": left,
-                "x1": left + box_w,
-                "y0": box_bottom,
-                "y1": 4,
-                "line": {"color": border, "width": theme.line},
-                "fillcolor": "rgba(0,0,0,0)",
-            }
+        stage_shapes, stage_annotations = _stage_marks(
+            stage, index, index * (box_w + gap), box_bottom, notes[index], theme, box_w, gap, cell_h
         )
-        annotations.append(
-            {
-                "x": left + box_w / 2,
-                "y": 3.95,
-                "yanchor": "top",
-                "text": _box_title(stage.title, theme.box_chars),
-                "showarrow": False,
-                "font": title_font,
-            }
-        )
-        if stage.shape is not None:
-            dims = len(stage.shape)
-            cell_w = (box_w - 0.4) / dims
-            for axis, dim in enumerate(stage.shape):
-                x0 = left + 0.2 + axis * cell_w
-                kind = _axis_kind(stage.shape, axis)
-                fill = AXIS_FILLS[kind]
-                if stage.acts_on == axis:
-                    fill = AXIS_FILLS["time_acted"] if stage.time_acted else AXIS_FILLS["acted"]
-                shapes.append(
-                    {
-                        "type": "rect",
-                        "x0": x0,
-                        "x1": x0 + cell_w - 0.05,
-                        "y0": 1.6,
-                        "y1": 1.6 + cell_h,
-                        "line": {"color": muted, "width": 1},
-                        "fillcolor": fill,
-                    }
-                )
-                annotations.append(
-                    {
-                        "x": x0 + (cell_w - 0.05) / 2,
-                        "y": 1.6 + cell_h / 2,
-                        "text": "None" if dim is None else str(dim),
-                        "showarrow": False,
-                        "font": {"size": font, "color": PALETTE["on_fill"] if stage.acts_on == axis else ink},
-                    }
-                )
-                annotations.append(
-                    {
-                        "x": x0 + (cell_w - 0.05) / 2,
-                        "y": 1.35,
-                        "text": {"batch": "batch", "time": "time", "feature": "features"}[kind],
-                        "showarrow": False,
-                        "font": {"size": small, "color": muted},
-                    }
-                )
-            annotations.append(
-                {
-                    "x": left + box_w / 2,
-                    "y": 2.65,
-                    "text": format_shape(stage.shape),
-                    "showarrow": False,
-                    "font": title_font,
-                }
-            )
-        annotations.append(
-            {
-                "x": left + box_w / 2,
-                "y": 1.1,
-                "yanchor": "top",
-                "text": notes[index],
-                "showarrow": False,
-                "font": {"size": small, "color": PALETTE["error"] if stage.failed else ink},
-            }
-        )
-        if index:
-            annotations.append(
-                {
-                    "x": left - 0.05,
-                    "y": 2.0,
-                    "ax": left - gap + 0.05,
-                    "ay": 2.0,
-                    "xref": "x",
-                    "yref": "y",
-                    "axref": "x",
-                    "ayref": "y",
-                    "text": "",
-                    "showarrow": True,
-                    "arrowhead": 3,
-                    "arrowsize": 1.5,
-                    "arrowwidth": theme.line,
-                    "arrowcolor": PALETTE["error"] if stage.failed else muted,
-                }
-            )
+        shapes += stage_shapes
+        annotations += stage_annotations
     right = len(stages) * (box_w + gap) - gap
     bottom = box_bottom - 0.2
     if per_timestep_targets is not None and stages[-1].shape is not None:
