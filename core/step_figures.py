@@ -366,6 +366,67 @@ def head_title(spec: ModelSpec, t: int | None, bias: bool) -> str:
     return f"{where}: y{sub} = {spec.activation}(W·h{sub}{' + b' if bias else ''})"
 
 
+def _panel_marks(
+    spec: ModelSpec, step: int | None, bias: bool, names: Sequence[str], left: float, refs: tuple, theme: Any
+) -> tuple[list[dict], dict]:
+    """One head panel's labels (its equation, h's name, the rows under W) and the outline of the one shared W."""
+    h_ref, w_ref, bottom_ref = refs
+    sub = f"<sub>{step}</sub>" if step is not None else ""
+    annotations: list[dict] = []
+    # The step's equation above, h's name under its column, the rows under W named to their left.
+    annotations.append(
+        {
+            "text": head_title(spec, step, bias),
+            "xref": "paper",
+            "yref": "paper",
+            "x": left,
+            "y": 1,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": theme.font},
+        }
+    )
+    annotations.append(
+        {
+            "text": f"h{sub}",
+            "xref": f"x{h_ref} domain",
+            "yref": f"y{h_ref} domain",
+            "x": 0.5,
+            "y": 0,
+            "yanchor": "top",
+            "showarrow": False,
+            "font": {"size": theme.label},
+        }
+    )
+    for row_index, name in enumerate(names):
+        annotations.append(
+            {
+                "text": name,
+                "xref": f"x{bottom_ref} domain",
+                "yref": f"y{bottom_ref} domain",
+                "x": 0,
+                "xshift": -4,
+                "y": 1 - (row_index + 0.5) / len(names),
+                "xanchor": "right",
+                "showarrow": False,
+                "font": {"size": theme.label},
+            }
+        )
+    # The one shared W, outlined in the head's colour at every step it is drawn.
+    outline = {
+        "type": "rect",
+        "xref": f"x{w_ref} domain",
+        "yref": f"y{w_ref} domain",
+        "x0": 0,
+        "x1": 1,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": PALETTE["head"], "width": theme.line + 2},
+    }
+    return annotations, outline
+
+
 def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, talk_mode: bool = False) -> go.Figure:
     """y_t = activation(W·h_t + b) at step t and at step `other`: the same W (outlined in the head's colour) both
     times. With return_sequences=False the head runs once, on the last state, and one panel is drawn.
@@ -423,59 +484,9 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
                 **hidden,
             }
         h_ref, w_ref, bottom_ref = (str(3 * index + k) if 3 * index + k > 1 else "" for k in (1, 2, 3))
-        # The step's equation above, h's name under its column, the rows under W named to their left.
-        annotations.append(
-            {
-                "text": head_title(spec, step, bias),
-                "xref": "paper",
-                "yref": "paper",
-                "x": left,
-                "y": 1,
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": theme.font},
-            }
-        )
-        annotations.append(
-            {
-                "text": f"h{sub}",
-                "xref": f"x{h_ref} domain",
-                "yref": f"y{h_ref} domain",
-                "x": 0.5,
-                "y": 0,
-                "yanchor": "top",
-                "showarrow": False,
-                "font": {"size": theme.label},
-            }
-        )
-        for row_index, name in enumerate(names):
-            annotations.append(
-                {
-                    "text": name,
-                    "xref": f"x{bottom_ref} domain",
-                    "yref": f"y{bottom_ref} domain",
-                    "x": 0,
-                    "xshift": -4,
-                    "y": 1 - (row_index + 0.5) / len(names),
-                    "xanchor": "right",
-                    "showarrow": False,
-                    "font": {"size": theme.label},
-                }
-            )
-        # The one shared W, outlined in the head's colour at every step it is drawn.
-        shapes.append(
-            {
-                "type": "rect",
-                "xref": f"x{w_ref} domain",
-                "yref": f"y{w_ref} domain",
-                "x0": 0,
-                "x1": 1,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": PALETTE["head"], "width": theme.line + 2},
-            }
-        )
+        panel_annotations, w_outline = _panel_marks(spec, step, bias, names, left, (h_ref, w_ref, bottom_ref), theme)
+        annotations += panel_annotations
+        shapes.append(w_outline)
     row_px = theme.heatmap_row * 1.6
     height = 60 + theme.font * 2 + row_px * (rows_f + bottom_rows)
     layout.update(
