@@ -36,6 +36,12 @@ REFUSED = {
 # Runs several scripts in one Python process (one TensorFlow import instead of one per script), each in a fresh
 # namespace as if run on its own, and reports how each ended.
 RUNNER = """\
+import os, sys
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+import tensorflow as tf
+# Eager fit: the same layers, shapes, counts and errors without tracing a graph per script (the standalone test
+# keeps one script in graph mode, exactly as a learner runs it).
+tf.config.run_functions_eagerly(True)
 import sys, traceback
 for path in sys.argv[1:]:
     print(f"=== {path}", flush=True)
