@@ -116,17 +116,22 @@ def equivalence_lab(payload: tuple[ModelSpec, float], context: Any) -> dict[str,
     """Every measurement of the Equivalence lab, from one pair of twins, each stage timed.
 
     Returns {"outputs", "control", "counts", "timings", "training", "versions", "stages": [(label, seconds)]}.
+    Each measurement is also streamed as a ("partial", key, value) event when its stage ends, so the page shows the
+    verdict (same outputs, and the control) about a second after the click while the slower stages still run.
     """
     from core import equivalence  # noqa: PLC0415
 
     spec, perturb = payload
-    results: dict[str, Any] = {"stages": []}
+    results: dict[str, Any] = {"stages": [], "versions": equivalence.versions()}
+    context.emit("partial", "versions", results["versions"])
 
     def stage(label: str, key: str, run: Any) -> None:
         context.stage(label)
         started = time.perf_counter()
         results[key] = run()
         results["stages"].append((label, time.perf_counter() - started))
+        if key != "twins":
+            context.emit("partial", key, results[key])
 
     twins: dict[str, Any] = {}
     stage("Building both twins with one set of weights", "twins", lambda: twins.update(equivalence.build_twins(spec)))
@@ -144,7 +149,6 @@ def equivalence_lab(payload: tuple[ModelSpec, float], context: Any) -> dict[str,
     )
     stage("Training both twins from the same weights", "training", lambda: equivalence.train_twins(spec, twins=twins))
     results.pop("twins")
-    results["versions"] = equivalence.versions()
     return results
 
 

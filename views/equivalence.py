@@ -63,7 +63,9 @@ else:
     if job is None:
         if work.allowed:
             picture.info(f"Click the button: the server's TensorFlow worker builds two small models. {work.message}")
-    elif common.finished(job):
+    elif not common.finished(job):
+        results = common.partial_results(job)  # the verdict first, the slower stages as they end
+    else:
         reason = common.failure(job)
         if reason is not None:
             st.error(f"Keras could not run the twins for this spec: {reason}")
@@ -75,7 +77,7 @@ else:
                     hide_index=True,
                 )
     if results:
-        if "outputs" in results:
+        if "outputs" in results and "control" in results:
             outputs, control = results["outputs"], results["control"]
             picture.header("Same weights, same outputs")
             left, right = picture.columns(2)
@@ -109,7 +111,7 @@ else:
                 "timesteps in a different order by the two graphs. The function and the weights are the same."
             )
 
-        if "counts" in results:
+        if "counts" in results and "timings" in results:
             counts, timings, found = results["counts"], results["timings"], results["versions"]
             st.header("What does differ: how Keras computes them")
             td, dense = counts["time_distributed"]["head"], counts["dense"]["head"]
