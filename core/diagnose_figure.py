@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from core.anatomy import format_shape
 from core.diagnose import Diagnosis
+from core.theme import wrap_words
 
 OK_LINE = "#636363"
 BAD = "#de2d26"
@@ -17,18 +18,8 @@ TEXT = "#252525"
 
 
 def _wrap(text: str, width: int) -> str:
-    """Break a label into lines of about `width` characters (plotly needs <br>)."""
-    lines: list[str] = []
-    current = ""
-    for word in text.replace(",", ", ").split():
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    if current:
-        lines.append(current)
-    return "<br>".join(lines)
+    """Break a label into lines; a comma counts as a word boundary (shapes such as (None,64,16) may break there)."""
+    return wrap_words(text.replace(",", ", "), width)
 
 
 def diagnosis_figure(diagnosis: Diagnosis, talk_mode: bool = False) -> go.Figure:

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from core.anatomy import Shape, describe, format_shape
 from core.spec import ModelSpec
 from core.target_checker import target_verdict
-from core.theme import PALETTE, TRANSPARENT, theme_for
+from core.theme import PALETTE, TRANSPARENT, theme_for, wrap_words
 
 # -- the picture ---------------------------------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
     theme = theme_for(talk_mode)
     font, small, ink = theme.font, theme.label, PALETTE["ink"]
     box_w, gap, cell_h = 3.0, 1.0, 0.8
-    notes = [_wrap(stage.note, theme.box_chars) for stage in stages]
+    notes = [wrap_words(stage.note, theme.box_chars) for stage in stages]
     # The boxes reach down as far as their longest note: a data unit is 0.6 of the theme's diagram row in pixels.
     unit_px = 0.6 * theme.row_height
     if theme.picture_height is not None:  # a slide: the boxes fit under the page title, with the target line
@@ -293,16 +293,3 @@ def _box_title(title: str, width: int) -> str:
     return lines + (f"<br><span style='font-size:0.85em'>{kind}</span>" if kind else "")
 
 
-def _wrap(text: str, width: int) -> str:
-    """Break a note into lines of about `width` characters (plotly annotations need <br>)."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    if current:
-        lines.append(current)
-    return "<br>".join(lines)

@@ -173,3 +173,18 @@ def theme_for(talk_mode: bool, compact: bool = False) -> Theme:
 def step_label(step: int) -> str:
     """How a timestep is named on every axis: 't=0' for the first (Keras arrays index time from 0)."""
     return f"t={step}"
+
+
+def wrap_words(text: str, width: int) -> str:
+    """Break a label into lines of about `width` characters at word boundaries (plotly text needs <br>)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        lines.append(current)
+    return "<br>".join(lines)
