@@ -46,16 +46,20 @@ MAX_MATRIX = 64  # rows or columns per gate drawn of a weight matrix (a 512-unit
 
 @dataclass(frozen=True)
 class Focus:
-    """What a click on the unrolled diagram pointed at: a timestep, the element's role and its direction."""
+    """What a click on the unrolled diagram pointed at: a timestep, the element's role and direction, and the
+    recurrent layer (0 reads the input; the decoder comes after the stack) and time axis ("time" or "decoder")."""
 
     step: int
     role: str
     direction: str | None = None
+    layer: int = 0
+    axis: str = "time"
 
 
 def clicked_element(figure: go.Figure, points: Sequence[dict[str, Any]]) -> Focus | None:
-    """The element of the unrolled figure a plotly selection event names (its trace's `meta` and the point's
-    timestep in `customdata`); None for an empty selection or a point without a timestep."""
+    """The element of the unrolled figure a plotly selection event names (its trace's `meta`, the point's
+    timestep in `customdata` and its layer and axis in the trace's `meta["points"]`); None for an empty selection or
+    a point without a timestep."""
     for point in points:
         curve = point.get("curve_number")
         step = point.get("customdata")
@@ -65,13 +69,19 @@ def clicked_element(figure: go.Figure, points: Sequence[dict[str, Any]]) -> Focu
             continue
         meta = figure.data[curve].meta or {}
         role = meta.get("role", "cell")
-        return Focus(int(step), "cell" if role == "passed_label" else role, meta.get("direction"))
+        layer, axis = meta.get("layer") or 0, "time"
+        index = point.get("point_index", point.get("point_number"))
+        per_point = meta.get("points") or []
+        if isinstance(index, int) and 0 <= index < len(per_point):
+            layer, axis = per_point[index]
+        return Focus(int(step), "cell" if role == "passed_label" else role, meta.get("direction"), int(layer), axis)
     return None
 
 
-def column_of(figure: go.Figure, step: int) -> float | None:
-    """The x of timestep `step` on the unrolled figure's time axis (its tick "t=…"); None when it is not drawn."""
-    label = step_label(step)
+def column_of(figure: go.Figure, step: int, axis: str = "time") -> float | None:
+    """The x of timestep `step` on the unrolled figure's time axis `axis` (its tick "t=…", or "decoder t=…");
+    None when it is not drawn."""
+    label = step_label(step) if axis == "time" else f"{axis} {step_label(step)}"
     axis = figure.layout.xaxis
     for x, text in zip(axis.tickvals or (), axis.ticktext or (), strict=False):
         if text == label:

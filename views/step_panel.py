@@ -8,6 +8,7 @@ session's finished training of the spec, and kept in session state; the whole sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -122,28 +123,72 @@ def _trace(weights: ModelWeights, task: str, samples: int, seed: int, normalise:
 
 
 # -- the diagram's side ---------------------------------------------------------------------------------------------
+def _layer(spec: ModelSpec) -> int:
+    """The recurrent layer the panel shows (0 reads the input; the decoder is `spec.layers`); the top by default."""
+    top = spec.recurrent_count - 1
+    layer = st.session_state.get("step_layer", top)
+    layer = layer if isinstance(layer, int) and 0 <= layer <= top else top
+    st.session_state["step_layer"] = layer
+    return layer
+
+
+def _length(spec: ModelSpec, layer: int) -> int:
+    """How many steps the layer runs: the decoder's output_timesteps, else T."""
+    return spec.output_timesteps if spec.repeat == "encoder" and layer == spec.layers else spec.timesteps
+
+
 def _clamp_t(spec: ModelSpec) -> int:
+    steps = _length(spec, _layer(spec))
     t = st.session_state.get("step_t", 0)
-    t = t if isinstance(t, int) and 0 <= t < spec.timesteps else min(max(int(t or 0), 0), spec.timesteps - 1)
+    t = t if isinstance(t, int) and 0 <= t < steps else min(max(int(t or 0), 0), steps - 1)
     st.session_state["step_t"] = t
     return t
 
 
-def prepare_figure(figure: go.Figure, spec: ModelSpec, talk: bool) -> go.Figure:
-    """Read a new click on the diagram (a selection on `CHART_KEY`) into the panel's timestep, then band that column."""
+def focus(spec: ModelSpec) -> tuple[str, int] | None:
+    """The (time axis, step) the diagram must keep drawn: the panel's step while it is open, else None."""
+    if not st.session_state.get("step_open") or not spec.is_valid:
+        return None
+    axis = "decoder" if spec.repeat == "encoder" and _layer(spec) == spec.layers else "time"
+    return axis, _clamp_t(spec)
+
+
+def _read_click(figure: go.Figure, spec: ModelSpec) -> None:
+    """A new click on the diagram (a selection on `CHART_KEY`) becomes the panel's layer and step."""
     selection = st.session_state.get(CHART_KEY)
     points = []
     if selection is not None:
         points = list((selection.get("selection") or {}).get("points") or [])
-    if points and points != st.session_state.get("step_last_click"):
-        st.session_state["step_last_click"] = points
-        focus = clicked_element(figure, points)
-        if focus is not None:
-            st.session_state["step_t"] = focus.step
-            st.session_state["step_open"] = True
-            st.session_state["step_focus"] = focus
-    t = _clamp_t(spec)
-    return mark_focus(figure, column_of(figure, t) if st.session_state.get("step_open") else None, talk)
+    if not points or points == st.session_state.get("step_last_click"):
+        return
+    st.session_state["step_last_click"] = points
+    clicked = clicked_element(figure, points)
+    if clicked is None:
+        return
+    top = spec.recurrent_count - 1
+    # The head and its output read the top layer; on the decoder's axis everything belongs to the decoder.
+    layer = top if clicked.role in ("head", "output") or clicked.axis == "decoder" else clicked.layer
+    st.session_state["step_layer"] = min(max(layer, 0), top)
+    st.session_state["step_t"] = clicked.step
+    st.session_state["step_open"] = True
+    st.session_state["step_focus"] = clicked
+
+
+def prepare_figure(build: Callable[[tuple[str, int] | None], go.Figure], spec: ModelSpec, talk: bool) -> go.Figure:
+    """The unrolled figure with the panel's step drawn and banded: `build(focus)` draws the diagram around a focus.
+
+    A click is read on the figure the learner clicked (drawn around the previous focus); when it moves the step
+    out of that window, the figure is drawn again around the new one.
+    """
+    drawn = st.session_state.get("step_drawn_focus")
+    figure = build(drawn)
+    _read_click(figure, spec)
+    wanted = focus(spec)
+    if wanted != drawn:
+        figure = build(wanted)
+        st.session_state["step_drawn_focus"] = wanted
+    band = column_of(figure, wanted[1], wanted[0]) if wanted is not None else None
+    return mark_focus(figure, band, talk)
 
 
 def _move(delta: int, last: int) -> None:
