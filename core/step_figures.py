@@ -238,7 +238,7 @@ def states_strip(trace: Trace | LayerTrace, t: int, talk_mode: bool = False) -> 
         line={"color": PALETTE["now"], "width": theme.line + 1},
     )
     figure.update_layout(
-        height=int(theme.font * 7),
+        height=int(theme.font * (5 if talk_mode else 7)),  # a slide keeps room for the cell under it
         margin={"l": 10, "r": 10, "t": int(theme.font * 1.8), "b": int(theme.font * 1.6)},
         title={
             "text": f"h<sub>t</sub> at every step of this sample (t={t} outlined)",

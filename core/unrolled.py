@@ -1475,11 +1475,18 @@ def _row_label(label: str, style: Theme) -> str:
 
 
 def unrolled_figure(
-    description: Description, talk_mode: bool = False, compact: bool = False, focus: tuple[str, int] | None = None
+    description: Description,
+    talk_mode: bool = False,
+    compact: bool = False,
+    focus: tuple[str, int] | None = None,
+    height: int | None = None,
 ) -> go.Figure:
     """Draw `description`'s model unrolled over its timesteps: `render(layout(description))` in the page's theme
-    (`compact`: the phone layout, with fewer columns), keeping the `focus` step (axis name, step) drawn."""
+    (`compact`: the phone layout, with fewer columns), keeping the `focus` step (axis name, step) drawn; `height`
+    (pixels) squeezes the rows into a strip, as a slide with the step panel under it needs."""
     theme = theme_for(talk_mode, compact)
+    if height is not None:
+        theme = replace(theme, picture_height=height)
     return render(layout(description, theme, focus), theme)
 
 

@@ -372,7 +372,8 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
     """The panel under the diagram: closed until a click (or the button), then the numbers of step t."""
     if description.error is not None:
         return
-    st.subheader("Inside one timestep: the real numbers")
+    if not talk or not st.session_state.get("step_open"):
+        st.subheader("Inside one timestep: the real numbers")  # on a slide the open panel needs the room
     if not st.session_state.get("step_open"):
         st.markdown(
             "Click any element of the diagram, or press the button, to see that step of one sample in numbers: "
