@@ -22,7 +22,7 @@ from plotly.subplots import make_subplots
 
 from core.anatomy import Description, describe, fmt
 from core.spec import ModelSpec
-from core.stepper import GATE_NAMES, MERGE_EQUATIONS, CellStep, CellWeights, ModelWeights, Trace
+from core.stepper import GATE_NAMES, MERGE_EQUATIONS, CellStep, CellWeights, LayerTrace, ModelWeights, Trace
 from core.theme import PALETTE, TRANSPARENT, step_label, theme_for
 
 __all__ = [
@@ -46,16 +46,20 @@ MAX_MATRIX = 64  # rows or columns per gate drawn of a weight matrix (a 512-unit
 
 @dataclass(frozen=True)
 class Focus:
-    """What a click on the unrolled diagram pointed at: a timestep, the element's role and its direction."""
+    """What a click on the unrolled diagram pointed at: a timestep, the element's role and direction, and the
+    recurrent layer (0 reads the input; the decoder comes after the stack) and time axis ("time" or "decoder")."""
 
     step: int
     role: str
     direction: str | None = None
+    layer: int = 0
+    axis: str = "time"
 
 
 def clicked_element(figure: go.Figure, points: Sequence[dict[str, Any]]) -> Focus | None:
-    """The element of the unrolled figure a plotly selection event names (its trace's `meta` and the point's
-    timestep in `customdata`); None for an empty selection or a point without a timestep."""
+    """The element of the unrolled figure a plotly selection event names (its trace's `meta`, the point's
+    timestep in `customdata` and its layer and axis in the trace's `meta["points"]`); None for an empty selection or
+    a point without a timestep."""
     for point in points:
         curve = point.get("curve_number")
         step = point.get("customdata")
@@ -65,13 +69,19 @@ def clicked_element(figure: go.Figure, points: Sequence[dict[str, Any]]) -> Focu
             continue
         meta = figure.data[curve].meta or {}
         role = meta.get("role", "cell")
-        return Focus(int(step), "cell" if role == "passed_label" else role, meta.get("direction"))
+        layer, axis = meta.get("layer") or 0, "time"
+        index = point.get("point_index", point.get("point_number"))
+        per_point = meta.get("points") or []
+        if isinstance(index, int) and 0 <= index < len(per_point):
+            layer, axis = per_point[index]
+        return Focus(int(step), "cell" if role == "passed_label" else role, meta.get("direction"), int(layer), axis)
     return None
 
 
-def column_of(figure: go.Figure, step: int) -> float | None:
-    """The x of timestep `step` on the unrolled figure's time axis (its tick "t=…"); None when it is not drawn."""
-    label = step_label(step)
+def column_of(figure: go.Figure, step: int, axis: str = "time") -> float | None:
+    """The x of timestep `step` on the unrolled figure's time axis `axis` (its tick "t=…", or "decoder t=…");
+    None when it is not drawn."""
+    label = step_label(step) if axis == "time" else f"{axis} {step_label(step)}"
     axis = figure.layout.xaxis
     for x, text in zip(axis.tickvals or (), axis.ticktext or (), strict=False):
         if text == label:
@@ -166,25 +176,31 @@ def _row_label(symbol: str, equation: str, name: str, talk_mode: bool) -> str:
     return f"<b>{symbol}</b> = {equation}"
 
 
-def vectors_figure(step: CellStep, talk_mode: bool = False, bidirectional: bool = False) -> go.Figure:
+def vectors_figure(
+    step: CellStep, talk_mode: bool = False, bidirectional: bool = False, layer: str | None = None
+) -> go.Figure:
     """One direction's step t: x_t, the incoming state(s), every gate with its equation, the outgoing state(s);
-    the title names the direction when the layer has two."""
+    the title names the direction when the layer has two, and the `layer` when the model has several."""
     rows = [(_row_label(q.symbol, q.equation, q.name, talk_mode), q.values) for q in step.quantities]
     arrow = "→ forward" if step.direction == "forward" else "← backward"
     colour = PALETTE["cell_backward"] if step.direction == "backward" else PALETTE["cell"]
-    title = f"<b>Cell at t={step.t}</b>" + (f" ({arrow})" if bidirectional else "")
+    title = (
+        f"<b>Cell at t={step.t}</b>" + (f" of '{layer}'" if layer else "") + (f" ({arrow})" if bidirectional else "")
+    )
     return _vector_heatmap(rows, talk_mode, title, colour)
 
 
-def merge_figure(trace: Trace, t: int, talk_mode: bool = False) -> go.Figure:
-    """A bidirectional layer's merge at step t: both directions' states and what the head reads."""
+def merge_figure(trace: Trace | LayerTrace, t: int, talk_mode: bool = False) -> go.Figure:
+    """A bidirectional layer's merge at step t (the top layer's for a Trace): both directions' states and what the
+    layer returns."""
     assert trace.backward is not None
     spec = trace.spec
+    last = len(trace.forward) - 1
     merged_eq = MERGE_EQUATIONS[spec.merge_mode]
     rows = [
         (f"<b>h<sup>→</sup><sub>t</sub></b> forward (after x<sub>0</sub>…x<sub>{t}</sub>)", trace.forward[t].h),
         (
-            f"<b>h<sup>←</sup><sub>t</sub></b> backward (after x<sub>{spec.timesteps - 1}</sub>…x<sub>{t}</sub>)",
+            f"<b>h<sup>←</sup><sub>t</sub></b> backward (after x<sub>{last}</sub>…x<sub>{t}</sub>)",
             trace.backward[t].h,
         ),
         (f"<b>{spec.merge_mode}</b> = {merged_eq}", trace.merged(t)),
@@ -192,11 +208,11 @@ def merge_figure(trace: Trace, t: int, talk_mode: bool = False) -> go.Figure:
     return _vector_heatmap(rows, talk_mode, f"<b>Merge at t={t}</b> ({spec.merge_mode})", PALETTE["state"])
 
 
-def states_strip(trace: Trace, t: int, talk_mode: bool = False) -> go.Figure:
+def states_strip(trace: Trace | LayerTrace, t: int, talk_mode: bool = False) -> go.Figure:
     """Every step's returned state h_0 … h_{T-1} of the sample as one strip (units × time), step t outlined: the
     whole sequence at a glance, each column computed from the one before it."""
     theme = theme_for(talk_mode)
-    T = trace.spec.timesteps
+    T = len(trace.forward)
     states = np.stack([trace.merged(step) for step in range(T)]).T[:MAX_MATRIX]
     figure = go.Figure(
         go.Heatmap(
@@ -222,7 +238,7 @@ def states_strip(trace: Trace, t: int, talk_mode: bool = False) -> go.Figure:
         line={"color": PALETTE["now"], "width": theme.line + 1},
     )
     figure.update_layout(
-        height=int(theme.font * 7),
+        height=int(theme.font * (5 if talk_mode else 7)),  # a slide keeps room for the cell under it
         margin={"l": 10, "r": 10, "t": int(theme.font * 1.8), "b": int(theme.font * 1.6)},
         title={
             "text": f"h<sub>t</sub> at every step of this sample (t={t} outlined)",
@@ -255,12 +271,15 @@ def _clip(matrix: np.ndarray, gates: int, units: int) -> tuple[np.ndarray, list[
     return matrix[:MAX_MATRIX][:, keep], keep
 
 
-def weights_figure(weights: ModelWeights, direction: str, gate: int, talk_mode: bool = False) -> go.Figure:
-    """The cell's kernel, recurrent kernel and bias as heatmaps, one column block per gate, the block `gate` uses
-    outlined. Large matrices show their first 64 rows and 64 columns per gate (the hover names the real indices)."""
+def weights_figure(
+    weights: ModelWeights, direction: str, gate: int, talk_mode: bool = False, layer: int = -1
+) -> go.Figure:
+    """Recurrent layer `layer`'s cell (the top by default): kernel, recurrent kernel and bias as heatmaps, one column
+    block per gate, the block `gate` uses outlined. Large matrices show their first 64 rows and 64 columns per gate
+    (the hover names the real indices)."""
     spec = weights.spec
     theme = theme_for(talk_mode)
-    cell = weights.cell(direction)
+    cell = weights.cell(direction, layer)
     gates = GATE_NAMES[spec.cell]
     units = cell.units
     blocks = _matrix_rows(cell, spec)
@@ -321,13 +340,14 @@ def weights_figure(weights: ModelWeights, direction: str, gate: int, talk_mode: 
     )
     for boundary in range(1, len(gates)):
         figure.add_vline(x=boundary * shown_units - 0.5, line={"color": PALETTE["link"], "width": 1})
-    symbol, name = gates[gate]
+    symbol, gate_name = gates[gate]
+    name = f" of '{weights.layers[layer].name}'" if len(weights.layers) > 1 else ""
     figure.update_annotations(font={"size": theme.label})
     figure.update_layout(
         height=int(min(theme.max_height, 110 + sum(heights) * (theme.heatmap_row * 0.9) + 40 * len(blocks))),
         margin={"l": 10, "r": 10, "t": int(theme.font * 3), "b": 10},
         title={
-            "text": f"<b>Weights of the {direction} cell</b>: the outlined columns make {symbol} ({name})",
+            "text": f"<b>Weights of the {direction} cell{name}</b>: the outlined columns make {symbol} ({gate_name})",
             "font": {"size": theme.font},
             "x": 0,
         },
@@ -436,7 +456,7 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
     theme = theme_for(talk_mode)
     spec = trace.spec
     steps: list[int | None] = [None]
-    if spec.return_sequences:
+    if spec.sequence_output:
         steps = [t] if other is None or other == t else [t, other]
     F, O = weights.head_kernel.shape
     bias = weights.head_bias is not None
@@ -520,7 +540,7 @@ def sharing_counts(description: Description) -> list[SharingRow]:
     if head is None:
         return []
     spec = description.spec
-    T, O = spec.timesteps, spec.output_size
+    T, O = spec.output_steps, spec.output_size
     F = head.input_shape[-1]
     assert F is not None
     bias = spec.use_bias

@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,12 +56,23 @@ class CellWeights:
 
 
 @dataclass(frozen=True)
-class ModelWeights:
-    """All weights of a spec's model, as numpy arrays, and where they came from (e.g. "seeded initial weights")."""
+class LayerWeights:
+    """One recurrent layer's weights: its forward cell, its backward copy (Bidirectional), its Keras name and role
+    ("recurrent" for the stack, "decoder" after RepeatVector)."""
 
-    spec: ModelSpec
+    name: str
+    role: str
     forward: CellWeights
     backward: CellWeights | None
+
+
+@dataclass(frozen=True)
+class ModelWeights:
+    """All weights of a spec's model, as numpy arrays: every recurrent layer (the stack bottom first, then the
+    decoder) and the head. `forward` / `backward` are the top layer's, the one the head reads."""
+
+    spec: ModelSpec
+    layers: tuple[LayerWeights, ...]
     head_kernel: np.ndarray  # (F, O)
     head_bias: np.ndarray | None  # (O,)
     head_names: tuple[str, ...]
@@ -71,7 +82,7 @@ class ModelWeights:
         """Split `model.get_weights()` of the spec's model; ValueError when a shape differs from `describe(spec)`."""
         description = describe(spec)
         if description.head is None:
-            raise ValueError("this spec has no model (TimeDistributed needs return_sequences=True)")
+            raise ValueError(f"this spec has no model: {description.error}")
         expected = [w for layer in description.layers for w in layer.weights]
         if len(arrays) != len(expected):
             raise ValueError(f"expected {len(expected)} weight arrays, got {len(arrays)}")
@@ -86,16 +97,30 @@ class ModelWeights:
             bias = values[offset + 2] if spec.use_bias else None
             return CellWeights(values[offset], values[offset + 1], bias, names)
 
-        forward = cell(0)
-        backward = cell(per_direction) if spec.bidirectional else None
-        head_at = per_direction * (2 if spec.bidirectional else 1)
-        head_bias = values[head_at + 1] if spec.use_bias else None
-        head_names = tuple(w.name for w in expected[head_at:])
-        return cls(spec, forward, backward, values[head_at], head_bias, head_names)
+        layers = []
+        offset = 0
+        for layer in description.recurrent_layers:  # no other layer before the head has weights
+            forward = cell(offset)
+            backward = cell(offset + per_direction) if spec.bidirectional else None
+            offset += len(layer.weights)
+            layers.append(LayerWeights(layer.name, layer.role, forward, backward))
+        head_bias = values[offset + 1] if spec.use_bias else None
+        head_names = tuple(w.name for w in expected[offset:])
+        return cls(spec, tuple(layers), values[offset], head_bias, head_names)
 
-    def cell(self, direction: str) -> CellWeights:
-        """The forward or backward direction's weights."""
-        weights = self.forward if direction == "forward" else self.backward
+    @property
+    def forward(self) -> CellWeights:
+        """The top layer's forward cell."""
+        return self.layers[-1].forward
+
+    @property
+    def backward(self) -> CellWeights | None:
+        """The top layer's backward cell (None without Bidirectional)."""
+        return self.layers[-1].backward
+
+    def cell(self, direction: str, layer: int = -1) -> CellWeights:
+        """The forward or backward direction's weights of recurrent layer `layer` (the top by default)."""
+        weights = self.layers[layer].forward if direction == "forward" else self.layers[layer].backward
         if weights is None:
             raise ValueError("this layer has no backward direction")
         return weights
@@ -135,27 +160,79 @@ class CellStep:
 
 
 @dataclass(frozen=True)
-class Trace:
-    """A whole sample stepped through the model.
+class LayerTrace:
+    """One recurrent layer stepped through a sample: `forward[t]` / `backward[t]` are the cells that read step t
+    (the backward direction runs from the last step down to 0, so its step t receives the state of step t+1);
+    `output` is what the layer returns, (steps, F) with return_sequences, else (F,)."""
 
-    `forward[t]` / `backward[t]` are the cells that read x_t (the backward direction runs from t=T-1 down to 0, so its
-    step t receives the state of step t+1). `layer_output` is what the recurrent layer returns: (T, F) with
-    return_sequences, else (F,). `logits` are W·h + b and `outputs` the model's output after the activation, shaped
-    like `layer_output` with O features.
+    spec: ModelSpec
+    index: int
+    name: str
+    role: str
+    forward: tuple[CellStep, ...]
+    backward: tuple[CellStep, ...] | None
+    output: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        """How many steps the layer runs (T, or the decoder's output_timesteps)."""
+        return len(self.forward)
+
+    def merged(self, t: int) -> np.ndarray:
+        """The merged state at step t (what the layer returns at t when it returns sequences)."""
+        backward = self.backward[t].h if self.backward is not None else None
+        return merge(self.spec, self.forward[t].h, backward)
+
+    def final_states(self) -> list[np.ndarray]:
+        """What return_state=True adds, in Keras's order: h (and c) of the forward cell after its last step, then the
+        backward cell's after step 0."""
+        states = []
+        for steps, last in ((self.forward, -1), (self.backward, 0)):
+            if steps is None:
+                continue
+            step = steps[last]
+            states.append(step.h)
+            if self.spec.cell == "LSTM":
+                states.append(step.get(_sub("c", "t")))
+        return states
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A whole sample stepped through the model: every recurrent layer (`layers`, the stack bottom first, then the
+    decoder), the head and the activation.
+
+    `forward`, `backward`, `merged` and `layer_output` are the top layer's (what the head reads): `layer_output` is
+    (steps, F) for a model that outputs a sequence, else (F,). `logits` are W·h + b and `outputs` the model's output
+    after the activation, shaped like `layer_output` with O features.
     """
 
     spec: ModelSpec
     x: np.ndarray
-    forward: tuple[CellStep, ...]
-    backward: tuple[CellStep, ...] | None
-    layer_output: np.ndarray
+    layers: tuple[LayerTrace, ...]
     logits: np.ndarray
     outputs: np.ndarray
 
+    @property
+    def top(self) -> LayerTrace:
+        """The layer the head reads."""
+        return self.layers[-1]
+
+    @property
+    def forward(self) -> tuple[CellStep, ...]:
+        return self.top.forward
+
+    @property
+    def backward(self) -> tuple[CellStep, ...] | None:
+        return self.top.backward
+
+    @property
+    def layer_output(self) -> np.ndarray:
+        return self.top.output
+
     def merged(self, t: int) -> np.ndarray:
-        """The merged state at step t (what the head reads at t when return_sequences=True)."""
-        backward = self.backward[t].h if self.backward is not None else None
-        return merge(self.spec, self.forward[t].h, backward)
+        """The top layer's merged state at step t."""
+        return self.top.merged(t)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -166,13 +243,30 @@ def _sub(name: str, index: str) -> str:
     return f"{name}<sub>{index}</sub>"
 
 
+@dataclass(frozen=True)
+class Source:
+    """What a layer's cell reads and starts from, as the panel names it: its input at step t (`{t}` is filled in)
+    and its initial state."""
+
+    input: str = "X[sample, {t}, :]"
+    name: str = "input at this step"
+    initial: str = "zeros at the first step"
+
+
 def cell_step(
-    spec: ModelSpec, w: CellWeights, x: np.ndarray, h: np.ndarray, c: np.ndarray | None, t: int, direction: str
+    spec: ModelSpec,
+    w: CellWeights,
+    x: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray | None,
+    t: int,
+    direction: str,
+    source: Source = Source(),
 ) -> CellStep:
     """The cell's arithmetic for one step, exactly as Keras 3's SimpleRNNCell / GRUCell / LSTMCell compute it."""
     prev = "t+1" if direction == "backward" else "t-1"
-    x_in = Quantity(_sub("x", "t"), "input at this step", f"X[sample, {t}, :]", x, "input")
-    h_in = Quantity(_sub("h", prev), "incoming state", "zeros at the first step", h, "incoming")
+    x_in = Quantity(_sub("x", "t"), source.name, source.input.format(t=t), x, "input")
+    h_in = Quantity(_sub("h", prev), "incoming state", source.initial, h, "incoming")
     quantities = [x_in, h_in]
     u = w.units
     K, R = w.kernel, w.recurrent_kernel
@@ -185,7 +279,7 @@ def cell_step(
     if spec.cell == "GRU":
         return _gru_step(spec, w, x, h, t, direction, prev, quantities)
     assert c is not None
-    quantities.append(Quantity(_sub("c", prev), "incoming carry", "zeros at the first step", c, "incoming"))
+    quantities.append(Quantity(_sub("c", prev), "incoming carry", source.initial, c, "incoming"))
     z = x @ K + h @ R + (w.bias if w.bias is not None else 0.0)
     bias = " + b" if w.bias is not None else ""
     gates = []
@@ -285,14 +379,27 @@ def activate(spec: ModelSpec, logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-def _direction(spec: ModelSpec, w: CellWeights, x: np.ndarray, direction: str) -> tuple[CellStep, ...]:
+def _direction(
+    spec: ModelSpec,
+    w: CellWeights,
+    x: np.ndarray,
+    direction: str,
+    initial: Sequence[np.ndarray] = (),
+    source: Source = Source(),
+) -> tuple[CellStep, ...]:
+    """Step one direction through the whole sequence x (steps, features), from `initial` [h, (c)] or zeros."""
     T = x.shape[0]
-    h = np.zeros(w.units, dtype=np.float32)
-    c = np.zeros(w.units, dtype=np.float32) if spec.cell == "LSTM" else None
+    h = np.asarray(initial[0], np.float64) if initial else np.zeros(w.units)
+    c = None
+    if spec.cell == "LSTM":
+        c = np.asarray(initial[1], np.float64) if initial else np.zeros(w.units)
     steps: dict[int, CellStep] = {}
     order = range(T) if direction == "forward" else range(T - 1, -1, -1)
-    for t in order:
-        step = cell_step(spec, w, x[t], h, c, t, direction)
+    # Only the first step starts from the initial state; later ones get the previous step's (the panel names
+    # an incoming state by its equation only when it is handed over, so later steps keep the plain wording).
+    later = replace(source, initial=Source.initial)
+    for number, t in enumerate(order):
+        step = cell_step(spec, w, x[t], h, c, t, direction, source if number == 0 else later)
         steps[t] = step
         h = step.h
         if c is not None:
@@ -300,27 +407,77 @@ def _direction(spec: ModelSpec, w: CellWeights, x: np.ndarray, direction: str) -
     return tuple(steps[t] for t in range(T))
 
 
-def run(weights: ModelWeights, x: np.ndarray) -> Trace:
-    """Step one sample x (T, I) through the model: both directions, the merge, the head and the activation."""
-    spec = weights.spec
-    x = np.asarray(x, dtype=np.float32)
-    if x.shape != (spec.timesteps, spec.input_size):
-        raise ValueError(f"sample: expected shape {(spec.timesteps, spec.input_size)}, got {x.shape}")
-    # float64 for the arithmetic: the figures show values rounded, and Keras's float32 agrees to ~1e-7.
-    forward = _direction(spec, weights.forward, x.astype(np.float64), "forward")
+def _layer(
+    spec: ModelSpec,
+    index: int,
+    weights: LayerWeights,
+    x: np.ndarray,
+    return_sequences: bool,
+    initial: Sequence[np.ndarray] = (),
+    source: Source = Source(),
+) -> LayerTrace:
+    """One recurrent layer (both directions and the merge) over the sequence x; `initial` is Keras's initial_state
+    list (a Bidirectional layer gives the first half to its forward copy, the second to its backward one)."""
+    half = len(initial) // 2 if weights.backward is not None else len(initial)
+    forward = _direction(spec, weights.forward, x, "forward", initial[:half], source)
     backward = None
     if weights.backward is not None:
-        backward = _direction(spec, weights.backward, x.astype(np.float64), "backward")
-    if spec.return_sequences:
-        states = [merge(spec, forward[t].h, backward[t].h if backward else None) for t in range(spec.timesteps)]
-        layer_output = np.stack(states)
+        backward = _direction(spec, weights.backward, x, "backward", initial[half:], source)
+    if return_sequences:
+        output = np.stack([merge(spec, forward[t].h, backward[t].h if backward else None) for t in range(len(x))])
     else:
-        # Keras returns the forward state after x_{T-1} and the backward state after x_0 (its last step).
-        layer_output = merge(spec, forward[-1].h, backward[0].h if backward else None)
-    logits = layer_output @ weights.head_kernel
+        # Keras returns the forward state after the last step and the backward state after step 0 (its last).
+        output = merge(spec, forward[-1].h, backward[0].h if backward else None)
+    return LayerTrace(spec, index, weights.name, weights.role, forward, backward, output)
+
+
+def _sources(spec: ModelSpec, names: Sequence[str]) -> list[Source]:
+    """How each recurrent layer's input and initial state are named on the panel."""
+    first = (
+        Source("x copied by RepeatVector (X[sample, :])", "the one input vector, the same at every step")
+        if spec.repeat == "input"
+        else Source()
+    )
+    sources = [first]
+    for index in range(1, spec.layers):
+        sources.append(Source("h<sub>{t}</sub> of '" + names[index - 1] + "'", "the layer below's state at step t"))
+    if spec.repeat == "encoder":
+        initial = "the encoder's final state (return_state)" if spec.return_state else "zeros at the first step"
+        sources.append(Source("the encoder's last output, copied to step {t}", "RepeatVector's copy", initial))
+    return sources
+
+
+def run(weights: ModelWeights, x: np.ndarray) -> Trace:
+    """Step one sample x (T, I) — or (I,) for a one-to-many model — through the model: every recurrent layer with
+    both directions and the merge, RepeatVector and the decoder's initial state, the head and the activation."""
+    spec = weights.spec
+    x = np.asarray(x, dtype=np.float32)
+    expected = spec.input_shape(1)[1:]
+    if x.shape != expected:
+        raise ValueError(f"sample: expected shape {expected}, got {x.shape}")
+    # float64 for the arithmetic: the figures show values rounded, and Keras's float32 agrees to ~1e-7.
+    sequence = x.astype(np.float64)
+    if spec.repeat == "input":
+        sequence = np.repeat(sequence[None, :], spec.timesteps, axis=0)
+    sources = _sources(spec, [layer.name for layer in weights.layers])
+    layers: list[LayerTrace] = []
+    for index in range(spec.layers):
+        top = index == spec.layers - 1
+        return_sequences = spec.return_sequences if top else spec.inner_return_sequences
+        layer = _layer(spec, index, weights.layers[index], sequence, return_sequences, source=sources[index])
+        layers.append(layer)
+        sequence = layer.output
+    if spec.repeat == "encoder":
+        encoder = layers[-1]
+        initial = encoder.final_states() if spec.return_state else []
+        repeated = np.repeat(encoder.output[None, :], spec.output_timesteps, axis=0)
+        decoder = weights.layers[spec.layers]
+        layers.append(_layer(spec, spec.layers, decoder, repeated, True, initial, sources[spec.layers]))
+    output = layers[-1].output
+    logits = output @ weights.head_kernel
     if weights.head_bias is not None:
         logits = logits + weights.head_bias
-    return Trace(spec, x, forward, backward, layer_output, logits, activate(spec, logits))
+    return Trace(spec, x, tuple(layers), logits, activate(spec, logits))
 
 
 def gate_count(spec: ModelSpec) -> int:

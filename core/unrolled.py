@@ -81,8 +81,19 @@ class TimeAxis:
     x0: float = 1.0
 
     def x(self, step: int | None) -> float:
-        """The column of a drawn step (or of the ellipsis, for None)."""
+        """The column of a drawn step (or of the first ellipsis, for None)."""
         return self.x0 + self.steps.index(step)
+
+    @property
+    def gaps(self) -> list[tuple[float, int]]:
+        """Each ellipsis column's x and how many timesteps it stands for (two around a focused step)."""
+        gaps = []
+        for index, step in enumerate(self.steps):
+            if step is None:
+                before, after = self.steps[index - 1], self.steps[index + 1]
+                assert before is not None and after is not None
+                gaps.append((self.column_x(index), after - before - 1))
+        return gaps
 
     def column_x(self, index: int) -> float:
         """The x of the `index`-th drawn column."""
@@ -236,18 +247,45 @@ class Diagram:
 
 # -- which steps are drawn --------------------------------------------------------------------------------------------
 def visible_steps(
-    timesteps: int, max_columns: int = NORMAL.max_columns, first: int = NORMAL.first, last: int = NORMAL.last
+    timesteps: int,
+    max_columns: int = NORMAL.max_columns,
+    first: int = NORMAL.first,
+    last: int = NORMAL.last,
+    focus: int | None = None,
 ) -> list[int | None]:
-    """The timesteps (from 0) drawn as columns, with None for the ellipsis column that stands for the hidden ones."""
+    """The timesteps (from 0) drawn as columns, with None for an ellipsis column that stands for hidden ones.
+
+    With `focus` (the step the step panel shows) hidden by the default window, the window moves to it: a few first
+    steps, an ellipsis, the focus with its neighbours, an ellipsis, the last steps, in about as many columns.
+    """
     if timesteps <= max_columns:
         return list(range(timesteps))
-    return [*range(first), None, *range(timesteps - last, timesteps)]
+    default: list[int | None] = [*range(first), None, *range(timesteps - last, timesteps)]
+    if focus is None or focus in default or not 0 <= focus < timesteps:
+        return default
+    budget = first + last + 1
+    radius = 1 if budget >= 6 else 0
+    spare = max(2, budget + 1 - 2 - (2 * radius + 1))
+    tail = max(1, spare // 2)
+    head = max(1, spare - tail)
+    shown = sorted(
+        {*range(head), *range(max(focus - radius, 0), min(focus + radius + 1, timesteps))}
+        | set(range(timesteps - tail, timesteps))
+    )
+    steps: list[int | None] = [shown[0]]
+    for previous, step in zip(shown, shown[1:], strict=False):
+        if step - previous == 2:
+            steps.append(step - 1)  # a gap of one step: draw it rather than an ellipsis as wide
+        elif step - previous > 2:
+            steps.append(None)
+        steps.append(step)
+    return steps
 
 
-def steps_drawn(timesteps: int, talk_mode: bool = False) -> list[int | None]:
-    """The columns `unrolled_figure` draws for T steps (talk mode draws fewer, larger ones)."""
+def steps_drawn(timesteps: int, talk_mode: bool = False, focus: int | None = None) -> list[int | None]:
+    """The columns `unrolled_figure` draws for T steps (talk mode draws fewer, larger ones), around `focus`."""
     theme = theme_for(talk_mode)
-    return visible_steps(timesteps, theme.max_columns, theme.first, theme.last)
+    return visible_steps(timesteps, theme.max_columns, theme.first, theme.last, focus)
 
 
 def step_shape(shape: Shape | None) -> Shape | None:
@@ -534,27 +572,32 @@ class _Plan:
         return [block for block in self.blocks if block.m.layer.role == "recurrent"][-1]
 
 
-def _axis(name: str, timesteps: int, style: Theme, share: int, x0: float = 1.0) -> TimeAxis:
-    """A time axis with the columns the style allows, split between `share` axes side by side."""
+def _axis(name: str, timesteps: int, style: Theme, share: int, x0: float = 1.0, focus: int | None = None) -> TimeAxis:
+    """A time axis with the columns the style allows, split between `share` axes side by side, showing `focus`."""
     if share == 1:
-        steps = visible_steps(timesteps, style.max_columns, style.first, style.last)
+        steps = visible_steps(timesteps, style.max_columns, style.first, style.last, focus)
     else:
         # Two axes share the width: 2 + 2 steps around an ellipsis each (1 + 1 in talk mode's larger marks).
         keep = max(1, (style.max_columns - 4) // 3)
-        steps = visible_steps(timesteps, 2 * keep + 1, keep, keep)
+        steps = visible_steps(timesteps, 2 * keep + 1, keep, keep, focus)
     return TimeAxis(name, timesteps, tuple(steps), x0)
 
 
-def _plan(description: Description, style: Theme) -> _Plan:
+def _plan(description: Description, style: Theme, focus: tuple[str, int] | None = None) -> _Plan:
     """Rows bottom to top: input, [RepeatVector], each stacked layer's cells and state, [RepeatVector, decoder],
-    head, output; a stack Keras refuses stops at the refused layer's row."""
+    head, output; a stack Keras refuses stops at the refused layer's row. `focus` (axis name, step) is kept drawn."""
     spec = description.spec
     decoder = description.decoder
     share = 2 if decoder is not None else 1
-    time = _axis("time", spec.timesteps, style, share)
+
+    def focus_on(axis: str) -> int | None:
+        return focus[1] if focus is not None and focus[0] == axis else None
+
+    time = _axis("time", spec.timesteps, style, share, focus=focus_on("time"))
     axes = [time]
     if decoder is not None:
-        axes.append(_axis("decoder", spec.output_timesteps, style, share, x0=time.x_range[1] + AXIS_GAP + 0.65))
+        x0 = time.x_range[1] + AXIS_GAP + 0.65
+        axes.append(_axis("decoder", spec.output_timesteps, style, share, x0=x0, focus=focus_on("decoder")))
     first = _model(description)
     rows: list[Row] = [Row("input", 0.0, f"input x<sub>t</sub><br>{first.x_shape}")]
     repeat_y = None
@@ -937,7 +980,16 @@ def _notes(plan: _Plan) -> list[Note]:
             low = plan.input_y if axis is plan.time else min(block.source_y for block in blocks)
             high = top_y if axis is plan.out_axis else max(block.state_y for block in blocks)
             name = "ellipsis" if axis is plan.time else f"ellipsis_{axis.name}"
-            notes.append(Note(name, f"… {fmt(axis.hidden)} steps hidden …", axis.x(None), (low + high) / 2))
+            for number, (x, hidden) in enumerate(axis.gaps):
+                # The first ellipsis keeps its name; a second one (after a focused step) is numbered.
+                notes.append(
+                    Note(
+                        name + (f"_{number + 1}" if number else ""),
+                        f"… {fmt(hidden)} steps hidden …",
+                        x,
+                        (low + high) / 2,
+                    )
+                )
     if plan.broken_y is not None:
         top = plan.top
         pointer = {
@@ -997,12 +1049,14 @@ def _above(plan: _Plan, block: _Block, x: float) -> list[Stop]:
     return path
 
 
-def layout(description: Description, style: Theme = NORMAL) -> Diagram:
+def layout(description: Description, style: Theme = NORMAL, focus: tuple[str, int] | None = None) -> Diagram:
     """Place every element of `description`'s model unrolled over time; `style` decides how many columns fit.
 
-    Built only from the description, in time bounded by `style.max_columns` and the number of layers, not by T.
+    `focus` ("time" or "decoder", step) is a timestep that must be drawn (the step panel's): a long axis then shows
+    it with its neighbours between two ellipses. Built only from the description, in time bounded by
+    `style.max_columns` and the number of layers, not by T.
     """
-    plan = _plan(description, style)
+    plan = _plan(description, style, focus)
     return Diagram(
         axes=plan.axes,
         rows=plan.rows,
@@ -1074,7 +1128,14 @@ def _node_trace(nodes: Sequence[Node], theme: Theme) -> go.Scatter:
             "line": {"width": theme.line, "color": colour},
         },
         opacity=0.45 if first.faded else 1.0,
-        meta={"role": first.role, "faded": first.faded, "direction": first.direction, "layer": first.layer},
+        meta={
+            "role": first.role,
+            "faded": first.faded,
+            "direction": first.direction,
+            "layer": first.layer,
+            # Per point: layers and axes share a series (a stack's cells are drawn alike), a click needs its own.
+            "points": [[node.layer, node.axis] for node in nodes],
+        },
     )
 
 
@@ -1155,7 +1216,7 @@ def _traces(diagram: Diagram, theme: Theme) -> list[go.Scatter]:
             hoverinfo="text",
             customdata=[edge.step for edge in passed],
             showlegend=False,
-            meta={"role": "passed_label", "faded": False},
+            meta={"role": "passed_label", "faded": False, "points": [[edge.layer, edge.axis] for edge in passed]},
         ),
         go.Scatter(
             x=[edge.points[-2][0] + 0.04 for edge in handed],
@@ -1413,11 +1474,20 @@ def _row_label(label: str, style: Theme) -> str:
     return label.split("<br>")[0].replace("(", "<br>(", 1)
 
 
-def unrolled_figure(description: Description, talk_mode: bool = False, compact: bool = False) -> go.Figure:
+def unrolled_figure(
+    description: Description,
+    talk_mode: bool = False,
+    compact: bool = False,
+    focus: tuple[str, int] | None = None,
+    height: int | None = None,
+) -> go.Figure:
     """Draw `description`'s model unrolled over its timesteps: `render(layout(description))` in the page's theme
-    (`compact`: the phone layout, with fewer columns)."""
+    (`compact`: the phone layout, with fewer columns), keeping the `focus` step (axis name, step) drawn; `height`
+    (pixels) squeezes the rows into a strip, as a slide with the step panel under it needs."""
     theme = theme_for(talk_mode, compact)
-    return render(layout(description, theme), theme)
+    if height is not None:
+        theme = replace(theme, picture_height=height)
+    return render(layout(description, theme, focus), theme)
 
 
 def head_caption(description: Description) -> str:

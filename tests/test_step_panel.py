@@ -135,3 +135,69 @@ def test_overview_and_weights_link_to_the_panel_open(app, page, key):
     from core.worker import shared_worker
 
     assert shared_worker().wait_until_idle(300)  # leave no job running for the next test
+
+
+def test_after_training_the_panel_shows_the_trained_weights_numbers(app):
+    """Trained on the Training page, the panel says so with the epoch count, and its numbers are the numpy step of
+    the trained weights (which Keras's own calls equal, tests/test_stepper_keras.py), not of the initial ones."""
+    from core.datasets import make_dataset
+    from core.worker import shared_worker
+
+    at = app("training", {k: str(v) for k, v in TINY.items()})
+    at.number_input(key="training_samples").set_value(16)
+    at.number_input(key="training_batch").set_value(8)
+    at.number_input(key="training_epochs").set_value(2)
+    at.radio(key="training_what").set_value("current").run()
+    at.button(key="training_train").click().run()
+    job = at.session_state["training_job"]
+    assert job.wait(120), "training did not finish"
+    settle(at)
+    snap = job.snapshot()
+    (variant,) = snap.variants
+    assert len(variant.result.epoch_losses) == 2
+    at.switch_page("views/unrolled.py").run()
+    at.button(key="step_open_button").click().run()
+    assert not at.exception
+    text = page_text(at)
+    assert "after training" in text and "(2 epochs" in text and "initial weights" not in text
+
+    spec = ModelSpec(**TINY)
+    settings = snap.settings
+    x, _ = make_dataset(spec, settings.task, settings.samples, settings.seed, settings.normalise_targets)
+    trained = run(ModelWeights.from_arrays(spec, variant.result.final_weights), x[0]).forward[0].h
+    initial_job = shared_worker().submit("test-initial-weights", "model_weights", (spec, settings.seed))
+    assert initial_job.wait(120)
+    initial = run(ModelWeights.from_arrays(spec, initial_job.result[1]), x[0]).forward[0].h
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    cell = next(c for c in charts if "Cell at t=0" in json.dumps(c["layout"].get("title", {})))
+    shown = [v for v in cell["data"][0]["z"][0] if v is not None]  # the outgoing h_0 (rows are drawn bottom-up)
+    np.testing.assert_allclose(shown, trained, atol=1e-6)
+    assert np.abs(np.asarray(shown) - initial).max() > 1e-4
+
+
+def test_the_panel_shows_a_lower_layer_and_the_decoder_of_a_sequence_to_sequence_model(app):
+    """The layer picker (a click on the diagram sets it too) shows the encoder's or the decoder's steps, each as long
+    as its own time axis; the decoder's first step starts from the encoder's final state (return_state)."""
+    fields = {**TINY, "cell": "LSTM", "return_sequences": False, "repeat": "encoder", "output_timesteps": 3}
+    at = app("unrolled", {**{k: str(v) for k, v in fields.items()}, "return_state": "true"})
+    at.button(key="step_open_button").click().run()
+    settle(at)
+    assert not at.exception
+    assert at.session_state["step_layer"] == 1  # the decoder, which the head reads
+    assert at.slider(key="step_t").max == 2
+    trace = at.session_state["step_trace"][1]
+    assert "the encoder's final state" in json.dumps(_chart(at, "Cell at t=0", "of 'lstm_1'")["layout"])
+    at.segmented_control(key="step_layer").set_value(0).run()
+    at.slider(key="step_t").set_value(4).run()
+    assert not at.exception and at.slider(key="step_t").max == TINY["timesteps"] - 1
+    cell = _chart(at, "Cell at t=4", "of 'lstm'")
+    row = next(i for i, label in enumerate(cell["layout"]["yaxis"]["ticktext"]) if "<b>h<sub>t</sub></b>" in label)
+    shown = [v for v in cell["data"][0]["z"][row] if v is not None]
+    np.testing.assert_allclose(shown, trace.layers[0].forward[4].h, atol=1e-6)
+    assert "The head reads the top layer 'lstm_1'" in page_text(at)
+
+
+def _chart(at, *title: str) -> dict:
+    """The plotly chart on the page whose title holds every part of `title`."""
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return next(c for c in charts if all(part in json.dumps(c["layout"].get("title", {})) for part in title))

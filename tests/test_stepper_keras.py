@@ -152,3 +152,74 @@ def test_weights_of_the_wrong_shape_are_refused_with_the_tensor_named():
     arrays[1] = np.zeros((2, 2), np.float32)
     with pytest.raises(ValueError, match="recurrent_kernel"):
         ModelWeights.from_arrays(spec, arrays)
+
+
+def _intermediate(model, names: list[str], x: np.ndarray) -> list:
+    """Keras's own outputs of the named layers on one sample, from a Model on the same inputs (lists for
+    return_state layers: [output, h, (c), …])."""
+    import keras
+
+    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    found = probe(x[None])
+    found = found if isinstance(found, list | tuple) else [found]
+    return [
+        [np.asarray(part)[0] for part in out] if isinstance(out, list | tuple) else np.asarray(out)[0] for out in found
+    ]
+
+
+def test_every_layer_of_a_stack_equals_keras_step_by_step():
+    spec = ModelSpec(cell="LSTM", layers=2, activation="linear", **TINY)
+    model = _keras_model(spec, 50)
+    x = _sample(spec, 50)
+    trace = run(ModelWeights.from_arrays(spec, model.get_weights()), x)
+    names = [layer.name for layer in describe(spec).recurrent_layers]
+    assert [layer.name for layer in trace.layers] == names == ["lstm", "lstm_1"]
+    for layer, expected in zip(trace.layers, _intermediate(model, names, x), strict=True):
+        for t in range(spec.timesteps):  # the state each step hands on, layer by layer
+            np.testing.assert_allclose(layer.merged(t), expected[t], atol=TOL, err_msg=f"{layer.name} t={t}")
+    # The upper layer reads the lower one's states: its x_t is h_t of 'lstm'.
+    upper = trace.layers[1].forward[2]
+    np.testing.assert_allclose(upper.quantities[0].values, trace.layers[0].forward[2].h)
+    np.testing.assert_allclose(trace.outputs, np.asarray(model(x[None]))[0], atol=TOL)
+
+
+@pytest.mark.parametrize(("cell", "bidirectional"), [("LSTM", False), ("GRU", True)])
+def test_the_decoder_starts_from_the_encoders_final_states_and_equals_keras(cell, bidirectional):
+    spec = ModelSpec(
+        cell=cell,
+        bidirectional=bidirectional,
+        merge_mode="sum",
+        return_sequences=False,
+        repeat="encoder",
+        output_timesteps=3,
+        return_state=True,
+        **TINY,
+    )
+    model = _keras_model(spec, 60)
+    x = _sample(spec, 60)
+    trace = run(ModelWeights.from_arrays(spec, model.get_weights()), x)
+    encoder, decoder = (layer.name for layer in describe(spec).recurrent_layers)
+    keras_encoder, keras_decoder = _intermediate(model, [encoder, decoder], x)
+    # The encoder's output and final states (h, c per direction), in Keras's return_state order.
+    np.testing.assert_allclose(trace.layers[0].output, keras_encoder[0], atol=TOL)
+    for ours, theirs in zip(trace.layers[0].final_states(), keras_encoder[1:], strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=TOL)
+    # Every decoder step, which starts from them (not from zeros).
+    assert trace.layers[1].steps == spec.output_timesteps
+    for t in range(spec.output_timesteps):
+        np.testing.assert_allclose(trace.layers[1].merged(t), keras_decoder[t], atol=TOL, err_msg=f"decoder t={t}")
+    first = trace.layers[1].forward[0]
+    np.testing.assert_allclose(first.quantities[1].values, trace.layers[0].final_states()[0])
+    np.testing.assert_allclose(trace.outputs, np.asarray(model(x[None]))[0], atol=TOL)
+
+
+def test_one_to_many_copies_the_vector_to_every_step_and_equals_keras():
+    spec = ModelSpec(cell="GRU", reset_after=False, repeat="input", **TINY)
+    model = _keras_model(spec, 70)
+    x = np.random.default_rng(70).normal(size=(spec.input_size,)).astype(np.float32)
+    trace = run(ModelWeights.from_arrays(spec, model.get_weights()), x)
+    (expected,) = _intermediate(model, ["gru"], x)
+    for t in range(spec.timesteps):
+        np.testing.assert_allclose(trace.layers[0].forward[t].quantities[0].values, x)  # the same x at every step
+        np.testing.assert_allclose(trace.layers[0].merged(t), expected[t], atol=TOL, err_msg=f"t={t}")
+    np.testing.assert_allclose(trace.outputs, np.asarray(model(x[None]))[0], atol=TOL)

@@ -190,6 +190,46 @@ def test_talk_mode_draws_fewer_wider_columns_for_long_sequences():
     assert diagram(talk_mode=True, timesteps=8).steps_of("cell") == list(range(8))
 
 
+@pytest.mark.parametrize("step", [5, 40])
+def test_a_focused_step_of_the_seeds_model_is_drawn_and_clickable(step):
+    """The step panel's step is drawn at T=64 (h_5 and t=40 of the seed's model 1 sit in the default ellipsis),
+    between two ellipses that account for every hidden step; a click on its cell names it."""
+    from core.step_figures import clicked_element
+
+    seed = describe(ModelSpec())
+    assert step not in layout(seed, NORMAL).steps_of("cell")
+    for style in (NORMAL, TALK):
+        drawn = layout(seed, style, focus=("time", step))
+        assert step in drawn.steps_of("cell") and step in drawn.steps_of("state") and step in drawn.steps_of("head")
+        assert {0, 63} <= set(drawn.steps_of("cell"))  # first and last stay
+        hidden = [note for note in drawn.notes if note.name.startswith("ellipsis")]
+        assert len(hidden) == 2
+        assert sum(int(note.text.split()[1]) for note in hidden) == 64 - len(drawn.steps_of("cell"))
+        assert len(drawn.axes[0].steps) <= style.max_columns
+    fig = unrolled_figure(seed, focus=("time", step))
+    curve, cells = next((i, t) for i, t in enumerate(fig.data) if (t.meta or {}).get("role") == "cell")
+    index = list(cells.customdata).index(step)
+    clicked = clicked_element(fig, [{"curve_number": curve, "point_index": index, "customdata": step}])
+    assert (clicked.step, clicked.role, clicked.layer, clicked.axis) == (step, "cell", 0, "time")
+
+
+def test_a_click_on_a_lower_layer_or_the_decoder_names_that_layer():
+    from core.step_figures import clicked_element
+
+    spec = ModelSpec(
+        **{**TINY, "timesteps": 30}, layers=2, return_sequences=False, repeat="encoder", output_timesteps=20
+    )
+    fig = unrolled_figure(describe(spec), focus=("decoder", 12))
+    curve, cells = next((i, t) for i, t in enumerate(fig.data) if (t.meta or {}).get("role") == "cell")
+    found = {
+        (layer, axis, step)
+        for index, (step, (layer, axis)) in enumerate(zip(cells.customdata, cells.meta["points"], strict=True))
+        if (clicked := clicked_element(fig, [{"curve_number": curve, "point_index": index, "customdata": step}]))
+        and (clicked.layer, clicked.axis, clicked.step) == (layer, axis, step)
+    }
+    assert {(0, "time", 0), (1, "time", 29), (2, "decoder", 12)} <= found
+
+
 # -- room for stacked layers and two time axes -----------------------------------------------------------------------
 def test_rows_stack_recurrent_layers_bottom_to_top():
     model = _model(describe(ModelSpec(**TINY, bidirectional=True)))

@@ -8,6 +8,7 @@ session's finished training of the spec, and kept in session state; the whole sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import streamlit as st
 
 from core.anatomy import Description, format_shape
 from core.budget import summary_work
-from core.datasets import TASKS, make_dataset
+from core.datasets import make_dataset, tasks_for
 from core.spec import ModelSpec
 from core.step_figures import (
     clicked_element,
@@ -29,7 +30,7 @@ from core.step_figures import (
     vectors_figure,
     weights_figure,
 )
-from core.stepper import GATE_NAMES, ModelWeights, Trace, run
+from core.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace, run
 from views.common import failure, finished, keras_job
 
 CHART_KEY = "unrolled_figure"
@@ -65,8 +66,9 @@ def _data_choice(spec: ModelSpec) -> tuple[str, int, int, bool, str, tuple]:
         key = ("trained", id(result))
         return settings.task, settings.samples, settings.seed, settings.normalise_targets, sentence, key
     controls = st.session_state.get("training_controls", {})
+    fitting = tasks_for(spec)  # a sequence pattern has its own tasks, as on the Training page
     task = controls.get("training_task", DEFAULT_TASK)
-    task = task if task in TASKS else DEFAULT_TASK
+    task = task if task in fitting else (DEFAULT_TASK if DEFAULT_TASK in fitting else fitting[0])
     samples = int(controls.get("training_samples", DEFAULT_SAMPLES))
     seed = int(controls.get("training_seed", DEFAULT_SEED))
     normalise = bool(controls.get("training_normalise", False))
@@ -122,28 +124,76 @@ def _trace(weights: ModelWeights, task: str, samples: int, seed: int, normalise:
 
 
 # -- the diagram's side ---------------------------------------------------------------------------------------------
+def _layer(spec: ModelSpec) -> int:
+    """The recurrent layer the panel shows (0 reads the input; the decoder is `spec.layers`); the top by default."""
+    top = spec.recurrent_count - 1
+    layer = st.session_state.get("step_layer")
+    if not isinstance(layer, int) or not 0 <= layer <= top:
+        layer = top
+        st.session_state["step_layer"] = layer  # only when not yet set by its widget (or a click) in this run
+    return layer
+
+
+def _length(spec: ModelSpec, layer: int) -> int:
+    """How many steps the layer runs: the decoder's output_timesteps, else T."""
+    return spec.output_timesteps if spec.repeat == "encoder" and layer == spec.layers else spec.timesteps
+
+
 def _clamp_t(spec: ModelSpec) -> int:
+    steps = _length(spec, _layer(spec))
     t = st.session_state.get("step_t", 0)
-    t = t if isinstance(t, int) and 0 <= t < spec.timesteps else min(max(int(t or 0), 0), spec.timesteps - 1)
+    t = t if isinstance(t, int) and 0 <= t < steps else min(max(int(t or 0), 0), steps - 1)
     st.session_state["step_t"] = t
     return t
 
 
-def prepare_figure(figure: go.Figure, spec: ModelSpec, talk: bool) -> go.Figure:
-    """Read a new click on the diagram (a selection on `CHART_KEY`) into the panel's timestep, then band that column."""
+def focus(spec: ModelSpec) -> tuple[str, int] | None:
+    """The (time axis, step) the diagram must keep drawn: the panel's step while it is open, else None."""
+    if not st.session_state.get("step_open") or not spec.is_valid:
+        return None
+    axis = "decoder" if spec.repeat == "encoder" and _layer(spec) == spec.layers else "time"
+    return axis, _clamp_t(spec)
+
+
+def _new_click() -> list[dict]:
+    """The points of a selection on the diagram (`CHART_KEY`) not read yet; [] when there is none."""
     selection = st.session_state.get(CHART_KEY)
     points = []
     if selection is not None:
         points = list((selection.get("selection") or {}).get("points") or [])
-    if points and points != st.session_state.get("step_last_click"):
-        st.session_state["step_last_click"] = points
-        focus = clicked_element(figure, points)
-        if focus is not None:
-            st.session_state["step_t"] = focus.step
-            st.session_state["step_open"] = True
-            st.session_state["step_focus"] = focus
-    t = _clamp_t(spec)
-    return mark_focus(figure, column_of(figure, t) if st.session_state.get("step_open") else None, talk)
+    return [] if points == st.session_state.get("step_last_click") else points
+
+
+def _read_click(figure: go.Figure, spec: ModelSpec, points: list[dict]) -> None:
+    """A new click on the diagram becomes the panel's layer and step."""
+    st.session_state["step_last_click"] = points
+    clicked = clicked_element(figure, points)
+    if clicked is None:
+        return
+    top = spec.recurrent_count - 1
+    # The head and its output read the top layer; on the decoder's axis everything belongs to the decoder.
+    layer = top if clicked.role in ("head", "output") or clicked.axis == "decoder" else clicked.layer
+    st.session_state["step_layer"] = min(max(layer, 0), top)
+    st.session_state["step_t"] = clicked.step
+    st.session_state["step_open"] = True
+    st.session_state["step_focus"] = clicked
+
+
+def prepare_figure(build: Callable[[tuple[str, int] | None], go.Figure], spec: ModelSpec, talk: bool) -> go.Figure:
+    """The unrolled figure with the panel's step drawn and banded: `build(focus)` draws the diagram around a focus.
+
+    A click is read on the figure the learner clicked (drawn again around the previous focus: its traces are what
+    the click's curve numbers index); then the figure is drawn around the step the click chose.
+    """
+    drawn = st.session_state.get("step_drawn_focus")
+    points = _new_click()
+    if points:
+        _read_click(build(drawn), spec, points)
+    wanted = focus(spec)
+    figure = build(wanted)
+    st.session_state["step_drawn_focus"] = wanted
+    band = column_of(figure, wanted[1], wanted[0]) if wanted is not None else None
+    return mark_focus(figure, band, talk)
 
 
 def _move(delta: int, last: int) -> None:
@@ -156,9 +206,24 @@ def _open() -> None:
 
 
 # -- the panel --------------------------------------------------------------------------------------------------------
+def _layer_choice(description: Description) -> None:
+    """Which recurrent layer the panel shows, when there are several (a click on the diagram sets it too)."""
+    layers = description.recurrent_layers
+    if len(layers) < 2:
+        return
+    st.segmented_control(
+        "Layer",
+        list(range(len(layers))),
+        format_func=lambda index: f"{layers[index].name}" + (" (decoder)" if layers[index].role == "decoder" else ""),
+        key="step_layer",
+        help="The stacked layers bottom first, then the decoder; the head reads the last one",
+    )
+
+
 def _controls(spec: ModelSpec, samples: int) -> tuple[int, int]:
     """◀ t ▶ (keyboard ← →), the sample and the head's other step; returns (sample, other step)."""
-    last = spec.timesteps - 1
+    last = _length(spec, _layer(spec)) - 1
+    head_last = spec.output_steps - 1
     left, middle, right, sample_box, other_box = st.columns([1.2, 5, 1.2, 2, 2], vertical_alignment="bottom")
     left.button(
         "◀",
@@ -193,12 +258,12 @@ def _controls(spec: ModelSpec, samples: int) -> tuple[int, int]:
         help="Which sequence of the Training page's dataset",
     )
     other = st.session_state.get("step_other")
-    if not isinstance(other, int) or not 0 <= other <= last:
-        st.session_state["step_other"] = min(40, last)
+    if not isinstance(other, int) or not 0 <= other <= head_last:
+        st.session_state["step_other"] = min(40, head_last)
     other = other_box.number_input(
         "Also at t",
         min_value=0,
-        max_value=last,
+        max_value=head_last,
         step=1,
         key="step_other",
         help="The head's W at another step: the same matrix",
@@ -206,29 +271,34 @@ def _controls(spec: ModelSpec, samples: int) -> tuple[int, int]:
     return int(sample), int(other)
 
 
-def _cell_tab(trace: Trace, t: int, talk: bool) -> None:
-    spec = trace.spec
+def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
+    spec = layer.spec
+    name = layer.name if several else None
+    last = layer.steps - 1
+    returns_sequences = layer.output.ndim == 2
     # One direction under the other: side by side, 16 units leave no room for the numbers.
     st.plotly_chart(
-        vectors_figure(trace.forward[t], talk, spec.bidirectional), width="stretch", key="step_forward_vectors"
+        vectors_figure(layer.forward[t], talk, spec.bidirectional, name), width="stretch", key="step_forward_vectors"
     )
-    if trace.backward is not None:
-        st.plotly_chart(vectors_figure(trace.backward[t], talk, True), width="stretch", key="step_backward_vectors")
-        if spec.return_sequences:
-            st.plotly_chart(merge_figure(trace, t, talk), width="stretch", key="step_merge")
+    if layer.backward is not None:
+        st.plotly_chart(
+            vectors_figure(layer.backward[t], talk, True, name), width="stretch", key="step_backward_vectors"
+        )
+        if returns_sequences:
+            st.plotly_chart(merge_figure(layer, t, talk), width="stretch", key="step_merge")
         else:
             st.caption(
-                f"return_sequences=False: only the forward state after t={spec.timesteps - 1} and the backward state "
-                f"after t=0 are merged ({spec.merge_mode}) and returned; see the head tab."
+                f"return_sequences=False: only the forward state after t={last} and the backward state "
+                f"after t=0 are merged ({spec.merge_mode}) and returned."
             )
-    if not spec.return_sequences and trace.backward is None and t != spec.timesteps - 1:
+    if not returns_sequences and layer.backward is None and t != last:
         st.caption(
             f"return_sequences=False: h<sub>{t}</sub> is passed on but not returned; only the last is.",
             unsafe_allow_html=True,
         )
 
 
-def _weights_tab(weights: ModelWeights, talk: bool) -> None:
+def _weights_tab(weights: ModelWeights, layer: int, talk: bool) -> None:
     spec = weights.spec
     gates = GATE_NAMES[spec.cell]
     columns = st.columns([3, 2] if spec.bidirectional else [1])
@@ -245,18 +315,18 @@ def _weights_tab(weights: ModelWeights, talk: bool) -> None:
             columns[1].segmented_control("Direction", ["forward", "backward"], default="forward", key="step_direction")
             or "forward"
         )
-    # The matrices do not change with t: build their figure once per (weights, direction, gate, mode).
-    key = (id(weights), direction, gate if gate is not None else 0, talk)
+    # The matrices do not change with t: build their figure once per (weights, layer, direction, gate, mode).
+    key = (id(weights), layer, direction, gate if gate is not None else 0, talk)
     cached = st.session_state.get("step_weights_figure_cache")
     if cached is None or cached[0] != key:
-        cached = (key, weights_figure(weights, direction, key[2], talk))
+        cached = (key, weights_figure(weights, direction, key[3], talk, layer))
         st.session_state["step_weights_figure_cache"] = cached
     figure = cached[1]
     st.plotly_chart(figure, width="stretch", key="step_weights_figure")
-    cell = weights.cell(direction)
+    cell = weights.cell(direction, layer)
     st.caption(
         "The same three matrices at every one of the "
-        f"{spec.timesteps} steps: "
+        f"{_length(spec, layer)} steps: "
         + ", ".join(
             f"`{name}` {format_shape(tuple(a.shape))}" for name, a in zip(cell.names, _arrays(cell), strict=True)
         )
@@ -273,10 +343,10 @@ def _head_tab(description: Description, weights: ModelWeights, trace: Trace, t: 
     assert head is not None
     st.plotly_chart(head_figure(trace, weights, t, other, talk), width="stretch", key="step_head")
     kernel_name = weights.head_names[0]
-    if spec.return_sequences:
+    if spec.sequence_output:
         st.markdown(
             f"**One matrix W** (`{kernel_name}`, {format_shape(weights.head_kernel.shape)}), outlined in green, is "
-            f"used at t={t}, at t={other} and at each of the {spec.timesteps} steps: {head.params:,} parameters "
+            f"used at t={t}, at t={other} and at each of the {spec.output_steps} steps: {head.params:,} parameters "
             f"({head.formula}), whatever T is."
         )
     else:
@@ -285,7 +355,7 @@ def _head_tab(description: Description, weights: ModelWeights, trace: Trace, t: 
             f"{format_shape(weights.head_kernel.shape)}) and {head.params:,} parameters."
         )
     rows = sharing_counts(description)
-    if rows and spec.return_sequences:
+    if rows and spec.sequence_output:
         st.dataframe(
             {
                 "Head": [r.what for r in rows],
@@ -302,7 +372,8 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
     """The panel under the diagram: closed until a click (or the button), then the numbers of step t."""
     if description.error is not None:
         return
-    st.subheader("Inside one timestep: the real numbers")
+    if not talk or not st.session_state.get("step_open"):
+        st.subheader("Inside one timestep: the real numbers")  # on a slide the open panel needs the room
     if not st.session_state.get("step_open"):
         st.markdown(
             "Click any element of the diagram, or press the button, to see that step of one sample in numbers: "
@@ -314,17 +385,25 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
     weights = _weights(spec, source, start=True)
     if weights is None:
         return
+    _layer_choice(description)
+    layer = _layer(spec)
     t = _clamp_t(spec)
     sample, other = _controls(spec, samples)
     trace = _trace(weights, task, samples, seed, normalise, sample)
-    st.plotly_chart(states_strip(trace, t, talk), width="stretch", key="step_strip")
+    shown = trace.layers[layer]
+    st.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
     cell_tab, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
     with cell_tab:
-        _cell_tab(trace, t, talk)
+        _cell_tab(shown, t, talk, len(trace.layers) > 1)
     with weights_tab:
-        _weights_tab(weights, talk)
+        _weights_tab(weights, layer, talk)
     with head_tab:
-        _head_tab(description, weights, trace, t, other, talk)
+        head_t = min(t, spec.output_steps - 1)
+        if shown is not trace.top:
+            st.caption(
+                f"The head reads the top layer '{trace.top.name}', not '{shown.name}': its step t={head_t} is shown."
+            )
+        _head_tab(description, weights, trace, head_t, other, talk)
     st.caption(
         f"Sample {sample} of the Training page's *{task}* data (seed {seed}), {sentence}. Numbers are rounded to "
         "2 decimals; hover for the full value. ← → step t."

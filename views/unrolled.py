@@ -7,6 +7,8 @@ from core.unrolled import head_caption, pattern_caption, steps_drawn, unrolled_f
 from views import common, step_panel
 from views.common import current_spec, talk_mode
 
+SLIDE_STRIP_HEIGHT = 300  # pixels
+
 st.title("Unrolled network")
 
 spec = current_spec()
@@ -35,20 +37,29 @@ if description.error:
 
 with common.key_picture("unrolled_picture"):
     try:
-        figure = unrolled_figure(description, talk_mode=talk)
-        compact = unrolled_figure(description, compact=True)
+        # A click on a node opens the numbers of that step (the step panel below); the diagram keeps that step drawn.
+        # On a slide with the panel open the diagram is a strip, so that both fit one 1280×720 screen.
+        strip = SLIDE_STRIP_HEIGHT if talk and step_panel.focus(spec) is not None else None
+        figure = step_panel.prepare_figure(
+            lambda focus: unrolled_figure(description, talk_mode=talk, focus=focus, height=strip), spec, talk
+        )
+        compact = unrolled_figure(description, compact=True, focus=step_panel.focus(spec))
     except Exception as error:  # a drawing bug must not take the page down; say what failed instead
         st.error(f"The diagram could not be drawn for this model: {error}")
     else:
-        # A click on a node opens the numbers of that step (the step panel below).
-        figure = step_panel.prepare_figure(figure, spec, talk)
         common.chart(figure, key="unrolled_figure", compact=compact, on_select="rerun", selection_mode=("points",))
 
-drawn = [step for step in steps_drawn(spec.timesteps, talk) if step is not None]
-if len(drawn) < spec.timesteps:
+focus = step_panel.focus(spec)
+# On a slide the open panel sits right under the diagram (one 1280×720 screen): the captions wait for the page.
+slide_with_panel = talk and focus is not None
+drawn = [step for step in steps_drawn(spec.timesteps, talk, focus[1] if focus and focus[0] == "time" else None)]
+drawn = [step for step in drawn if step is not None]
+if len(drawn) < spec.timesteps and not slide_with_panel:
     st.caption(
-        f"{spec.timesteps} timesteps are too many to draw: the first and last few are shown, the "
-        f"{spec.timesteps - len(drawn)} in between are the same cell with the same weights."
+        f"{spec.timesteps} timesteps are too many to draw: the first and last few"
+        + (f" and the panel's step t={focus[1]}" if focus and focus[0] == "time" else "")
+        + f" are shown, the {spec.timesteps - len(drawn)} others are the same cell with the same weights."
     )
-st.caption(head_caption(description))
+if not slide_with_panel:
+    st.caption(head_caption(description))
 step_panel.show(spec, description, talk)
