@@ -8,6 +8,7 @@ import re
 import pytest
 
 from core import describe
+from core.anatomy import format_shape
 from core.stories import STORIES, read_story, story_query
 from tests.conftest import page_text, run_app
 
@@ -39,6 +40,53 @@ def test_the_seed_story_says_what_keras_computes():
     last_only = describe(steps[5].spec)
     assert str(last_only.output_shape) in steps[5].takeaway
     assert f"{last_only.output_shape}" in steps[6].takeaway
+
+
+def _numbers_keras_reports(step) -> set[int]:
+    """Every number the step's model can honestly be described with: its sizes, shapes, parameter counts."""
+    description = describe(step.spec)
+    numbers = {int(value) for value in step.spec.to_params().values() if value.isdigit()}
+    numbers |= {description.total_params, len(description.stack)}
+    for layer in description.layers:
+        numbers |= {dim for dim in (*layer.input_shape, *layer.output_shape) if isinstance(dim, int)}
+        numbers |= {layer.params, *(weight.size for weight in layer.weights)}
+    return numbers
+
+
+def test_the_patterns_story_states_only_numbers_of_its_models():
+    """No count in a takeaway is typed in: each number is one describe() (checked against Keras) gives the step."""
+    for step in STORIES["patterns"].steps:
+        said = {int(text.replace(",", "")) for text in re.findall(r"\d[\d,]*\d|\d", step.takeaway)}
+        assert said and said <= _numbers_keras_reports(step), step.takeaway
+        assert format_shape(describe(step.spec).output_shape) in step.takeaway or step.page == "shapes"
+
+
+def test_the_patterns_story_walks_the_five_patterns():
+    one, many_one, many_many, one_many, seq2seq, targets = STORIES["patterns"].steps
+    kernel = next(w for w in describe(one.spec).recurrent.weights if w.short_name == "recurrent_kernel")
+    assert one.spec.timesteps == 1 and f"{kernel.size:,}-parameter recurrent kernel" in one.takeaway
+    assert len(describe(one.spec).output_shape) == 2
+    assert f"{describe(many_one.spec).total_params:,} parameters" in many_one.takeaway
+    assert describe(many_many.spec).output_shape[1] == many_many.spec.timesteps
+    assert one_many.spec.repeat == "input" and len(one_many.spec.input_shape()) == 2
+    decoder = describe(seq2seq.spec)
+    assert seq2seq.spec.repeat == "encoder" and seq2seq.spec.return_state
+    assert decoder.output_shape[1] == seq2seq.spec.output_timesteps != seq2seq.spec.timesteps
+    assert "h and c" in seq2seq.takeaway and len(decoder.recurrent.state_shapes) == 2
+    assert format_shape(("N", *seq2seq.spec.target_shape(None, True)[1:])) in targets.takeaway
+
+
+def test_the_patterns_story_link_opens_the_decoder_and_its_targets():
+    at = run_app("overview", {"story": "patterns", "step": "5", "talk": "true"})
+    assert not at.exception
+    step = STORIES["patterns"].steps[4]
+    assert at.title[0].value == PAGE_TITLES[step.page]
+    assert at.session_state["spec"] == step.spec and at.query_params["repeat"] == "encoder"
+    assert step.takeaway in page_text(at)
+    at.button(key="story_next").click().run()
+    assert not at.exception and at.title[0].value == PAGE_TITLES["shapes"]
+    assert at.radio(key="shapes_target_kind").value == "per_timestep"
+    assert at.button(key="story_next").disabled
 
 
 @pytest.mark.parametrize(
