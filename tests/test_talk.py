@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -166,3 +167,67 @@ def test_every_figure_exports_a_projector_sized_png():
     for chart in at.get("plotly_chart"):
         config = json.loads(chart.proto.config)
         assert config["toImageButtonOptions"] == {"format": "png", "width": 1920, "height": 1080, "scale": 1}
+
+
+class _Cells(HTMLParser):
+    """The rows of an HTML table as lists of (text, title) pairs, header row first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[tuple[str, str]]] = []
+        self._title: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._title = dict(attrs).get("title", "")
+            self.rows[-1].append(("", self._title))
+
+    def handle_data(self, data):
+        if self._title is not None:
+            text, title = self.rows[-1][-1]
+            self.rows[-1][-1] = (text + data, title)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self._title = None
+
+
+def _slide_tables(at) -> list[list[dict[str, str]]]:
+    """Each talk-mode table of a run as a list of {column: cell text} rows; checks every cell's hover is its text."""
+    tables = []
+    for element in at.get("html"):
+        if 'class="tde-table"' not in element.proto.body:
+            continue
+        parser = _Cells()
+        parser.feed(element.proto.body)
+        header, *rows = parser.rows
+        assert all(text == title for row in parser.rows for text, title in row)  # the whole text on hover
+        tables.append([dict(zip([text for text, _ in header], [text for text, _ in row], strict=True)) for row in rows])
+    return tables
+
+
+def test_in_talk_mode_the_weights_tables_are_html_whose_text_grows_with_the_same_numbers():
+    spec_params = {"cell": "LSTM", "hidden_size": "40"}  # 4 × (15 + 40 + 1) × 40 = 8,960: separators show
+    at = run_app("weights", {**spec_params, "talk": "true"})
+    assert not at.exception
+    assert len(at.dataframe) == 0  # a canvas table cannot grow with talk mode's text
+    weights, *others = _slide_tables(at)
+    variants = next(rows for rows in others if "Fact" in rows[0])
+    description = describe(at.session_state["spec"])
+    shown = {row["Layer"]: row["Parameters"] for row in weights}
+    assert shown == {layer.name: f"{layer.params:,}" for layer in description.layers}
+    assert "8,960" in shown.values()
+    assert {row["Keras class"] for row in weights} >= {"LSTM", "TimeDistributed(Dense)"}
+    facts = {row["Fact"]: row for row in variants}
+    assert facts["Targets must be"]["Model 3"] == format_shape(description.spec.replace(return_sequences=False,
+        head="dense").target_shape())
+    assert facts["return_sequences"]["Model 1"] == "True" and facts["Builds in Keras"]["Invalid"] == "no"
+    assert facts["Total parameters"]["Model 1"] == f"{description.total_params:,}"
+    assert any("background-color: #fdd0a2" in element.proto.body for element in at.get("html"))  # differences
+    normal = run_app("weights", spec_params)
+    assert not normal.exception and normal.get("html") and not [
+        element for element in normal.get("html") if "tde-table" in element.proto.body
+    ]
+    assert len(normal.dataframe) >= 2
