@@ -236,10 +236,9 @@ def _sequence_to_sequence() -> tuple[Step, Step]:
             "unrolled",
             _params(spec),
             ("unrolled_picture",),
-            f"Sequence to sequence: the encoder {spec.cell} reads {spec.timesteps} steps and return_state hands its "
-            f"final {_states(description)} to the decoder as initial_state, while RepeatVector({spec.output_timesteps})"
-            f" sets the decoder's length: {_shape(description.layers[0].output_shape)} to "
-            f"{_shape(description.output_shape)}.",
+            f"Sequence to sequence: the encoder reads {spec.timesteps} steps, return_state hands its "
+            f"{_states(description)} to the decoder as initial_state, RepeatVector({spec.output_timesteps}) sets its "
+            f"length: {_shape(description.layers[0].output_shape)} to {_shape(description.output_shape)}.",
         ),
         Step(
             "shapes",

@@ -182,7 +182,9 @@ def intro(markdown: str, line: str) -> Any:
 
     in_story = story.bar()
     if talk_mode() and in_story:
-        return st.container()  # on a slide the takeaway is the introduction
+        # On a slide the takeaway is the introduction: the page's other intro items are not shown (assets/talk.css),
+        # so the title, the takeaway and the key picture fit a 1280x720 screen.
+        return st.container(key="story_folded_intro")
     if talk_mode():
         box = st.expander(line, icon=":material/info:")
         box.markdown(markdown)
