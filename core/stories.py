@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.spec import ModelSpec, parse_params
+from core.anatomy import Description, describe, format_shape
+from core.spec import PATTERNS, ModelSpec, parse_params
 
 STORY_PARAM = "story"
 STEP_PARAM = "step"
@@ -151,7 +152,112 @@ RETURN_SEQUENCES = Story(
     ),
 )
 
-STORIES: dict[str, Story] = {story.name: story for story in (SEED, RETURN_SEQUENCES)}
+
+def _params(spec: ModelSpec) -> dict[str, str]:
+    """A spec as a step's URL parameters (its non-default fields)."""
+    return spec.to_params(omit_defaults=True)
+
+
+def _shape(shape: tuple | None) -> str:
+    """A shape as the pages print it, e.g. (None, 12, 4)."""
+    return format_shape(shape)
+
+
+def _one_to_one() -> Step:
+    """One-to-one, as truthfully as a recurrent app can show it: T=1, one vector in, one out, no recurrence used."""
+    spec = PATTERNS["Many-to-one"].replace(timesteps=1)
+    description = describe(spec)
+    top = description.recurrent
+    recurrent_kernel = next(weight for weight in top.weights if weight.short_name == "recurrent_kernel")
+    return Step(
+        "unrolled",
+        _params(spec),
+        ("unrolled_picture",),
+        f"One-to-one is a feed-forward map: with T={spec.timesteps} the {spec.cell} runs once from a zero state, one "
+        f"{_shape(description.layers[0].output_shape)} in, one {_shape(description.output_shape)} out, and its "
+        f"{recurrent_kernel.size:,}-parameter recurrent kernel only multiplies zeros.",
+    )
+
+
+def _many_to_one() -> Step:
+    """Many-to-one: the last state only."""
+    spec = PATTERNS["Many-to-one"]
+    description = describe(spec)
+    return Step(
+        "unrolled",
+        _params(spec),
+        ("unrolled_picture",),
+        f"Many-to-one: the {spec.cell} reads all {spec.timesteps} steps and hands on only its last state, so "
+        f"{_shape(description.layers[0].output_shape)} becomes {_shape(description.output_shape)}, one answer per "
+        f"sequence from {description.total_params:,} parameters.",
+    )
+
+
+def _many_to_many() -> Step:
+    """Many-to-many of the same length: a stack that returns every step."""
+    spec = PATTERNS["Many-to-many (same length)"]
+    description = describe(spec)
+    return Step(
+        "unrolled",
+        _params(spec),
+        ("unrolled_picture",),
+        f"Many-to-many, same length: {spec.layers} stacked {spec.cell}s return every step, so "
+        f"{description.head.class_label} gives one output per input step, "
+        f"{_shape(description.layers[0].output_shape)} to {_shape(description.output_shape)}.",
+    )
+
+
+def _one_to_many() -> Step:
+    """One-to-many: RepeatVector makes the time axis."""
+    spec = PATTERNS["One-to-many"]
+    description = describe(spec)
+    repeat = description.repeat_layer
+    return Step(
+        "unrolled",
+        _params(spec),
+        ("unrolled_picture",),
+        f"One-to-many: RepeatVector({spec.timesteps}) copies one {_shape(repeat.input_shape)} vector to every step, "
+        f"{_shape(repeat.output_shape)}, and the {spec.cell} unrolls it into {_shape(description.output_shape)}.",
+    )
+
+
+def _states(description: Description) -> str:
+    """The names of the top layer's returned states: "h" for GRU and SimpleRNN, "h and c" for LSTM."""
+    return " and ".join("hc"[: len(description.recurrent.state_shapes)]) or "no state"
+
+
+def _sequence_to_sequence() -> tuple[Step, Step]:
+    """Sequence to sequence of another length: the picture, then the targets it needs."""
+    spec = PATTERNS["Sequence to sequence"]
+    description = describe(spec)
+    targets = spec.target_shape(None, True)
+    return (
+        Step(
+            "unrolled",
+            _params(spec),
+            ("unrolled_picture",),
+            f"Sequence to sequence: the encoder reads {spec.timesteps} steps, return_state hands its "
+            f"{_states(description)} to the decoder as initial_state, RepeatVector({spec.output_timesteps}) sets its "
+            f"length: {_shape(description.layers[0].output_shape)} to {_shape(description.output_shape)}.",
+        ),
+        Step(
+            "shapes",
+            _params(spec),
+            ("shapes_picture",),
+            f"So fit() needs targets shaped {_shape(('N', *targets[1:]))}: the decoder's {spec.output_timesteps} "
+            f"steps, not the encoder's {spec.timesteps}.",
+            {"shapes_target_kind": "per_timestep"},
+        ),
+    )
+
+
+PATTERNS_STORY = Story(
+    "patterns",
+    "The five sequence patterns",
+    (_one_to_one(), _many_to_one(), _many_to_many(), _one_to_many(), *_sequence_to_sequence()),
+)
+
+STORIES: dict[str, Story] = {story.name: story for story in (SEED, RETURN_SEQUENCES, PATTERNS_STORY)}
 
 
 def _shown(text: str) -> str:

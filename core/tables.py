@@ -82,17 +82,21 @@ def summary_table(spec: ModelSpec) -> pd.DataFrame:
     return weights_table(spec)[["Layer", "Keras class", "Output shape", "Parameters"]]
 
 
+def whole_columns(table: pd.DataFrame) -> list[str]:
+    """The columns of whole numbers (integers, not booleans): the ones written with thousands separators."""
+    return [
+        column
+        for column in table.columns
+        if pd.api.types.is_integer_dtype(table[column]) and not pd.api.types.is_bool_dtype(table[column])
+    ]
+
+
 def with_separators(table: pd.DataFrame) -> Styler:
     """The table as shown: whole numbers with thousands separators ("1,584"), as every page writes them.
 
     Only the display changes: the cells stay numbers, so a column still sorts by value and the CSV stays plain.
     """
-    whole = [
-        column
-        for column in table.columns
-        if pd.api.types.is_integer_dtype(table[column]) and not pd.api.types.is_bool_dtype(table[column])
-    ]
-    return table.style.format(fmt, subset=whole)
+    return table.style.format(fmt, subset=whole_columns(table))
 
 
 def weight_tensors_table(spec: ModelSpec) -> pd.DataFrame:

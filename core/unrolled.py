@@ -1430,7 +1430,7 @@ def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
         yaxis={
             "range": [-0.6, top + 0.6],
             "tickvals": [row.y for row in diagram.rows],
-            "ticktext": [_row_label(row.label, style) for row in diagram.rows],
+            **_row_labels(diagram, style, plot_height / (top + 1.2)),
             "showgrid": False,
             "zeroline": False,
             "fixedrange": True,
@@ -1472,6 +1472,24 @@ def _row_label(label: str, style: Theme) -> str:
     if not style.compact:
         return label
     return label.split("<br>")[0].replace("(", "<br>(", 1)
+
+
+LINE_SPACING = 1.25  # a label's line height, in font sizes
+
+
+def _row_labels(diagram: Diagram, style: Theme, row_px: float) -> dict:
+    """The y axis's row labels, each within its row's `row_px` so that neighbours never overlap: two lines (name,
+    shape) when they fit; on a deep stack's short rows one line (RepeatVector's name alone), in a smaller font if
+    even one line of the theme's is too tall."""
+    labels = [_row_label(row.label, style) for row in diagram.rows]
+    lines = max(label.count("<br>") + 1 for label in labels)
+    if lines * style.font * LINE_SPACING <= row_px:
+        return {"ticktext": labels}
+    labels = [
+        label.split("<br>")[0] if row.role == "repeat" else label.replace("<br>", " ")
+        for row, label in zip(diagram.rows, labels, strict=True)
+    ]
+    return {"ticktext": labels, "tickfont": {"size": min(style.font, int(row_px / LINE_SPACING))}}
 
 
 def unrolled_figure(

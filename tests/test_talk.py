@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 
 from core import describe
+from core.anatomy import format_shape
 from core.stories import STORIES, read_story, story_query
 from tests.conftest import page_text, run_app
 
@@ -39,6 +41,53 @@ def test_the_seed_story_says_what_keras_computes():
     last_only = describe(steps[5].spec)
     assert str(last_only.output_shape) in steps[5].takeaway
     assert f"{last_only.output_shape}" in steps[6].takeaway
+
+
+def _numbers_keras_reports(step) -> set[int]:
+    """Every number the step's model can honestly be described with: its sizes, shapes, parameter counts."""
+    description = describe(step.spec)
+    numbers = {int(value) for value in step.spec.to_params().values() if value.isdigit()}
+    numbers |= {description.total_params, len(description.stack)}
+    for layer in description.layers:
+        numbers |= {dim for dim in (*layer.input_shape, *layer.output_shape) if isinstance(dim, int)}
+        numbers |= {layer.params, *(weight.size for weight in layer.weights)}
+    return numbers
+
+
+def test_the_patterns_story_states_only_numbers_of_its_models():
+    """No count in a takeaway is typed in: each number is one describe() (checked against Keras) gives the step."""
+    for step in STORIES["patterns"].steps:
+        said = {int(text.replace(",", "")) for text in re.findall(r"\d[\d,]*\d|\d", step.takeaway)}
+        assert said and said <= _numbers_keras_reports(step), step.takeaway
+        assert format_shape(describe(step.spec).output_shape) in step.takeaway or step.page == "shapes"
+
+
+def test_the_patterns_story_walks_the_five_patterns():
+    one, many_one, many_many, one_many, seq2seq, targets = STORIES["patterns"].steps
+    kernel = next(w for w in describe(one.spec).recurrent.weights if w.short_name == "recurrent_kernel")
+    assert one.spec.timesteps == 1 and f"{kernel.size:,}-parameter recurrent kernel" in one.takeaway
+    assert len(describe(one.spec).output_shape) == 2
+    assert f"{describe(many_one.spec).total_params:,} parameters" in many_one.takeaway
+    assert describe(many_many.spec).output_shape[1] == many_many.spec.timesteps
+    assert one_many.spec.repeat == "input" and len(one_many.spec.input_shape()) == 2
+    decoder = describe(seq2seq.spec)
+    assert seq2seq.spec.repeat == "encoder" and seq2seq.spec.return_state
+    assert decoder.output_shape[1] == seq2seq.spec.output_timesteps != seq2seq.spec.timesteps
+    assert "h and c" in seq2seq.takeaway and len(decoder.recurrent.state_shapes) == 2
+    assert format_shape(("N", *seq2seq.spec.target_shape(None, True)[1:])) in targets.takeaway
+
+
+def test_the_patterns_story_link_opens_the_decoder_and_its_targets():
+    at = run_app("overview", {"story": "patterns", "step": "5", "talk": "true"})
+    assert not at.exception
+    step = STORIES["patterns"].steps[4]
+    assert at.title[0].value == PAGE_TITLES[step.page]
+    assert at.session_state["spec"] == step.spec and at.query_params["repeat"] == "encoder"
+    assert step.takeaway in page_text(at)
+    at.button(key="story_next").click().run()
+    assert not at.exception and at.title[0].value == PAGE_TITLES["shapes"]
+    assert at.radio(key="shapes_target_kind").value == "per_timestep"
+    assert at.button(key="story_next").disabled
 
 
 @pytest.mark.parametrize(
@@ -118,3 +167,67 @@ def test_every_figure_exports_a_projector_sized_png():
     for chart in at.get("plotly_chart"):
         config = json.loads(chart.proto.config)
         assert config["toImageButtonOptions"] == {"format": "png", "width": 1920, "height": 1080, "scale": 1}
+
+
+class _Cells(HTMLParser):
+    """The rows of an HTML table as lists of (text, title) pairs, header row first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[tuple[str, str]]] = []
+        self._title: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._title = dict(attrs).get("title", "")
+            self.rows[-1].append(("", self._title))
+
+    def handle_data(self, data):
+        if self._title is not None:
+            text, title = self.rows[-1][-1]
+            self.rows[-1][-1] = (text + data, title)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self._title = None
+
+
+def _slide_tables(at) -> list[list[dict[str, str]]]:
+    """Each talk-mode table of a run as a list of {column: cell text} rows; checks every cell's hover is its text."""
+    tables = []
+    for element in at.get("html"):
+        if 'class="tde-table"' not in element.proto.body:
+            continue
+        parser = _Cells()
+        parser.feed(element.proto.body)
+        header, *rows = parser.rows
+        assert all(text == title for row in parser.rows for text, title in row)  # the whole text on hover
+        tables.append([dict(zip([text for text, _ in header], [text for text, _ in row], strict=True)) for row in rows])
+    return tables
+
+
+def test_in_talk_mode_the_weights_tables_are_html_whose_text_grows_with_the_same_numbers():
+    spec_params = {"cell": "LSTM", "hidden_size": "40"}  # 4 × (15 + 40 + 1) × 40 = 8,960: separators show
+    at = run_app("weights", {**spec_params, "talk": "true"})
+    assert not at.exception
+    assert len(at.dataframe) == 0  # a canvas table cannot grow with talk mode's text
+    weights, *others = _slide_tables(at)
+    variants = next(rows for rows in others if "Fact" in rows[0])
+    description = describe(at.session_state["spec"])
+    shown = {row["Layer"]: row["Parameters"] for row in weights}
+    assert shown == {layer.name: f"{layer.params:,}" for layer in description.layers}
+    assert "8,960" in shown.values()
+    assert {row["Keras class"] for row in weights} >= {"LSTM", "TimeDistributed(Dense)"}
+    facts = {row["Fact"]: row for row in variants}
+    assert facts["Targets must be"]["Model 3"] == format_shape(description.spec.replace(return_sequences=False,
+        head="dense").target_shape())
+    assert facts["return_sequences"]["Model 1"] == "True" and facts["Builds in Keras"]["Invalid"] == "no"
+    assert facts["Total parameters"]["Model 1"] == f"{description.total_params:,}"
+    assert any("background-color: #fdd0a2" in element.proto.body for element in at.get("html"))  # differences
+    normal = run_app("weights", spec_params)
+    assert not normal.exception and normal.get("html") and not [
+        element for element in normal.get("html") if "tde-table" in element.proto.body
+    ]
+    assert len(normal.dataframe) >= 2

@@ -442,3 +442,19 @@ def test_the_largest_stack_draws_a_bounded_picture():
     assert len(drawn.nodes) < 120 and len(drawn.edges) < 200 and len(drawn.frames) < 20
     assert [axis.hidden for axis in drawn.axes] == [508, 508]
     assert len(render(drawn).frames) == len(drawn.frames)
+
+
+@pytest.mark.parametrize("talk", [False, True])
+@pytest.mark.parametrize("extra", [{}, {"bidirectional": True, "cell": "LSTM"}])
+def test_row_labels_of_a_deep_stack_on_two_time_axes_do_not_overlap(talk, extra):
+    """Three layers and a decoder: each row label's lines fit within its row's height, so neighbours never overlap."""
+
+    spec = ModelSpec(layers=3, return_sequences=False, repeat="encoder", **extra)
+    layout = unrolled_figure(describe(spec), talk_mode=talk).layout
+    low, high = layout.yaxis.range
+    row_px = (layout.height - layout.margin.t - layout.margin.b) / (high - low)
+    font = layout.yaxis.tickfont.size or layout.font.size
+    labels = list(layout.yaxis.ticktext)
+    assert len(labels) == len(layout.yaxis.tickvals) >= 12
+    for label in labels:
+        assert (label.count("<br>") + 1) * font * 1.2 <= row_px, (label, font, row_px)

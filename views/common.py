@@ -8,16 +8,22 @@ Not a page itself (app.py registers the pages by path).
 
 from __future__ import annotations
 
+import html
+import numbers
 import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from core.anatomy import fmt
 from core.budget import Work
 from core.spec import DEFAULTS, ModelSpec
+from core.tables import whole_columns, with_separators
 from core.training_session import TrainingJob
 from core.worker import Job, KerasWorker, SessionBusy, shared_worker
 
@@ -183,7 +189,9 @@ def intro(markdown: str, line: str) -> Any:
 
     in_story = story.bar()
     if talk_mode() and in_story:
-        return st.container()  # on a slide the takeaway is the introduction
+        # On a slide the takeaway is the introduction: the page's other intro items are not shown (assets/talk.css),
+        # so the title, the takeaway and the key picture fit a 1280x720 screen.
+        return st.container(key="story_folded_intro")
     if talk_mode():
         box = st.expander(line, icon=":material/info:")
         box.markdown(markdown)
@@ -194,3 +202,73 @@ def intro(markdown: str, line: str) -> Any:
     with st.expander(line, icon=":material/info:"):
         st.markdown(markdown)
     return st.container()
+
+
+# -- comparison tables: st.dataframe draws on a canvas that CSS cannot enlarge, so a slide gets an HTML table ---------
+def cell_text(value: Any, percent: bool = False) -> str:
+    """A cell as the slide's table prints it: 1,584 · 0.1234 · 3.1e-08 · 7.9% · True (as Python and Keras spell it);
+    empty when missing."""
+    if value is None or (isinstance(value, numbers.Real) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if percent:
+        return f"{value:.1%}"
+    if isinstance(value, numbers.Integral):
+        return fmt(int(value))
+    if isinstance(value, numbers.Real):
+        if 0 < abs(value) < 1e-3:
+            return f"{value:.3g}"
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def html_table(data: pd.DataFrame, styles: pd.DataFrame | None = None, percent: Sequence[str] = ()) -> str:
+    """The table as HTML for a slide: text that assets/talk.css sizes, each cell's whole text as its hover (a long
+    cell is cut with an ellipsis on screen), numbers right-aligned, the caller's cell styles kept."""
+    numeric = {column for column in data.columns if pd.api.types.is_numeric_dtype(data[column])}
+    head = "".join(f'<th title="{html.escape(str(column))}">{html.escape(str(column))}</th>' for column in data.columns)
+    rows = []
+    for position in range(len(data)):
+        cells = []
+        for column_index, column in enumerate(data.columns):
+            text = html.escape(cell_text(data.iloc[position, column_index], column in percent))
+            style = "" if styles is None else str(styles.iloc[position, column_index] or "")
+            attributes = ' class="num"' * (column in numeric) + (f' style="{html.escape(style)}"' if style else "")
+            cells.append(f'<td{attributes} title="{text}">{text}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f'<div class="tde-table"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def table(
+    data: pd.DataFrame,
+    key: str,
+    *,
+    where: Any = None,
+    styles: pd.DataFrame | None = None,
+    percent: Sequence[str] = (),
+    column_order: Sequence[str] | None = None,
+    **dataframe_options: Any,
+) -> None:
+    """A comparison table, in `where` (a container; the page by default). Normally an st.dataframe (sortable; whole
+    numbers with separators, `percent` columns as bars, `styles` a frame of CSS per cell); on a slide (talk mode) an
+    HTML table with the same values whose text grows with talk mode, in a container keyed `key`."""
+    where = st if where is None else where
+    if column_order is not None:
+        keep = [list(data.columns).index(column) for column in column_order]
+        data = data[list(column_order)]
+        styles = None if styles is None else styles.iloc[:, keep]
+    if talk_mode():
+        where.container(key=key).html(html_table(data, styles, percent))
+        return
+    shown: Any = data
+    if whole_columns(data) or styles is not None:  # a Styler shows floats with 6 decimals: only when needed
+        shown = with_separators(data)
+        if styles is not None:
+            shown = shown.apply(lambda _: styles.to_numpy(), axis=None)
+    column_config = dict(dataframe_options.pop("column_config", None) or {})
+    for column in percent:
+        column_config[column] = st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
+    where.dataframe(
+        shown, hide_index=True, width="stretch", key=key, column_config=column_config or None, **dataframe_options
+    )

@@ -5,6 +5,7 @@ speculatively when the page opens (at the lowest priority, behind any visitor's 
 it at once; results are shared by all visitors, since the same spec gives the same numbers.
 """
 
+import pandas as pd
 import streamlit as st
 
 from core import describe
@@ -72,9 +73,11 @@ else:
         else:
             results = job.result
             with st.expander(f"Done in {sum(s for _, s in results['stages']):.1f} s: each stage, measured"):
-                st.dataframe(
-                    [{"stage": label, "seconds": round(seconds, 2)} for label, seconds in results["stages"]],
-                    hide_index=True,
+                common.table(
+                    pd.DataFrame(
+                        [{"stage": label, "seconds": round(seconds, 2)} for label, seconds in results["stages"]]
+                    ),
+                    "equivalence_stages_table",
                 )
     if results:
         if "outputs" in results and "control" in results:
@@ -122,13 +125,13 @@ else:
                 "the whole (batch, time, features) tensor with the kernel."
             )
             common.chart(op_counts_figure(counts, talk_mode=talk_mode), key="equivalence_ops")
-            st.dataframe(counts_table(counts), hide_index=True)
+            common.table(counts_table(counts), "equivalence_counts_table")
             st.caption(
                 "The whole model's graph holds the recurrent loop as a single While op (its body is a separate "
                 "function), so its counts differ by the head's alone."
             )
             st.subheader(f"Time, for T = {spec.timesteps}")
-            st.dataframe(timing_table(timings), hide_index=True)
+            common.table(timing_table(timings), "equivalence_timing_table")
             st.caption(
                 "Measured now on this shared server, a batch of 8: the first call of a fresh graph includes tracing it "
                 "(the faster of two tries), the later pass is the median of ten. "

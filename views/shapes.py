@@ -10,7 +10,7 @@ import streamlit as st
 from core import describe, format_shape
 from core.budget import probe_work, summary_work
 from core.shape_flow_figure import shape_flow_figure
-from core.tables import summary_table, summary_totals, with_separators
+from core.tables import summary_table, summary_totals
 from core.target_checker import probe_batch_size, target_verdict
 from views import common
 
@@ -120,7 +120,7 @@ summary_clicked = st.button("Show Keras's model.summary()", icon=":material/term
 # the full width, so the app's table sits above it rather than beside it.
 st.subheader("This app (computed without Keras)")
 app_table, app_totals = st.columns([3, 2], gap="medium")
-app_table.dataframe(with_separators(summary_table(spec)), hide_index=True, width="stretch", key="shapes_app_table")
+common.table(summary_table(spec), "shapes_app_table", where=app_table)
 app_totals.markdown("  \n".join(f"{label}: {value}" for label, value in summary_totals(spec).items()))
 st.subheader("Keras")
 summary_job = common.keras_job(

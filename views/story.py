@@ -118,10 +118,11 @@ def bar() -> bool:
     step = story.steps[index]
     last = len(story.steps) - 1
     with st.container(key="story_bar", border=True):
-        # Room for "← Back ←": a button shows its keyboard shortcut beside its label.
-        sentence, back, forward, leave = st.columns([9, 3, 3, 1], vertical_alignment="center")
+        # The sentence beside the controls, the step count under the buttons: the bar stays low enough for a slide's
+        # title, takeaway and picture to share a 1280x720 screen (assets/talk.css). A button shows its shortcut.
+        sentence, controls = st.columns([2, 1], vertical_alignment="center")
         sentence.markdown(f"**{step.takeaway}**")
-        sentence.caption(f"{story.title} · step {index + 1} of {last + 1}")
+        back, forward, leave = controls.columns([3, 3, 1], vertical_alignment="center", gap="small")
         back.button(
             "Back", key="story_back", icon=":material/arrow_back:", shortcut="Left", disabled=index == 0,
             on_click=go, args=(story.name, index - 1), width="stretch",
@@ -131,5 +132,7 @@ def bar() -> bool:
             on_click=go, args=(story.name, index + 1), width="stretch", type="primary",
         )  # fmt: skip
         leave.button("", key="story_exit", icon=":material/close:", help="End the story", on_click=go, args=(None,))
-    st.html(_highlight_css(step.highlight), unsafe_allow_javascript=True)
+        controls.caption(f"{story.title} · step {index + 1} of {last + 1}")
+    # In a container of its own that takes no room on the page (assets/layout.css).
+    st.container(key="story_highlight").html(_highlight_css(step.highlight), unsafe_allow_javascript=True)
     return True

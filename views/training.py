@@ -278,7 +278,7 @@ def _results(snap: TrainingSnapshot) -> None:
         )
     complete = snap.status == "done"
     st.subheader("Final loss" if complete else "Loss when the run stopped (partial: not a finished training)")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="training_results_table")
+    common.table(pd.DataFrame(rows), "training_results_table")
     labels = {v.label for v in finished}
     if {"Model 1", "Model 2"} <= labels:
         st.caption(

@@ -16,7 +16,7 @@ talk = talk_mode()
 description = describe(spec)
 layer_name = f"bidirectional {spec.cell}" if spec.bidirectional else spec.cell
 
-common.intro(
+intro = common.intro(
     f"One **{layer_name}** layer unrolled over its **{spec.timesteps}** timesteps: the same cell "
     "(one set of weights) runs at every step and passes its state on. "
     + (
@@ -29,7 +29,7 @@ common.intro(
     f"One {layer_name} cell, one set of weights, unrolled over {spec.timesteps} timesteps",
 )
 if (pattern := pattern_caption(description)) is not None:
-    st.markdown(pattern)
+    intro.markdown(pattern)  # part of the introduction: on a slide it folds with it
 
 if description.error:
     st.error(f"**This combination cannot be built.** {description.error}")

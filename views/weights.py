@@ -17,7 +17,6 @@ from core.tables import (
     variants_table,
     weight_tensors_table,
     weights_table,
-    with_separators,
 )
 from core.weights_figures import growth_figure
 from views import common, step_panel
@@ -55,20 +54,19 @@ if description.error:
 
 table = weights_table(spec)
 picture = common.key_picture("weights_picture")
-picture.dataframe(
-    with_separators(table),
-    hide_index=True,
-    width="stretch",
+common.table(
+    table,
+    "weights_table",
+    where=picture,
+    percent=["Share of total"],
     column_config={
-        "Share of total": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
-        # st.dataframe has no per-cell hover text: say how to read a cut-off cell whole.
+        # st.dataframe has no per-cell hover text: say how to read a cut-off cell whole (a slide's table has one).
         "Weight tensors": st.column_config.TextColumn(
             help="Double-click a cell to read it whole; the expander below lists every tensor on its own row."
         ),
     },
     # The numbers first; the output shape stays in the CSV (the Shape flow page draws it), leaving room on screen.
     column_order=["Layer", "Keras class", "Parameters", "Share of total", "Formula", "Weight tensors"],
-    key="weights_table",
 )
 totals = summary_totals(spec)
 total_columns = picture.columns(len(totals))
@@ -87,7 +85,7 @@ st.download_button(
     key="weights_csv",
 )
 with st.expander("Every weight tensor, by its Keras variable path"):
-    st.dataframe(with_separators(weight_tensors_table(spec)), hide_index=True, width="stretch")
+    common.table(weight_tensors_table(spec), "weights_tensors_table")
 
 # -- the counterfactual ------------------------------------------------------------------------------------
 st.header("One Dense, shared by every timestep")
@@ -113,18 +111,16 @@ st.markdown(
 variants = variants_table(spec)
 ROW_HEIGHT = 44 if talk_mode() else 35
 status = variant_cell_status(variants)
-styled = variants.style.apply(lambda _: status.map(STATUS_STYLES.get), axis=None)
 # Tall enough for every row: the last rows (targets, builds) are the point of the comparison.
-st.dataframe(
-    styled,
-    hide_index=True,
-    width="stretch",
+common.table(
+    variants,
+    "variants_table",
+    styles=status.map(STATUS_STYLES.get),
     # Streamlit's rows are 35 px; talk mode's larger type needs taller ones.
     row_height=ROW_HEIGHT,
     height=(ROW_HEIGHT + 1) * (len(variants) + 1) + 3,
     # Wide enough for "TimeDistributed(Dense)" and "Bidirectional(LSTM)", so no cell is cut off.
     column_config={label: st.column_config.TextColumn(width=VARIANT_WIDTH) for label in variants.columns[1:-1]},
-    key="variants_table",
 )
 st.caption(
     "Model 1 and Model 2 agree on every row: same weights, same shapes, same parameters. Model 3 keeps the same "
@@ -160,4 +156,4 @@ else:
         "the difference between the cells: an LSTM has 4 sets of weights, a GRU 3, a SimpleRNN 1."
     )
 with st.expander("The numbers behind the chart"):
-    st.dataframe(with_separators(growth_data(spec, axis)), hide_index=True, width="stretch")
+    common.table(growth_data(spec, axis), "weights_growth_table")
