@@ -227,3 +227,15 @@ def test_weights_variants_and_growth_cover_the_stack() -> None:
     gru = growth[growth.cell == "GRU"]
     assert list(gru["layers"]) == [1, 2, 3]
     assert list(gru["params"].diff().dropna()) == [3 * 16 * 34] * 2  # each layer above adds its own weights
+
+
+def test_pages_name_the_decoders_length_where_it_applies() -> None:
+    """An encoder-decoder's outputs and head run over output_timesteps, and its stack is not "one layer over T"."""
+    from tests.conftest import page_text, run_view
+
+    spec = PATTERNS["Sequence to sequence"].replace(layers=2, timesteps=7, output_timesteps=5)
+    assert spec.is_valid
+    unrolled = page_text(run_view("views/unrolled.py", spec).run()).replace("**", "")
+    assert "2 stacked" in unrolled and "a decoder over its own 5" in unrolled and "One " not in unrolled.split(".")[0]
+    overview = page_text(run_view("views/overview.py", spec).run())
+    assert "at each of the 7 timesteps" not in overview

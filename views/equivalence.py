@@ -92,7 +92,7 @@ else:
             )
             if outputs.max_abs_diff == 0.0:
                 picture.success(
-                    f"Bit-identical: over {SAMPLES} samples × {spec.timesteps} timesteps × {spec.output_size} "
+                    f"Bit-identical: over {SAMPLES} samples × {spec.output_steps} timesteps × {spec.output_size} "
                     "outputs, not one float32 value differs."
                 )
             sample = st.slider("Sample shown", 0, SAMPLES - 1, 0, key="equivalence_sample")
@@ -120,7 +120,8 @@ else:
             td, dense = counts["time_distributed"]["head"], counts["dense"]["head"]
             st.markdown(
                 f"With a static time axis, Keras {found['keras']} unrolls `TimeDistributed` into a Python loop "
-                f"over the {spec.timesteps} timesteps: its traced graph holds **{td.matmuls} MatMul ops** "
+                f"over the {spec.output_steps} timesteps of its input: its traced graph holds "
+                f"**{td.matmuls} MatMul ops** "
                 f"({td.ops} ops in all) where `Dense` holds **{dense.matmuls}** ({dense.ops} ops), one product of "
                 "the whole (batch, time, features) tensor with the kernel."
             )
@@ -130,7 +131,8 @@ else:
                 "The whole model's graph holds the recurrent loop as a single While op (its body is a separate "
                 "function), so its counts differ by the head's alone."
             )
-            st.subheader(f"Time, for T = {spec.timesteps}")
+            decoder = f" and a decoder of {spec.output_timesteps}" if spec.repeat == "encoder" else ""
+            st.subheader(f"Time, for T = {spec.timesteps}{decoder}")
             common.table(timing_table(timings), "equivalence_timing_table")
             st.caption(
                 "Measured now on this shared server, a batch of 8: the first call of a fresh graph includes tracing it "

@@ -100,7 +100,7 @@ if same:
     st.success(
         f"**Model 1 and Model 2 are the same model.** Both have {m1.total_params:,} parameters and the same weight "
         f"shapes, both output `{format_shape(m1.output_shape)}`, and given the same weights they compute the same "
-        f"outputs: `Dense` on a 3D input already applies one shared kernel at each of the {spec.timesteps} "
+        f"outputs: `Dense` on a 3D input already applies one shared kernel at each of the {spec.output_steps} "
         "timesteps, which is exactly what `TimeDistributed(Dense)` does.",
         icon=":material/check_circle:",
     )

@@ -15,10 +15,15 @@ spec = current_spec()
 talk = talk_mode()
 description = describe(spec)
 layer_name = f"bidirectional {spec.cell}" if spec.bidirectional else spec.cell
+# Stacks and decoders are named as such: "one layer over T steps" would be untrue for them.
+subject = f"One **{layer_name}** layer" if spec.layers == 1 else f"**{spec.layers} stacked {layer_name}** layers"
+over = f"**{spec.timesteps}** timesteps" + (
+    f", then a decoder over its own **{spec.output_timesteps}**" if spec.repeat == "encoder" else ""
+)
 
 intro = common.intro(
-    f"One **{layer_name}** layer unrolled over its **{spec.timesteps}** timesteps: the same cell "
-    "(one set of weights) runs at every step and passes its state on. "
+    f"{subject} unrolled over {over}: the same cell (one set of weights per layer) runs at every step and passes "
+    "its state on. "
     + (
         "With `return_sequences=True` every step's state goes up to the head."
         if spec.return_sequences
@@ -26,7 +31,7 @@ intro = common.intro(
         "along, and dropped (faded)."
     )
     + " Hover any element for its shapes, parameters and formula; press ▶ Play to watch the data flow.",
-    f"One {layer_name} cell, one set of weights, unrolled over {spec.timesteps} timesteps",
+    f"{subject.replace('**', '')}, one set of weights per layer, unrolled over {over.replace('**', '')}",
 )
 if (pattern := pattern_caption(description)) is not None:
     intro.markdown(pattern)  # part of the introduction: on a slide it folds with it
