@@ -1508,6 +1508,23 @@ def unrolled_figure(
     return render(layout(description, theme, focus), theme)
 
 
+def hidden_steps_caption(diagram: Diagram) -> str | None:
+    """What the ellipses stand for, axis by axis, counted from the drawn diagram (None when every step is drawn)."""
+    parts = []
+    for axis in diagram.axes:
+        drawn = sum(step is not None for step in axis.steps)
+        if drawn < axis.timesteps:
+            name = "decoder steps" if axis.name == "decoder" else "timesteps"
+            parts.append(f"of the {axis.timesteps} {name}, {drawn} are drawn and {axis.timesteps - drawn} hidden")
+    if not parts:
+        return None
+    return (
+        "Too many steps to draw: "
+        + "; ".join(parts)
+        + ". The hidden ones are the same cell with the same weights."
+    )
+
+
 def head_caption(description: Description) -> str:
     """How Keras computes the head, Dense against TimeDistributed(Dense), and why both give the same numbers."""
     spec = description.spec

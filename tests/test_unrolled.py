@@ -458,3 +458,19 @@ def test_row_labels_of_a_deep_stack_on_two_time_axes_do_not_overlap(talk, extra)
     assert len(labels) == len(layout.yaxis.tickvals) >= 12
     for label in labels:
         assert (label.count("<br>") + 1) * font * 1.2 <= row_px, (label, font, row_px)
+
+
+def test_the_hidden_steps_caption_counts_what_the_diagram_draws():
+    """The caption under the picture matches the cells drawn on each time axis (two axes for an encoder-decoder)."""
+    from core.unrolled import hidden_steps_caption
+
+    seq2seq = ModelSpec(
+        cell="LSTM", timesteps=12, output_timesteps=6, return_sequences=False, repeat="encoder", return_state=True
+    )
+    diagram = layout(describe(seq2seq), TALK)
+    encoder_cells = {node.step for node in diagram.nodes_of("cell") if node.axis == "time"}
+    decoder_cells = {node.step for node in diagram.nodes_of("cell") if node.axis == "decoder"}
+    caption = hidden_steps_caption(diagram)
+    assert f"of the 12 timesteps, {len(encoder_cells)} are drawn and {12 - len(encoder_cells)} hidden" in caption
+    assert f"of the 6 decoder steps, {len(decoder_cells)} are drawn and {6 - len(decoder_cells)} hidden" in caption
+    assert hidden_steps_caption(layout(describe(ModelSpec(**TINY)), NORMAL)) is None  # all 5 steps drawn

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from core import describe
-from core.unrolled import head_caption, pattern_caption, steps_drawn, unrolled_figure
+from core.theme import theme_for
+from core.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
 from views import common, step_panel
 from views.common import current_spec, talk_mode
 
@@ -57,14 +58,10 @@ with common.key_picture("unrolled_picture"):
 focus = step_panel.focus(spec)
 # On a slide the open panel sits right under the diagram (one 1280×720 screen): the captions wait for the page.
 slide_with_panel = talk and focus is not None
-drawn = [step for step in steps_drawn(spec.timesteps, talk, focus[1] if focus and focus[0] == "time" else None)]
-drawn = [step for step in drawn if step is not None]
-if len(drawn) < spec.timesteps and not slide_with_panel:
-    st.caption(
-        f"{spec.timesteps} timesteps are too many to draw: the first and last few"
-        + (f" and the panel's step t={focus[1]}" if focus and focus[0] == "time" else "")
-        + f" are shown, the {spec.timesteps - len(drawn)} others are the same cell with the same weights."
-    )
+# Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T.
+hidden = hidden_steps_caption(layout(description, theme_for(talk), focus))
+if hidden is not None and not slide_with_panel:
+    st.caption(hidden)
 if not slide_with_panel:
     st.caption(head_caption(description))
 step_panel.show(spec, description, talk)
