@@ -24,7 +24,7 @@ from core.spec import (
     REPEATS,
     clamp_whole_number,
 )
-from core.url_state import problem_message, read_url, share_url, spec_to_query
+from core.url_state import NOT_FOUND_PARAM, not_found_message, problem_message, read_url, share_url, spec_to_query
 from views import story
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
@@ -106,6 +106,8 @@ def read_link_once() -> None:
     story.start_from_url(params)
     # The complaint stays visible (across page switches) until the learner changes the spec.
     st.session_state["url_problem"] = (problem_message(state), state.spec) if state.has_problems else None
+    missing = params.get(NOT_FOUND_PARAM)
+    st.session_state["not_found"] = missing[0] if missing else None
 
 
 def _take_size(name: str) -> None:
@@ -265,5 +267,11 @@ if problem is not None:
         st.warning(message, icon=":material/link_off:")
     else:
         st.session_state["url_problem"] = None
+
+if (missing := st.session_state.get("not_found")) is not None:
+    if pg.url_path == "":
+        st.error(not_found_message(missing, [page.url_path for page in PAGES]), icon=":material/search_off:")
+    else:  # the learner has moved on to a page
+        st.session_state["not_found"] = None
 
 pg.run()

@@ -17,6 +17,8 @@ from core.spec import FIELD_NAMES, ModelSpec, SpecError, parse_bool, parse_param
 # story's own two).
 TALK_PARAM = "talk"
 STORY_PARAMS = ("story", "step")
+# Set by serve.py when it redirects a deep unknown path (such as /weights/x) to the home page.
+NOT_FOUND_PARAM = "not_found"
 
 # Shown keys and values are cut, so that a hostile link cannot flood the page.
 MAX_SHOWN = 40
@@ -71,7 +73,7 @@ def read_url(params: Mapping[str, Sequence[str] | str]) -> UrlState:
             talk, talk_error = _parse_talk(values)
         elif key in FIELD_NAMES:
             spec_params[key] = values
-        elif key in STORY_PARAMS:
+        elif key in STORY_PARAMS or key == NOT_FOUND_PARAM:
             continue
         else:
             unknown.append(key)
@@ -136,3 +138,13 @@ def _quoted(value: object) -> str:
     """A user-supplied value as inline code, or "an empty value"."""
     text = _shorten(_show_value(value))
     return f"`{text}`" if text.strip() else "an empty value"
+
+
+def not_found_message(path: str, pages: Sequence[str]) -> str:
+    """What the home page says when a link pointed below a page: the path asked for, and the pages there are."""
+    shown = _shorten(path) if path.startswith("/") else "/" + _shorten(path)
+    listed = ", ".join(f"`/{page}`" if page else "`/`" for page in pages)
+    return (
+        f"**Page not found:** `{shown}` is not a page of this app, so here is the home page. "
+        f"Its pages are {listed}; every link to a page is one level deep, such as `/weights?cell=LSTM`."
+    )

@@ -14,7 +14,7 @@ def fenced_commands(text: str) -> list[str]:
 def test_readme_has_one_run_and_one_test_command_and_ci_runs_the_test_command() -> None:
     readme = (ROOT / "README.md").read_text()
     commands = fenced_commands(readme)
-    run = [c for c in commands if "streamlit run app.py" in c]
+    run = [c for c in commands if "streamlit run serve.py" in c]
     test = [c for c in commands if "pytest" in c]
     assert len(run) == 1 and len(test) == 1
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
