@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import describe
 from core.unrolled import head_caption, pattern_caption, steps_drawn, unrolled_figure
-from views import common, step_panel
+from views import common, step_panel, story
 from views.common import current_spec, talk_mode
 
 SLIDE_STRIP_HEIGHT = 300  # pixels
@@ -16,18 +16,35 @@ talk = talk_mode()
 description = describe(spec)
 layer_name = f"bidirectional {spec.cell}" if spec.bidirectional else spec.cell
 
-common.intro(
-    f"One **{layer_name}** layer unrolled over its **{spec.timesteps}** timesteps: the same cell "
-    "(one set of weights) runs at every step and passes its state on. "
-    + (
-        "With `return_sequences=True` every step's state goes up to the head."
-        if spec.return_sequences
-        else "With `return_sequences=False` only the last state leaves the layer; the others are computed, passed "
-        "along, and dropped (faded)."
+
+def diagram(focus: tuple[str, int] | None, height: int | None = None):
+    """The unrolled figure kept drawn around the step panel's `focus`; `height` squeezes it into a strip."""
+    return unrolled_figure(description, talk_mode=talk, focus=focus, height=height)
+
+
+try:
+    step_panel.take_click(diagram, spec)  # a click on the diagram opens the panel: known before the layout
+except Exception:  # noqa: BLE001 (the same drawing error is shown where the diagram is drawn below)
+    pass
+# On a slide with the panel open, the diagram is a strip with the cell's numbers right under it (one 1280×720
+# screen): the introduction, the compact twin and the captions step aside.
+slide_with_panel = talk and step_panel.focus(spec) is not None
+
+if slide_with_panel:
+    story.bar()  # a running story keeps its bar; the one-line introduction waits for the panel to close
+else:
+    common.intro(
+        f"One **{layer_name}** layer unrolled over its **{spec.timesteps}** timesteps: the same cell "
+        "(one set of weights) runs at every step and passes its state on. "
+        + (
+            "With `return_sequences=True` every step's state goes up to the head."
+            if spec.return_sequences
+            else "With `return_sequences=False` only the last state leaves the layer; the others are computed, "
+            "passed along, and dropped (faded)."
+        )
+        + " Hover any element for its shapes, parameters and formula; press ▶ Play to watch the data flow.",
+        f"One {layer_name} cell, one set of weights, unrolled over {spec.timesteps} timesteps",
     )
-    + " Hover any element for its shapes, parameters and formula; press ▶ Play to watch the data flow.",
-    f"One {layer_name} cell, one set of weights, unrolled over {spec.timesteps} timesteps",
-)
 if (pattern := pattern_caption(description)) is not None:
     st.markdown(pattern)
 
@@ -38,20 +55,15 @@ if description.error:
 with common.key_picture("unrolled_picture"):
     try:
         # A click on a node opens the numbers of that step (the step panel below); the diagram keeps that step drawn.
-        # On a slide with the panel open the diagram is a strip, so that both fit one 1280×720 screen.
-        strip = SLIDE_STRIP_HEIGHT if talk and step_panel.focus(spec) is not None else None
-        figure = step_panel.prepare_figure(
-            lambda focus: unrolled_figure(description, talk_mode=talk, focus=focus, height=strip), spec, talk
-        )
-        compact = unrolled_figure(description, compact=True, focus=step_panel.focus(spec))
+        strip = SLIDE_STRIP_HEIGHT if slide_with_panel else None
+        figure = step_panel.prepare_figure(lambda focus: diagram(focus, strip), spec, talk)
+        compact = None if slide_with_panel else unrolled_figure(description, compact=True, focus=step_panel.focus(spec))
     except Exception as error:  # a drawing bug must not take the page down; say what failed instead
         st.error(f"The diagram could not be drawn for this model: {error}")
     else:
         common.chart(figure, key="unrolled_figure", compact=compact, on_select="rerun", selection_mode=("points",))
 
 focus = step_panel.focus(spec)
-# On a slide the open panel sits right under the diagram (one 1280×720 screen): the captions wait for the page.
-slide_with_panel = talk and focus is not None
 drawn = [step for step in steps_drawn(spec.timesteps, talk, focus[1] if focus and focus[0] == "time" else None)]
 drawn = [step for step in drawn if step is not None]
 if len(drawn) < spec.timesteps and not slide_with_panel:
