@@ -145,8 +145,12 @@ def _vector_heatmap(
     # On a slide the unit indices above the columns give way to the numbers' rows (the hover names the unit).
     unit_ticks = width <= 24 and not talk_mode
     margin = {"l": 10, "r": 10, "t": int(theme.font * (2.2 if unit_ticks else 1.7)), "b": int(theme.font * 0.4)}
+    row_px = theme.step_row
+    if theme.step_height is not None:  # a slide: shorter rows for many gates (an LSTM), never shorter than a number
+        room = (theme.step_height - margin["t"] - margin["b"]) // len(rows)
+        row_px = max(theme.step_number + 6, min(row_px, room))
     figure.update_layout(
-        height=theme.step_row * len(rows) + margin["t"] + margin["b"],
+        height=row_px * len(rows) + margin["t"] + margin["b"],
         margin=margin,
         title={"text": title, "font": {"size": theme.font, **({"color": colour} if colour else {})}, "x": 0},
         paper_bgcolor=TRANSPARENT,

@@ -96,6 +96,7 @@ class Theme:
     # pixels. A slide's rows are just tall enough for its numbers, so the whole cell sits under the diagram strip.
     step_row: int = 32
     step_number: int = 12
+    step_height: int | None = None  # the most the vectors of a step may take (rows shrink, down to their numbers)
 
     def heatmap_height(self, rows: int) -> int:
         """A heatmap tall enough for its rows plus title and axes, bounded so that a long sequence still fits."""
@@ -146,6 +147,7 @@ TALK = Theme(
     controls_on_top=True,
     step_row=30,
     step_number=16,
+    step_height=235,  # 720 px less the title, the diagram strip and the gaps: an LSTM's nine rows fit too
 )
 # A phone (about 400 px wide): few columns and short labels, so that nothing overlaps.
 COMPACT = Theme(
