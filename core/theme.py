@@ -147,7 +147,7 @@ TALK = Theme(
     controls_on_top=True,
     step_row=30,
     step_number=16,
-    step_height=235,  # 720 px less the title, the diagram strip and the gaps: an LSTM's nine rows fit too
+    step_height=240,  # 720 px less the title, the diagram strip and the gaps: an LSTM's nine rows fit too
 )
 # A phone (about 400 px wide): few columns and short labels, so that nothing overlaps.
 COMPACT = Theme(
