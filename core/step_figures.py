@@ -130,7 +130,7 @@ def _vector_heatmap(
             text=text,
             customdata=full,
             texttemplate="%{text}" if show_text else None,
-            textfont={"size": theme.label - (5 if talk_mode else 0)},
+            textfont={"size": theme.step_number},
             hovertemplate="%{y}<br>[%{x}] = %{customdata}<extra></extra>",
             colorscale=SCALE,
             zmid=0,
@@ -142,10 +142,16 @@ def _vector_heatmap(
             y=list(range(len(labels))),
         )
     )
-    row_px = theme.heatmap_row * (1.6 if talk_mode else 2) + 4
+    # On a slide the unit indices above the columns give way to the numbers' rows (the hover names the unit).
+    unit_ticks = width <= 24 and not talk_mode
+    margin = {"l": 10, "r": 10, "t": int(theme.font * (2.2 if unit_ticks else 1.7)), "b": int(theme.font * 0.4)}
+    row_px = theme.step_row
+    if theme.step_height is not None:  # a slide: shorter rows for many gates (an LSTM), never shorter than a number
+        room = (theme.step_height - margin["t"] - margin["b"]) // len(rows)
+        row_px = max(theme.step_number + 6, min(row_px, room))
     figure.update_layout(
-        height=int(row_px * len(rows) + theme.font * 3.2),
-        margin={"l": 10, "r": 10, "t": int(theme.font * 2.2), "b": int(theme.font * 1.0)},
+        height=row_px * len(rows) + margin["t"] + margin["b"],
+        margin=margin,
         title={"text": title, "font": {"size": theme.font, **({"color": colour} if colour else {})}, "x": 0},
         paper_bgcolor=TRANSPARENT,
         plot_bgcolor=TRANSPARENT,
@@ -156,7 +162,8 @@ def _vector_heatmap(
             "side": "top",
             "dtick": 1 if width <= 24 else None,
             "fixedrange": True,
-            "showticklabels": width <= 24,
+            "showticklabels": unit_ticks,
+            **({} if unit_ticks else {"ticks": ""}),
         },
         yaxis={
             "tickvals": list(range(len(labels))),
@@ -238,7 +245,7 @@ def states_strip(trace: Trace | LayerTrace, t: int, talk_mode: bool = False) -> 
         line={"color": PALETTE["now"], "width": theme.line + 1},
     )
     figure.update_layout(
-        height=int(theme.font * (5 if talk_mode else 7)),  # a slide keeps room for the cell under it
+        height=int(theme.font * 7),  # on a slide it has a tab of its own, under the cell
         margin={"l": 10, "r": 10, "t": int(theme.font * 1.8), "b": int(theme.font * 1.6)},
         title={
             "text": f"h<sub>t</sub> at every step of this sample (t={t} outlined)",

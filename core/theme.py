@@ -92,6 +92,11 @@ class Theme:
     play_slider: bool = True  # the step slider under the unrolled diagram's Play button
     controls_on_top: bool = False  # the Play button beside the headings, not under the plot (saves a slide's height)
     compact: bool = False  # a phone: short labels, no axis titles beside the diagram
+    # The step panel's vectors (x_t, the gates, h_t as rows of numbers): one row's height and the numbers' size, in
+    # pixels. A slide's rows are just tall enough for its numbers, so the whole cell sits under the diagram strip.
+    step_row: int = 32
+    step_number: int = 12
+    step_height: int | None = None  # the most the vectors of a step may take (rows shrink, down to their numbers)
 
     def heatmap_height(self, rows: int) -> int:
         """A heatmap tall enough for its rows plus title and axes, bounded so that a long sequence still fits."""
@@ -140,6 +145,9 @@ TALK = Theme(
     legend=False,
     play_slider=False,
     controls_on_top=True,
+    step_row=30,
+    step_number=16,
+    step_height=240,  # 720 px less the title, the diagram strip and the gaps: an LSTM's nine rows fit too
 )
 # A phone (about 400 px wide): few columns and short labels, so that nothing overlaps.
 COMPACT = Theme(

@@ -63,6 +63,21 @@ def test_figures_show_the_shapes_describe_gives(fields):
         np.testing.assert_array_equal(head.data[1].z, head.data[4].z)
 
 
+@pytest.mark.parametrize("cell", ["SimpleRNN", "GRU", "LSTM"])
+def test_on_a_slide_a_cell_of_the_seed_size_fits_under_the_strip_with_every_number_written(cell):
+    """Talk mode: the seed-sized cell (16 units) keeps its numbers written in every row, at least 16 px, and the
+    figure within what a 1280×720 slide leaves under the diagram strip, an LSTM's nine rows included."""
+    spec = ModelSpec(cell=cell)
+    trace = run(_weights(spec), np.ones((spec.timesteps, spec.input_size), np.float32))
+    figure = vectors_figure(trace.forward[5], talk_mode=True)
+    heatmap = figure.data[0]
+    assert heatmap.texttemplate == "%{text}" and heatmap.textfont.size >= 16
+    rows = len(trace.forward[5].quantities)
+    plot_height = figure.layout.height - figure.layout.margin.t - figure.layout.margin.b
+    assert plot_height / rows >= heatmap.textfont.size + 6  # each row taller than its numbers
+    assert figure.layout.height <= 240
+
+
 def test_the_sharing_table_counts_come_from_describe():
     spec = ModelSpec()  # the seed's model 1: T=64, hidden 16, output 8
     rows = sharing_counts(describe(spec))

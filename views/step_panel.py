@@ -179,16 +179,19 @@ def _read_click(figure: go.Figure, spec: ModelSpec, points: list[dict]) -> None:
     st.session_state["step_focus"] = clicked
 
 
-def prepare_figure(build: Callable[[tuple[str, int] | None], go.Figure], spec: ModelSpec, talk: bool) -> go.Figure:
-    """The unrolled figure with the panel's step drawn and banded: `build(focus)` draws the diagram around a focus.
-
-    A click is read on the figure the learner clicked (drawn again around the previous focus: its traces are what
-    the click's curve numbers index); then the figure is drawn around the step the click chose.
-    """
-    drawn = st.session_state.get("step_drawn_focus")
+def take_click(build: Callable[[tuple[str, int] | None], go.Figure], spec: ModelSpec) -> None:
+    """Read a new click on the diagram before the page lays itself out (a click opens the panel, and a slide with the
+    panel open draws the diagram as a strip): the click is read on the figure the learner clicked, drawn again by
+    `build(focus)` around the previous focus, since its traces are what the click's curve numbers index."""
     points = _new_click()
     if points:
-        _read_click(build(drawn), spec, points)
+        _read_click(build(st.session_state.get("step_drawn_focus")), spec, points)
+
+
+def prepare_figure(build: Callable[[tuple[str, int] | None], go.Figure], spec: ModelSpec, talk: bool) -> go.Figure:
+    """The unrolled figure with the panel's step drawn and banded: `build(focus)` draws the diagram around a focus
+    (after `take_click`, which this calls again harmlessly: a click is read once)."""
+    take_click(build, spec)
     wanted = focus(spec)
     figure = build(wanted)
     st.session_state["step_drawn_focus"] = wanted
@@ -220,11 +223,24 @@ def _layer_choice(description: Description) -> None:
     )
 
 
-def _controls(spec: ModelSpec, samples: int) -> tuple[int, int]:
-    """◀ t ▶ (keyboard ← →), the sample and the head's other step; returns (sample, other step)."""
+def _boxes(talk: bool) -> tuple[Any, ...]:
+    """Where the panel's parts go: (◀, slider, ▶, sample, other step, cell). On a screen the controls are one row
+    above the states strip and the cell has a tab (cell None); on a slide ◀ and ▶ flank the cell, right under the
+    diagram strip, so that the gates' numbers are on the first 1280×720 screen, and the other controls follow."""
+    if not talk:
+        columns = st.columns([1.2, 5, 1.2, 2, 2], vertical_alignment="bottom")
+        return (*columns, None)
+    back, cell, forward = st.columns([1, 12, 1], vertical_alignment="center")
+    slider, sample, other = st.columns([6, 2, 2], vertical_alignment="bottom")
+    return back, slider, forward, sample, other, cell
+
+
+def _controls(spec: ModelSpec, samples: int, boxes: tuple[Any, ...]) -> tuple[int, int]:
+    """◀ t ▶ (keyboard ← →), the sample and the head's other step, in `boxes` (see `_boxes`); returns
+    (sample, other step)."""
     last = _length(spec, _layer(spec)) - 1
     head_last = spec.output_steps - 1
-    left, middle, right, sample_box, other_box = st.columns([1.2, 5, 1.2, 2, 2], vertical_alignment="bottom")
+    left, middle, right, sample_box, other_box = boxes[:5]
     left.button(
         "◀",
         key="step_back",
@@ -388,13 +404,22 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
     _layer_choice(description)
     layer = _layer(spec)
     t = _clamp_t(spec)
-    sample, other = _controls(spec, samples)
+    boxes = _boxes(talk)
+    sample, other = _controls(spec, samples, boxes)
     trace = _trace(weights, task, samples, seed, normalise, sample)
     shown = trace.layers[layer]
-    st.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
-    cell_tab, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
-    with cell_tab:
-        _cell_tab(shown, t, talk, len(trace.layers) > 1)
+    several = len(trace.layers) > 1
+    cell_box = boxes[5]
+    if cell_box is not None:  # a slide: the cell first, the states over time in a tab
+        with cell_box:
+            _cell_tab(shown, t, talk, several)
+        strip_tab, weights_tab, head_tab = st.tabs(["Every step's h", "Weights per gate", "The shared head"])
+        strip_tab.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
+    else:
+        st.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
+        cell_tab, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
+        with cell_tab:
+            _cell_tab(shown, t, talk, several)
     with weights_tab:
         _weights_tab(weights, layer, talk)
     with head_tab:
