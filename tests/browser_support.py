@@ -6,6 +6,7 @@ Used by tests/test_browser.py; kept apart so that a one-off check can reuse it f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -139,14 +140,25 @@ def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = RO
         log.close()
 
 
-def wait_idle(page, timeout_ms: float = 60_000) -> None:
-    """Wait until the app is connected, has drawn a page title, and its script is not running (checked twice,
-    to ride out the quick rerun that follows a URL or widget change)."""
+def wait_idle(page, timeout_ms: float = 60_000, title: str | None = None) -> None:
+    """Wait until the app is connected, its script is not running, and its main area shows a page title (`title`
+    exactly, when given).
+
+    Precise, no sleeping: after `page.goto` a fresh page has no title and no idle state until its first run ends (a
+    link's run is the only one). After a click, the old page stays idle until the rerun starts: first wait for a
+    change that run makes (the URL it writes, a text it draws, a new `title`), then call this.
+    """
     page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
-    page.wait_for_selector("[data-testid='stMain'] h1", state="visible", timeout=timeout_ms)
-    for _ in range(2):
-        page.wait_for_timeout(400)
-        page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+    heading = page.locator("[data-testid='stMain'] h1").first
+    if title is not None:
+        heading = page.locator("[data-testid='stMain'] h1", has_text=re.compile(f"^{re.escape(title)}$")).first
+    heading.wait_for(state="visible", timeout=timeout_ms)
+    page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+
+
+def settle_frames(page) -> None:
+    """Let the browser lay out and paint twice (after a viewport change), instead of sleeping a guessed time."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def screenshot(page, name: str) -> Path:
