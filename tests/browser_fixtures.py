@@ -2,7 +2,7 @@
 
 Starting a server, its TensorFlow worker and a Chromium costs seconds of CPU each; every browser test file shares them
 (tests/conftest.py loads this plugin and keeps all browser files on one xdist worker). Each test still gets its own
-browser context, so its own Streamlit session. The server runs as shipped (speculative warm-ups on).
+browser context, so its own Streamlit session. The server runs as shipped but for speculative warm-ups (below).
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ class SharedServer(ServerUrl):
 def app_server() -> Iterator[SharedServer]:
     """The test process's one app server."""
     require_browser()
-    with streamlit_server() as url:
+    # No speculative warm-ups: every page the tests open would queue builds and traces of models that no test clicks
+    # (the preset grid alone: 12 s of TensorFlow CPU), competing with the tests for 2 cores. Warm-ups have their own
+    # tests (test_worker, test_training_page); the clicked Keras work (training, fix checks) runs in the worker here.
+    with streamlit_server(speculate=False) as url:
         shared = SharedServer(url)
         shared.pid = url.pid
         yield shared

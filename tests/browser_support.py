@@ -93,8 +93,14 @@ def child_pids(pid: int) -> list[int]:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
-    """Run `script` (the app by default) on a free localhost port for the duration of the block; yields its base URL."""
+def streamlit_server(
+    timeout: float = 90, script: str = "app.py", cwd: Path = ROOT, speculate: bool = True
+) -> Iterator[str]:
+    """Run `script` (the app by default) on a free localhost port for the duration of the block; yields its base URL.
+
+    The server runs as shipped, except that `speculate=False` turns off its speculative Keras warm-ups
+    (TDE_SPECULATE=0).
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -116,6 +122,8 @@ def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = RO
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
     for name in ("TDE_SPECULATE", "TDE_WORKER_RSS_LIMIT_MB"):  # the tests' settings; a real server runs as shipped
         env.pop(name, None)
+    if not speculate:
+        env["TDE_SPECULATE"] = "0"
     (ROOT / "artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "artifacts" / "streamlit-server.log", "w")  # noqa: SIM115 (closed in finally)
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)

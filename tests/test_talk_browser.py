@@ -16,7 +16,7 @@ from tests.browser_support import settle_frames, wait_idle
 pytestmark = pytest.mark.browser
 
 # Each page's key picture (a container keyed in the page), and how much of it must show: the whole of it, or (the
-# Code page's long script) its first lines. The pages that start TensorFlow in the worker (a warm-up) come last.
+# Code page's long script) its first lines.
 KEY_PICTURES = {
     "": ("overview_cards", None),
     "unrolled": ("unrolled_picture", None),
