@@ -107,7 +107,7 @@ def test_a_shared_link_restores_its_configuration(page, server):
     # Switching page keeps the configuration, and the URL keeps mirroring it.
     sidebar.locator("[data-testid='stSidebarNav'] a").filter(has_text="Overview").click()
     wait_idle(page, title=OVERVIEW_TITLE)
-    assert re.search(r"/\?.*cell=LSTM", page.url) and "timesteps=12" in page.url
+    page.wait_for_url(re.compile(r"/\?(?=.*cell=LSTM)(?=.*timesteps=12)"), timeout=30_000)
     # LSTM: 4u(i+u+1) + o(u+1) = 4·16·32 + 136.
     total = 4 * 16 * (15 + 16 + 1) + 8 * (16 + 1)
     _main(page).get_by_text(f"{total:,}", exact=True).first.wait_for(timeout=30_000)
