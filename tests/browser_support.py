@@ -92,8 +92,14 @@ def child_pids(pid: int) -> list[int]:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
-    """Run `script` (the app by default) on a free localhost port for the duration of the block; yields its base URL."""
+def streamlit_server(
+    timeout: float = 90, script: str = "app.py", cwd: Path = ROOT, speculate: bool = True
+) -> Iterator[str]:
+    """Run `script` (the app by default) on a free localhost port for the duration of the block; yields its base URL.
+
+    The server runs as shipped, except that `speculate=False` turns off its speculative Keras warm-ups
+    (TDE_SPECULATE=0).
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -115,6 +121,8 @@ def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = RO
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
     for name in ("TDE_SPECULATE", "TDE_WORKER_RSS_LIMIT_MB"):  # the tests' settings; a real server runs as shipped
         env.pop(name, None)
+    if not speculate:
+        env["TDE_SPECULATE"] = "0"
     (ROOT / "artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "artifacts" / "streamlit-server.log", "w")  # noqa: SIM115 (closed in finally)
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -139,14 +147,29 @@ def streamlit_server(timeout: float = 90, script: str = "app.py", cwd: Path = RO
         log.close()
 
 
-def wait_idle(page, timeout_ms: float = 60_000) -> None:
-    """Wait until the app is connected, has drawn a page title, and its script is not running (checked twice,
-    to ride out the quick rerun that follows a URL or widget change)."""
-    page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
-    page.wait_for_selector("[data-testid='stMain'] h1", state="visible", timeout=timeout_ms)
-    for _ in range(2):
-        page.wait_for_timeout(400)
-        page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+# True when the app is idle and its main area shows a visible title (equal to `title`, when given). Checked every
+# 50 ms in the page with one call, rather than three selector waits that each poll on every animation frame.
+_IDLE_WITH_TITLE = """([idle, title]) => {
+    if (!document.querySelector(idle)) return false;
+    return [...document.querySelectorAll("[data-testid='stMain'] h1")].some(
+        (heading) => heading.checkVisibility() && (title === null || heading.innerText.trim() === title));
+}"""
+
+
+def wait_idle(page, timeout_ms: float = 60_000, title: str | None = None) -> None:
+    """Wait until the app is connected, its script is not running, and its main area shows a page title (`title`
+    exactly, when given).
+
+    Precise, no sleeping: after `page.goto` a fresh page has no title and no idle state until its first run ends (a
+    link's run is the only one). After a click, the old page stays idle until the rerun starts: first wait for a
+    change that run makes (the URL it writes, a text it draws, a new `title`), then call this.
+    """
+    page.wait_for_function(_IDLE_WITH_TITLE, arg=[APP_IDLE, title], polling=50, timeout=timeout_ms)
+
+
+def settle_frames(page) -> None:
+    """Let the browser lay out and paint twice (after a viewport change), instead of sleeping a guessed time."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def screenshot(page, name: str) -> Path:

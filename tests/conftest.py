@@ -19,6 +19,26 @@ os.environ["TDE_SPECULATE"] = "0"
 # The tests' shared worker holds many small models at once; recycling by memory has its own test (test_worker).
 os.environ.setdefault("TDE_WORKER_RSS_LIMIT_MB", "2000")
 
+# The real-browser tests share one server and one Chromium per test process (tests/browser_fixtures.py).
+pytest_plugins = ["tests.browser_fixtures"]
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With `--dist loadfile`, run all browser test files on one worker, as one unit: they then share one server, its
+    TensorFlow worker and one Chromium, instead of starting one of each per file."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    from tests.browser_fixtures import BROWSER_FILES
+
+    class BrowserFilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return "browser tests" if path in BROWSER_FILES else path
+
+    return BrowserFilesTogether(config, log)
+
 
 PAGES = {
     "overview": "views/overview.py",

@@ -10,14 +10,8 @@ import traceback
 
 import pytest
 
-from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    require_browser,
-    screenshot,
-    streamlit_server,
-    wait_idle,
-)
+from tests.browser_fixtures import new_tab
+from tests.browser_support import screenshot, settle_frames, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -46,41 +40,36 @@ def _real_traceback() -> str:
     raise AssertionError("Keras accepted per-sequence targets for a per-timestep model")
 
 
-@pytest.fixture(scope="module")
-def server():
-    require_browser()
-    with streamlit_server() as url:
-        yield url
-
-
-def test_paste_a_traceback_and_load_the_fix(server):
-    from playwright.sync_api import sync_playwright
-
+def test_paste_a_traceback_and_load_the_fix(chromium, app_server):
+    """One session: the diagnosis and Keras's checks of the fixes at 1400x900, the same page at 400x850 (a phone), where
+    the fix is loaded."""
     text = _real_traceback()
     assert text.startswith("Traceback") and "must have the same rank" in text
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for width, height, name in ((1400, 900, "wide"), (400, 850, "narrow")):
-                page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-                page.goto(f"{server}/fix")
-                wait_idle(page)
-                main = page.locator("[data-testid='stMain']")
-                main.locator("textarea").fill(text)
-                main.locator("textarea").press("Control+Enter")
-                main.get_by_text("Cause code:").wait_for(timeout=90_000)
-                wait_idle(page, timeout_ms=90_000)
-                assert "target_rank" in main.get_by_text("Cause code:").inner_text()
-                assert main.locator("[data-testid='stException']").count() == 0
-                screenshot(page, f"fix-{name}")
-                button = main.get_by_role("button", name="Load this model into the app").first
-                button.click()
-                page.wait_for_url(re.compile(r"return_sequences=false"), timeout=30_000)
-                wait_idle(page)
-                assert "head=dense" in page.url and "timesteps=15" in page.url
-                main.get_by_text("Loaded the fixed model").wait_for(timeout=30_000)
-                assert main.locator("[data-testid='stException']").count() == 0
-                screenshot(page, f"fix-{name}-loaded")
-                page.context.close()
-        finally:
-            browser.close()
+    page = new_tab(chromium, app_server, 1400, 900)
+    try:
+        page.goto(f"{app_server}/fix")
+        wait_idle(page)
+        main = page.locator("[data-testid='stMain']")
+        main.locator("textarea").fill(text)
+        main.locator("textarea").press("Control+Enter")
+        # The cause is drawn at once; the fixes once Keras has checked them (the load button is drawn last).
+        main.get_by_text("Cause code:").wait_for(timeout=90_000)
+        load = main.get_by_role("button", name="Load this model into the app").first
+        load.wait_for(timeout=90_000)
+        wait_idle(page, timeout_ms=90_000)
+        assert "target_rank" in main.get_by_text("Cause code:").inner_text()
+        assert main.locator("[data-testid='stException']").count() == 0
+        screenshot(page, "fix-wide")
+        page.set_viewport_size({"width": 400, "height": 850})
+        settle_frames(page)
+        assert main.get_by_text("Cause code:").is_visible() and load.is_visible()
+        screenshot(page, "fix-narrow")
+        load.click()
+        page.wait_for_url(re.compile(r"return_sequences=false"), timeout=30_000)
+        wait_idle(page)
+        assert "head=dense" in page.url and "timesteps=15" in page.url
+        main.get_by_text("Loaded the fixed model").wait_for(timeout=30_000)
+        assert main.locator("[data-testid='stException']").count() == 0
+        screenshot(page, "fix-narrow-loaded")
+    finally:
+        page.context.close()
