@@ -21,6 +21,7 @@ BROWSER_FILES = (
     "tests/test_browser.py",
     "tests/test_fix_browser.py",
     "tests/test_patterns_browser.py",
+    "tests/test_step_panel_browser.py",
     "tests/test_talk_browser.py",
 )
 

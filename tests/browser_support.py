@@ -1,4 +1,5 @@
-"""Real-browser test support: start `streamlit run app.py` on a free port and drive it with headless Chromium.
+"""Real-browser test support: start `streamlit run serve.py` (the app as shipped) on a free port and drive it with
+headless Chromium.
 
 Used by tests/test_browser.py; kept apart so that a one-off check can reuse it from a script.
 """
@@ -93,7 +94,7 @@ def child_pids(pid: int) -> list[int]:
 
 @contextmanager
 def streamlit_server(
-    timeout: float = 90, script: str = "app.py", cwd: Path = ROOT, speculate: bool = True
+    timeout: float = 90, script: str = "serve.py", cwd: Path = ROOT, speculate: bool = True
 ) -> Iterator[str]:
     """Run `script` (the app by default) on a free localhost port for the duration of the block; yields its base URL.
 

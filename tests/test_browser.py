@@ -1,4 +1,5 @@
-"""The real app in a real browser: `streamlit run app.py` on a free port, driven by headless Chromium (Playwright).
+"""The real app in a real browser: `streamlit run serve.py` (as shipped) on a free port, driven by headless Chromium
+(Playwright).
 
 Skips when Chromium or Playwright is missing, except with CI=true, where that is a failure. Screenshots go to
 artifacts/screenshots/ (git-ignored).
@@ -126,6 +127,16 @@ def test_a_hostile_link_shows_one_message(page, server):
     assert "from 1 to 512" in text
     _no_exception(page)
     screenshot(page, "hostile-link")
+
+
+def test_a_link_below_a_page_opens_home_saying_so_with_its_settings(page, server):
+    """Streamlit's own server answers /weights/x with a blank page; serve.py sends it home with a message."""
+    _open(page, f"{server}/training/extra/deep?cell=LSTM")
+    assert page.locator("[data-testid='stMain'] h1").first.inner_text() == OVERVIEW_TITLE
+    message = _main(page).locator("[data-testid='stAlertContentError']").filter(has_text="Page not found")
+    assert "/training/extra/deep" in message.inner_text()
+    assert _sidebar(page).get_by_role("combobox", name="Recurrent cell").input_value() == "LSTM"
+    _no_exception(page)
 
 
 def test_talk_mode_link_enlarges_text(page, server):

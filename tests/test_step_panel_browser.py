@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from core import ModelSpec
-from tests.browser_support import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, require_browser, streamlit_server, wait_idle
+from tests.browser_fixtures import new_tab
+from tests.browser_support import APP_IDLE, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -77,14 +78,11 @@ def _wait_step(page, step: int) -> None:
     page.wait_for_selector(APP_IDLE, timeout=60_000)
 
 
-def test_the_cell_of_step_5_fits_a_slide_under_the_diagram_with_keras_numbers():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with ThreadPoolExecutor(1) as pool, streamlit_server() as url, sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def test_the_cell_of_step_5_fits_a_slide_under_the_diagram_with_keras_numbers(chromium, app_server):
+    url = app_server
+    page = new_tab(chromium, app_server, **SCREEN)
+    with ThreadPoolExecutor(1) as pool:
         try:
-            page = chromium.new_page(viewport=SCREEN)
             page.goto(f"{url}/unrolled?talk=true")
             wait_idle(page)
             page.locator(".st-key-unrolled_figure .js-plotly-plot .main-svg").first.wait_for(state="attached")
@@ -117,4 +115,4 @@ def test_the_cell_of_step_5_fits_a_slide_under_the_diagram_with_keras_numbers():
             drawn = rows["drawn"]
             assert all(text in drawn for text in rounded), "h_5's rounded numbers are drawn in the figure"
         finally:
-            chromium.close()
+            page.context.close()
