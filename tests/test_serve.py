@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from serve import DeepPathRedirect, not_found_redirect
 from tests.conftest import page_text, run_app
@@ -39,7 +40,9 @@ def _call(path: str, accept: bytes) -> list[dict]:
         "query_string": b"talk=true",
         "headers": [(b"accept", accept)],
     }
-    asyncio.run(DeepPathRedirect(inner)(scope, receive, send))
+    # Its own thread: the test process may already run an event loop in this one (Playwright's, AppTest's).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, DeepPathRedirect(inner)(scope, receive, send)).result()
     return sent
 
 
