@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core import describe
-from core.spec import DEFAULTS, FIELD_NAMES, INT_RANGES, PRESETS, ModelSpec
+from core.spec import DEFAULTS, FIELD_NAMES, INT_RANGES, PATTERNS, PRESETS, STACKING_MISTAKE, ModelSpec
 from tests.conftest import PAGES, run_app
 
 EVERY_FIELD = {
@@ -204,11 +204,17 @@ def test_invalid_combination_is_explained_not_crashed():
     assert any("return_sequences=True" in w.value for w in at.sidebar.warning)
 
 
+# The presets that tests/test_patterns_browser.py renders on every page in a real browser (opened by link): here their
+# selectbox entry is checked on two pages; the others, on every page.
+IN_BROWSER_GRID = {name for name, spec in PRESETS.items() if spec in {DEFAULTS, *PATTERNS.values(), STACKING_MISTAKE}}
+
+
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_page_under_every_preset(name):
     at = run_app("overview")
     at.selectbox(key="preset").set_value(name).run()
     spec = PRESETS[name]
+    pages = [PAGES["overview"], PAGES["unrolled"]] if name in IN_BROWSER_GRID else PAGES.values()
     total = None
     if name in GRU_PRESETS:
         # GRU (reset_after) and Dense parameters by Keras's documented formulas, derived here.
@@ -216,7 +222,7 @@ def test_every_page_under_every_preset(name):
         total = 3 * u * (i + u + 2) + o * (u + 1)
     elif spec.is_valid:  # the patterns: describe() equals Keras for them (tests/test_patterns.py)
         total = describe(spec).total_params
-    for path in PAGES.values():
+    for path in pages:
         at.switch_page(path).run()
         _assert_frame(at, spec)
         summary = "\n".join(caption.value for caption in at.sidebar.caption)
