@@ -105,8 +105,10 @@ def main() -> None:
 
     threading.Thread(target=read_control, name="control", daemon=True).start()
     # The web server must stay responsive while a job runs: on a 1-2 core host the worker takes what CPU is left.
+    # Nice 19, not 10: with three visitors training, another visitor's redraw took 1.8x its idle time at nice 10 and
+    # 1.4x at 19 (bench/redraw.py); an epoch on an otherwise idle host is as fast at either.
     try:
-        os.nice(int(os.environ.get("TDE_WORKER_NICE", "10")))
+        os.nice(int(os.environ.get("TDE_WORKER_NICE", "19")))
     except (AttributeError, OSError):
         pass
 

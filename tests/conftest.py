@@ -18,6 +18,9 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ["TDE_SPECULATE"] = "0"
 # The tests' shared worker holds many small models at once; recycling by memory has its own test (test_worker).
 os.environ.setdefault("TDE_WORKER_RSS_LIMIT_MB", "2000")
+# The tests wait for their worker's jobs while other test processes use the cores: at the shipped nice 19 it would
+# get almost no CPU from them. Priority changes no result.
+os.environ.setdefault("TDE_WORKER_NICE", "0")
 
 # The real-browser tests share one server and one Chromium per test process (tests/browser_fixtures.py).
 pytest_plugins = ["tests.browser_fixtures"]
