@@ -1,4 +1,4 @@
-"""Memory of a real server: `streamlit run app.py`, driven in headless Chromium, trains the seed's three models.
+"""Memory of a real server: `streamlit run serve.py`, driven in headless Chromium, trains the seed's three models.
 
 Prints the server's resident memory (VmRSS) at start, after the Overview, after the first training of the seed's
 three models (target: under 1 GB) and after ten more trainings (target: less than 50 MB more), with each
