@@ -150,16 +150,19 @@ def streamlit_server(
 
 # True when the app is idle and its main area shows a visible title (equal to `title`, when given). Checked every
 # 50 ms in the page with one call, rather than three selector waits that each poll on every animation frame.
+# Skeletons: after a run ends, Streamlit's frontend still shows placeholders while it loads the code of the elements
+# it draws (measured: about 2 s in a second tab of one browser, every element of the page, the sidebar's included).
 _IDLE_WITH_TITLE = """([idle, title]) => {
     if (!document.querySelector(idle)) return false;
+    if (document.querySelector("[data-testid='stSkeleton']")) return false;
     return [...document.querySelectorAll("[data-testid='stMain'] h1")].some(
         (heading) => heading.checkVisibility() && (title === null || heading.innerText.trim() === title));
 }"""
 
 
 def wait_idle(page, timeout_ms: float = 60_000, title: str | None = None) -> None:
-    """Wait until the app is connected, its script is not running, and its main area shows a page title (`title`
-    exactly, when given).
+    """Wait until the app is connected, its script is not running, no element is still a loading placeholder, and
+    its main area shows a page title (`title` exactly, when given).
 
     Precise, no sleeping: after `page.goto` a fresh page has no title and no idle state until its first run ends (a
     link's run is the only one). After a click, the old page stays idle until the rerun starts: first wait for a
