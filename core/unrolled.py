@@ -55,7 +55,6 @@ __all__ = [
     "layout",
     "render",
     "step_shape",
-    "steps_drawn",
     "unrolled_figure",
     "visible_steps",
 ]
@@ -280,12 +279,6 @@ def visible_steps(
             steps.append(None)
         steps.append(step)
     return steps
-
-
-def steps_drawn(timesteps: int, talk_mode: bool = False, focus: int | None = None) -> list[int | None]:
-    """The columns `unrolled_figure` draws for T steps (talk mode draws fewer, larger ones), around `focus`."""
-    theme = theme_for(talk_mode)
-    return visible_steps(timesteps, theme.max_columns, theme.first, theme.last, focus)
 
 
 def step_shape(shape: Shape | None) -> Shape | None:
