@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from core.anatomy import format_shape
 from core.diagnose import Diagnosis
-from core.theme import wrap_words
+from core.theme import arrow, wrap_words
 
 OK_LINE = "#636363"
 BAD = "#de2d26"
@@ -77,23 +77,8 @@ def diagnosis_figure(diagnosis: Diagnosis, talk_mode: bool = False) -> go.Figure
             }
         )
         if index:
-            annotations.append(
-                {
-                    "x": 5,
-                    "y": y1 + 0.02,
-                    "ax": 5,
-                    "ay": y1 + gap - 0.02,
-                    "xref": "x",
-                    "yref": "y",
-                    "axref": "x",
-                    "ayref": "y",
-                    "text": "",
-                    "showarrow": True,
-                    "arrowhead": 3,
-                    "arrowwidth": 3 if talk_mode else 2,
-                    "arrowcolor": BAD if step.broken else OK_LINE,
-                }
-            )
+            width, colour = (3 if talk_mode else 2), (BAD if step.broken else OK_LINE)
+            annotations.append(arrow((5, y1 + gap - 0.02), (5, y1 + 0.02), width, colour))
     figure = go.Figure()
     figure.update_layout(
         shapes=shapes,

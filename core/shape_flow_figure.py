@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from core.anatomy import Shape, describe, format_shape
 from core.spec import ModelSpec
 from core.target_checker import target_verdict
-from core.theme import PALETTE, TRANSPARENT, theme_for, wrap_words
+from core.theme import PALETTE, TRANSPARENT, arrow, theme_for, wrap_words
 
 # -- the picture ---------------------------------------------------------------------------------------------
 
@@ -190,24 +190,8 @@ def _stage_marks(
         }
     )
     if index:
-        annotations.append(
-            {
-                "x": left - 0.05,
-                "y": 2.0,
-                "ax": left - gap + 0.05,
-                "ay": 2.0,
-                "xref": "x",
-                "yref": "y",
-                "axref": "x",
-                "ayref": "y",
-                "text": "",
-                "showarrow": True,
-                "arrowhead": 3,
-                "arrowsize": 1.5,
-                "arrowwidth": theme.line,
-                "arrowcolor": PALETTE["error"] if stage.failed else muted,
-            }
-        )
+        colour = PALETTE["error"] if stage.failed else muted
+        annotations.append(arrow((left - gap + 0.05, 2.0), (left - 0.05, 2.0), theme.line, colour, arrowsize=1.5))
     return shapes, annotations
 
 
@@ -291,5 +275,3 @@ def _box_title(title: str, width: int) -> str:
     name = name.replace("_", "_<br>", 1) if len(name) > width else name
     lines = f"<b>{name}</b>"
     return lines + (f"<br><span style='font-size:0.85em'>{kind}</span>" if kind else "")
-
-

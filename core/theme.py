@@ -196,3 +196,23 @@ def wrap_words(text: str, width: int) -> str:
     if current:
         lines.append(current)
     return "<br>".join(lines)
+
+
+def arrow(tail: tuple[float, float], head: tuple[float, float], width: float, colour: str, **style: float) -> dict:
+    """A plotly annotation drawing an arrow in data coordinates from `tail` to `head` (a box-to-box link)."""
+    return {
+        "x": head[0],
+        "y": head[1],
+        "ax": tail[0],
+        "ay": tail[1],
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "text": "",
+        "showarrow": True,
+        "arrowhead": 3,
+        **style,
+        "arrowwidth": width,
+        "arrowcolor": colour,
+    }
