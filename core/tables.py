@@ -12,8 +12,13 @@ Example:
 
 from __future__ import annotations
 
+import html
+import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
@@ -355,3 +360,39 @@ def pattern_cards() -> list[PatternCard]:
             )
         )
     return cards
+
+
+# -- a slide's tables: HTML whose text grows with talk mode (st.dataframe draws on a canvas CSS cannot enlarge) -----
+def cell_text(value: Any, percent: bool = False) -> str:
+    """A cell as the slide's table prints it: 1,584 · 0.1234 · 3.1e-08 · 7.9% · True (as Python and Keras spell it);
+    empty when missing."""
+    if value is None or (isinstance(value, numbers.Real) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if percent:
+        return f"{value:.1%}"
+    if isinstance(value, numbers.Integral):
+        return fmt(int(value))
+    if isinstance(value, numbers.Real):
+        if 0 < abs(value) < 1e-3:
+            return f"{value:.3g}"
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def html_table(data: pd.DataFrame, styles: pd.DataFrame | None = None, percent: Sequence[str] = ()) -> str:
+    """The table as HTML for a slide: text that assets/talk.css sizes, each cell's whole text as its hover (a long
+    cell is cut with an ellipsis on screen), numbers right-aligned, the caller's cell styles kept."""
+    numeric = {column for column in data.columns if pd.api.types.is_numeric_dtype(data[column])}
+    head = "".join(f'<th title="{html.escape(str(column))}">{html.escape(str(column))}</th>' for column in data.columns)
+    rows = []
+    for position in range(len(data)):
+        cells = []
+        for column_index, column in enumerate(data.columns):
+            text = html.escape(cell_text(data.iloc[position, column_index], column in percent))
+            style = "" if styles is None else str(styles.iloc[position, column_index] or "")
+            attributes = ' class="num"' * (column in numeric) + (f' style="{html.escape(style)}"' if style else "")
+            cells.append(f'<td{attributes} title="{text}">{text}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f'<div class="tde-table"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
