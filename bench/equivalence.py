@@ -19,7 +19,6 @@ sys.path.insert(0, str(ROOT))
 
 from core import ModelSpec  # noqa: E402
 from core.worker import KerasWorker  # noqa: E402
-from views.common import partial_results  # noqa: E402
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
 
@@ -30,7 +29,7 @@ def lab(worker: KerasWorker, spec: ModelSpec) -> tuple[float, float, list[tuple[
     job = worker.submit("bench", "equivalence_lab", (spec, 1e-3))
     verdict = None
     while job.active:
-        if verdict is None and {"outputs", "control"} <= partial_results(job).keys():
+        if verdict is None and {"outputs", "control"} <= job.partial_results().keys():
             verdict = time.perf_counter() - started
         time.sleep(0.005)
     total = time.perf_counter() - started

@@ -136,6 +136,13 @@ class Job:
         """Block until the job has ended (True) or the timeout passed (False)."""
         return self._done.wait(timeout)
 
+    def partial_results(self) -> dict[str, Any]:
+        """The results the job has streamed so far as ("partial", key, value) events (a handler's `context.emit`),
+        key -> value: what a page can show before the job ends."""
+        with self._lock:
+            events = list(self.events)
+        return {event[1]: event[2] for event in events if event and event[0] == "partial"}
+
     # -- the dispatcher's side ----------------------------------------------------------------------------
     def _deliver(self, event: tuple) -> None:
         with self._lock:

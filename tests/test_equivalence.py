@@ -193,7 +193,7 @@ def test_page_refuses_a_lab_too_big_for_a_small_server_and_suggests_a_t_that_pas
 def test_the_lab_streams_the_verdict_before_the_slow_stages():
     """The worker's lab handler sends each measurement as it ends: the page shows the verdict before training."""
     from core.keras_jobs import equivalence_lab
-    from views.common import partial_results
+    from core.worker import Job
 
     class Recorder:
         events: list[tuple] = []
@@ -211,7 +211,7 @@ def test_the_lab_streams_the_verdict_before_the_slow_stages():
     result = equivalence_lab((TINY, 1e-3), recorder)
     kinds = [event[1] if event[0] == "partial" else event[1][:8] for event in recorder.events]
     assert kinds.index("control") < kinds.index("Training") < kinds.index("training"), kinds
-    streamed = partial_results(type("Job", (), {"events": recorder.events})())
+    streamed = Job(0, "session", "equivalence_lab", None, 0, "lab", events=recorder.events).partial_results()
     assert streamed.keys() == result.keys() - {"stages"}
     assert streamed["outputs"].max_abs_diff == result["outputs"].max_abs_diff == 0.0
     assert streamed["control"].max_abs_diff > 0

@@ -103,21 +103,16 @@ def job_status_text(job: Job) -> str:
     return f"{job.stage} · {job.elapsed:.1f} s"
 
 
-def partial_results(job: Job) -> dict[str, Any]:
-    """The results a running job has streamed so far as ("partial", key, value) events: key -> value."""
-    return {event[1]: event[2] for event in list(job.events) if event and event[0] == "partial"}
-
-
 def finished(job: Job) -> bool:
     """True when the job has ended; otherwise draw its live status, which reruns the page when it ends or when it
     streams a new partial result (so the page can show each measurement as soon as it exists)."""
     if not job.active:
         return True
-    shown = len(partial_results(job))
+    shown = len(job.partial_results())
 
     @st.fragment(run_every=POLL_SECONDS)
     def _live() -> None:
-        if not job.active or len(partial_results(job)) != shown:
+        if not job.active or len(job.partial_results()) != shown:
             st.rerun(scope="app")
         st.info(job_status_text(job), icon=":material/hourglass_top:")
 

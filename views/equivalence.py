@@ -65,7 +65,7 @@ else:
         if work.allowed:
             picture.info(f"Click the button: the server's TensorFlow worker builds two small models. {work.message}")
     elif not common.finished(job):
-        results = common.partial_results(job)  # the verdict first, the slower stages as they end
+        results = job.partial_results()  # the verdict first, the slower stages as they end
     else:
         reason = common.failure(job)
         if reason is not None:
