@@ -191,27 +191,16 @@ def test_page_refuses_a_lab_too_big_for_a_small_server_and_suggests_a_t_that_pas
 
 
 def test_the_lab_streams_the_verdict_before_the_slow_stages():
-    """The worker's lab handler sends each measurement as it ends: the page shows the verdict before training."""
-    from core.keras_jobs import equivalence_lab
-    from core.worker import Job
+    """The worker's lab handler sends each measurement as it ends: the page shows the verdict before training.
 
-    class Recorder:
-        events: list[tuple] = []
+    Run by the tests' shared TensorFlow worker, as the page runs it (its TensorFlow is loaded already)."""
+    from core.worker import shared_worker
 
-        def emit(self, *event):
-            self.events.append(event)
-
-        def stage(self, text):
-            self.emit("stage", text)
-
-        def should_stop(self):
-            return False
-
-    recorder = Recorder()
-    result = equivalence_lab((TINY, 1e-3), recorder)
-    kinds = [event[1] if event[0] == "partial" else event[1][:8] for event in recorder.events]
+    job = shared_worker().submit("streaming test", "equivalence_lab", (TINY, 1e-3))
+    assert job.wait(300) and job.status == "done", (job.status, job.error)
+    kinds = [event[1] if event[0] == "partial" else str(event[1])[:8] for event in job.events]
     assert kinds.index("control") < kinds.index("Training") < kinds.index("training"), kinds
-    streamed = Job(0, "session", "equivalence_lab", None, 0, "lab", events=recorder.events).partial_results()
+    streamed, result = job.partial_results(), job.result
     assert streamed.keys() == result.keys() - {"stages"}
     assert streamed["outputs"].max_abs_diff == result["outputs"].max_abs_diff == 0.0
     assert streamed["control"].max_abs_diff > 0

@@ -12,12 +12,19 @@ from core.spec import PATTERNS, PRESETS, STACKING_MISTAKE
 from core.url_state import read_url, spec_to_query
 
 TINY = {"timesteps": 3, "input_size": 2, "hidden_size": 2, "output_size": 2}
-# inner_return_sequences matters only from 2 layers. To stay fast (one Keras build per spec), a third layer is
-# checked with the LSTM only and a merge mode that keeps the width (sum) with the GRU only.
-STACKS = {"SimpleRNN": [(1, True), (2, True), (2, False)], "GRU": [(1, True), (2, True), (2, False)]}
-STACKS["LSTM"] = [*STACKS["GRU"], (3, True)]
-BIDIRECTIONAL = {"SimpleRNN": [(False, "concat"), (True, "concat")], "LSTM": [(False, "concat"), (True, "concat")]}
-BIDIRECTIONAL["GRU"] = [*BIDIRECTIONAL["LSTM"], (True, "sum")]
+# inner_return_sequences matters only from 2 layers. To stay fast (one Keras build per spec), the LSTM (two states
+# per direction, the most a decoder can be handed) takes every stack; the SimpleRNN (one state) a single layer and
+# the stack Keras refuses; the GRU a valid stack, with a merge mode that keeps the width (sum).
+STACKS = {
+    "SimpleRNN": [(1, True), (2, False)],
+    "GRU": [(2, True)],
+    "LSTM": [(1, True), (2, True), (2, False), (3, True)],
+}
+BIDIRECTIONAL = {
+    "SimpleRNN": [(False, "concat"), (True, "concat")],
+    "GRU": [(False, "concat"), (True, "sum")],
+    "LSTM": [(False, "concat"), (True, "concat")],
+}
 
 
 def grid() -> list[ModelSpec]:
@@ -97,7 +104,7 @@ def test_describe_equals_keras_for_every_pattern_combination() -> None:
         assert description.output_shape == tuple(model.output.shape) == description.target_shape
         assert description.error is None
         built += 1
-    assert built > 80 and all(count > 0 for count in refused.values()), (built, refused)
+    assert built > 50 and all(count > 0 for count in refused.values()), (built, refused)
 
 
 def test_refusals_quote_keras_words() -> None:

@@ -15,16 +15,16 @@ from tests.browser_support import settle_frames, wait_idle
 
 pytestmark = pytest.mark.browser
 
-# Each page's key picture (a container keyed in the page), and how much of it must show: the whole of it, or (the
-# Code page's long script) its first lines.
+# Each page's key picture (a container keyed in the page) by the sidebar link that opens the page, with the page's
+# title, and how much of it must show: the whole of it, or (the Code page's long script) its first lines.
 KEY_PICTURES = {
-    "": ("overview_cards", None),
-    "unrolled": ("unrolled_picture", None),
-    "weights": ("weights_picture", None),
-    "shapes": ("shapes_picture", None),
-    "code": ("code_picture", 250),
-    "training": ("training_picture", None),
-    "equivalence": ("equivalence_picture", None),
+    "Overview": ("TimeDistributed(Dense) or Dense?", "overview_cards", None),
+    "Unrolled network": ("Unrolled network", "unrolled_picture", None),
+    "Weights": ("Weights", "weights_picture", None),
+    "Shape flow": ("Shape flow", "shapes_picture", None),
+    "Code": ("Code", "code_picture", 250),
+    "Training": ("Training", "training_picture", None),
+    "Equivalence": ("Equivalence lab", "equivalence_picture", None),
 }
 SCREENS = [(1280, 720), (1920, 1080)]
 
@@ -44,24 +44,30 @@ def _cut_metrics(page) -> list[str]:
 
 
 def test_each_key_picture_fits_the_first_screen(browser):
-    """Each page is opened once, measured at 1920x1080, then at 1280x720 (the layout reflows, as on a projector)."""
+    """Each page is opened once, measured at 1920x1080, then at 1280x720 (the layout reflows, as on a projector).
+
+    One talk-mode link, then the sidebar's links (the sidebar starts collapsed in talk mode: the link's own click
+    event), as a speaker moves through the app: the page is not reloaded, and talk mode must stay on."""
     chromium, url = browser
     page = new_tab(chromium, url, 1920, 1080)
     try:
-        for path, (key, first_px) in KEY_PICTURES.items():
-            page.goto(f"{url}/{path}?talk=true")
-            wait_idle(page)
+        page.goto(f"{url}/?talk=true")
+        for link, (title, key, first_px) in KEY_PICTURES.items():
+            if link != "Overview":
+                page.locator("[data-testid='stSidebarNav'] a").filter(has_text=link).dispatch_event("click")
+            wait_idle(page, title=title)
+            assert "talk=true" in page.url, f"{link}: talk mode lost ({page.url})"
             picture = page.locator(f".st-key-{key}")
             picture.wait_for(state="visible", timeout=30_000)
             if page.locator(f".st-key-{key} [data-testid='stPlotlyChart']").count():
                 page.locator(f".st-key-{key} .main-svg").first.wait_for(state="attached", timeout=30_000)
-            assert page.locator("[data-testid='stException']").count() == 0, path
+            assert page.locator("[data-testid='stException']").count() == 0, link
             for width, height in SCREENS[::-1]:
                 page.set_viewport_size({"width": width, "height": height})
                 settle_frames(page)  # the browser reflows the page
                 box = picture.bounding_box()
                 bottom = box["y"] + (first_px if first_px else box["height"])
-                where = f"/{path} at {width}x{height}: {key}"
+                where = f"{link} at {width}x{height}: {key}"
                 assert box["y"] >= 0 and bottom <= height, f"{where} spans {box['y']:.0f}-{bottom:.0f}"
                 assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{where} is wider than the screen"
                 assert _cut_metrics(page) == [], f"{where}: cut metric values"

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import ModelSpec
+from core import ModelSpec, describe
 from core.shape_flow_figure import flow_stages, shape_flow_figure
 from core.tables import (
     counterfactual,
@@ -248,10 +248,10 @@ def test_verdict_equals_fit(keras, spec: ModelSpec, per_timestep: bool, batch: i
     if message is not None:
         assert verdict.keras_phrase is not None and verdict.keras_phrase in message
         return
-    # fit() ran: did Keras pair each target with its own sample's predictions?
-    model = _build(spec)
+    # fit() ran: did Keras pair each target with its own sample's predictions? (describe's output shape is Keras's:
+    # tests/test_anatomy_keras.py)
     rng = np.random.default_rng(1)
-    output_shape = (batch, *model.output.shape[1:])
+    output_shape = (batch, *describe(spec).output_shape[1:])
     target_shape = (batch, spec.timesteps, spec.output_size) if per_timestep else (batch, spec.output_size)
     outputs = rng.uniform(0.1, 1.0, output_shape).astype("float32")
     targets = rng.uniform(0.0, 1.0, target_shape).astype("float32")
