@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -26,6 +27,20 @@ os.environ.setdefault("TDE_WORKER_NICE", "0")
 pytest_plugins = ["tests.browser_fixtures"]
 
 
+def _scan_installed_components_once() -> None:
+    """Every new AppTest scans the metadata of every installed package for Streamlit components: about 0.2 s and half
+    a million Python calls, which coverage's tracer makes several times slower, for each of the suite's hundreds of
+    AppTests. The installed packages do not change while the tests run: scan once per test process."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = functools.cache(manifest_scanner.scan_component_manifests)
+    # component_manager imports the function from the module when it scans: replacing the attribute suffices.
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(scan())
+
+
+_scan_installed_components_once()
+
+
 def pytest_xdist_make_scheduler(config, log):
     """With `--dist loadfile`, run all browser test files on one worker, as one unit: they then share one server, its
     TensorFlow worker and one Chromium, instead of starting one of each per file."""
@@ -41,6 +56,17 @@ def pytest_xdist_make_scheduler(config, log):
             return "browser tests" if path in BROWSER_FILES else path
 
     return BrowserFilesTogether(config, log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_worker_ends_with_the_session():
+    """Shut the test process's shared TensorFlow worker down while the session ends: its child then writes its
+    coverage data before pytest-cov combines it (a child outliving its test process would write it too late)."""
+    yield
+    from core import worker
+
+    if worker._shared is not None:
+        worker._shared.shutdown()
 
 
 PAGES = {
