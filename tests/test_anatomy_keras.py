@@ -70,6 +70,8 @@ def described_anatomy(description) -> list[tuple]:
     ]
 
 
+# no_cover: Keras's own tracing is what takes the time here; describe() and the checker are measured elsewhere.
+@pytest.mark.no_cover
 @pytest.mark.parametrize("sizes", SIZES, ids=["small", "other"])
 @pytest.mark.parametrize("cell", ["SimpleRNN", "GRU", "LSTM"])
 def test_describe_equals_keras_for_every_combination(cell: str, sizes: dict) -> None:

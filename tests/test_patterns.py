@@ -80,6 +80,8 @@ def described_layers(description: Description) -> list[tuple]:
     return rows
 
 
+# no_cover: Keras's own tracing is what takes the time here; describe() and the checker are measured elsewhere.
+@pytest.mark.no_cover
 def test_describe_equals_keras_for_every_pattern_combination() -> None:
     from core.models import build_model
 
