@@ -230,6 +230,8 @@ def _check_cases():
         ):
             if not main and (head == "time_distributed" or (activation == "softmax" and sizes["output_size"] != 1)):
                 continue  # edge sizes: the head does not matter, and cross-entropy only changes for O = 1
+            if not main and return_sequences == per_timestep:
+                continue  # targets of the model's own shape fit at any size (the main grid): the edges are mismatches
             spec = ModelSpec(**sizes, return_sequences=return_sequences, head=head, activation=activation)
             yield pytest.param(
                 spec, per_timestep, batch, id=f"{'-'.join(spec.to_params(omit_defaults=True).values())}-{per_timestep}"
