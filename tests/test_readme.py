@@ -25,3 +25,12 @@ def test_requirements_name_what_the_app_imports() -> None:
     requirements = (ROOT / "requirements.txt").read_text().lower()
     for package in ("streamlit", "tensorflow", "keras", "numpy", "pandas", "plotly"):
         assert re.search(rf"^{package}(-cpu)?[<>=]", requirements, flags=re.M), package
+
+
+def test_the_suites_longest_first_order_names_real_files_browser_files_first() -> None:
+    from tests.browser_fixtures import BROWSER_FILES
+    from tests.conftest import LONGEST_FIRST
+
+    assert LONGEST_FIRST[: len(BROWSER_FILES)] == BROWSER_FILES  # one unit on one process, the fresh-server test first
+    assert [path for path in LONGEST_FIRST if not (ROOT / path).is_file()] == []
+    assert len(set(LONGEST_FIRST)) == len(LONGEST_FIRST)
