@@ -137,7 +137,7 @@ def _page(spec: ModelSpec):
     return run_view("views/equivalence.py", spec)
 
 
-def test_page_runs_the_lab_on_click():
+def test_page_runs_the_lab_on_click_and_the_worker_streams_the_verdict_first():
     at = _page(TINY).run()
     assert not at.exception
     assert not at.get("plotly_chart")  # nothing heavy before the click
@@ -154,6 +154,14 @@ def test_page_runs_the_lab_on_click():
     assert (stages["seconds"] >= 0).all() and len(stages) == 6  # each stage with its measured duration
     text = page_text(at)
     assert "Bit-identical" in text and "TensorFlow" in text
+    # The worker sent each measurement as its stage ended: the page could show the verdict before training.
+    job = at.session_state["keras_jobs_equivalence"][("equivalence_lab", TINY, 1e-3)]
+    kinds = [event[1] if event[0] == "partial" else str(event[1])[:8] for event in job.events]
+    assert kinds.index("control") < kinds.index("Training") < kinds.index("training"), kinds
+    streamed = job.partial_results()
+    assert streamed.keys() == job.result.keys() - {"stages"}
+    assert streamed["outputs"].max_abs_diff == job.result["outputs"].max_abs_diff == 0.0
+    assert streamed["control"].max_abs_diff > 0
 
 
 def test_page_without_return_sequences_explains_why_there_is_no_twin():
@@ -188,19 +196,3 @@ def test_page_refuses_a_lab_too_big_for_a_small_server_and_suggests_a_t_that_pas
     assert not at.get("plotly_chart")
     at = _page(huge.replace(timesteps=suggested)).run()
     assert not at.button(key="equivalence_run").disabled and not at.error
-
-
-def test_the_lab_streams_the_verdict_before_the_slow_stages():
-    """The worker's lab handler sends each measurement as it ends: the page shows the verdict before training.
-
-    Run by the tests' shared TensorFlow worker, as the page runs it (its TensorFlow is loaded already)."""
-    from core.worker import shared_worker
-
-    job = shared_worker().submit("streaming test", "equivalence_lab", (TINY, 1e-3))
-    assert job.wait(300) and job.status == "done", (job.status, job.error)
-    kinds = [event[1] if event[0] == "partial" else str(event[1])[:8] for event in job.events]
-    assert kinds.index("control") < kinds.index("Training") < kinds.index("training"), kinds
-    streamed, result = job.partial_results(), job.result
-    assert streamed.keys() == result.keys() - {"stages"}
-    assert streamed["outputs"].max_abs_diff == result["outputs"].max_abs_diff == 0.0
-    assert streamed["control"].max_abs_diff > 0
