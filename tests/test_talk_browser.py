@@ -92,9 +92,13 @@ def test_a_story_runs_from_start_to_end(browser, name):
             assert f"step={index + 1}" in page.url and f"story={name}" in page.url
             highlighted = f".st-key-{step.highlight[0]}"
             page.locator(highlighted).wait_for(state="visible", timeout=30_000)
-            # The highlight's style may paint after the takeaway: wait for the outline itself.
+            # The highlight's style may paint after the takeaway: wait for the outline itself (the element may be
+            # redrawn meanwhile, so a moment without it is a reason to wait, not an error).
             page.wait_for_function(
-                "selector => getComputedStyle(document.querySelector(selector)).outlineStyle.includes('solid')",
+                """selector => {
+                    const element = document.querySelector(selector);
+                    return element !== null && getComputedStyle(element).outlineStyle.includes('solid');
+                }""",
                 arg=highlighted,
                 timeout=30_000,
             )
