@@ -41,15 +41,10 @@ def _scan_installed_components_once() -> None:
 _scan_installed_components_once()
 
 
-# The test files that take longest (seconds measured here with --durations, the browser files together first), in
-# that order: xdist hands the files out in collection order, so the two processes end together instead of one waiting
-# for a long file the other started last. Unlisted files follow, in their usual order.
-LONGEST_FIRST = (
-    "tests/test_browser.py",  # the first browser test wants the shared server unvisited (`fresh_server`)
-    "tests/test_fix_browser.py",
-    "tests/test_patterns_browser.py",
-    "tests/test_step_panel_browser.py",
-    "tests/test_talk_browser.py",
+# After the browser files (one unit, run first), the test files that take longest (seconds measured here with
+# --durations), in that order: xdist hands the files out in collection order, so the two processes end together
+# instead of one waiting for a long file the other started last. Unlisted files follow, in their usual order.
+LONGEST_AFTER_BROWSER = (
     "tests/test_weights_shapes.py",
     "tests/test_equivalence.py",
     "tests/test_training_page.py",
@@ -66,9 +61,17 @@ LONGEST_FIRST = (
 )
 
 
+def longest_first() -> tuple[str, ...]:
+    """The browser files (test_browser.py first: its first test wants the shared server unvisited), then
+    LONGEST_AFTER_BROWSER."""
+    from tests.browser_fixtures import BROWSER_FILES
+
+    return (*BROWSER_FILES, *LONGEST_AFTER_BROWSER)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Longest files first (LONGEST_FIRST); a stable sort keeps each file's own order."""
-    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+    """Longest files first (`longest_first`); a stable sort keeps each file's own order."""
+    rank = {path: index for index, path in enumerate(longest_first())}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
 
 
