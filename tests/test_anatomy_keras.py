@@ -70,7 +70,7 @@ def described_anatomy(description) -> list[tuple]:
     ]
 
 
-# no_cover: Keras's own tracing is what takes the time here; describe() and the checker are measured elsewhere.
+# no_cover: the time here is Keras building models; the lines of core/ they run are measured by other tests.
 @pytest.mark.no_cover
 @pytest.mark.parametrize("sizes", SIZES, ids=["small", "other"])
 @pytest.mark.parametrize("cell", ["SimpleRNN", "GRU", "LSTM"])
