@@ -70,8 +70,6 @@ def described_anatomy(description) -> list[tuple]:
     ]
 
 
-# no_cover: the time here is Keras building models; the lines of core/ they run are measured by other tests.
-@pytest.mark.no_cover
 @pytest.mark.parametrize("sizes", SIZES, ids=["small", "other"])
 @pytest.mark.parametrize("cell", ["SimpleRNN", "GRU", "LSTM"])
 def test_describe_equals_keras_for_every_combination(cell: str, sizes: dict) -> None:

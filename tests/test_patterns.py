@@ -80,8 +80,6 @@ def described_layers(description: Description) -> list[tuple]:
     return rows
 
 
-# no_cover: the time here is Keras building models; the lines of core/ they run are measured by other tests.
-@pytest.mark.no_cover
 def test_describe_equals_keras_for_every_pattern_combination() -> None:
     from core.models import build_model
 
