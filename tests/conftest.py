@@ -41,6 +41,21 @@ def _scan_installed_components_once() -> None:
 _scan_installed_components_once()
 
 
+def _no_keras_cleanup_after_apptest_runs() -> None:
+    """After every script run Streamlit calls `keras.backend.clear_session()` if Keras is in its process. The app's
+    Streamlit process never imports Keras (the worker does; tests/test_browser.py and test_instant_views check it), so
+    the shipped server never pays for that. A test process does: the Keras tests import it, and from then on every
+    AppTest run of any later file clears a session full of models, which made the page files 3–4× slower
+    (test_app_shell: 15 s alone, 51 s after test_training_core in the same process). Keep the shipped server's way."""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert hasattr(script_runner, "_clean_problem_modules"), "Streamlit renamed its post-run cleanup: update this"
+    script_runner._clean_problem_modules = lambda: None
+
+
+_no_keras_cleanup_after_apptest_runs()
+
+
 # After the browser files (one unit, run first), the test files that take longest (seconds measured here with
 # --durations), in that order: xdist hands the files out in collection order, so the two processes end together
 # instead of one waiting for a long file the other started last. Unlisted files follow, in their usual order.
