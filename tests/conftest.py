@@ -61,18 +61,19 @@ _no_keras_cleanup_after_apptest_runs()
 # --durations), in that order: xdist hands the files out in collection order, so the two processes end together
 # instead of one waiting for a long file the other started last. Unlisted files follow, in their usual order.
 LONGEST_AFTER_BROWSER = (
+    "tests/test_code.py",
     "tests/test_weights_shapes.py",
     "tests/test_equivalence.py",
-    "tests/test_training_page.py",
-    "tests/test_code.py",
     "tests/test_worker.py",
-    "tests/test_step_panel.py",
+    "tests/test_training_page.py",
     "tests/test_training_core.py",
     "tests/test_patterns.py",
     "tests/test_app_shell.py",
+    "tests/test_step_panel.py",
     "tests/test_diagnose.py",
-    "tests/test_anatomy_keras.py",
     "tests/test_training_sessions.py",
+    "tests/test_anatomy_keras.py",
+    "tests/test_budget.py",
     "tests/test_fix_page.py",
 )
 
