@@ -90,7 +90,7 @@ class Theme:
     picture_height: int | None = None
     legend: bool = True  # the colour legend under a diagram (its rows are labelled anyway)
     play_slider: bool = True  # the step slider under the unrolled diagram's Play button
-    controls_on_top: bool = False  # the Play button beside the headings, not under the plot (saves a slide's height)
+    controls_on_top: bool = False  # Play/Pause as symbols left of the headings, not under the plot (a slide's height)
     compact: bool = False  # a phone: short labels, no axis titles beside the diagram
     # The step panel's vectors (x_t, the gates, h_t as rows of numbers): one row's height and the numbers' size, in
     # pixels. A slide's rows are just tall enough for its numbers, so the whole cell sits under the diagram strip.

@@ -1333,20 +1333,23 @@ def _play_controls(diagram: Diagram, theme: Theme, controls_y: float, slider_y: 
     """The ▶ Play / ❚❚ Pause buttons and the slider with one step per frame."""
     play = {"frame": {"duration": 900, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    # On a slide the buttons sit left of the headings, over the row labels' column, as symbols: at the headings'
+    # right end they covered any heading longer than the plot is wide less the buttons, which the renderer cannot
+    # measure in pixels (a sequence-to-sequence slide's head heading ran under them).
     on_top = theme.controls_on_top
     buttons = {
         "type": "buttons",
         "direction": "left",
-        "x": 1 if on_top else 0,
+        "x": 0,
         "y": 1 if on_top else controls_y,
         "xanchor": "right" if on_top else "left",
         "yanchor": "bottom" if on_top else "top",
-        "pad": {"t": 10, "r": 10},
+        "pad": {"t": 0, "r": 16} if on_top else {"t": 10, "r": 10},
         "showactive": False,
         "font": {"size": theme.label},
         "buttons": [
-            {"label": "▶ Play", "method": "animate", "args": [None, play]},
-            {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
+            {"label": "▶" if on_top else "▶ Play", "method": "animate", "args": [None, play]},
+            {"label": "❚❚" if on_top else "❚❚ Pause", "method": "animate", "args": [[None], pause]},
         ],
     }
     slider = {

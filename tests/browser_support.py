@@ -182,3 +182,22 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+_COVERED_TEXTS = """(key) => {
+    const graph = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    const buttons = [...graph.querySelectorAll('.updatemenu-button')].map(b => b.getBoundingClientRect());
+    const notes = [...graph.querySelectorAll('.annotation')].map(a => [a.textContent, a.getBoundingClientRect()]);
+    const covered = notes.filter(([, r]) => buttons.some(
+        b => b.left < r.right && r.left < b.right && b.top < r.bottom && r.top < b.bottom));
+    return {buttons: buttons.length, covered: covered.map(([text]) => text)};
+}"""
+
+
+def texts_under_buttons(page, key: str) -> list[str]:
+    """The texts (headings, notes) of the plotly figure in the container `key` that its Play/Pause buttons cover, once
+    both buttons are drawn."""
+    page.locator(f".st-key-{key} .updatemenu-button").nth(1).wait_for(state="attached", timeout=30_000)
+    found = page.evaluate(_COVERED_TEXTS, key)
+    assert found["buttons"] == 2, found
+    return found["covered"]
