@@ -216,3 +216,28 @@ def _chart(at, *title: str) -> dict:
     """The plotly chart on the page whose title holds every part of `title`."""
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     return next(c for c in charts if all(part in json.dumps(c["layout"].get("title", {})) for part in title))
+
+
+def _keys_in_order(node) -> list[str]:
+    """The keys of the page's keyed elements, in the order they are drawn."""
+    keys = []
+    for child in getattr(node, "children", {}).values():
+        if getattr(child, "key", None):
+            keys.append(child.key)
+        keys.extend(_keys_in_order(child))
+    return keys
+
+
+@pytest.mark.parametrize("talk", [False, True])
+def test_on_a_slide_the_cell_comes_before_the_layer_picker(app, talk):
+    """On a screen the layer picker leads the panel; on a slide (1280x720) the cell's numbers must be right under the
+    diagram strip, so the picker follows them (the cell figure's title names the layer shown)."""
+    params = {**{k: str(v) for k, v in TINY.items()}, "layers": "2", **({"talk": "true"} if talk else {})}
+    at = app("unrolled", params)
+    at.button(key="step_open_button").click().run()
+    settle(at)
+    assert not at.exception
+    keys = _keys_in_order(at.main)
+    assert keys.index("unrolled_figure") < keys.index("step_forward_vectors")
+    cell_first = keys.index("step_forward_vectors") < keys.index("step_layer")
+    assert cell_first == talk, keys

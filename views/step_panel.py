@@ -401,11 +401,14 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
     weights = _weights(spec, source, start=True)
     if weights is None:
         return
-    _layer_choice(description)
+    if not talk:
+        _layer_choice(description)
     layer = _layer(spec)
     t = _clamp_t(spec)
     boxes = _boxes(talk)
     sample, other = _controls(spec, samples, boxes)
+    if talk:  # a slide: the cell's numbers come first, right under the diagram strip; the layer picker follows them
+        _layer_choice(description)
     trace = _trace(weights, task, samples, seed, normalise, sample)
     shown = trace.layers[layer]
     several = len(trace.layers) > 1
