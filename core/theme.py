@@ -149,6 +149,9 @@ TALK = Theme(
     step_number=16,
     step_height=240,  # 720 px less the title, the diagram strip and the gaps: an LSTM's nine rows fit too
 )
+# On a slide with the step panel open, the unrolled diagram is squeezed into a strip of this height (pixels), so
+# that the cell's numbers fit under it on one 1280x720 screen.
+SLIDE_STRIP_HEIGHT = 300
 # A phone (about 400 px wide): few columns and short labels, so that nothing overlaps.
 COMPACT = Theme(
     talk_mode=False,

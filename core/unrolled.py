@@ -1481,6 +1481,11 @@ def _row_labels(diagram: Diagram, style: Theme, row_px: float) -> dict:
     lines = max(label.count("<br>") + 1 for label in labels)
     if lines * style.font * LINE_SPACING <= row_px:
         return {"ticktext": labels}
+    # Two lines in a slightly smaller font before one long line: one-line labels widen the label column, and the
+    # plot and its headings lose that width (a slide's step-panel strip clipped its cell heading).
+    smaller = int(row_px / (lines * LINE_SPACING))
+    if smaller >= style.label - 2:
+        return {"ticktext": labels, "tickfont": {"size": smaller}}
     labels = [
         label.split("<br>")[0] if row.role == "repeat" else label.replace("<br>", " ")
         for row, label in zip(diagram.rows, labels, strict=True)

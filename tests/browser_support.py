@@ -184,20 +184,21 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-_COVERED_TEXTS = """(key) => {
+_HIDDEN_TEXTS = """(key) => {
     const graph = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    const figure = graph.getBoundingClientRect();
     const buttons = [...graph.querySelectorAll('.updatemenu-button')].map(b => b.getBoundingClientRect());
     const notes = [...graph.querySelectorAll('.annotation')].map(a => [a.textContent, a.getBoundingClientRect()]);
-    const covered = notes.filter(([, r]) => buttons.some(
+    const hidden = notes.filter(([, r]) => r.left < figure.left - 1 || r.right > figure.right + 1 || buttons.some(
         b => b.left < r.right && r.left < b.right && b.top < r.bottom && r.top < b.bottom));
-    return {buttons: buttons.length, covered: covered.map(([text]) => text)};
+    return {buttons: buttons.length, hidden: hidden.map(([text]) => text)};
 }"""
 
 
-def texts_under_buttons(page, key: str) -> list[str]:
-    """The texts (headings, notes) of the plotly figure in the container `key` that its Play/Pause buttons cover, once
-    both buttons are drawn."""
+def hidden_texts(page, key: str) -> list[str]:
+    """The texts (headings, notes) of the plotly figure in the container `key` that its Play/Pause buttons cover or
+    that run past the figure's edges (cut off), once both buttons are drawn."""
     page.locator(f".st-key-{key} .updatemenu-button").nth(1).wait_for(state="attached", timeout=30_000)
-    found = page.evaluate(_COVERED_TEXTS, key)
+    found = page.evaluate(_HIDDEN_TEXTS, key)
     assert found["buttons"] == 2, found
-    return found["covered"]
+    return found["hidden"]

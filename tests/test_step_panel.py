@@ -241,3 +241,24 @@ def test_on_a_slide_the_cell_comes_before_the_layer_picker(app, talk):
     assert keys.index("unrolled_figure") < keys.index("step_forward_vectors")
     cell_first = keys.index("step_forward_vectors") < keys.index("step_layer")
     assert cell_first == talk, keys
+
+
+def test_on_a_slide_a_bidirectional_cell_shows_one_direction_at_a_time(app):
+    """A screen stacks the forward cell, the backward cell and the merge; a slide has room under the diagram strip for
+    one, chosen with the direction picker that follows it."""
+    params = {**{k: str(v) for k, v in TINY.items()}, "bidirectional": "true"}
+    figures = ("step_forward_vectors", "step_backward_vectors", "step_merge")
+    at = app("unrolled", params)
+    at.button(key="step_open_button").click().run()
+    settle(at)
+    assert [key for key in _keys_in_order(at.main) if key in figures] == list(figures)
+    at = app("unrolled", {**params, "talk": "true"})
+    at.button(key="step_open_button").click().run()
+    settle(at)
+    for direction, figure in zip(("forward", "backward", "merged"), figures, strict=True):
+        if direction != "forward":
+            at.segmented_control(key="step_cell_direction").set_value(direction).run()
+        assert not at.exception
+        keys = _keys_in_order(at.main)
+        assert [key for key in keys if key in figures] == [figure], direction
+        assert keys.index(figure) < keys.index("step_cell_direction")

@@ -15,7 +15,7 @@ import pytest
 
 from core import ModelSpec
 from tests.browser_fixtures import new_tab
-from tests.browser_support import APP_IDLE, texts_under_buttons, wait_idle
+from tests.browser_support import APP_IDLE, hidden_texts, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -103,9 +103,9 @@ def test_the_cell_of_step_5_fits_a_slide_under_the_diagram_with_keras_numbers(ch
                 f"the cell spans {cell['y']:.0f}-{cell['y'] + cell['height']:.0f}"
             )
             assert cell["x"] >= 0 and cell["x"] + cell["width"] <= SCREEN["width"]
-            # The strip's row labels take more width than the closed diagram's: the Play buttons must still leave
-            # the headings readable (they covered the head's heading here).
-            assert texts_under_buttons(page, "unrolled_figure") == []
+            # The strip's headings are whole: not under the Play buttons (which covered the head's heading here),
+            # not cut at the figure's edge.
+            assert hidden_texts(page, "unrolled_figure") == []
 
             rows = page.evaluate(CELL_ROWS)
             assert f"t={STEP}" in rows["title"]

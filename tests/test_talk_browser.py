@@ -11,7 +11,7 @@ import pytest
 
 from core.stories import STORIES
 from tests.browser_fixtures import new_tab
-from tests.browser_support import settle_frames, texts_under_buttons, wait_idle
+from tests.browser_support import hidden_texts, settle_frames, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -103,8 +103,8 @@ def test_a_story_runs_from_start_to_end(browser, name):
                 timeout=30_000,
             )
             assert page.locator("[data-testid='stException']").count() == 0
-            if step.page == "unrolled":  # on a slide the Play buttons sit beside the headings: none may cover them
-                assert texts_under_buttons(page, "unrolled_figure") == [], f"step {index + 1}"
+            if step.page == "unrolled":  # on a slide no heading may run off the figure or under the Play buttons
+                assert hidden_texts(page, "unrolled_figure") == [], f"step {index + 1}"
             if index < len(story.steps) - 1:
                 bar.get_by_role("button", name="Next").click()
                 page.wait_for_url(f"**step={index + 2}**", timeout=30_000)

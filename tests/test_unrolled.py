@@ -9,7 +9,7 @@ import json
 import pytest
 
 from core import ModelSpec, describe, format_shape
-from core.theme import COMPACT, NORMAL, TALK
+from core.theme import COMPACT, NORMAL, SLIDE_STRIP_HEIGHT, TALK
 from core.unrolled import TimeAxis, _model, _rows, layout, render, unrolled_figure, visible_steps
 
 TINY = {"timesteps": 5, "input_size": 3, "hidden_size": 4, "output_size": 2}
@@ -458,6 +458,21 @@ def test_row_labels_of_a_deep_stack_on_two_time_axes_do_not_overlap(talk, extra)
     assert len(labels) == len(layout.yaxis.tickvals) >= 12
     for label in labels:
         assert (label.count("<br>") + 1) * font * 1.2 <= row_px, (label, font, row_px)
+
+
+def test_a_slides_strip_keeps_two_line_row_labels_in_a_smaller_font():
+    """With the step panel open a slide squeezes the diagram into a strip whose rows cannot hold two lines of the
+    theme's font. One-line labels ("bidirectional backward h (None, 16)") would widen the label column and the plot
+    would lose that width (its cell heading ran off the figure): the labels keep their two lines, a little smaller."""
+    strip = unrolled_figure(describe(ModelSpec(bidirectional=True)), talk_mode=True, height=SLIDE_STRIP_HEIGHT)
+    layout = strip.layout
+    low, high = layout.yaxis.range
+    row_px = (layout.height - layout.margin.t - layout.margin.b) / (high - low)
+    assert 2 * TALK.font * 1.25 > row_px  # the theme's font would not fit two lines
+    labels = list(layout.yaxis.ticktext)
+    assert all(label.count("<br>") == 1 for label in labels if "(None" in label), labels
+    assert TALK.label - 2 <= layout.yaxis.tickfont.size < TALK.font
+    assert 2 * layout.yaxis.tickfont.size * 1.2 <= row_px
 
 
 def test_the_hidden_steps_caption_counts_what_the_diagram_draws():

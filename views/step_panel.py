@@ -287,22 +287,52 @@ def _controls(spec: ModelSpec, samples: int, boxes: tuple[Any, ...]) -> tuple[in
     return int(sample), int(other)
 
 
+_DIRECTIONS = ["forward", "backward", "merged"]
+
+
+def _directions(layer: LayerTrace, returns_sequences: bool, talk: bool) -> list[str]:
+    """Which of the cell's figures to draw: all on a screen; on a slide the one the direction picker names."""
+    if layer.backward is None:
+        return ["forward"]
+    offered = _DIRECTIONS if returns_sequences else _DIRECTIONS[:2]
+    if not talk:
+        return offered
+    chosen = st.session_state.get("step_cell_direction")
+    if chosen not in offered:
+        chosen = "forward"
+        st.session_state["step_cell_direction"] = chosen  # before its widget is drawn in this run
+    return [chosen]
+
+
 def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
     spec = layer.spec
     name = layer.name if several else None
     last = layer.steps - 1
     returns_sequences = layer.output.ndim == 2
-    # One direction under the other: side by side, 16 units leave no room for the numbers.
-    st.plotly_chart(
-        vectors_figure(layer.forward[t], talk, spec.bidirectional, name), width="stretch", key="step_forward_vectors"
-    )
-    if layer.backward is not None:
+    # One direction under the other: side by side, 16 units leave no room for the numbers. A slide has room for
+    # one of them under the diagram strip: a picker after it chooses which.
+    shown = _directions(layer, returns_sequences, talk)
+    if "forward" in shown:
         st.plotly_chart(
-            vectors_figure(layer.backward[t], talk, True, name), width="stretch", key="step_backward_vectors"
+            vectors_figure(layer.forward[t], talk, spec.bidirectional, name),
+            width="stretch",
+            key="step_forward_vectors",
         )
-        if returns_sequences:
+    if layer.backward is not None:
+        if "backward" in shown:
+            st.plotly_chart(
+                vectors_figure(layer.backward[t], talk, True, name), width="stretch", key="step_backward_vectors"
+            )
+        if returns_sequences and "merged" in shown:
             st.plotly_chart(merge_figure(layer, t, talk), width="stretch", key="step_merge")
-        else:
+        if talk:
+            st.segmented_control(
+                "Direction",
+                _DIRECTIONS if returns_sequences else _DIRECTIONS[:2],
+                key="step_cell_direction",
+                help="A bidirectional layer runs the cell both ways; the merge is what the layer returns",
+            )
+        if not returns_sequences:
             st.caption(
                 f"return_sequences=False: only the forward state after t={last} and the backward state "
                 f"after t=0 are merged ({spec.merge_mode}) and returned."
