@@ -70,8 +70,9 @@ def _handler(kind: str) -> Any:
     return HANDLERS[kind]
 
 
-def _save_coverage() -> None:
-    """When the test suite measures coverage in this process, write it out: os._exit skips coverage's own exit hook."""
+def save_coverage() -> None:
+    """When the test suite measures coverage in this process, write it out: os._exit skips coverage's own exit hook,
+    and a test's deliberate crash (tests/worker_handlers.py) would lose it too."""
     coverage = sys.modules.get("coverage")
     current = coverage.Coverage.current() if coverage is not None else None
     if current is not None:
@@ -135,7 +136,7 @@ def main() -> None:
         release_free_memory()
         events.send((*reply, _memory()))
         stops.discard(job_id)
-    _save_coverage()
+    save_coverage()
     os._exit(0)  # skip TensorFlow's slow and sometimes noisy interpreter teardown
 
 

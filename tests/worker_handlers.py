@@ -51,13 +51,10 @@ def crash(_: Any, context: Any) -> None:
     this process: it may be a test process's shared worker, whose earlier jobs (other test files') would be lost."""
     import os
     import signal
-    import sys
 
-    coverage = sys.modules.get("coverage")
-    current = coverage.Coverage.current() if coverage is not None else None
-    if current is not None:
-        current.stop()
-        current.save()
+    from core.worker_child import save_coverage
+
+    save_coverage()
     context.emit("held")
     os.kill(os.getpid(), signal.SIGSEGV)
 

@@ -290,12 +290,9 @@ def _controls(spec: ModelSpec, samples: int, boxes: tuple[Any, ...]) -> tuple[in
 _DIRECTIONS = ["forward", "backward", "merged"]
 
 
-def _directions(layer: LayerTrace, returns_sequences: bool, talk: bool) -> list[str]:
+def _directions(offered: list[str], talk: bool) -> list[str]:
     """Which of the cell's figures to draw: all on a screen; on a slide the one the direction picker names."""
-    if layer.backward is None:
-        return ["forward"]
-    offered = _DIRECTIONS if returns_sequences else _DIRECTIONS[:2]
-    if not talk:
+    if not talk or len(offered) == 1:
         return offered
     chosen = st.session_state.get("step_cell_direction")
     if chosen not in offered:
@@ -311,7 +308,9 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
     returns_sequences = layer.output.ndim == 2
     # One direction under the other: side by side, 16 units leave no room for the numbers. A slide has room for
     # one of them under the diagram strip: a picker after it chooses which.
-    shown = _directions(layer, returns_sequences, talk)
+    # A bidirectional layer returning sequences merges its directions at every step: the merge is a third figure.
+    offered = ["forward"] if layer.backward is None else _DIRECTIONS if returns_sequences else _DIRECTIONS[:2]
+    shown = _directions(offered, talk)
     if "forward" in shown:
         st.plotly_chart(
             vectors_figure(layer.forward[t], talk, spec.bidirectional, name),
@@ -328,7 +327,7 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
         if talk:
             st.segmented_control(
                 "Direction",
-                _DIRECTIONS if returns_sequences else _DIRECTIONS[:2],
+                offered,
                 key="step_cell_direction",
                 help="A bidirectional layer runs the cell both ways; the merge is what the layer returns",
             )
