@@ -126,9 +126,10 @@ def _shared_worker_ends_with_the_session():
 @pytest.fixture(scope="module", autouse=True)
 def _long_lived_objects_leave_the_collectors_view():
     """After a file, freeze what is still alive (TensorFlow's and Keras's modules, cached models) out of the cyclic
-    garbage collector's generations. Streamlit collects fully after every AppTest run; in a test process that holds
-    TensorFlow each of those walks millions of objects the shipped server never holds (4,800 collections took 16 s
-    in one test process, 5 s once frozen). Frozen objects are still freed when their last reference goes."""
+    garbage collector's generations. AppTest runs allocate a lot, so Python's collector often makes a full pass; in a
+    test process that holds TensorFlow each pass walks millions of objects the shipped server never holds (4,800
+    collections took 16 s in one test process, 5 s once frozen). Frozen objects are still freed when their last
+    reference goes."""
     yield
     gc.collect()
     gc.freeze()

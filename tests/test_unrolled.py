@@ -10,7 +10,7 @@ import pytest
 
 from core import ModelSpec, describe, format_shape
 from core.theme import COMPACT, NORMAL, SLIDE_STRIP_HEIGHT, TALK
-from core.unrolled import TimeAxis, _model, _rows, layout, render, unrolled_figure, visible_steps
+from core.unrolled import LINE_SPACING, TimeAxis, _model, _rows, layout, render, unrolled_figure, visible_steps
 
 TINY = {"timesteps": 5, "input_size": 3, "hidden_size": 4, "output_size": 2}
 T = TINY["timesteps"]
@@ -468,7 +468,7 @@ def test_a_slides_strip_keeps_two_line_row_labels_in_a_smaller_font():
     layout = strip.layout
     low, high = layout.yaxis.range
     row_px = (layout.height - layout.margin.t - layout.margin.b) / (high - low)
-    assert 2 * TALK.font * 1.25 > row_px  # the theme's font would not fit two lines
+    assert 2 * TALK.font * LINE_SPACING > row_px  # the theme's font would not fit two lines
     labels = list(layout.yaxis.ticktext)
     assert all(label.count("<br>") == 1 for label in labels if "(None" in label), labels
     assert TALK.label - 2 <= layout.yaxis.tickfont.size < TALK.font
