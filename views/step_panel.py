@@ -287,7 +287,11 @@ def _controls(spec: ModelSpec, samples: int, boxes: tuple[Any, ...]) -> tuple[in
     return int(sample), int(other)
 
 
-_DIRECTIONS = ["forward", "backward", "merged"]
+def _offered(layer: LayerTrace, returns_sequences: bool) -> list[str]:
+    """The cell's figures: forward; a bidirectional layer's backward too, and its merge when it returns every step."""
+    if layer.backward is None:
+        return ["forward"]
+    return ["forward", "backward", "merged"] if returns_sequences else ["forward", "backward"]
 
 
 def _directions(offered: list[str], talk: bool) -> list[str]:
@@ -308,8 +312,7 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
     returns_sequences = layer.output.ndim == 2
     # One direction under the other: side by side, 16 units leave no room for the numbers. A slide has room for
     # one of them under the diagram strip: a picker after it chooses which.
-    # A bidirectional layer returning sequences merges its directions at every step: the merge is a third figure.
-    offered = ["forward"] if layer.backward is None else _DIRECTIONS if returns_sequences else _DIRECTIONS[:2]
+    offered = _offered(layer, returns_sequences)
     shown = _directions(offered, talk)
     if "forward" in shown:
         st.plotly_chart(
@@ -322,7 +325,7 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
             st.plotly_chart(
                 vectors_figure(layer.backward[t], talk, True, name), width="stretch", key="step_backward_vectors"
             )
-        if returns_sequences and "merged" in shown:
+        if "merged" in shown:
             st.plotly_chart(merge_figure(layer, t, talk), width="stretch", key="step_merge")
         if talk:
             st.segmented_control(
