@@ -50,7 +50,10 @@ TITLES = {
 }
 
 MAX_CHARS = 20_000  # a traceback's last lines carry the error; more is pasted logs
+# The text box takes a long log (its end is read); the browser stops a paste past this, and core cuts to MAX_CHARS.
+MAX_PASTE_CHARS = 200_000
 MAX_RANK = 8
+MAX_SHAPE_CHARS = 200  # the shape boxes' own limit (max_chars); "(None, 1000000000, ...)" for 8 axes fits
 MAX_DIM = 10**9
 
 Dim = int | None
@@ -112,13 +115,26 @@ class Diagnosis:
 # -- shapes -------------------------------------------------------------------------------------------------
 
 
+def _is_ascii_integer(part: str) -> bool:
+    """An optional sign and 1-12 ASCII digits: Python's `\\d` and `int()` also take "٣" or "３", which no one types
+    as a shape."""
+    digits = part[1:] if part[:1] in "+-" else part
+    return 1 <= len(digits) <= 12 and all("0" <= char <= "9" for char in digits)
+
+
 def parse_shape(text: str) -> Shape:
     """Read "(None, 64, 8)", "[1,15,127]", "(1822, 1)", "TensorShape([None, 16])", "[?,15,2]" or "64, 8".
 
     Raises `ShapeError` naming the bad part: dimensions must be whole numbers from 1 up, or None / ? for the batch.
     """
+    if len(text) > MAX_SHAPE_CHARS:
+        raise ShapeError(f"A shape is at most {MAX_SHAPE_CHARS} characters; this one has {len(text):,}.")
     cleaned = text.strip().replace("\u2212", "-")
-    cleaned = re.sub(r"^TensorShape\s*\(\s*(.*)\)$", r"\1", cleaned, flags=re.S)
+    # str methods, not a regex: "TensorShape(" + 100,000 spaces made a backtracking pattern run for minutes.
+    if cleaned.startswith("TensorShape") and cleaned.endswith(")"):
+        inner = cleaned[len("TensorShape") :].lstrip()
+        if inner.startswith("("):
+            cleaned = inner[1:-1]
     cleaned = cleaned.strip().strip("()[]").strip()
     if not cleaned:
         raise ShapeError("The shape is empty; write it like (1822, 64, 15).")
@@ -132,7 +148,7 @@ def parse_shape(text: str) -> Shape:
         if part.lower() in ("none", "?"):
             dims.append(None)
             continue
-        if not re.fullmatch(r"[+-]?\d{1,12}", part):
+        if not _is_ascii_integer(part):
             shown = part if len(part) <= 20 else part[:17] + "..."
             raise ShapeError(f"'{shown}' is not a dimension: use whole numbers from 1 up (or None for the batch).")
         value = int(part)
