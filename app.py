@@ -74,11 +74,9 @@ LAYOUT_CSS = f"<style>{(ASSETS / 'layout.css').read_text()}</style>"
 
 
 def load_spec(spec: ModelSpec) -> None:
-    """Make `spec` current: set every sidebar widget's state to its field (call before the widgets are drawn)."""
+    """Make `spec` current (the sidebar's widgets show it from the next draw on)."""
     st.session_state["spec"] = spec
     st.session_state["size_note"] = None
-    for name in FIELD_NAMES:
-        st.session_state[name] = getattr(spec, name)
 
 
 def _apply_preset() -> None:
@@ -87,6 +85,11 @@ def _apply_preset() -> None:
     if name in PRESETS:
         load_spec(PRESETS[name])
         st.session_state["preset"] = None
+
+
+def _take_talk() -> None:
+    """Talk-mode toggle callback: the toggle shows `talk_mode`, which stays the one truth (see `_show`)."""
+    st.session_state["talk_mode"] = bool(st.session_state.get("talk_toggle"))
 
 
 def _reset() -> None:
@@ -117,16 +120,43 @@ def _take_size(name: str) -> None:
     sending it (the model silently keeps its old size), and an int box reads "1e3" as 1.
     """
     low, high = INT_RANGES[name]
-    previous = getattr(st.session_state.get("spec", DEFAULTS), name)
+    previous = getattr(_current(), name)
     value, note = clamp_whole_number(st.session_state.get(name), low, high, previous)
-    st.session_state[name] = value
+    _change(name, value)
     st.session_state["size_note"] = f"**{SIZE_LABELS[name]}**: {note}." if note else None
 
 
-def _keep(name: str, previous: ModelSpec) -> None:
-    """A widget that was hidden (merge mode, reset_after) lost its state: give it back the spec's value."""
-    if name not in st.session_state:
-        st.session_state[name] = getattr(previous, name)
+def _current() -> ModelSpec:
+    """The learner's spec: the one truth the sidebar's widgets show (never rebuilt from the widgets' values)."""
+    spec = st.session_state.get("spec")
+    return spec if isinstance(spec, ModelSpec) else DEFAULTS
+
+
+def _change(name: str, value: object) -> None:
+    """Apply one edit to the spec; a value the spec refuses keeps the spec as it was and says why."""
+    try:
+        st.session_state["spec"] = _current().replace(**{name: value})
+    except SpecError as error:
+        st.session_state["size_note"] = f"Invalid setting, {error} Kept the previous model."
+
+
+def _take(name: str) -> None:
+    """Widget callback: the learner changed the widget `name`; its new value is in session state."""
+    st.session_state["size_note"] = None
+    _change(name, st.session_state.get(name))
+
+
+def _show(spec: ModelSpec) -> None:
+    """Write the spec into every sidebar widget's state before the widgets are drawn, on every run.
+
+    Why every run: when a run ends without drawing the sidebar (an error or a stop before it), the browser forgets
+    those widgets and redraws them at their floor values (SimpleRNN, off, 0), which it then sends back as the
+    learner's edit: the spec was reset to T=1, sizes 1. A value written by the server is sent with the widget, so the
+    browser always shows the spec, and only a real edit (a widget callback) changes it.
+    """
+    for name in FIELD_NAMES:
+        st.session_state[name] = getattr(spec, name)
+    st.session_state["talk_toggle"] = bool(st.session_state.get("talk_mode", False))
 
 
 PATTERN_OFF = {"layers": 1, "repeat": "none", "return_state": False}
@@ -148,60 +178,63 @@ def _size_box(name: str) -> int:
     )
 
 
-def _pattern_controls() -> dict:
+def _pattern_controls(spec: ModelSpec) -> None:
     """The five pattern fields; inner_return_sequences only with a stack, output_timesteps only with a decoder."""
-    values: dict = {}
-    values["layers"] = st.radio("Stacked recurrent layers", (1, 2, 3), key="layers", horizontal=True)
-    if values["layers"] > 1:
-        values["inner_return_sequences"] = st.toggle(
+    st.radio("Stacked recurrent layers", (1, 2, 3), key="layers", horizontal=True, on_change=_take, args=("layers",))
+    if spec.layers > 1:
+        st.toggle(
             "return_sequences of the lower layers",
             key="inner_return_sequences",
             help="Off is the classic mistake: the next layer gets only the last step",
+            on_change=_take,
+            args=("inner_return_sequences",),
         )
-    values["repeat"] = st.selectbox("RepeatVector", REPEATS, format_func=REPEAT_CHOICES.get, key="repeat")
-    if values["repeat"] == "encoder":
-        values["output_timesteps"] = _size_box("output_timesteps")
-    values["return_state"] = st.toggle(
-        "return_state", key="return_state", help="The top recurrent layer also returns its final state(s)"
+    st.selectbox(
+        "RepeatVector", REPEATS, format_func=REPEAT_CHOICES.get, key="repeat", on_change=_take, args=("repeat",)
     )
-    return values
+    if spec.repeat == "encoder":
+        _size_box("output_timesteps")
+    st.toggle(
+        "return_state",
+        key="return_state",
+        help="The top recurrent layer also returns its final state(s)",
+        on_change=_take,
+        args=("return_state",),
+    )
 
 
-def sidebar(previous: ModelSpec) -> ModelSpec:
-    """Draw the spec editor and return the spec it now shows; fields whose widget is hidden keep their value."""
-    values = {name: getattr(previous, name) for name in FIELD_NAMES}
+def sidebar(spec: ModelSpec) -> ModelSpec:
+    """Draw the spec editor showing `spec`; edits reach the spec through the widgets' callbacks, before this run."""
+    _show(spec)
     st.header("Model")
     st.selectbox(
         "Preset", list(PRESETS), index=None, placeholder="Load a preset…", key="preset", on_change=_apply_preset
     )
     st.button("Reset", key="reset", icon=":material/restart_alt:", on_click=_reset, help="Back to the seed's model 1")
-
-    for name in FIELD_NAMES:
-        _keep(name, previous)
-    values["cell"] = st.selectbox("Recurrent cell", CELLS, key="cell")
-    values["bidirectional"] = st.toggle("Bidirectional", key="bidirectional")
-    if values["bidirectional"]:
-        values["merge_mode"] = st.selectbox("Merge mode", MERGE_MODES, key="merge_mode")
-    values["return_sequences"] = st.toggle(
-        "return_sequences", key="return_sequences", help="Return every timestep's state (True) or only the last one"
+    st.selectbox("Recurrent cell", CELLS, key="cell", on_change=_take, args=("cell",))
+    st.toggle("Bidirectional", key="bidirectional", on_change=_take, args=("bidirectional",))
+    if spec.bidirectional:
+        st.selectbox("Merge mode", MERGE_MODES, key="merge_mode", on_change=_take, args=("merge_mode",))
+    st.toggle(
+        "return_sequences",
+        key="return_sequences",
+        help="Return every timestep's state (True) or only the last one",
+        on_change=_take,
+        args=("return_sequences",),
     )
-    values["head"] = st.radio("Head", HEADS, format_func=HEAD_LABELS.get, key="head", horizontal=True)
+    st.radio("Head", HEADS, format_func=HEAD_LABELS.get, key="head", horizontal=True, on_change=_take, args=("head",))
     for name in SIZE_FIELDS:
-        values[name] = _size_box(name)
+        _size_box(name)
     if st.session_state.get("size_note"):
         st.warning(st.session_state["size_note"], icon=":material/straighten:")
-    with st.expander("Pattern: stacking, RepeatVector, states", expanded=previous != previous.replace(**PATTERN_OFF)):
-        values.update(_pattern_controls())
+    with st.expander("Pattern: stacking, RepeatVector, states", expanded=spec != spec.replace(**PATTERN_OFF)):
+        _pattern_controls(spec)
     with st.expander("Advanced"):
-        values["use_bias"] = st.toggle("use_bias", key="use_bias")
-        if values["cell"] == "GRU":
-            values["reset_after"] = st.toggle("reset_after (GRU)", key="reset_after")
-        values["activation"] = st.selectbox("Final activation", ("softmax", "linear"), key="activation")
-    try:
-        return ModelSpec(**values)
-    except SpecError as error:  # widgets bound every value, so this is a safety net, not a path
-        st.error(f"Invalid setting, {error} Showing the previous model.")
-        return previous
+        st.toggle("use_bias", key="use_bias", on_change=_take, args=("use_bias",))
+        if spec.cell == "GRU":
+            st.toggle("reset_after (GRU)", key="reset_after", on_change=_take, args=("reset_after",))
+        st.selectbox("Final activation", ("softmax", "linear"), key="activation", on_change=_take, args=("activation",))
+    return spec
 
 
 def summary_line(spec: ModelSpec) -> str:
@@ -242,14 +275,14 @@ if st.session_state.get("talk_mode"):
 # A page's button (Fix my error) asks for a spec in its callback; load it here, before the sidebar widgets exist.
 if (pending_spec := st.session_state.pop("pending_spec", None)) is not None:
     load_spec(pending_spec)
-previous_spec = st.session_state.get("spec", DEFAULTS)
 with st.sidebar:
-    spec = sidebar(previous_spec)
+    spec = sidebar(_current())
     if spec.refused_at is not None:
         st.warning(REFUSAL_NOTES[spec.refused_at])
     st.caption(summary_line(spec))
     st.divider()
-    talk_mode = st.toggle("Talk mode", key="talk_mode", help="Larger text and lines, for projectors")
+    st.toggle("Talk mode", key="talk_toggle", help="Larger text and lines, for projectors", on_change=_take_talk)
+    talk_mode = bool(st.session_state.get("talk_mode", False))
     story.sidebar_control()
 st.session_state["spec"] = spec
 query = sync_url(spec, talk_mode)

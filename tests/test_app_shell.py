@@ -181,11 +181,11 @@ def test_talk_mode_from_link_and_toggle():
     assert at.session_state["talk_mode"] is True
     talk_css = "html { font-size: 20px; }"  # assets/talk.css: the talk stylesheet's larger root font
     assert any(talk_css in str(element.proto) for element in at.get("html"))
-    at.toggle(key="talk_mode").set_value(False).run()
+    at.toggle(key="talk_toggle").set_value(False).run()
     assert at.session_state["talk_mode"] is False
     assert "talk" not in _query(at)
     assert not any(talk_css in str(element.proto) for element in at.get("html"))
-    at.toggle(key="talk_mode").set_value(True).run()
+    at.toggle(key="talk_toggle").set_value(True).run()
     assert _query(at) == {"talk": "true"}
 
 

@@ -7,7 +7,8 @@ The diagnosis is analytic and instant (`core.diagnose`); each fix with a model i
 import streamlit as st
 
 from core import ModelSpec, format_shape
-from core.diagnose import MAX_PASTE_CHARS, MAX_SHAPE_CHARS, Diagnosis, Fix, diagnose
+from core.diagnose import MAX_PASTE_CHARS, Diagnosis, Fix, diagnose
+from core.diagnose import MAX_SHAPE_CHARS as SHAPE_CAP
 from core.diagnose_figure import diagnosis_figure
 from views import common
 from views.common import keras_call
@@ -97,8 +98,8 @@ text = st.text_area(
     max_chars=MAX_PASTE_CHARS,
 )
 x_column, y_column = st.columns(2, gap="medium")
-x_text = x_column.text_input("Shape of X (optional)", key="fix_x", placeholder="(1822, 64, 15)", max_chars=MAX_SHAPE_CHARS)
-y_text = y_column.text_input("Shape of Y (optional)", key="fix_y", placeholder="(1822, 64, 8)", max_chars=MAX_SHAPE_CHARS)
+x_text = x_column.text_input("Shape of X (optional)", key="fix_x", placeholder="(1822, 64, 15)", max_chars=SHAPE_CAP)
+y_text = y_column.text_input("Shape of Y (optional)", key="fix_y", placeholder="(1822, 64, 8)", max_chars=SHAPE_CAP)
 st.caption(
     "Your model, if the message does not say: the sidebar's. Numbers in the message (shapes, sizes) take precedence."
 )
