@@ -288,7 +288,8 @@ def read_story(params: Mapping[str, Sequence[str] | str]) -> tuple[Story | None,
         return story, 0, None
     count = len(story.steps)
     text = steps[0].strip()
-    number = int(text) if len(steps) == 1 and text.isdigit() and len(text) < 6 else None
+    # isascii() too: str.isdigit() also takes "²" and "①", which int() refuses, and "٣", which it reads as 3.
+    number = int(text) if len(steps) == 1 and text.isascii() and text.isdigit() and len(text) < 6 else None
     if number is not None and 1 <= number <= count:
         return story, number - 1, None
     index = min(max((number or 1) - 1, 0), count - 1)
