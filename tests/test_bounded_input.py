@@ -2,13 +2,55 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 
-from core.diagnose import MAX_SHAPE_CHARS, ShapeError, parse_shape
-from core.spec import DEFAULTS, INT_RANGES, SpecError, parse_whole_number
+from core.diagnose import MAX_CHARS, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
+from core.spec import (
+    CHOICES,
+    DEFAULTS,
+    FIELD_NAMES,
+    INT_RANGES,
+    SpecError,
+    parse_params,
+    parse_value,
+    parse_whole_number,
+)
 from core.stories import STORIES, read_story
-from core.url_state import problem_message, read_url
+from core.url_state import MAX_VALUE_CHARS, not_found_message, problem_message, read_url
+from serve import not_found_redirect
 from tests.conftest import run_app
+
+MB = 1_000_000
+# A bound, not a measurement: each of these reads takes milliseconds; a backtracking pattern took minutes.
+BOUND_SECONDS = 1.0
+TRACEBACK = """Traceback (most recent call last):
+  File "/content/train.py", line 42, in <module>
+    model.fit(X, Y, epochs=10, batch_size=32)
+  File "/usr/local/lib/python3.11/dist-packages/keras/src/utils/traceback_utils.py", line 122, in error_handler
+    raise e.with_traceback(filtered_tb) from None
+  File "/usr/lib/python3/dist-packages/keras/src/backend/tensorflow/nn.py", line 553, in categorical_crossentropy
+    raise ValueError(
+ValueError: Arguments `target` and `output` must have the same rank (ndim). Received: target.shape=(None, 2), \
+output.shape=(None, 15, 2)
+"""
+# Texts a hostile visitor might paste or link, about a megabyte each: what a backtracking pattern chokes on (long runs
+# of one character, a prefix that starts a match over and over) and what a real one looks like, many times over.
+ADVERSARIAL = {
+    "brackets": "(" * MB,
+    "TensorShape and spaces": "TensorShape(" + " " * MB + "1",
+    "TensorShape and tabs": "TensorShape(" + "\t" * MB + "1)",
+    "a shape of 100,000 axes": "shape (" + "1, " * 100_000,
+    "Received, 20,000 times": "Received: target.shape=(" * 20_000,
+    "a real traceback, 500 times": TRACEBACK * 500,
+    "a node prefix, over and over": "Dimensions must be equal, but are 16 and 8 for '{{node x}} = Sub" * (MB // 64),
+    "a layer name of a megabyte": "Input 0 of layer " + "a" * MB + " is incompatible with the layer",
+    "digits": "9" * MB,
+    "newlines": "\n" * MB,
+    "colour codes": "\x1b[" + "0;" * (MB // 2),
+}
 
 
 @pytest.mark.parametrize("filler", [" ", "\t", "(", "1, "])
@@ -79,3 +121,93 @@ def test_a_story_link_with_a_superscript_step_shows_one_message_and_the_sidebar(
     assert at.sidebar.selectbox(key="cell").value == STORIES["seed"].steps[0].spec.cell
     assert at.session_state["spec"] == STORIES["seed"].steps[0].spec
     assert at.button(key="story_next") is not None
+
+
+# -- every parser of outside text reads a megabyte of hostile text in bounded time -----------------------------
+
+
+def _within_bound(read: Callable[[], object]) -> float:
+    """Run `read` once and return its duration; ShapeError and SpecError are answers, not failures."""
+    start = time.perf_counter()
+    try:
+        read()
+    except (ShapeError, SpecError):
+        pass
+    elapsed = time.perf_counter() - start
+    assert elapsed < BOUND_SECONDS, f"{elapsed:.2f} s"
+    return elapsed
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_the_shape_boxes_read_a_hostile_megabyte_in_bounded_time(text: str) -> None:
+    _within_bound(lambda: parse_shape(text))
+    with pytest.raises(ShapeError):
+        parse_shape(text)
+    _within_bound(lambda: diagnose("", text, text))
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_the_error_text_reads_a_hostile_megabyte_in_bounded_time(text: str) -> None:
+    _within_bound(lambda: diagnose(text))
+    assert isinstance(diagnose(text, spec=DEFAULTS), Diagnosis)
+
+
+def test_the_error_text_reads_ten_megabytes_in_bounded_time() -> None:
+    # diagnose() reads only the last MAX_CHARS characters: 10 MB costs what 20,000 characters do, plus one cut.
+    text = TRACEBACK * (10 * MB // len(TRACEBACK))
+    assert len(text) > 9 * MB
+    _within_bound(lambda: diagnose(text))
+    result = diagnose(text)
+    assert result.cause != "unknown"
+    assert any(f"last {MAX_CHARS:,}" in note for note in result.notes)
+    _within_bound(lambda: diagnose(text.encode()))
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_a_link_value_of_a_hostile_megabyte_is_read_in_bounded_time(text: str) -> None:
+    params = {"timesteps": [text], "cell": [text], "return_sequences": [text], "talk": [text], "junk": [text]}
+    _within_bound(lambda: problem_message(read_url(params)))
+    state = read_url(params)
+    assert state.spec == DEFAULTS
+    assert {error.field for error in state.errors} == {"timesteps", "cell", "return_sequences"}
+    message = problem_message(state)
+    assert message is not None and len(message) < 2000
+    for name in ("timesteps", "cell", "return_sequences"):
+        _within_bound(lambda name=name: parse_value(name, text))
+    _within_bound(lambda: parse_params({name: [text] for name in FIELD_NAMES}))
+    _within_bound(lambda: read_story({"story": [text], "step": [text]}))
+    _within_bound(lambda: read_story({"story": ["seed"], "step": [text]}))
+    assert read_story({"story": ["seed"], "step": [text]})[1] == 0
+
+
+def test_a_link_of_ten_thousand_keys_or_values_is_read_in_bounded_time() -> None:
+    many_keys = {f"key{index}": ["1"] for index in range(10_000)}
+    _within_bound(lambda: problem_message(read_url(many_keys)))
+    message = problem_message(read_url(many_keys))
+    assert message is not None and "and 9992 more" in message and len(message) < 2000
+    huge_key = {"k" * MB: ["v"], "cell": ["LSTM"]}
+    _within_bound(lambda: problem_message(read_url(huge_key)))
+    assert read_url(huge_key).spec.cell == "LSTM" and len(problem_message(read_url(huge_key))) < 2000
+    repeated = {"cell": ["LSTM"] * 10_000, "step": ["1"] * 10_000, "story": ["seed"]}
+    _within_bound(lambda: problem_message(read_url(repeated)))
+    assert "repeated" in problem_message(read_url(repeated))
+    _within_bound(lambda: read_story(repeated))
+    assert "repeated" in read_story(repeated)[2]
+
+
+def test_a_link_value_is_cut_before_it_is_read() -> None:
+    # The longest valid value is far shorter than the cut: one that long is refused, as it would be whole.
+    assert max(len(choice) for choices in CHOICES.values() for choice in choices) < MAX_VALUE_CHARS
+    padded = " " * MAX_VALUE_CHARS + "LSTM"
+    state = read_url({"cell": [padded]})
+    assert state.spec.cell == DEFAULTS.cell and [error.field for error in state.errors] == ["cell"]
+    assert read_url({"cell": [" LSTM "]}).spec.cell == "LSTM"
+
+
+def test_a_deep_path_of_a_megabyte_is_redirected_and_named_in_bounded_time() -> None:
+    path = "/weights/" + "x" * MB
+    _within_bound(lambda: not_found_redirect(path, "text/html"))
+    target = not_found_redirect(path, "text/html")
+    assert target is not None and target.startswith("/?not_found=/weights/x") and len(target) < 3 * MAX_VALUE_CHARS
+    _within_bound(lambda: not_found_message(path, ["", "weights"]))
+    assert len(not_found_message(path, ["", "weights"])) < 1000
