@@ -211,3 +211,18 @@ def test_a_deep_path_of_a_megabyte_is_redirected_and_named_in_bounded_time() -> 
     assert target is not None and target.startswith("/?not_found=/weights/x") and len(target) < 3 * MAX_VALUE_CHARS
     _within_bound(lambda: not_found_message(path, ["", "weights"]))
     assert len(not_found_message(path, ["", "weights"])) < 1000
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [{"cell": "x" * 500_000}, {f"key{index}": "v" for index in range(990)}],
+    ids=["a 500,000-character value", "990 unknown keys"],
+)
+def test_the_largest_link_streamlit_passes_on_opens_with_one_short_message(hostile: dict[str, str]) -> None:
+    # Streamlit 1.67 drops a query string over 512 Ki characters or 1,000 fields before the app sees it; up to
+    # there, the frame reads it and says what it could not use, in a message of bounded length.
+    at = run_app("overview", {**hostile, "input_size": "7"})
+    assert not at.exception, [e.value for e in at.exception]
+    messages = [w.value for w in at.warning if "link" in w.value]
+    assert len(messages) == 1 and len(messages[0]) < 2000
+    assert at.session_state["spec"] == DEFAULTS.replace(input_size=7)
