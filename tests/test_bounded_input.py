@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import plotly.graph_objects as go
 import pytest
 
 from core.diagnose import MAX_CHARS, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
@@ -18,6 +19,7 @@ from core.spec import (
     parse_value,
     parse_whole_number,
 )
+from core.step_figures import clicked_element
 from core.stories import STORIES, read_story
 from core.url_state import MAX_VALUE_CHARS, not_found_message, problem_message, read_url
 from serve import not_found_redirect
@@ -226,3 +228,24 @@ def test_the_largest_link_streamlit_passes_on_opens_with_one_short_message(hosti
     messages = [w.value for w in at.warning if "link" in w.value]
     assert len(messages) == 1 and len(messages[0]) < 2000
     assert at.session_state["spec"] == DEFAULTS.replace(input_size=7)
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        {"curve_number": 0, "customdata": float("nan")},
+        {"curve_number": 0, "customdata": float("inf")},
+        {"curve_number": 0, "customdata": 2.5},
+        {"curve_number": 0, "customdata": "2"},
+        {"curve_number": "0", "customdata": 2},
+        {"curve_number": 0.0, "customdata": 2},
+        {"curve_number": True, "customdata": 2},
+        {"curve_number": 7, "customdata": 2},
+        "not a point",
+    ],
+)
+def test_a_crafted_click_on_the_diagram_is_no_click(point: object) -> None:
+    # A selection event is JSON from the browser: int(NaN) raised ValueError, a string curve number TypeError.
+    figure = go.Figure(data=[go.Scatter(x=[0], y=[0], meta={"role": "cell"})])
+    assert clicked_element(figure, [point]) is None
+    assert clicked_element(figure, [point, {"curve_number": 0, "customdata": 2.0}]).step == 2
