@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable
 
 import plotly.graph_objects as go
 import pytest
 
-from core.diagnose import MAX_CHARS, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
+from core.diagnose import MAX_CHARS, MAX_PASTE_CHARS, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
 from core.spec import (
     CHOICES,
     DEFAULTS,
@@ -23,7 +24,7 @@ from core.step_figures import clicked_element
 from core.stories import STORIES, read_story
 from core.url_state import MAX_VALUE_CHARS, not_found_message, problem_message, read_url
 from serve import not_found_redirect
-from tests.conftest import run_app
+from tests.conftest import ROOT, run_app
 
 MB = 1_000_000
 # A bound, not a measurement: each of these reads takes milliseconds; a backtracking pattern took minutes.
@@ -249,3 +250,38 @@ def test_a_crafted_click_on_the_diagram_is_no_click(point: object) -> None:
     figure = go.Figure(data=[go.Scatter(x=[0], y=[0], meta={"role": "cell"})])
     assert clicked_element(figure, [point]) is None
     assert clicked_element(figure, [point, {"curve_number": 0, "customdata": 2.0}]).step == 2
+
+
+# -- every text box is bounded at the widget too ---------------------------------------------------------------
+
+# The widgets a visitor types, pastes or uploads text into, and the argument that bounds each in the browser.
+TEXT_WIDGETS = {"text_input": "max_chars", "text_area": "max_chars", "chat_input": "max_chars"}
+UPLOAD_WIDGETS = {"file_uploader": "max_upload_size"}
+
+
+def _widget_calls() -> list[tuple[str, int, str, set[str]]]:
+    """(file, line, widget, keyword names) of every text or upload widget the app's scripts create."""
+    calls = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr in TEXT_WIDGETS | UPLOAD_WIDGETS:
+                    keywords = {keyword.arg for keyword in node.keywords if keyword.arg}
+                    calls.append((path.name, node.lineno, node.func.attr, keywords))
+    return calls
+
+
+def test_every_text_widget_carries_a_length_limit() -> None:
+    calls = _widget_calls()
+    assert any(widget == "text_area" for _, _, widget, _ in calls)  # the Fix page's paste box, at least
+    unbounded = [call[:3] for call in calls if (TEXT_WIDGETS | UPLOAD_WIDGETS)[call[2]] not in call[3]]
+    assert not unbounded, f"a text widget without its limit: {unbounded}"
+
+
+def test_the_fix_page_boxes_are_bounded_in_the_browser_and_in_core() -> None:
+    at = run_app("fix")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_area(key="fix_text").proto.max_chars == MAX_PASTE_CHARS
+    assert at.text_input(key="fix_x").proto.max_chars == MAX_SHAPE_CHARS
+    assert at.text_input(key="fix_y").proto.max_chars == MAX_SHAPE_CHARS
+    assert MAX_CHARS <= MAX_PASTE_CHARS  # core reads at most MAX_CHARS of what the box lets through
