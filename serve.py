@@ -17,7 +17,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 
-from core.url_state import NOT_FOUND_PARAM
+from core.url_state import MAX_VALUE_CHARS, NOT_FOUND_PARAM
 
 # Streamlit's own multi-level routes (assets, websocket, media, components, static serving): never redirected.
 STREAMLIT_PREFIXES = frozenset({"static", "_stcore", "media", "component", "app", "favicon.png", "manifest.json"})
@@ -30,7 +30,8 @@ def not_found_redirect(path: str, accept: str, query: str = "") -> str | None:
     parts = [part for part in path.split("/") if part]
     if len(parts) < 2 or parts[0] in STREAMLIT_PREFIXES or "text/html" not in accept:
         return None
-    target = f"/?{NOT_FOUND_PARAM}=" + quote("/" + "/".join(parts), safe="/")
+    # Cut like any link value (the page shows its start): a megabyte-long path must not come back in the Location.
+    target = f"/?{NOT_FOUND_PARAM}=" + quote(("/" + "/".join(parts))[:MAX_VALUE_CHARS], safe="/")
     return target + (f"&{query}" if query else "")
 
 

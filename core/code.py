@@ -17,7 +17,8 @@ from core.spec import ModelSpec
 
 # The generated script's last line, and how to read it back.
 COUNT_PREFIX = "count_params="
-_COUNT_LINE = re.compile(r"^count_params=(\d+)\s*$", re.MULTILINE)
+# [0-9], not \d: Python's \d also matches "٣" and "３", and only ASCII digits are numbers in this app.
+_COUNT_LINE = re.compile(r"^count_params=([0-9]+)\s*$", re.MULTILINE)
 
 SCRIPT_SAMPLES = 32
 SCRIPT_BATCH_SIZE = 16

@@ -86,12 +86,25 @@ def whole_number(name: str, value: Any, low: int, high: int) -> int:
     return value
 
 
+# The characters a number typed as text may use. float() alone also reads "٣", "３" and "1_0" (as 3, 3 and 10):
+# only ASCII digits are numbers, so that what a link says is what a reader of it sees.
+NUMBER_CHARS = frozenset("0123456789+-.eE")
+
+
+def is_ascii_number_text(text: str) -> bool:
+    """True when `text` uses only ASCII digits, signs, a point and an exponent's e: what `float` may then read."""
+    return all(char in NUMBER_CHARS for char in text)
+
+
 def parse_whole_number(name: str, text: str, low: int, high: int) -> int:
-    """A whole number typed as text ("12", " 12 ", "12.0", "1e1"), within `low`..`high`, else `SpecError`."""
+    """A whole number typed as text ("12", " 12 ", "12.0", "1e1"), within `low`..`high`, else `SpecError`.
+
+    Only ASCII digits count: "٣", "３", "²" and "1_0" are refused, not read as 3 or 10.
+    """
     allowed = whole_number_range(low, high)
     text = text.strip()
     # Refuse absurdly long digit strings before float() spends time on them.
-    if len(text) > 12:
+    if len(text) > 12 or not is_ascii_number_text(text):
         raise SpecError(name, text, allowed)
     try:
         number = float(text)

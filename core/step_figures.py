@@ -56,16 +56,26 @@ class Focus:
     axis: str = "time"
 
 
+def _is_whole_number(value: object) -> bool:
+    """An int, or a float without a fraction (JSON's 3.0), as a timestep must be; not a bool, NaN or infinity."""
+    if isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def clicked_element(figure: go.Figure, points: Sequence[dict[str, Any]]) -> Focus | None:
     """The element of the unrolled figure a plotly selection event names (its trace's `meta`, the point's
     timestep in `customdata` and its layer and axis in the trace's `meta["points"]`); None for an empty selection or
     a point without a timestep."""
     for point in points:
+        if not isinstance(point, dict):
+            continue
         curve = point.get("curve_number")
         step = point.get("customdata")
         if isinstance(step, list | tuple):
             step = step[0] if step else None
-        if curve is None or not isinstance(step, int | float) or not 0 <= curve < len(figure.data):
+        # The event is JSON from the browser: a crafted one may hold a string, a fraction, NaN or infinity.
+        if type(curve) is not int or not 0 <= curve < len(figure.data) or not _is_whole_number(step):
             continue
         meta = figure.data[curve].meta or {}
         role = meta.get("role", "cell")

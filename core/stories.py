@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 from core.anatomy import Description, describe, format_shape
 from core.spec import PATTERNS, ModelSpec, parse_params
+from core.url_state import link_values, quoted
 
 STORY_PARAM = "story"
 STEP_PARAM = "step"
-MAX_SHOWN = 40  # a hostile story name is cut before it is shown
 
 
 @dataclass(frozen=True)
@@ -260,12 +260,6 @@ PATTERNS_STORY = Story(
 STORIES: dict[str, Story] = {story.name: story for story in (SEED, RETURN_SEQUENCES, PATTERNS_STORY)}
 
 
-def _shown(text: str) -> str:
-    """A value from the URL, cut and quoted for a message."""
-    text = " ".join(str(text).replace("`", "'").split())
-    return f"`{text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + '…'}`" if text else "an empty value"
-
-
 def read_story(params: Mapping[str, Sequence[str] | str]) -> tuple[Story | None, int, str | None]:
     """The story and step (0-based) a URL asks for, and a message when it asks for one that does not exist.
 
@@ -273,26 +267,26 @@ def read_story(params: Mapping[str, Sequence[str] | str]) -> tuple[Story | None,
     """
 
     def values(key: str) -> list[str]:
-        raw = params.get(key, [])
-        return [raw] if isinstance(raw, str) else [str(value) for value in raw]
+        return link_values(params.get(key, []))
 
     names, steps = values(STORY_PARAM), values(STEP_PARAM)
     if not names:
         return None, 0, (f"**{STEP_PARAM}** needs a **{STORY_PARAM}**; ignored." if steps else None)
     known = " | ".join(STORIES)
     if len(names) > 1 or names[0] not in STORIES:
-        got = "is repeated" if len(names) > 1 else f"got {_shown(names[0])}"
+        got = "is repeated" if len(names) > 1 else f"got {quoted(names[0])}"
         return None, 0, f"**{STORY_PARAM}**: {got}; allowed: {known}. No story is running."
     story = STORIES[names[0]]
     if not steps:
         return story, 0, None
     count = len(story.steps)
     text = steps[0].strip()
-    number = int(text) if len(steps) == 1 and text.isdigit() and len(text) < 6 else None
+    # isascii() too: str.isdigit() also takes "²" and "①", which int() refuses, and "٣", which it reads as 3.
+    number = int(text) if len(steps) == 1 and text.isascii() and text.isdigit() and len(text) < 6 else None
     if number is not None and 1 <= number <= count:
         return story, number - 1, None
     index = min(max((number or 1) - 1, 0), count - 1)
-    got = "is repeated" if len(steps) > 1 else f"got {_shown(steps[0])}"
+    got = "is repeated" if len(steps) > 1 else f"got {quoted(steps[0])}"
     return story, index, f"**{STEP_PARAM}**: {got}; allowed: 1 to {count} for this story. Showing step {index + 1}."
 
 

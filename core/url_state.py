@@ -23,6 +23,16 @@ NOT_FOUND_PARAM = "not_found"
 # Shown keys and values are cut, so that a hostile link cannot flood the page.
 MAX_SHOWN = 40
 MAX_LISTED = 8
+# A link's values are cut to this length, and a repeated key to MAX_LISTED + 1 values, before they are read: the
+# longest valid value ("time_distributed") has 16 characters, so a cut value is refused as the whole one would be, but
+# a megabyte of it costs nothing to read or to show.
+MAX_VALUE_CHARS = 200
+
+
+def link_values(raw: Sequence[str] | str) -> list[str]:
+    """A query key's values (one string or a list), bounded in count and length before anything reads them."""
+    values = [raw] if isinstance(raw, str) else [str(value) for value in list(raw)[: MAX_LISTED + 1]]
+    return [value[:MAX_VALUE_CHARS] for value in values]
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,11 @@ class UrlState:
 
 def _shorten(text: str) -> str:
     """A user-supplied string cut to a readable length, without characters that would break its Markdown."""
-    text = " ".join(str(text).replace("`", "'").split())
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+    whole = str(text)
+    # Only the start is shown: cut before collapsing spaces, so that a megabyte-long key costs no more than a short one.
+    start = whole[: MAX_SHOWN * 4]
+    text = " ".join(start.replace("`", "'").split())
+    return text if len(text) <= MAX_SHOWN and len(start) == len(whole) else text[: MAX_SHOWN - 1] + "…"
 
 
 def _parse_talk(values: Sequence[str]) -> tuple[bool, str | None]:
@@ -56,7 +69,7 @@ def _parse_talk(values: Sequence[str]) -> tuple[bool, str | None]:
     talk = parse_bool(values[0])
     if talk is not None:
         return talk, None
-    return False, f"**{TALK_PARAM}**: got {_quoted(values[0])}; allowed: true | false. Talk mode stays off."
+    return False, f"**{TALK_PARAM}**: got {quoted(values[0])}; allowed: true | false. Talk mode stays off."
 
 
 def read_url(params: Mapping[str, Sequence[str] | str]) -> UrlState:
@@ -68,7 +81,7 @@ def read_url(params: Mapping[str, Sequence[str] | str]) -> UrlState:
     unknown: list[str] = []
     talk, talk_error = False, None
     for key, raw in params.items():
-        values = [raw] if isinstance(raw, str) else [str(value) for value in raw]
+        values = link_values(raw)
         if key == TALK_PARAM:
             talk, talk_error = _parse_talk(values)
         elif key in FIELD_NAMES:
@@ -108,7 +121,7 @@ def problem_message(state: UrlState) -> str | None:
     lines = []
     for error in state.errors[:MAX_LISTED]:
         lines.append(
-            f"- **{error.field}**: got {_quoted(error.value)}; allowed: {error.allowed}. "
+            f"- **{error.field}**: got {quoted(error.value)}; allowed: {error.allowed}. "
             f"Using the default, {_show_value(getattr(ModelSpec(), error.field))}."
         )
     if len(state.errors) > MAX_LISTED:
@@ -134,8 +147,8 @@ def _show_value(value: object) -> str:
     return str(value)
 
 
-def _quoted(value: object) -> str:
-    """A user-supplied value as inline code, or "an empty value"."""
+def quoted(value: object) -> str:
+    """A user-supplied value as inline code, cut to MAX_SHOWN characters, or "an empty value"."""
     text = _shorten(_show_value(value))
     return f"`{text}`" if text.strip() else "an empty value"
 

@@ -28,6 +28,22 @@ os.environ.setdefault("TDE_WORKER_NICE", "0")
 pytest_plugins = ["tests.browser_fixtures"]
 
 
+def _hypothesis_profiles() -> None:
+    """Property tests (tests/test_parsers_fuzz.py): the same examples on every CI run (derandomized, no example
+    database), new ones on a developer's. No per-example deadline: the suite shares two cores, so a slow example is
+    a busy machine; the parsers' time bounds are tested on hostile megabytes (tests/test_bounded_input.py)."""
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci", derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    settings.register_profile("dev", deadline=None)
+    settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+
+
+_hypothesis_profiles()
+
+
 def _scan_installed_components_once() -> None:
     """Every new AppTest scans the metadata of every installed package for Streamlit components: about 0.2 s and half
     a million Python calls, which coverage's tracer makes several times slower, for each of the suite's hundreds of
