@@ -23,18 +23,18 @@ import numpy as np
 import pytest
 
 from core import describe
-from core.equivalence import GraphCounts, Timing, TwinOutputs, TwinTraining
-from core.equivalence_figures import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
-from core.shape_flow_figure import shape_flow_figure
-from core.spec import PRESETS, ModelSpec
-from core.step_figures import head_figure, merge_figure, states_strip, vectors_figure, weights_figure
-from core.stepper import ModelWeights, run
-from core.tables import summary_table, summary_totals, table_csv, variants_table, weights_table
-from core.target_checker import target_verdict
-from core.training_figures import loss_figure as training_loss_figure
-from core.training_figures import prediction_figure, timestep_heatmap
-from core.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
-from core.weights_figures import growth_figure
+from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
+from core.figures.shape_flow import shape_flow_figure
+from core.figures.step import head_figure, merge_figure, states_strip, vectors_figure, weights_figure
+from core.figures.tables import summary_table, summary_totals, table_csv, variants_table, weights_table
+from core.figures.training import loss_figure as training_loss_figure
+from core.figures.training import prediction_figure, timestep_heatmap
+from core.figures.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
+from core.figures.weights import growth_figure
+from core.keras.equivalence import GraphCounts, Timing, TwinOutputs, TwinTraining
+from core.model.spec import PRESETS, ModelSpec
+from core.model.stepper import ModelWeights, run
+from core.model.target_checker import target_verdict
 from tests.conftest import PAGES, run_app
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -164,7 +164,7 @@ def preset_figures(spec: ModelSpec, talk: bool) -> dict[str, Any]:
 
 def preset_texts(spec: ModelSpec) -> dict[str, Any]:
     """The tables, captions, verdicts and counts a preset shows (independent of talk mode)."""
-    from core.code import keras_code
+    from core.model.code import keras_code
 
     description = describe(spec)
     diagram = layout(description)

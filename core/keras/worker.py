@@ -10,7 +10,7 @@ The shape of it:
   child process one job at a time (on a 1-2 core host two jobs at once would each run at half speed and need twice
   the memory; TensorFlow already uses both cores for one). Interactive probes go before trainings, speculative
   warm-ups last; a session has at most one job queued or running.
-- The child (`core.worker_child`, started on demand with `python -m`) streams events back (`Job.events`, and the
+- The child (`core.keras.worker_child`, started on demand with `python -m`) streams events back (`Job.events`, and the
   job's listener); `Job.stop()` reaches it at once over a control channel and the job honours it within one batch.
 - The child shuts down after `idle_seconds` without work, and is recycled between jobs after `max_jobs` jobs or
   above `rss_limit_mb`, so memory comes back. If it dies mid-job, that job fails with a plain reason and the next
@@ -42,7 +42,7 @@ from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative.
 PRIORITY = {"probe": 0, "train": 1, "warmup": 2}
@@ -180,7 +180,7 @@ class _Child:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self.process = subprocess.Popen([sys.executable, "-m", "core.worker_child"], cwd=ROOT, env=env)
+        self.process = subprocess.Popen([sys.executable, "-m", "core.keras.worker_child"], cwd=ROOT, env=env)
         self._listener = listener
         self._folder = folder
         self.control: Connection | None = None
@@ -323,7 +323,7 @@ class KerasWorker:
         A job that is not `exclusive` (a short, shared probe the page shows on its own) neither needs nor takes the
         session's one slot, so it never keeps the visitor from pressing Train.
 
-        `kind` names a handler of `core.keras_jobs` (or "module:function" for tests); `group` is "probe" or "train".
+        `kind` names a handler of `core.keras.jobs` (or "module:function" for tests); `group` is "probe" or "train".
         With `cache_key`, a finished result for the same key (a probe's, or a warm-up's) is returned as an already
         finished job, and a job for the same key that is already queued or running (a warm-up) is shared rather than
         run twice; a queued warm-up then moves up to the caller's priority.

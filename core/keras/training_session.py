@@ -1,6 +1,6 @@
 """One session's training: the settings of a click on Train, and a job that follows that training in the worker.
 
-The training itself runs in the TensorFlow worker process (`core.worker`); `TrainingJob` submits it and folds the
+The training itself runs in the TensorFlow worker process (`core.keras.worker`); `TrainingJob` submits it and folds the
 events the worker streams back (each batch's loss, each epoch, each model's result) into immutable snapshots that a
 page can draw at any moment. It never touches Streamlit and never imports TensorFlow.
 
@@ -20,8 +20,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.datasets import MAX_SAMPLES, TASKS
-from core.spec import ModelSpec, seed_variants, whole_number
+from core.model.datasets import MAX_SAMPLES, TASKS
+from core.model.spec import ModelSpec, seed_variants, whole_number
 
 # Learning rates offered: RMSprop's default 0.001 (the seed's) learns the recall task slowly; 0.01 learns it in a few
 # epochs at batch 128.
@@ -40,7 +40,7 @@ class TrainingSettings:
     epochs: int = 5
     seed: int = 0
     learning_rate: float = RECALL_LEARNING_RATE
-    normalise_targets: bool = False  # the seed's random targets divided by their sum (see core.datasets)
+    normalise_targets: bool = False  # the seed's random targets divided by their sum (see core.model.datasets)
 
     def __post_init__(self) -> None:
         if not self.variants:
@@ -92,7 +92,7 @@ class VariantProgress:
     spec: ModelSpec
     batch_losses: tuple[float, ...] = ()
     epoch_losses: tuple[float, ...] = ()
-    result: Any = None  # core.training.TrainingResult (typed loosely: importing it would load Keras)
+    result: Any = None  # core.keras.training.TrainingResult (typed loosely: importing it would load Keras)
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ class TrainingJob:
     def start(self, settings: TrainingSettings) -> int:
         """Queue a training of `settings` in the worker (stopping this session's previous one); returns the run id.
 
-        Raises `core.worker.SessionBusy` if another Keras job of this session (a probe) is queued or running.
+        Raises `core.keras.worker.SessionBusy` if another Keras job of this session (a probe) is queued or running.
         """
         if self.running:
             self.stop("A new training started.")

@@ -9,7 +9,7 @@ Two steps, data then picture:
   `meta` says role, faded, direction; its `customdata` the timesteps) and the play frames from the same Diagram.
 `unrolled_figure(description, talk_mode)` is the two composed. Every shape, weight and parameter count comes from the
 `Description`, so the picture can never disagree with Keras. Timesteps are numbered from 0, as Keras arrays index
-them (see core.theme): x₀ … x_{T-1}, ticks t=0 … t=T-1.
+them (see core.figures.theme): x₀ … x_{T-1}, ticks t=0 … t=T-1.
 
 Geometry: columns are timesteps (x = 1, 2, … along a `TimeAxis`), rows are stacked bottom to top (y = 0, 1, …): input,
 then for each recurrent layer its forward cell, its backward cell when bidirectional, and the state it returns, then
@@ -37,8 +37,8 @@ from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
-from core.anatomy import Description, Layer, Shape, Weight, fmt, format_shape
-from core.theme import NORMAL, PALETTE, TALK, TRANSPARENT, Theme, step_label, theme_for
+from core.figures.theme import NORMAL, PALETTE, TALK, TRANSPARENT, Theme, step_label, theme_for
+from core.model.anatomy import Description, Layer, Shape, Weight, fmt, format_shape
 
 __all__ = [
     "NORMAL",

@@ -1,7 +1,7 @@
 """The step panel's figures: one timestep's vectors, the weight matrices split per gate, the shared head W at two
 steps, and what not sharing would cost.
 
-Data first (`core.stepper` computes every value, `core.describe` every count), then plotly in the app's theme.
+Data first (`core.model.stepper` computes every value, `core.describe` every count), then plotly in the app's theme.
 Numbers inside cells are rounded to 2 decimals; the hover gives the full float32 value.
 
 Example:
@@ -20,10 +20,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.anatomy import Description, describe, fmt
-from core.spec import ModelSpec
-from core.stepper import GATE_NAMES, MERGE_EQUATIONS, CellStep, CellWeights, LayerTrace, ModelWeights, Trace
-from core.theme import PALETTE, TRANSPARENT, step_label, theme_for
+from core.figures.theme import PALETTE, TRANSPARENT, step_label, theme_for
+from core.model.anatomy import Description, describe, fmt
+from core.model.spec import ModelSpec
+from core.model.stepper import GATE_NAMES, MERGE_EQUATIONS, CellStep, CellWeights, LayerTrace, ModelWeights, Trace
 
 __all__ = [
     "Focus",

@@ -5,7 +5,7 @@ with the same weights; what differs is how Keras computes it. These functions bu
 copy the weights of one into the other, and measure: outputs on one batch, training from the same start,
 the operations in each traced graph, and the time of a forward pass and of the first (tracing) call.
 
-Every function here loads TensorFlow (through `core.keras_env`), so the views call them only on request.
+Every function here loads TensorFlow (through `core.keras.env`), so the views call them only on request.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from core import keras_env
-from core.anatomy import describe
-from core.models import build_model
-from core.spec import ModelSpec
+from core.keras import env as keras_env
+from core.keras.models import build_model
+from core.model.anatomy import describe
+from core.model.spec import ModelSpec
 
 # The two heads, in the order the results list them.
 HEADS = ("dense", "time_distributed")

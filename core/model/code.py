@@ -1,7 +1,7 @@
 """Keras code for the learner to take away: a runnable Keras 3 script for any spec, and the seed's code translated.
 
-`keras_code(spec)` writes the script that builds exactly what `core.models.build_model(spec)` builds (keras.Input, the
-same layer names, the same loss and optimizer), fits it for one epoch on a few random samples of the right target
+`keras_code(spec)` writes the script that builds exactly what `core.keras.models.build_model(spec)` builds (keras.Input,
+the same layer names, the same loss and optimizer), fits it for one epoch on a few random samples of the right target
 shape, and prints `count_params=<n>` as its last line so a test can check it against `describe()`. For the one
 combination Keras refuses, the script shows Keras raising instead. Generating text needs no TensorFlow.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.anatomy import CELL_LAYER_NAMES, Description, describe, format_shape, keras_layer_name
-from core.models import OPTIMIZER
-from core.spec import ModelSpec
+from core.keras.models import OPTIMIZER
+from core.model.anatomy import CELL_LAYER_NAMES, Description, describe, format_shape, keras_layer_name
+from core.model.spec import ModelSpec
 
 # The generated script's last line, and how to read it back.
 COUNT_PREFIX = "count_params="
@@ -123,8 +123,8 @@ def _model_lines(spec: ModelSpec, description: Description) -> tuple[list[str], 
 def keras_code(spec: ModelSpec) -> str:
     """A runnable Keras 3 script that builds, compiles and briefly fits the spec's model, then prints its size.
 
-    The model is built with the functional API, layer for layer what `core.models.build_model` builds. The last line
-    it prints is `count_params=<n>`, equal to `describe(spec).total_params`. For a stack Keras refuses, the script
+    The model is built with the functional API, layer for layer what `core.keras.models.build_model` builds. The last
+    line it prints is `count_params=<n>`, equal to `describe(spec).total_params`. For a stack Keras refuses, the script
     prints the ValueError Keras raises and exits with status 1.
 
     Example:
@@ -352,8 +352,8 @@ def seed_summary_today(n_samples: int = 16) -> str:
     """
     import numpy as np
 
-    from core.datasets import random_batch
-    from core.keras_env import load_keras
+    from core.keras.env import load_keras
+    from core.model.datasets import random_batch
 
     keras = load_keras()
     spec = ModelSpec()

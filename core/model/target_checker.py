@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.anatomy import Shape, describe, format_shape
-from core.spec import ModelSpec
+from core.model.anatomy import Shape, describe, format_shape
+from core.model.spec import ModelSpec
 
 # A batch dimension not known in advance: equal only to itself, so it never broadcasts by coincidence.
 BATCH = "N"
@@ -33,7 +33,7 @@ KERAS_PHRASES = {
     "stack": "expected ndim=3, found ndim=2",
     "repeat": "expected ndim=2, found ndim=3",
 }
-# What fixes a model Keras refuses to build, by where it refuses (core.spec.ModelSpec.refused_at).
+# What fixes a model Keras refuses to build, by where it refuses (core.model.spec.ModelSpec.refused_at).
 BUILD_FIXES = {
     "head": "Use a plain Dense head (one prediction per sequence, targets (N, {O})), or set return_sequences=True "
     "(one per timestep, targets (N, {T}, {O})).",

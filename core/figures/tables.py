@@ -2,7 +2,7 @@
 
 Everything here is derived from `core.describe`, which the tests prove equal to Keras, so the page never shows
 a number of its own making. Pure Python (pandas): no TensorFlow, no Streamlit;
-the growth chart itself is drawn in core.weights_figures.
+the growth chart itself is drawn in core.figures.weights.
 
 Example:
     >>> from core import ModelSpec
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from core.anatomy import Description, Layer, describe, fmt, format_shape
-from core.spec import CELLS, INT_RANGES, PATTERN_BLURBS, PATTERNS, ModelSpec, seed_variants
+from core.model.anatomy import Description, Layer, describe, fmt, format_shape
+from core.model.spec import CELLS, INT_RANGES, PATTERN_BLURBS, PATTERNS, ModelSpec, seed_variants
 
 # Keras stores every weight as float32: 4 bytes per parameter (the memory figure of model.summary()).
 BYTES_PER_PARAM = 4

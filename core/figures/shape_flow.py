@@ -2,7 +2,7 @@
 
 `shape_flow_figure(spec)` draws one box per layer with its output shape as cells (batch, time, features), the axis
 the layer acts on highlighted, and under the targets the user's own, marked by the target checker's verdict.
-Colours and sizes come from core.theme.
+Colours and sizes come from core.figures.theme.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
-from core.anatomy import Shape, describe, format_shape
-from core.spec import ModelSpec
-from core.target_checker import target_verdict
-from core.theme import PALETTE, TRANSPARENT, arrow, theme_for, wrap_words
+from core.figures.theme import PALETTE, TRANSPARENT, arrow, theme_for, wrap_words
+from core.model.anatomy import Shape, describe, format_shape
+from core.model.spec import ModelSpec
+from core.model.target_checker import target_verdict
 
 # -- the picture ---------------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Everything that imports TensorFlow goes through `load_keras()`, so that the environment variables that keep the
 console clean are set before TensorFlow reads them. In the app only the TensorFlow worker process
-(`core.worker_child`) calls it; the tests call it to compare with real Keras.
+(`core.keras.worker_child`) calls it; the tests call it to compare with real Keras.
 """
 
 from __future__ import annotations

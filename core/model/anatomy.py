@@ -1,7 +1,7 @@
 """The anatomy of a spec's Keras model, computed without TensorFlow.
 
-`describe(spec)` says what `core.models.build_model(spec)` builds: its layers in `model.layers` order, their output
-shapes, weight tensors, parameter counts with the formula that gives them, and how often each layer's weights
+`describe(spec)` says what `core.keras.models.build_model(spec)` builds: its layers in `model.layers` order, their
+output shapes, weight tensors, parameter counts with the formula that gives them, and how often each layer's weights
 are applied per sample. The app redraws from this on every click, so it must be instant; the tests prove it
 equal to real Keras for every combination of choices.
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.spec import ModelSpec
+from core.model.spec import ModelSpec
 
 Shape = tuple[int | None, ...]
 
@@ -364,7 +364,7 @@ def _refused(spec: ModelSpec, built: list[Layer], where: str, given: Shape) -> D
 
 
 def describe(spec: ModelSpec) -> Description:
-    """Describe the model that `core.models.build_model(spec)` builds, without importing TensorFlow; never raises.
+    """Describe the model that `core.keras.models.build_model(spec)` builds, without importing TensorFlow; never raises.
 
     Layers in `model.layers` order: Input, [RepeatVector], the recurrent stack, [RepeatVector, decoder], head,
     Activation. Costs O(layers), whatever the sizes.

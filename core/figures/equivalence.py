@@ -1,7 +1,7 @@
 """Figures and tables of the equivalence lab, built from computed results (pure functions, testable headless).
 
-Colours, sizes and heights come from core.theme: each twin keeps its model's colour (TimeDistributed(Dense) is Model 1,
-Dense is Model 2 on the Training page too), and timesteps are numbered from 0 as in Keras's arrays.
+Colours, sizes and heights come from core.figures.theme: each twin keeps its model's colour (TimeDistributed(Dense) is
+Model 1, Dense is Model 2 on the Training page too), and timesteps are numbered from 0 as in Keras's arrays.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.equivalence import GraphCounts, Timing, TwinOutputs, TwinTraining
-from core.spec import HEAD_LABELS
-from core.theme import HEAD_COLOURS, HEATMAP_SCALES, PALETTE, step_label, theme_for
+from core.figures.theme import HEAD_COLOURS, HEATMAP_SCALES, PALETTE, step_label, theme_for
+from core.keras.equivalence import GraphCounts, Timing, TwinOutputs, TwinTraining
+from core.model.spec import HEAD_LABELS
 
 
 def _grid(output: np.ndarray, sample: int) -> np.ndarray:

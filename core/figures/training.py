@@ -1,4 +1,4 @@
-"""Plotly figures of the Training page, as pure functions of the numbers `core.training` produced.
+"""Plotly figures of the Training page, as pure functions of the numbers `core.keras.training` produced.
 
 Curves are drawn against the epoch axis so that per-batch and per-epoch losses share one chart: batch i of an
 epoch with B batches sits at epoch + (i + 1) / B, and Keras's epoch loss (the mean of that epoch's batches) at the
@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.theme import HEATMAP_SCALES, MODEL_COLOURS, SERIES_COLOURS, theme_for
+from core.figures.theme import HEATMAP_SCALES, MODEL_COLOURS, SERIES_COLOURS, theme_for
 
 
 def _colour(label: str, index: int) -> str:

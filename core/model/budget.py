@@ -21,8 +21,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.anatomy import describe
-from core.spec import INT_RANGES, ModelSpec
+from core.model.anatomy import describe
+from core.model.spec import INT_RANGES, ModelSpec
 
 MB = 2**20
 JOB_MEMORY_MB = 450  # peak above the worker's idle size (TensorFlow alone holds ~600 MB resident, ~220 MB of it anon)
@@ -198,8 +198,8 @@ def training_cost(variants: list[ModelSpec], samples: int, batch_size: int, epoc
     return total
 
 
-def training_work(settings) -> Work:  # noqa: ANN001 - core.training_session.TrainingSettings (no import cycle)
-    """A click on Train with these settings (`core.training_session.TrainingSettings`)."""
+def training_work(settings) -> Work:  # noqa: ANN001 - core.keras.training_session.TrainingSettings (no import cycle)
+    """A click on Train with these settings (`core.keras.training_session.TrainingSettings`)."""
     specs = [spec for _, spec in settings.variants]
     n, batch, epochs = settings.samples, settings.batch_size, settings.epochs
 

@@ -1,4 +1,5 @@
-"""The TensorFlow worker process: `python -m core.worker_child`, started and fed by `core.worker.KerasWorker`.
+"""The TensorFlow worker process: `python -m core.keras.worker_child`, started and fed by
+`core.keras.worker.KerasWorker`.
 
 It connects back to the server over two Unix-socket channels (authenticated with a per-process key), imports Keras
 once, then runs jobs one at a time. A reader thread takes jobs and stop requests off the control channel, so a stop
@@ -65,7 +66,7 @@ def _handler(kind: str) -> Any:
     if ":" in kind:  # "module:function": test and extension handlers
         module, _, name = kind.partition(":")
         return getattr(importlib.import_module(module), name)
-    from core.keras_jobs import HANDLERS  # noqa: PLC0415
+    from core.keras.jobs import HANDLERS  # noqa: PLC0415
 
     return HANDLERS[kind]
 
@@ -113,10 +114,10 @@ def main() -> None:
     except (AttributeError, OSError):
         pass
 
-    from core.keras_env import load_keras, release_free_memory  # noqa: PLC0415
+    from core.keras.env import load_keras, release_free_memory  # noqa: PLC0415
 
     load_keras()
-    from core.training import ModelCache  # noqa: PLC0415
+    from core.keras.training import ModelCache  # noqa: PLC0415
 
     cache = ModelCache(max_models=6)
     events.send(("ready", os.getpid()))

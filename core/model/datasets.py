@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.spec import ModelSpec, whole_number
+from core.model.spec import ModelSpec, whole_number
 
 TASKS: dict[str, str] = {
     "random": "The seed's data: uniform random X and Y. Nothing to learn; the loss only fits the noise's average.",

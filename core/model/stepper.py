@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from core.anatomy import GATES, describe
-from core.spec import ModelSpec
+from core.model.anatomy import GATES, describe
+from core.model.spec import ModelSpec
 
 # Each cell's gates in Keras's column order: (symbol, plain name). The symbols are HTML, as the figures draw them.
 GATE_NAMES: dict[str, tuple[tuple[str, str], ...]] = {

@@ -1,7 +1,7 @@
 """The model spec: one frozen object that every view of the app is a function of.
 
 The sidebar edits a `ModelSpec`, the URL mirrors it (`to_params` / `from_params`), and `core.describe`,
-`core.models.build_model` and the figures all take one. Validation happens here, at construction, so that nothing
+`core.keras.models.build_model` and the figures all take one. Validation happens here, at construction, so that nothing
 downstream has to guess whether a value is sane. The rules every boundary shares live here too: `whole_number`
 (a size within its range), `parse_bool` (how a URL spells true and false), and the shapes of X and Y
 (`ModelSpec.input_shape` / `ModelSpec.target_shape`).
@@ -25,7 +25,7 @@ REPEATS = ("none", "input", "encoder")
 # describing, drawing or building any spec stays small on a 1 GB server: the largest model, a
 # bidirectional LSTM of 512 units on 512 inputs with a 512-unit head, has 4,723,200 parameters (18 MB of float32);
 # the largest stack, three such layers plus a decoder, has 23,609,856 parameters (90 MB), which describing and
-# drawing never allocate and the work estimate (core.budget) refuses to train.
+# drawing never allocate and the work estimate (core.model.budget) refuses to train.
 INT_RANGES: dict[str, tuple[int, int]] = {
     "timesteps": (1, 512),
     "input_size": (1, 512),

@@ -1,6 +1,6 @@
 """The Weights page's figure: how parameters and work grow with T, the hidden size and the input size.
 
-Drawn from `core.tables.growth_data` (numbers from `core.describe`, proven equal to Keras) in the app's theme.
+Drawn from `core.figures.tables.growth_data` (numbers from `core.describe`, proven equal to Keras) in the app's theme.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.spec import CELLS, ModelSpec
-from core.tables import GROWTH_AXES, growth_data
-from core.theme import CELL_KIND_COLOURS, CELL_KIND_DASHES, PALETTE, TRANSPARENT, theme_for
+from core.figures.tables import GROWTH_AXES, growth_data
+from core.figures.theme import CELL_KIND_COLOURS, CELL_KIND_DASHES, PALETTE, TRANSPARENT, theme_for
+from core.model.spec import CELLS, ModelSpec
 
 
 def growth_figure(spec: ModelSpec, axis: str, talk_mode: bool = False) -> go.Figure:

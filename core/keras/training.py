@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from core.keras_env import load_keras
-from core.models import build_model
-from core.spec import ModelSpec
+from core.keras.env import load_keras
+from core.keras.models import build_model
+from core.model.spec import ModelSpec
 
 BatchCallback = Callable[[int, int, float], None]  # (epoch, batch, loss of that batch)
 EpochCallback = Callable[[int, float], None]  # (epoch, Keras's epoch loss)

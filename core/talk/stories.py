@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.anatomy import Description, describe, format_shape
-from core.spec import PATTERNS, ModelSpec, parse_params
+from core.model.anatomy import Description, describe, format_shape
+from core.model.spec import PATTERNS, ModelSpec, parse_params
 
 STORY_PARAM = "story"
 STEP_PARAM = "step"

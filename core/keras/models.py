@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.anatomy import CELL_LAYER_NAMES, keras_layer_name
-from core.keras_env import load_keras
-from core.spec import ModelSpec
+from core.keras.env import load_keras
+from core.model.anatomy import CELL_LAYER_NAMES, keras_layer_name
+from core.model.spec import ModelSpec
 
 OPTIMIZER = "rmsprop"  # the seed's optimizer, with Keras's default learning rate
 
@@ -104,7 +104,7 @@ def build_layers(spec: ModelSpec, seed: int | None = None) -> list[Any]:
 
 
 def build_model(spec: ModelSpec, seed: int | None = None, compile: bool = True) -> Any:
-    """The real, compiled Keras 3 model of the spec, built with the functional API (see `core.spec.ModelSpec`).
+    """The real, compiled Keras 3 model of the spec, built with the functional API (see `core.model.spec.ModelSpec`).
 
     With `seed`, the weights are drawn from seeded initializers (reproducible); without, as Keras draws them.
     With return_state, the top layer's states become the decoder's `initial_state` (repeat="encoder") or are
@@ -152,7 +152,7 @@ def fit_error(spec: ModelSpec, per_timestep_targets: bool, samples: int = 4) -> 
     """
     import numpy as np  # noqa: PLC0415
 
-    from core.datasets import random_batch  # noqa: PLC0415
+    from core.model.datasets import random_batch  # noqa: PLC0415
 
     try:
         model = build_model(spec, seed=0)

@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from core.spec import FIELD_NAMES, ModelSpec, SpecError, parse_bool, parse_params
+from core.model.spec import FIELD_NAMES, ModelSpec, SpecError, parse_bool, parse_params
 
-# The app's own parameters, which are not spec fields but must not be reported as unknown (core.stories reads the
+# The app's own parameters, which are not spec fields but must not be reported as unknown (core.talk.stories reads the
 # story's own two).
 TALK_PARAM = "talk"
 STORY_PARAMS = ("story", "step")

@@ -1,6 +1,6 @@
 """The Keras jobs the TensorFlow worker runs: `HANDLERS[kind](payload, context) -> result`.
 
-Each handler runs inside `core.worker_child` (never in the Streamlit server), streams progress through
+Each handler runs inside `core.keras.worker_child` (never in the Streamlit server), streams progress through
 `context.emit` / `context.stage`, checks `context.should_stop()` where a job can stop early, and returns a picklable
 result. Compiled models are kept in `context.cache` (one `ModelCache` for the whole worker, bounded), so a second
 training of the same spec, by any session, reuses the traced model.
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from core.spec import ModelSpec
-from core.training_session import TrainingSettings
+from core.keras.training_session import TrainingSettings
+from core.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def warm_up_training(payload: WarmUp, context: Any) -> int:
     A later `train()` of the same spec takes the model from the cache, resets its weights and optimizer, and starts
     at once. Returns how many models were traced.
     """
-    from core.training import probe_size  # noqa: PLC0415
+    from core.keras.training import probe_size  # noqa: PLC0415
 
     traced = 0
     for spec in payload.specs:
@@ -54,8 +54,8 @@ def warm_up_training(payload: WarmUp, context: Any) -> int:
 
 def train_settings(settings: TrainingSettings, context: Any) -> list[Any]:
     """Train each variant of the settings in turn; stream batches, epochs and results. Returns the results so far."""
-    from core.datasets import make_dataset  # noqa: PLC0415
-    from core.training import train  # noqa: PLC0415
+    from core.keras.training import train  # noqa: PLC0415
+    from core.model.datasets import make_dataset  # noqa: PLC0415
 
     results = []
     for index, (label, spec) in enumerate(settings.variants):
@@ -86,7 +86,7 @@ def train_settings(settings: TrainingSettings, context: Any) -> list[Any]:
 
 def fit_probe(payload: tuple[ModelSpec, bool, int], context: Any) -> str | None:
     """Keras's answer to fit(X, Y) on a tiny batch with per-timestep or per-sequence targets: None or its message."""
-    from core.models import fit_error  # noqa: PLC0415
+    from core.keras.models import fit_error  # noqa: PLC0415
 
     spec, per_timestep, samples = payload
     context.stage("Building the model and calling fit()…")
@@ -95,7 +95,7 @@ def fit_probe(payload: tuple[ModelSpec, bool, int], context: Any) -> str | None:
 
 def summary(spec: ModelSpec, context: Any) -> tuple[str | None, str | None]:
     """Keras's own model.summary() text, or (None, Keras's build error) for the combination it refuses."""
-    from core.models import keras_summary  # noqa: PLC0415
+    from core.keras.models import keras_summary  # noqa: PLC0415
 
     context.stage("Building the model…")
     try:
@@ -106,7 +106,7 @@ def summary(spec: ModelSpec, context: Any) -> tuple[str | None, str | None]:
 
 def seed_summary(_: Any, context: Any) -> str:
     """The seed's model 1, built and fitted as the Keras 3 translation does: its summary() today."""
-    from core.code import seed_summary_today  # noqa: PLC0415
+    from core.model.code import seed_summary_today  # noqa: PLC0415
 
     context.stage("Building and fitting the seed's model 1…")
     return seed_summary_today()
@@ -119,7 +119,7 @@ def equivalence_lab(payload: tuple[ModelSpec, float], context: Any) -> dict[str,
     Each measurement is also streamed as a ("partial", key, value) event when its stage ends, so the page shows the
     verdict (same outputs, and the control) about a second after the click while the slower stages still run.
     """
-    from core import equivalence  # noqa: PLC0415
+    from core.keras import equivalence  # noqa: PLC0415
 
     spec, perturb = payload
     results: dict[str, Any] = {"stages": [], "versions": equivalence.versions()}
@@ -164,7 +164,7 @@ def check_fix(payload: dict[str, Any], context: Any) -> str | None:
 def model_weights(payload: tuple[ModelSpec, int], context: Any) -> tuple[list[str], list[np.ndarray]]:
     """The seed's initial weights of the spec's model (as a training with that seed starts from): Keras's variable
     paths and `get_weights()` arrays, for the numpy stepper of the unrolled page's step panel."""
-    from core.models import build_model  # noqa: PLC0415
+    from core.keras.models import build_model  # noqa: PLC0415
 
     spec, seed = payload
     context.stage("Building the model with the seed's initial weights…")
