@@ -167,7 +167,7 @@ def test_every_combination_generates_valid_python():
 
 
 def test_seed_summary_today_counts_the_seed_model():
-    from core.model.code import seed_summary_today
+    from core.keras.seed_summary import seed_summary_today
 
     summary = seed_summary_today(n_samples=2)
     total = describe(ModelSpec()).total_params

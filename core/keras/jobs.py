@@ -106,7 +106,7 @@ def summary(spec: ModelSpec, context: Any) -> tuple[str | None, str | None]:
 
 def seed_summary(_: Any, context: Any) -> str:
     """The seed's model 1, built and fitted as the Keras 3 translation does: its summary() today."""
-    from core.model.code import seed_summary_today  # noqa: PLC0415
+    from core.keras.seed_summary import seed_summary_today  # noqa: PLC0415
 
     context.stage("Building and fitting the seed's model 1…")
     return seed_summary_today()

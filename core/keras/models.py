@@ -9,9 +9,8 @@ from typing import Any
 
 from core.keras.env import load_keras
 from core.model.anatomy import CELL_LAYER_NAMES, keras_layer_name
+from core.model.code import OPTIMIZER
 from core.model.spec import ModelSpec
-
-OPTIMIZER = "rmsprop"  # the seed's optimizer, with Keras's default learning rate
 
 
 def _initializers(keras: Any, seed: int | None, offset: int) -> dict[str, Any]:
