@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from core import ModelSpec, describe
-from core.figures.step import clicked_element, column_of, head_figure, sharing_counts, vectors_figure, weights_figure
+from core.figures.step import head_figure, sharing_counts, vectors_figure, weights_figure
 from core.figures.unrolled import unrolled_figure
+from core.figures.unrolled.clicks import clicked_element, column_of
 from core.model.stepper import GATE_NAMES, ModelWeights, run
 from tests.conftest import page_text, settle
 

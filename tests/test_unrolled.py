@@ -10,7 +10,7 @@ import pytest
 
 from core import ModelSpec, describe, format_shape
 from core.figures.theme import COMPACT, NORMAL, SLIDE_STRIP_HEIGHT, TALK
-from core.figures.unrolled import LINE_SPACING, TimeAxis, _model, _rows, layout, render, unrolled_figure, visible_steps
+from core.figures.unrolled import LINE_SPACING, TimeAxis, layout, render, unrolled_figure, visible_steps
 
 TINY = {"timesteps": 5, "input_size": 3, "hidden_size": 4, "output_size": 2}
 T = TINY["timesteps"]
@@ -194,7 +194,7 @@ def test_talk_mode_draws_fewer_wider_columns_for_long_sequences():
 def test_a_focused_step_of_the_seeds_model_is_drawn_and_clickable(step):
     """The step panel's step is drawn at T=64 (h_5 and t=40 of the seed's model 1 sit in the default ellipsis),
     between two ellipses that account for every hidden step; a click on its cell names it."""
-    from core.figures.step import clicked_element
+    from core.figures.unrolled.clicks import clicked_element
 
     seed = describe(ModelSpec())
     assert step not in layout(seed, NORMAL).steps_of("cell")
@@ -214,7 +214,7 @@ def test_a_focused_step_of_the_seeds_model_is_drawn_and_clickable(step):
 
 
 def test_a_click_on_a_lower_layer_or_the_decoder_names_that_layer():
-    from core.figures.step import clicked_element
+    from core.figures.unrolled.clicks import clicked_element
 
     spec = ModelSpec(
         **{**TINY, "timesteps": 30}, layers=2, return_sequences=False, repeat="encoder", output_timesteps=20
@@ -232,8 +232,7 @@ def test_a_click_on_a_lower_layer_or_the_decoder_names_that_layer():
 
 # -- room for stacked layers and two time axes -----------------------------------------------------------------------
 def test_rows_stack_recurrent_layers_bottom_to_top():
-    model = _model(describe(ModelSpec(**TINY, bidirectional=True)))
-    rows = _rows(model, layers=2)
+    rows = diagram(bidirectional=True, layers=2).rows
     keys = [(row.role, row.layer, row.direction) for row in rows]
     assert keys == [
         ("input", 0, None),

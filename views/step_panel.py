@@ -15,17 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.figures.step import (
-    clicked_element,
-    column_of,
-    head_figure,
-    mark_focus,
-    merge_figure,
-    sharing_counts,
-    states_strip,
-    vectors_figure,
-    weights_figure,
-)
+from core.figures.step import head_figure, merge_figure, sharing_counts, states_strip, vectors_figure, weights_figure
+from core.figures.unrolled.clicks import clicked_element, column_of, mark_focus
 from core.model.anatomy import Description, format_shape
 from core.model.budget import summary_work
 from core.model.datasets import make_dataset, tasks_for

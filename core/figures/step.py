@@ -20,18 +20,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.theme import PALETTE, TRANSPARENT, step_label, theme_for
+from core.figures.theme import PALETTE, TRANSPARENT, theme_for
 from core.model.anatomy import Description, describe, fmt
 from core.model.spec import ModelSpec
 from core.model.stepper import GATE_NAMES, MERGE_EQUATIONS, CellStep, CellWeights, LayerTrace, ModelWeights, Trace
 
 __all__ = [
-    "Focus",
     "SharingRow",
-    "clicked_element",
-    "column_of",
     "head_figure",
-    "mark_focus",
     "merge_figure",
     "sharing_counts",
     "states_strip",
@@ -42,60 +38,6 @@ __all__ = [
 SCALE = "RdBu"  # diverging around 0: gates (0..1), tanh states (-1..1) and weights read on one scale
 MAX_TEXT_COLUMNS = {False: 20, True: 16}  # beyond this many columns, cells are too narrow for a number
 MAX_MATRIX = 64  # rows or columns per gate drawn of a weight matrix (a 512-unit kernel stays a light figure)
-
-
-@dataclass(frozen=True)
-class Focus:
-    """What a click on the unrolled diagram pointed at: a timestep, the element's role and direction, and the
-    recurrent layer (0 reads the input; the decoder comes after the stack) and time axis ("time" or "decoder")."""
-
-    step: int
-    role: str
-    direction: str | None = None
-    layer: int = 0
-    axis: str = "time"
-
-
-def clicked_element(figure: go.Figure, points: Sequence[dict[str, Any]]) -> Focus | None:
-    """The element of the unrolled figure a plotly selection event names (its trace's `meta`, the point's
-    timestep in `customdata` and its layer and axis in the trace's `meta["points"]`); None for an empty selection or
-    a point without a timestep."""
-    for point in points:
-        curve = point.get("curve_number")
-        step = point.get("customdata")
-        if isinstance(step, list | tuple):
-            step = step[0] if step else None
-        if curve is None or not isinstance(step, int | float) or not 0 <= curve < len(figure.data):
-            continue
-        meta = figure.data[curve].meta or {}
-        role = meta.get("role", "cell")
-        layer, axis = meta.get("layer") or 0, "time"
-        index = point.get("point_index", point.get("point_number"))
-        per_point = meta.get("points") or []
-        if isinstance(index, int) and 0 <= index < len(per_point):
-            layer, axis = per_point[index]
-        return Focus(int(step), "cell" if role == "passed_label" else role, meta.get("direction"), int(layer), axis)
-    return None
-
-
-def column_of(figure: go.Figure, step: int, axis: str = "time") -> float | None:
-    """The x of timestep `step` on the unrolled figure's time axis `axis` (its tick "t=…", or "decoder t=…");
-    None when it is not drawn."""
-    label = step_label(step) if axis == "time" else f"{axis} {step_label(step)}"
-    axis = figure.layout.xaxis
-    for x, text in zip(axis.tickvals or (), axis.ticktext or (), strict=False):
-        if text == label:
-            return float(x)
-    return None
-
-
-def mark_focus(figure: go.Figure, x: float | None, talk_mode: bool = False) -> go.Figure:
-    """Make the unrolled figure clickable without fading: keep unselected nodes opaque, and band the column `x`
-    (the timestep the panel shows; None when it is hidden in the ellipsis)."""
-    figure.update_traces(unselected={"marker": {"opacity": 1}}, selector={"type": "scatter"})
-    if x is not None:
-        figure.add_vrect(x0=x - 0.45, x1=x + 0.45, fillcolor=PALETTE["now"], opacity=0.18, line_width=0, layer="below")
-    return figure
 
 
 # -- the vectors of one step ------------------------------------------------------------------------------------------
