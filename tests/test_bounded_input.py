@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 import pytest
 
 from core.diagnose import MAX_CHARS, MAX_PASTE_CHARS, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
-from core.spec import (
+from core.figures.unrolled.clicks import clicked_element
+from core.model.spec import (
     CHOICES,
     DEFAULTS,
     FIELD_NAMES,
@@ -20,9 +21,8 @@ from core.spec import (
     parse_value,
     parse_whole_number,
 )
-from core.step_figures import clicked_element
-from core.stories import STORIES, read_story
-from core.url_state import MAX_VALUE_CHARS, not_found_message, problem_message, read_url
+from core.model.url_state import MAX_VALUE_CHARS, not_found_message, problem_message, read_url
+from core.talk.stories import STORIES, read_story
 from serve import not_found_redirect
 from tests.conftest import ROOT, run_app
 

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from core.anatomy import format_shape
 from core.diagnose import MAX_DIM, MAX_RANK, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
-from core.spec import (
+from core.model.anatomy import format_shape
+from core.model.spec import (
     BOOL_FIELDS,
     CHOICES,
     DEFAULTS,
@@ -27,8 +27,8 @@ from core.spec import (
     parse_params,
     parse_value,
 )
-from core.stories import STORIES, read_story, story_query
-from core.url_state import MAX_SHOWN, problem_message, read_url, spec_to_query
+from core.model.url_state import MAX_SHOWN, problem_message, read_url, spec_to_query
+from core.talk.stories import STORIES, read_story, story_query
 
 # -- strategies ---------------------------------------------------------------------------------------------
 
@@ -187,7 +187,7 @@ def test_any_story_link_gives_a_step_of_a_story_or_none(params: dict) -> None:
     assert index == 0 if story is None else 0 <= index < len(story.steps)
     assert problem is None or (isinstance(problem, str) and len(problem) < 200 + MAX_SHOWN)
     step = params.get("step")
-    if story is not None and problem is None and step is not None:  # a step was read: only ASCII digits are numbers
+    if story is not None and problem is None and step:  # a step was read: only ASCII digits are numbers
         assert (step if isinstance(step, str) else step[0]).strip().isascii()
 
 

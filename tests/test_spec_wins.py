@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 import views.story
-from core.spec import ModelSpec
+from core.model.spec import ModelSpec
 from tests.conftest import run_app
 
 LINKED = {"cell": "LSTM", "timesteps": "12", "input_size": "3", "hidden_size": "5", "output_size": "2"}

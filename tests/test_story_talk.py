@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.stories import STORIES
+from core.talk.stories import STORIES
 from tests.conftest import run_app
 
 
