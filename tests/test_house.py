@@ -188,3 +188,17 @@ def test_every_exception_is_still_needed():
         assert _long_functions(ROOT / relative), relative
     for relative in ALLOWED_PAGE_BODIES:
         assert _page_body_lines(ROOT / relative) > MAX_PAGE_BODY_LINES, relative
+
+
+# Words only the refusals use: the wording of Keras's three refusals lives in core/model/refusal.py alone.
+REFUSAL_WORDS = ("expected ndim=", "needs a sequence", "needs one vector", "has no time axis", "at least 3 dimensions")
+READS_KERAS_MESSAGES = {"core/diagnose.py": "recognises Keras's messages in a learner's paste; " + DIAGNOSIS}
+
+
+def test_the_refusal_wording_exists_once():
+    for path in python_files():
+        relative = path.relative_to(ROOT).as_posix()
+        if relative in ("core/model/refusal.py", *READS_KERAS_MESSAGES):
+            continue
+        text = path.read_text()
+        assert not [word for word in REFUSAL_WORDS if word in text], relative

@@ -31,11 +31,10 @@ common.intro(
 # The key picture of a slide: the button, then the verdict and the difference, right under the title.
 picture = common.key_picture("equivalence_picture")
 
-if spec.refused_at in ("stack", "repeat"):
-    refused = describe(spec)
-    st.warning(f"**No twins to build.** Keras refuses this stack at `{refused.broken_at}`, before any head.")
-    st.markdown(refused.error)
-    st.code(f"ValueError: {refused.keras_error}", language="text", wrap_lines=True)
+if (refusal := describe(spec).refusal) is not None and refusal.before_head:
+    st.warning(f"**No twins to build.** Keras refuses this stack at `{refusal.layer}`, before any head.")
+    st.markdown(refusal.why)
+    st.code(f"ValueError: {refusal.keras_error}", language="text", wrap_lines=True)
 elif not spec.sequence_output:
     invalid = describe(spec.replace(head="time_distributed"))
     st.warning(

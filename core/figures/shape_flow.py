@@ -81,13 +81,8 @@ def flow_stages(spec: ModelSpec) -> list[Stage]:
         else:
             note = f"{spec.activation} over the last axis"
             stages.append(Stage(title, layer.output_shape, len(layer.output_shape) - 1, note))
-    if description.output_shape is None:
-        given = format_shape(description.broken_input)
-        why = {
-            "stack": f"needs (batch, T, features) but gets {given}: expected ndim=3, found ndim=2",
-            "repeat": f"needs one vector but gets the sequence {given}: expected ndim=2, found ndim=3",
-        }.get(spec.refused_at or "", "needs an input of rank ≥ 3: Keras refuses to build")
-        stages.append(Stage(f"{description.broken_at}<br>{description.broken_kind}", None, None, why, failed=True))
+    if (refusal := description.refusal) is not None:
+        stages.append(Stage(f"{refusal.layer}<br>{refusal.layer_class}", None, None, refusal.flow_note, failed=True))
     else:
         note = "what fit() compares the output with"
         stages.append(Stage("targets Y<br>must be", description.target_shape, None, note))

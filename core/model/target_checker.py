@@ -24,22 +24,12 @@ Dim = int | str
 
 STATUSES = ("ok", "stretched", "silent", "error", "build_error")
 
-# The start of each Keras message (3.15.1), to recognise the real one and to quote it when predicting.
+# The start of each Keras message (3.15.1) fit() gives, to recognise the real one and to quote it when predicting
+# (a model Keras refuses to build has its own, in core.model.refusal).
 KERAS_PHRASES = {
-    "build": "`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions",
     "rank": "Arguments `target` and `output` must have the same rank (ndim)",
     "shape": "Arguments `target` and `output` must have the same shape",
     "broadcast": "Dimensions must be equal",
-    "stack": "expected ndim=3, found ndim=2",
-    "repeat": "expected ndim=2, found ndim=3",
-}
-# What fixes a model Keras refuses to build, by where it refuses (core.model.spec.ModelSpec.refused_at).
-BUILD_FIXES = {
-    "head": "Use a plain Dense head (one prediction per sequence, targets (N, {O})), or set return_sequences=True "
-    "(one per timestep, targets (N, {T}, {O})).",
-    "stack": "Set return_sequences=True on every recurrent layer below the top one (inner_return_sequences); the top "
-    "one then decides the targets.",
-    "repeat": "Set return_sequences=False on the encoder: RepeatVector copies its last state to every decoder step.",
 }
 
 
@@ -160,20 +150,19 @@ def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int 
     description = describe(spec)
     have = targets_shape(spec, per_timestep_targets)
     kind = "one target per timestep" if per_timestep_targets else "one target per sequence"
-    if description.output_shape is None:
+    if (refusal := description.refusal) is not None:
         return TargetVerdict(
             status="build_error",
             fits=False,
             headline="fit() never runs: Keras cannot build this model.",
-            explanation=description.error or "",
-            fix=BUILD_FIXES.get(spec.refused_at or "", BUILD_FIXES["head"]).format(
-                O=spec.output_size, T=spec.timesteps
-            ),
+            explanation=refusal.why,
+            fix=refusal.fix,
             targets_shape=have,
             output_shape=None,
-            keras_phrase=KERAS_PHRASES["build"] if spec.refused_at == "head" else KERAS_PHRASES[spec.refused_at or ""],
+            keras_phrase=refusal.keras_phrase,
         )
     output = description.output_shape
+    assert output is not None
     batch: Dim = BATCH if batch_size is None else batch_size
     status, phrase_key = loss_outcome(spec.loss, _concrete(have, batch), _concrete(output, batch))
     loss_name = "categorical cross-entropy" if spec.loss == "categorical_crossentropy" else "mean squared error"
