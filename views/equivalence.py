@@ -17,7 +17,6 @@ PERTURB = 1e-3  # the control: one weight of the TimeDistributed twin moved by t
 SAMPLES = 4  # one tiny batch (core.keras.equivalence's default): exact, more samples prove nothing more
 
 spec = common.current_spec()
-talk_mode = common.talk_mode()
 LAB_KEY = ("equivalence_lab", spec, PERTURB)
 
 st.title("Equivalence lab")
@@ -95,7 +94,7 @@ else:
                     "outputs, not one float32 value differs."
                 )
             sample = st.slider("Sample shown", 0, SAMPLES - 1, 0, key="equivalence_sample")
-            common.chart(output_heatmaps(outputs, sample, talk_mode=talk_mode), key="equivalence_heatmaps")
+            common.chart(output_heatmaps(outputs, sample, common.theme()), key="equivalence_heatmaps")
 
         if "training" in results:
             training = results["training"]
@@ -107,7 +106,7 @@ else:
             left, right = st.columns(2)
             left.metric("Largest loss difference over all epochs", f"{training.max_loss_diff:.3g}")
             right.metric("Largest weight difference after training", f"{training.max_weight_diff:.3g}")
-            common.chart(loss_figure(training, talk_mode=talk_mode), key="equivalence_losses")
+            common.chart(loss_figure(training, common.theme()), key="equivalence_losses")
             st.caption(
                 "A difference around 1e-8 is float32 round-off: the gradient of the shared kernel is summed over "
                 "timesteps in a different order by the two graphs. The function and the weights are the same."
@@ -124,7 +123,7 @@ else:
                 f"({td.ops} ops in all) where `Dense` holds **{dense.matmuls}** ({dense.ops} ops), one product of "
                 "the whole (batch, time, features) tensor with the kernel."
             )
-            common.chart(op_counts_figure(counts, talk_mode=talk_mode), key="equivalence_ops")
+            common.chart(op_counts_figure(counts, common.theme()), key="equivalence_ops")
             common.table(counts_table(counts), "equivalence_counts_table")
             st.caption(
                 "The whole model's graph holds the recurrent loop as a single While op (its body is a separate "

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
-from core.figures.theme import PALETTE, TRANSPARENT, arrow, theme_for, wrap_words
+from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme, arrow, wrap_words
 from core.model.anatomy import Shape, describe, format_shape
 from core.model.spec import ModelSpec
 from core.model.target_checker import target_verdict
@@ -190,13 +190,12 @@ def _stage_marks(
     return shapes, annotations
 
 
-def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None, talk_mode: bool = False) -> go.Figure:
+def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None, theme: Theme = NORMAL) -> go.Figure:
     """Input → layers → output → targets, each box with its shape as cells; the axis each layer acts on in colour.
 
     With `per_timestep_targets`, the user's targets are drawn under the required ones, green if they match.
     """
     stages = flow_stages(spec)
-    theme = theme_for(talk_mode)
     font, small, ink = theme.font, theme.label, PALETTE["ink"]
     box_w, gap, cell_h = 3.0, 1.0, 0.8
     notes = [wrap_words(stage.note, theme.box_chars) for stage in stages]

@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.theme import PALETTE, TRANSPARENT, theme_for
+from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme
 from core.model.anatomy import Description, describe, fmt
 from core.model.spec import ModelSpec
 from core.model.stepper import GATE_NAMES, MERGE_EQUATIONS, CellStep, CellWeights, LayerTrace, ModelWeights, Trace
@@ -53,10 +53,9 @@ def _cells(values: np.ndarray, width: int) -> tuple[list[float | None], list[str
 
 
 def _vector_heatmap(
-    rows: Sequence[tuple[str, np.ndarray]], talk_mode: bool, title: str, colour: str | None = None
+    rows: Sequence[tuple[str, np.ndarray]], theme: Theme, title: str, colour: str | None = None
 ) -> go.Figure:
     """Vectors of different lengths as rows of one heatmap (top to bottom in the order given)."""
-    theme = theme_for(talk_mode)
     width = max(len(np.ravel(values)) for _, values in rows)
     z, text, full = [], [], []
     for _, values in reversed(rows):
@@ -65,7 +64,7 @@ def _vector_heatmap(
         text.append(b)
         full.append(c)
     labels = [label for label, _ in reversed(rows)]
-    show_text = width <= MAX_TEXT_COLUMNS[talk_mode]
+    show_text = width <= MAX_TEXT_COLUMNS[theme.talk_mode]
     figure = go.Figure(
         go.Heatmap(
             z=z,
@@ -85,7 +84,7 @@ def _vector_heatmap(
         )
     )
     # On a slide the unit indices above the columns give way to the numbers' rows (the hover names the unit).
-    unit_ticks = width <= 24 and not talk_mode
+    unit_ticks = width <= 24 and not theme.talk_mode
     margin = {"l": 10, "r": 10, "t": int(theme.font * (2.2 if unit_ticks else 1.7)), "b": int(theme.font * 0.4)}
     row_px = theme.step_row
     if theme.step_height is not None:  # a slide: shorter rows for many gates (an LSTM), never shorter than a number
@@ -119,27 +118,27 @@ def _vector_heatmap(
     return figure
 
 
-def _row_label(symbol: str, equation: str, name: str, talk_mode: bool) -> str:
+def _row_label(symbol: str, equation: str, name: str) -> str:
     if equation.startswith(("X[", "zeros")):
         return f"<b>{symbol}</b> ({name})"
     return f"<b>{symbol}</b> = {equation}"
 
 
 def vectors_figure(
-    step: CellStep, talk_mode: bool = False, bidirectional: bool = False, layer: str | None = None
+    step: CellStep, theme: Theme = NORMAL, bidirectional: bool = False, layer: str | None = None
 ) -> go.Figure:
     """One direction's step t: x_t, the incoming state(s), every gate with its equation, the outgoing state(s);
     the title names the direction when the layer has two, and the `layer` when the model has several."""
-    rows = [(_row_label(q.symbol, q.equation, q.name, talk_mode), q.values) for q in step.quantities]
+    rows = [(_row_label(q.symbol, q.equation, q.name), q.values) for q in step.quantities]
     arrow = "→ forward" if step.direction == "forward" else "← backward"
     colour = PALETTE["cell_backward"] if step.direction == "backward" else PALETTE["cell"]
     title = (
         f"<b>Cell at t={step.t}</b>" + (f" of '{layer}'" if layer else "") + (f" ({arrow})" if bidirectional else "")
     )
-    return _vector_heatmap(rows, talk_mode, title, colour)
+    return _vector_heatmap(rows, theme, title, colour)
 
 
-def merge_figure(trace: Trace | LayerTrace, t: int, talk_mode: bool = False) -> go.Figure:
+def merge_figure(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go.Figure:
     """A bidirectional layer's merge at step t (the top layer's for a Trace): both directions' states and what the
     layer returns."""
     assert trace.backward is not None
@@ -154,13 +153,12 @@ def merge_figure(trace: Trace | LayerTrace, t: int, talk_mode: bool = False) -> 
         ),
         (f"<b>{spec.merge_mode}</b> = {merged_eq}", trace.merged(t)),
     ]
-    return _vector_heatmap(rows, talk_mode, f"<b>Merge at t={t}</b> ({spec.merge_mode})", PALETTE["state"])
+    return _vector_heatmap(rows, theme, f"<b>Merge at t={t}</b> ({spec.merge_mode})", PALETTE["state"])
 
 
-def states_strip(trace: Trace | LayerTrace, t: int, talk_mode: bool = False) -> go.Figure:
+def states_strip(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go.Figure:
     """Every step's returned state h_0 … h_{T-1} of the sample as one strip (units × time), step t outlined: the
     whole sequence at a glance, each column computed from the one before it."""
-    theme = theme_for(talk_mode)
     T = len(trace.forward)
     states = np.stack([trace.merged(step) for step in range(T)]).T[:MAX_MATRIX]
     figure = go.Figure(
@@ -221,13 +219,12 @@ def _clip(matrix: np.ndarray, gates: int, units: int) -> tuple[np.ndarray, list[
 
 
 def weights_figure(
-    weights: ModelWeights, direction: str, gate: int, talk_mode: bool = False, layer: int = -1
+    weights: ModelWeights, direction: str, gate: int, theme: Theme = NORMAL, layer: int = -1
 ) -> go.Figure:
     """Recurrent layer `layer`'s cell (the top by default): kernel, recurrent kernel and bias as heatmaps, one column
     block per gate, the block `gate` uses outlined. Large matrices show their first 64 rows and 64 columns per gate
     (the hover names the real indices)."""
     spec = weights.spec
-    theme = theme_for(talk_mode)
     cell = weights.cell(direction, layer)
     gates = GATE_NAMES[spec.cell]
     units = cell.units
@@ -396,13 +393,12 @@ def _panel_marks(
     return annotations, outline
 
 
-def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, talk_mode: bool = False) -> go.Figure:
+def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, theme: Theme = NORMAL) -> go.Figure:
     """y_t = activation(W·h_t + b) at step t and at step `other`: the same W (outlined in the head's colour) both
     times. With return_sequences=False the head runs once, on the last state, and one panel is drawn.
 
     Each panel: h_t as a column, W beside it, and under W the rows b, W·h_t + b and y_t.
     """
-    theme = theme_for(talk_mode)
     spec = trace.spec
     steps: list[int | None] = [None]
     if spec.sequence_output:
@@ -417,7 +413,7 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
     gap_y = 0.03
     panel = 1 / len(steps)
     h_share = 1 / (1 + min(O, MAX_MATRIX))
-    text = O <= MAX_TEXT_COLUMNS[talk_mode] and F <= 24
+    text = O <= MAX_TEXT_COLUMNS[theme.talk_mode] and F <= 24
     traces: list[go.Heatmap] = []
     layout: dict[str, Any] = {}
     annotations: list[dict] = []
@@ -436,7 +432,7 @@ def head_figure(trace: Trace, weights: ModelWeights, t: int, other: int | None, 
         parts = [
             (h[:, None], [f"h{sub}[{i}]" for i in range(F)], F <= 24, (left, h_right), (split + gap_y, 1)),
             (weights.head_kernel, [f"W[{i}]" for i in range(F)], text, (w_left, right), (split + gap_y, 1)),
-            (np.stack(rows), names, O <= MAX_TEXT_COLUMNS[talk_mode], (w_left, right), (0, split)),
+            (np.stack(rows), names, O <= MAX_TEXT_COLUMNS[theme.talk_mode], (w_left, right), (0, split)),
         ]
         for part, (z, labels, show, x_domain, y_domain) in enumerate(parts):
             number = 3 * index + part + 1
