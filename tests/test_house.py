@@ -26,21 +26,14 @@ SERVER_SIDE_KERAS = ("core.keras.worker", "core.keras.jobs", "core.keras.trainin
 DIAGNOSIS = "being replaced by the core/diagnosis/ package (the Fix my error issue, on its own branch)"
 WORKER = "being rewritten with typed jobs and one protocol module (issue 24, on the worker branch)"
 PAGES = "becomes a render() function calling named helpers (issue 24, pages as functions, on the house2 branch)"
-SPLIT_NEXT = "split by responsibility in the next commits of issue 24 (house1 branch)"
 ALLOWED_MODULES = {
     "core/diagnose.py": DIAGNOSIS,
     "core/keras/worker.py": WORKER,
-    "core/figures/step.py": SPLIT_NEXT,
 }
 ALLOWED_FUNCTIONS = {
     "core/diagnose.py": DIAGNOSIS,
     "core/diagnose_figure.py": DIAGNOSIS,
     "core/keras/worker.py": WORKER,
-    "core/figures/shape_flow.py": SPLIT_NEXT,
-    "core/figures/step.py": SPLIT_NEXT,
-    "core/keras/training.py": SPLIT_NEXT,
-    "core/model/code.py": SPLIT_NEXT,
-    "core/model/target_checker.py": SPLIT_NEXT,
 }
 ALLOWED_PAGE_BODIES = {
     "views/equivalence.py": PAGES,

@@ -118,6 +118,16 @@ def keras_code(spec: ModelSpec) -> str:
         True
     """
     description = describe(spec)
+    lines = _preamble(spec, description)
+    body, refused = _model_lines(spec, description)
+    lines += body
+    if refused:
+        return "\n".join(lines)
+    return "\n".join(lines + _fit_lines(spec, description))
+
+
+def _preamble(spec: ModelSpec, description: Description) -> list[str]:
+    """The script's docstring, imports and sizes: everything before the model."""
     recurrent = description.recurrent
     title = f"{recurrent.kind}" + (f"({spec.cell})" if spec.bidirectional else "")
     if spec.layers > 1:
@@ -153,15 +163,16 @@ def keras_code(spec: ModelSpec) -> str:
         "",
         "keras.utils.set_random_seed(0)",
     ]
-    body, refused = _model_lines(spec, description)
-    lines += body
-    if refused:
-        return "\n".join(lines)
+    return lines
+
+
+def _fit_lines(spec: ModelSpec, description: Description) -> list[str]:
+    """The script after the model: compile, random data of the right shapes, one epoch, and the parameter count."""
     x_shape = "(N_SAMPLES, INPUT_SIZE)" if spec.repeat == "input" else "(N_SAMPLES, TIMESTEPS, INPUT_SIZE)"
     steps = "OUTPUT_TIMESTEPS" if spec.repeat == "encoder" else "TIMESTEPS"
     target = f"(N_SAMPLES, {steps}, OUTPUT_SIZE)" if spec.sequence_output else "(N_SAMPLES, OUTPUT_SIZE)"
     target_note = "one target per timestep" if spec.sequence_output else "one target per sequence"
-    lines += [
+    lines = [
         f'outputs = keras.layers.Activation("{spec.activation}", name="activation")(x)',
         f'model = keras.Model(inputs, outputs, name="{spec.cell.lower()}_{spec.head}")',
         f'model.compile(loss="{spec.loss}", optimizer="{OPTIMIZER}")',
@@ -178,7 +189,7 @@ def keras_code(spec: ModelSpec) -> str:
         f'print(f"{COUNT_PREFIX}{{model.count_params()}}")',
         "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def script_filename(spec: ModelSpec) -> str:
