@@ -17,7 +17,6 @@ PERTURB = 1e-3  # the control: one weight of the TimeDistributed twin moved by t
 SAMPLES = 4  # one tiny batch (core.keras.equivalence's default): exact, more samples prove nothing more
 
 spec = common.current_spec()
-talk_mode = common.talk_mode()
 LAB_KEY = ("equivalence_lab", spec, PERTURB)
 
 st.title("Equivalence lab")
@@ -31,11 +30,10 @@ common.intro(
 # The key picture of a slide: the button, then the verdict and the difference, right under the title.
 picture = common.key_picture("equivalence_picture")
 
-if spec.refused_at in ("stack", "repeat"):
-    refused = describe(spec)
-    st.warning(f"**No twins to build.** Keras refuses this stack at `{refused.broken_at}`, before any head.")
-    st.markdown(refused.error)
-    st.code(f"ValueError: {refused.keras_error}", language="text", wrap_lines=True)
+if (refusal := describe(spec).refusal) is not None and refusal.before_head:
+    st.warning(f"**No twins to build.** Keras refuses this stack at `{refusal.layer}`, before any head.")
+    st.markdown(refusal.why)
+    st.code(f"ValueError: {refusal.keras_error}", language="text", wrap_lines=True)
 elif not spec.sequence_output:
     invalid = describe(spec.replace(head="time_distributed"))
     st.warning(
@@ -96,7 +94,7 @@ else:
                     "outputs, not one float32 value differs."
                 )
             sample = st.slider("Sample shown", 0, SAMPLES - 1, 0, key="equivalence_sample")
-            common.chart(output_heatmaps(outputs, sample, talk_mode=talk_mode), key="equivalence_heatmaps")
+            common.chart(output_heatmaps(outputs, sample, common.theme()), key="equivalence_heatmaps")
 
         if "training" in results:
             training = results["training"]
@@ -108,7 +106,7 @@ else:
             left, right = st.columns(2)
             left.metric("Largest loss difference over all epochs", f"{training.max_loss_diff:.3g}")
             right.metric("Largest weight difference after training", f"{training.max_weight_diff:.3g}")
-            common.chart(loss_figure(training, talk_mode=talk_mode), key="equivalence_losses")
+            common.chart(loss_figure(training, common.theme()), key="equivalence_losses")
             st.caption(
                 "A difference around 1e-8 is float32 round-off: the gradient of the shared kernel is summed over "
                 "timesteps in a different order by the two graphs. The function and the weights are the same."
@@ -125,7 +123,7 @@ else:
                 f"({td.ops} ops in all) where `Dense` holds **{dense.matmuls}** ({dense.ops} ops), one product of "
                 "the whole (batch, time, features) tensor with the kernel."
             )
-            common.chart(op_counts_figure(counts, talk_mode=talk_mode), key="equivalence_ops")
+            common.chart(op_counts_figure(counts, common.theme()), key="equivalence_ops")
             common.table(counts_table(counts), "equivalence_counts_table")
             st.caption(
                 "The whole model's graph holds the recurrent loop as a single While op (its body is a separate "

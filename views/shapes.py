@@ -21,7 +21,6 @@ TARGET_KINDS = {
 
 
 spec = common.current_spec()
-talk_mode = common.talk_mode()
 description = describe(spec)
 
 st.title("Shape flow")
@@ -45,7 +44,7 @@ per_timestep = kind == "per_timestep"
 
 # On a phone the boxes keep their width and the picture scrolls sideways (assets/layout.css: "scroll-").
 with common.key_picture("shapes_picture"), st.container(key="scroll-shapes"):
-    common.chart(shape_flow_figure(spec, per_timestep_targets=per_timestep, talk_mode=talk_mode), key="shapes_flow")
+    common.chart(shape_flow_figure(spec, per_timestep, common.theme()), key="shapes_flow")
 if description.target_shape is not None:
     st.markdown(
         f"The model outputs `{format_shape(description.output_shape)}`, so `fit()` needs targets shaped "

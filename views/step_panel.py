@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.figures.step import head_figure, merge_figure, sharing_counts, states_strip, vectors_figure, weights_figure
+from core.figures.theme import theme_for
 from core.figures.unrolled.clicks import clicked_element, column_of, mark_focus
 from core.model.anatomy import Description, format_shape
 from core.model.budget import summary_work
@@ -187,7 +188,7 @@ def prepare_figure(build: Callable[[tuple[str, int] | None], go.Figure], spec: M
     figure = build(wanted)
     st.session_state["step_drawn_focus"] = wanted
     band = column_of(figure, wanted[1], wanted[0]) if wanted is not None else None
-    return mark_focus(figure, band, talk)
+    return mark_focus(figure, band)
 
 
 def _move(delta: int, last: int) -> None:
@@ -307,17 +308,19 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
     shown = _directions(offered, talk)
     if "forward" in shown:
         st.plotly_chart(
-            vectors_figure(layer.forward[t], talk, spec.bidirectional, name),
+            vectors_figure(layer.forward[t], theme_for(talk), spec.bidirectional, name),
             width="stretch",
             key="step_forward_vectors",
         )
     if layer.backward is not None:
         if "backward" in shown:
             st.plotly_chart(
-                vectors_figure(layer.backward[t], talk, True, name), width="stretch", key="step_backward_vectors"
+                vectors_figure(layer.backward[t], theme_for(talk), True, name),
+                width="stretch",
+                key="step_backward_vectors",
             )
         if "merged" in shown:
-            st.plotly_chart(merge_figure(layer, t, talk), width="stretch", key="step_merge")
+            st.plotly_chart(merge_figure(layer, t, theme_for(talk)), width="stretch", key="step_merge")
         if talk:
             st.segmented_control(
                 "Direction",
@@ -358,7 +361,7 @@ def _weights_tab(weights: ModelWeights, layer: int, talk: bool) -> None:
     key = (id(weights), layer, direction, gate if gate is not None else 0, talk)
     cached = st.session_state.get("step_weights_figure_cache")
     if cached is None or cached[0] != key:
-        cached = (key, weights_figure(weights, direction, key[3], talk, layer))
+        cached = (key, weights_figure(weights, direction, key[3], theme_for(talk), layer))
         st.session_state["step_weights_figure_cache"] = cached
     figure = cached[1]
     st.plotly_chart(figure, width="stretch", key="step_weights_figure")
@@ -380,7 +383,7 @@ def _head_tab(description: Description, weights: ModelWeights, trace: Trace, t: 
     spec = description.spec
     head = description.head
     assert head is not None
-    st.plotly_chart(head_figure(trace, weights, t, other, talk), width="stretch", key="step_head")
+    st.plotly_chart(head_figure(trace, weights, t, other, theme_for(talk)), width="stretch", key="step_head")
     kernel_name = weights.head_names[0]
     if spec.sequence_output:
         st.markdown(
@@ -440,9 +443,9 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
         with cell_box:
             _cell_tab(shown, t, talk, several)
         strip_tab, weights_tab, head_tab = st.tabs(["Every step's h", "Weights per gate", "The shared head"])
-        strip_tab.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
+        strip_tab.plotly_chart(states_strip(shown, t, theme_for(talk)), width="stretch", key="step_strip")
     else:
-        st.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
+        st.plotly_chart(states_strip(shown, t, theme_for(talk)), width="stretch", key="step_strip")
         cell_tab, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
         with cell_tab:
             _cell_tab(shown, t, talk, several)

@@ -198,7 +198,7 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
             curves,
             snap.settings.batches_per_epoch,
             loss_name=group[0].spec.loss,
-            talk_mode=talk,
+            theme=common.theme(),
             title=title,
             dashed=[v.label for v in group[1:]],
             first_color=offset,
@@ -298,7 +298,7 @@ def _results(snap: TrainingSnapshot) -> None:
         choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
         chosen = next(v for v in per_step if v.label == choice)
         common.chart(
-            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk_mode=talk),
+            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, theme=common.theme()),
             key="training_timestep_heatmap",
         )
         st.caption(
@@ -311,7 +311,7 @@ def _results(snap: TrainingSnapshot) -> None:
         choice = st.selectbox("Model", [v.label for v in with_prediction], key="training_prediction_model")
         chosen = next(v for v in with_prediction if v.label == choice)
         common.chart(
-            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk_mode=talk),
+            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, common.theme()),
             key="training_prediction",
         )
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import describe
-from core.figures.theme import SLIDE_STRIP_HEIGHT, theme_for
+from core.figures.theme import COMPACT, SLIDE_STRIP_HEIGHT, theme_for
 from core.figures.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
 from views import common, step_panel, story
 from views.common import current_spec, talk_mode
@@ -23,7 +23,7 @@ over = f"**{spec.timesteps}** timesteps" + (
 
 def diagram(focus: tuple[str, int] | None, height: int | None = None):
     """The unrolled figure kept drawn around the step panel's `focus`; `height` squeezes it into a strip."""
-    return unrolled_figure(description, talk_mode=talk, focus=focus, height=height)
+    return unrolled_figure(description, theme_for(talk), focus=focus, height=height)
 
 
 try:
@@ -61,7 +61,7 @@ with common.key_picture("unrolled_picture"):
         # A click on a node opens the numbers of that step (the step panel below); the diagram keeps that step drawn.
         strip = SLIDE_STRIP_HEIGHT if slide_with_panel else None
         figure = step_panel.prepare_figure(lambda focus: diagram(focus, strip), spec, talk)
-        compact = None if slide_with_panel else unrolled_figure(description, compact=True, focus=step_panel.focus(spec))
+        compact = None if slide_with_panel else unrolled_figure(description, COMPACT, focus=step_panel.focus(spec))
     except Exception as error:  # a drawing bug must not take the page down; say what failed instead
         st.error(f"The diagram could not be drawn for this model: {error}")
     else:
