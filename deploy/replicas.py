@@ -48,7 +48,8 @@ def render_nginx_config(ports: list[int], listen: str, prefix: Path) -> str:
     upstreams = []
     for port in ports:
         lines = [_server_line(port)] + [_server_line(other, backup=True) for other in ports if other != port]
-        upstreams.append(f"    upstream tde_{replica_name(port)} {{\n" + "\n".join(lines) + "\n    }")
+        name = f"tde_{replica_name(port)}"
+        upstreams.append(f"    upstream {name} {{\n        zone {name} 64k;\n" + "\n".join(lines) + "\n    }")
     values = {
         "prefix": str(prefix),
         "listen": listen,
