@@ -182,7 +182,8 @@ def _scenario(cluster: Cluster) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            sessions = [_open_session(browser, cluster.url) for _ in range(SESSIONS)]
+            # The Code page: the sidebar and a page without figures (no plotly to load), the cheapest first view.
+            sessions = [_open_session(browser, cluster.url + "/code") for _ in range(SESSIONS)]
             for session in sessions:
                 wait_idle(session.page)
             _stick_and_spread(sessions, cluster)
