@@ -215,6 +215,7 @@ def _restart_one(sessions: list[Session], cluster: Cluster) -> None:
     """Stop one replica (the launcher restarts it): its sessions reconnect elsewhere with their link's settings; the
     other replica's sessions keep their websocket and state throughout."""
     port = cluster.ports[0]
+    names = {replica_name(other) for other in cluster.ports}
     lost = [session for session in sessions if session.http_replicas == {replica_name(port)}]
     kept = [session for session in sessions if session not in lost]
     old_pid = cluster.replica_pid(port)
@@ -224,26 +225,29 @@ def _restart_one(sessions: list[Session], cluster: Cluster) -> None:
         session.page.wait_for_selector(CONNECTED, timeout=60_000)
         wait_idle(session.page)
         # A new session on whichever replica answered the reconnect; the cookie followed it there.
+        assert session.socket_replicas[-1] in names
         assert session.fetched_replica() == session.socket_replicas[-1]
         assert session.hidden_size() == "17"  # the settings came back from the link (URL sync), not the old session
-    wait_healthy(f"http://127.0.0.1:{port}", 90)  # the launcher restarted it
-    assert cluster.replica_pid(port) != old_pid
+    _wait_until(lambda: cluster.replica_pid(port) != old_pid, "the launcher did not restart the replica")
+    wait_healthy(f"http://127.0.0.1:{port}", 90)
     for session in kept:
         assert session.sockets() == 1 and len(session.socket_replicas) == 1
         assert session.page.locator(CONNECTED).count() == 1
         assert session.hidden_size() == "17"
         assert session.fetched_replica() == session.socket_replicas[0]
-    # Once its passive fail_timeout has passed, the restarted replica takes new browsers again (it has the fewest
-    # connections): polled, bounded.
-    _wait_new_browser_lands_on(cluster, replica_name(port))
+    # New browsers reach the restarted replica again (dealt out in turn, once any passive fail_timeout has passed).
+    _wait_until(
+        lambda: _get(cluster.url + "/_stcore/health")[1].get("x-tde-replica") == replica_name(port),
+        "no new browser reached the restarted replica",
+    )
 
 
-def _wait_new_browser_lands_on(cluster: Cluster, replica: str, timeout: float = 30) -> None:
-    """Poll the proxy without a cookie (a new browser) until `replica` answers, within `timeout` seconds."""
+def _wait_until(condition, message: str, timeout: float = 30) -> None:
+    """Poll `condition` every 0.2 s until it holds; fail with `message` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while _get(cluster.url + "/_stcore/health")[1].get("x-tde-replica") != replica:
-        assert time.monotonic() < deadline, f"no new browser reached {replica} within {timeout} s"
-        time.sleep(0.5)
+    while not condition():
+        assert time.monotonic() < deadline, f"{message} within {timeout} s"
+        time.sleep(0.2)
 
 
 def test_sessions_stick_spread_and_survive_a_replica_restart(cluster):
