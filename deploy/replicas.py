@@ -92,7 +92,9 @@ def start_replica(port: int, cookie_secret: str, log: Path, env: dict[str, str] 
     full_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with open(log, "ab") as out:
         process = subprocess.Popen(replica_command(port), cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
-    log.with_suffix(".pid").write_text(str(process.pid))
+    pid_file = log.with_suffix(".pid")
+    pid_file.with_suffix(".pid.new").write_text(str(process.pid))
+    pid_file.with_suffix(".pid.new").replace(pid_file)  # atomic: a reader never sees it half written
     return process
 
 

@@ -240,6 +240,25 @@ def _restart_one(sessions: list[Session], cluster: Cluster) -> None:
         lambda: _get(cluster.url + "/_stcore/health")[1].get("x-tde-replica") == replica_name(port),
         "no new browser reached the restarted replica",
     )
+    # Media files live in one replica's memory: each session's download comes from its replica.
+    for session in sessions:
+        _download_follows_the_session(session)
+
+
+def _download_follows_the_session(session: Session) -> None:
+    """The Code page's download is a media file in the memory of the session's replica: it must come from there
+    (after a failover too, which is why the cookie follows the replica that answered)."""
+    page = session.page
+    with page.expect_download(timeout=30_000) as started:
+        page.get_by_role("button", name="Download the script").click()
+    download = started.value
+    assert download.failure() is None and "/media/" in download.url, download.url
+    assert "17" in Path(download.path()).read_text()  # the session's own spec: hidden size 17
+    fetched = page.evaluate(
+        "async (url) => { const r = await fetch(url); return [r.status, r.headers.get('x-tde-replica')]; }",
+        download.url,
+    )
+    assert fetched == [200, session.socket_replicas[-1]]
 
 
 def _wait_until(condition, message: str, timeout: float = 30) -> None:
