@@ -70,8 +70,10 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     """deploy/replicas.py with two replicas on free ports and nginx on a third, for the module."""
     _require_nginx_and_browser()
     prefix = tmp_path_factory.mktemp("deploy")
-    ports = [free_port(), free_port()]
-    listen = free_port()
+    ports: list[int] = []
+    while len(ports) < 3:  # two replicas and nginx, on distinct free ports
+        ports += [port for port in [free_port()] if port not in ports]
+    listen = ports.pop()
     env = dict(os.environ, TDE_SPECULATE="0", PYTHONUNBUFFERED="1")  # no warm-ups: nothing here trains
     env.pop("TDE_WORKER_RSS_LIMIT_MB", None)
     command = [sys.executable, "deploy/replicas.py", "--ports", ",".join(map(str, ports))]
@@ -240,8 +242,19 @@ def _restart_one(sessions: list[Session], cluster: Cluster) -> None:
         lambda: _get(cluster.url + "/_stcore/health")[1].get("x-tde-replica") == replica_name(port),
         "no new browser reached the restarted replica",
     )
-    # Media files live in one replica's memory: each session's download comes from its replica.
+    # ... and so do requests naming it in their cookie, once nginx's passive mark on it has expired (polled, bounded).
+    _wait_until(
+        lambda: (
+            _get(cluster.url + "/_stcore/health", cookie=f"tde_replica={replica_name(port)}")[1].get("x-tde-replica")
+            == replica_name(port)
+        ),
+        "a browser whose cookie names the restarted replica did not reach it",
+    )
+    # Now that both replicas are up, each session's requests still reach the replica that holds its session: media
+    # files (the Code page's download) live in that replica's memory only. This needs the cookie to have followed
+    # the failover.
     for session in sessions:
+        assert session.fetched_replica() == session.socket_replicas[-1]
         _download_follows_the_session(session)
 
 
