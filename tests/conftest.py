@@ -77,6 +77,7 @@ _no_keras_cleanup_after_apptest_runs()
 # --durations), in that order: xdist hands the files out in collection order, so the two processes end together
 # instead of one waiting for a long file the other started last. Unlisted files follow, in their usual order.
 LONGEST_AFTER_BROWSER = (
+    "tests/test_deploy.py",
     "tests/test_code.py",
     "tests/test_weights_shapes.py",
     "tests/test_equivalence.py",
