@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import PRESETS, ModelSpec, SpecError, describe
-from core.spec import (
+from core.model.spec import (
     CELLS,
     DEFAULTS,
     FIELD_NAMES,
@@ -24,7 +24,7 @@ from core.spec import (
     REPEATS,
     clamp_whole_number,
 )
-from core.url_state import NOT_FOUND_PARAM, not_found_message, problem_message, read_url, share_url, spec_to_query
+from core.model.url_state import NOT_FOUND_PARAM, not_found_message, problem_message, read_url, share_url, spec_to_query
 from views import story
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app

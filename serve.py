@@ -17,7 +17,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 
-from core.url_state import NOT_FOUND_PARAM
+from core.model.url_state import NOT_FOUND_PARAM
 
 # Streamlit's own multi-level routes (assets, websocket, media, components, static serving): never redirected.
 STREAMLIT_PREFIXES = frozenset({"static", "_stcore", "media", "component", "app", "favicon.png", "manifest.json"})

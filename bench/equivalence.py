@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core import ModelSpec  # noqa: E402
-from core.worker import KerasWorker  # noqa: E402
+from core.keras.worker import KerasWorker  # noqa: E402
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
 

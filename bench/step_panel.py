@@ -32,8 +32,8 @@ def main(presses: int = 10) -> None:
     import plotly.io
 
     from core import ModelSpec
-    from core.step_figures import head_figure, states_strip, vectors_figure
-    from core.stepper import ModelWeights
+    from core.figures.step import head_figure, states_strip, vectors_figure
+    from core.model.stepper import ModelWeights
     from tests.conftest import run_app, settle
 
     at = run_app("unrolled")

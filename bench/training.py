@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from core.datasets import make_dataset  # noqa: E402
-from core.keras_env import load_keras  # noqa: E402
-from core.spec import PRESETS, ModelSpec  # noqa: E402
-from core.training import ModelCache, train  # noqa: E402
+from core.keras.env import load_keras  # noqa: E402
+from core.keras.training import ModelCache, train  # noqa: E402
+from core.model.datasets import make_dataset  # noqa: E402
+from core.model.spec import PRESETS, ModelSpec  # noqa: E402
 
 SEED_MODELS = {label.split(":")[0]: spec for label, spec in PRESETS.items() if label.startswith("Seed model")}
 SAMPLES, BATCH = 1000, 128

@@ -21,18 +21,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core import ModelSpec  # noqa: E402
-from core.keras_jobs import WarmUp  # noqa: E402
-from core.training_session import TrainingJob, TrainingSettings  # noqa: E402
-from core.worker import KerasWorker  # noqa: E402
+from core.keras.jobs import WarmUp  # noqa: E402
+from core.keras.training_session import TrainingJob, TrainingSettings  # noqa: E402
+from core.keras.worker import KerasWorker  # noqa: E402
 
 SEED = ModelSpec()
 PLAIN = """
 import json, sys
 sys.path.insert(0, {root!r})
-from core.keras_env import load_keras; load_keras()
+from core.keras.env import load_keras; load_keras()
 from core import ModelSpec
-from core.datasets import make_dataset
-from core.training import train
+from core.model.datasets import make_dataset
+from core.keras.training import train
 spec = ModelSpec()
 result = train(spec, make_dataset(spec, "recall", 1000, 0), 5, 128, seed=0, learning_rate=0.01)
 print(json.dumps(result.epoch_times))

@@ -18,8 +18,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from core.anatomy import format_shape
-from core.spec import DEFAULTS, INT_RANGES, ModelSpec, SpecError
+from core.model.anatomy import format_shape
+from core.model.spec import DEFAULTS, INT_RANGES, ModelSpec, SpecError
 
 CAUSES = (
     "target_rank",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from core.anatomy import format_shape
 from core.diagnose import Diagnosis
-from core.theme import arrow, wrap_words
+from core.figures.theme import arrow, wrap_words
+from core.model.anatomy import format_shape
 
 OK_LINE = "#636363"
 BAD = "#de2d26"

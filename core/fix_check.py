@@ -1,7 +1,7 @@
 """Does Keras accept a fix? Build the fix's real model and run one `fit` batch on zeros of the learner's shapes.
 
 Only a fix that passes is shown: the page promises "a fix that Keras accepts". Keras is imported inside the
-function (via `core.models`), so importing this module stays free of TensorFlow; the page reaches it through
+function (via `core.keras.models`), so importing this module stays free of TensorFlow; the page reaches it through
 `views.common.keras_call("check_fix", ...)`, which the TensorFlow worker process will serve.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.spec import ModelSpec
+from core.model.spec import ModelSpec
 
 CHECK_BATCH = 4
 
@@ -33,7 +33,7 @@ def check_fix(
     """
     import numpy as np  # noqa: PLC0415
 
-    from core.models import OPTIMIZER, build_model, fit_refusal  # noqa: PLC0415 - loads Keras only when a fix is checked
+    from core.keras.models import OPTIMIZER, build_model, fit_refusal  # noqa: PLC0415 - loads Keras only when a fix is checked
 
     if not isinstance(spec, ModelSpec):
         spec = ModelSpec.from_params(spec)

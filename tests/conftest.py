@@ -117,7 +117,7 @@ def _shared_worker_ends_with_the_session():
     """Shut the test process's shared TensorFlow worker down while the session ends: its child then writes its
     coverage data before pytest-cov combines it (a child outliving its test process would write it too late)."""
     yield
-    from core import worker
+    from core.keras import worker
 
     if worker._shared is not None:
         worker._shared.shutdown()
@@ -173,7 +173,7 @@ def settle(at, timeout: float = 300):
     """Let the server's TensorFlow worker finish every queued job (clicks, warm-ups), then rerun the page: what the
     page's polling fragment does in a browser (AppTest runs no fragment on a timer). Waits on the worker's own
     condition, not on time."""
-    from core.worker import shared_worker
+    from core.keras.worker import shared_worker
 
     assert shared_worker().wait_until_idle(timeout), "the Keras worker did not finish its jobs"
     return at.run()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from core import ModelSpec, describe
-from core.models import build_model
+from core.keras.models import build_model
 from tests.conftest import ROOT
 
 SIZES = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core import describe
-from core.spec import DEFAULTS, FIELD_NAMES, INT_RANGES, PATTERNS, PRESETS, STACKING_MISTAKE, ModelSpec
+from core.model.spec import DEFAULTS, FIELD_NAMES, INT_RANGES, PATTERNS, PRESETS, STACKING_MISTAKE, ModelSpec
 from tests.conftest import PAGES, run_app
 
 EVERY_FIELD = {

@@ -158,7 +158,9 @@ def test_training_runs_in_the_worker_and_the_server_never_loads_tensorflow(page,
     page.get_by_text("Final loss").wait_for(timeout=180_000)
     _no_exception(page)
     assert not [path for path in loaded_libraries(server.pid) if "tensorflow" in path]
-    workers = [pid for pid in child_pids(server.pid) if "core.worker_child" in Path(f"/proc/{pid}/cmdline").read_text()]
+    workers = [
+        pid for pid in child_pids(server.pid) if "core.keras.worker_child" in Path(f"/proc/{pid}/cmdline").read_text()
+    ]
     assert len(workers) == 1  # the one TensorFlow worker, which did the training
     assert [path for path in loaded_libraries(workers[0]) if "tensorflow" in path]
     screenshot(page, "training-done")

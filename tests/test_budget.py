@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from core.budget import (
+from core.keras.training_session import TrainingSettings
+from core.model.budget import (
     JOB_MEMORY_MB,
     fit_cost,
     lab_work,
@@ -15,8 +16,7 @@ from core.budget import (
     summary_work,
     training_work,
 )
-from core.spec import ModelSpec
-from core.training_session import TrainingSettings
+from core.model.spec import ModelSpec
 
 SEED = ModelSpec()
 LARGEST = ModelSpec(cell="LSTM", bidirectional=True, timesteps=512, input_size=512, hidden_size=512, output_size=512)
@@ -83,7 +83,7 @@ def test_a_dataset_too_large_for_a_small_server_is_refused_for_its_memory() -> N
 def test_the_estimate_covers_the_memory_the_worker_really_used(head: str) -> None:
     """Train the seed's model in the worker and compare its measured peak (the kernel's high-water mark, reset before
     the job) with the estimate: the estimate must not be below what happened."""
-    from core.worker import shared_worker
+    from core.keras.worker import shared_worker
 
     worker = shared_worker()
     idle = worker.submit(f"budget-{head}", "tests.worker_handlers:memory", None)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core import ModelSpec, describe, seed_variants
-from core.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, parse_count_params, script_filename
+from core.model.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, parse_count_params, script_filename
 from tests.conftest import ROOT, page_text, run_view, settle
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
@@ -167,7 +167,7 @@ def test_every_combination_generates_valid_python():
 
 
 def test_seed_summary_today_counts_the_seed_model():
-    from core.code import seed_summary_today
+    from core.keras.seed_summary import seed_summary_today
 
     summary = seed_summary_today(n_samples=2)
     total = describe(ModelSpec()).total_params

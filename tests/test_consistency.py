@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 
 from core import ModelSpec
-from core.spec import clamp_whole_number
-from core.tables import growth_data, summary_table, weights_table, with_separators
+from core.figures.tables import growth_data, summary_table, weights_table, with_separators
+from core.model.spec import clamp_whole_number
 from tests.conftest import run_app
 
 # Big enough for four- and seven-digit numbers in every table.

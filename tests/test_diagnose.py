@@ -21,7 +21,7 @@ def keras_messages() -> dict[str, str]:
     """Keras 3's real message for each broken model (tiny sizes; one Keras import for the module)."""
     import numpy as np
 
-    from core.keras_env import load_keras
+    from core.keras.env import load_keras
 
     keras = load_keras()
     L = keras.layers

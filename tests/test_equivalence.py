@@ -18,14 +18,14 @@ TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
 @pytest.fixture(scope="module")
 def eq():
     """The module under test (imported lazily: it is cheap, but keeps collection free of Keras)."""
-    from core import equivalence
+    from core.keras import equivalence
 
     return equivalence
 
 
 def test_import_does_not_load_tensorflow():
     code = (
-        "import sys; import core.equivalence, core.equivalence_figures, core.code; "
+        "import sys; import core.keras.equivalence, core.figures.equivalence, core.model.code; "
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow loaded at import'"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
@@ -111,7 +111,7 @@ def test_timings_and_versions(eq):
 
 
 def test_figures_show_the_computed_numbers(eq):
-    from core.equivalence_figures import counts_table, loss_figure, op_counts_figure, output_heatmaps
+    from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps
 
     control = eq.twin_outputs(TINY, samples=2, perturb=1e-2)
     fig = output_heatmaps(control, sample=1)
@@ -181,7 +181,7 @@ def test_page_in_the_app():
 
 
 def test_page_refuses_a_lab_too_big_for_a_small_server_and_suggests_a_t_that_passes():
-    from core.budget import lab_work
+    from core.model.budget import lab_work
 
     huge = ModelSpec(timesteps=512, input_size=64, hidden_size=64, output_size=64)
     at = _page(huge).run()

@@ -21,7 +21,7 @@ def _real_traceback() -> str:
     """The whole traceback Keras 3 prints for per-sequence targets fed to a per-timestep model."""
     import numpy as np
 
-    from core.keras_env import load_keras
+    from core.keras.env import load_keras
 
     keras = load_keras()
     model = keras.Sequential(

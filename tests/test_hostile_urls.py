@@ -12,7 +12,7 @@ import itertools
 import pytest
 
 from core import ModelSpec
-from core.spec import FIELD_NAMES
+from core.model.spec import FIELD_NAMES
 from tests.conftest import PAGES, run_app
 
 # kind of fault -> (hostile query parameters, the field the message must name)

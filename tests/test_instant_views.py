@@ -45,7 +45,7 @@ def test_instant_views_do_not_import_tensorflow():
 def test_the_check_can_see_tensorflow():
     """The same probe reports Keras once something imports it (so an empty list above means something). Asked in
     this test process, which has (or now gets) Keras: another interpreter would only import TensorFlow again."""
-    from core.keras_env import load_keras
+    from core.keras.env import load_keras
 
     load_keras()
     assert "keras" in eval(LOADED, {"sys": sys})

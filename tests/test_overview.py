@@ -62,13 +62,13 @@ def test_links_to_every_claim():
 
 @pytest.fixture(scope="module")
 def keras():
-    from core.keras_env import load_keras
+    from core.keras.env import load_keras
 
     return load_keras()
 
 
 def _keras_model(keras, cell, bidirectional, merge_mode, return_sequences, head, T, i, u, o, name):
-    """The seed's model written out directly in Keras (not through core.models), tiny."""
+    """The seed's model written out directly in Keras (not through core.keras.models), tiny."""
     rnn = getattr(keras.layers, cell)(u, return_sequences=return_sequences)
     if bidirectional:
         rnn = keras.layers.Bidirectional(rnn, merge_mode=merge_mode)
@@ -115,7 +115,7 @@ def test_numbers_match_real_keras(keras, cell, bidirectional, merge_mode):
 
 
 def test_pattern_gallery_shows_each_pattern_and_loads_it_with_one_click():
-    from core.spec import PATTERNS, STACKING_MISTAKE
+    from core.model.spec import PATTERNS, STACKING_MISTAKE
 
     at = run_app("overview")
     assert not at.exception

@@ -7,9 +7,9 @@ import itertools
 import pytest
 
 from core import ModelSpec, describe
-from core.anatomy import Description
-from core.spec import PATTERNS, PRESETS, STACKING_MISTAKE
-from core.url_state import read_url, spec_to_query
+from core.model.anatomy import Description
+from core.model.spec import PATTERNS, PRESETS, STACKING_MISTAKE
+from core.model.url_state import read_url, spec_to_query
 
 TINY = {"timesteps": 3, "input_size": 2, "hidden_size": 2, "output_size": 2}
 # inner_return_sequences matters only from 2 layers. To stay fast (one Keras build per spec), the LSTM (two states
@@ -81,7 +81,7 @@ def described_layers(description: Description) -> list[tuple]:
 
 
 def test_describe_equals_keras_for_every_pattern_combination() -> None:
-    from core.models import build_model
+    from core.keras.models import build_model
 
     refused = {"stack": 0, "repeat": 0, "head": 0}
     built = 0
@@ -165,8 +165,8 @@ LEARNERS = {
 
 
 def test_each_pattern_has_a_task_and_its_loss_falls() -> None:
-    from core.datasets import make_dataset, tasks_for
-    from core.training import train
+    from core.keras.training import train
+    from core.model.datasets import make_dataset, tasks_for
 
     for name, (spec, task) in LEARNERS.items():
         spec = spec.replace(timesteps=6, output_timesteps=4) if spec.repeat == "encoder" else spec.replace(timesteps=6)
@@ -179,7 +179,7 @@ def test_each_pattern_has_a_task_and_its_loss_falls() -> None:
 
 
 def test_target_checker_knows_the_decoder_length() -> None:
-    from core.target_checker import target_verdict
+    from core.model.target_checker import target_verdict
 
     spec = PATTERNS["Sequence to sequence"]
     right = target_verdict(spec, per_timestep_targets=True)
@@ -191,7 +191,7 @@ def test_target_checker_knows_the_decoder_length() -> None:
 
 
 def test_shape_flow_has_every_layers_box_the_new_time_axis_and_the_states() -> None:
-    from core.shape_flow_figure import flow_stages
+    from core.figures.shape_flow import flow_stages
 
     stages = flow_stages(PATTERNS["Sequence to sequence"])
     titles = [stage.title.split("<br>")[0] for stage in stages]
@@ -204,8 +204,8 @@ def test_shape_flow_has_every_layers_box_the_new_time_axis_and_the_states() -> N
 
 
 def test_the_largest_stack_is_refused_for_training_with_a_suggestion() -> None:
-    from core.budget import fit_cost, training_work
-    from core.training_session import TrainingSettings
+    from core.keras.training_session import TrainingSettings
+    from core.model.budget import fit_cost, training_work
 
     largest = ModelSpec(
         cell="LSTM", bidirectional=True, layers=3, repeat="encoder", return_sequences=False, return_state=True,
@@ -223,7 +223,7 @@ def test_the_largest_stack_is_refused_for_training_with_a_suggestion() -> None:
 
 
 def test_weights_variants_and_growth_cover_the_stack() -> None:
-    from core.tables import growth_data, variants_table, weights_table
+    from core.figures.tables import growth_data, variants_table, weights_table
 
     spec = PATTERNS["Many-to-many (same length)"]
     assert list(weights_table(spec)["Layer"]) == ["input_layer", "gru", "gru_1", "time_distributed", "activation"]

@@ -15,8 +15,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from core.spec import DEFAULTS, PATTERNS, STACKING_MISTAKE, ModelSpec
-from core.url_state import spec_to_query
+from core.model.spec import DEFAULTS, PATTERNS, STACKING_MISTAKE, ModelSpec
+from core.model.url_state import spec_to_query
 from tests.browser_fixtures import new_tab
 from tests.browser_support import screenshot, wait_idle
 

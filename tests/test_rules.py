@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import ModelSpec
-from core.datasets import make_dataset, random_batch
+from core.model.datasets import make_dataset, random_batch
 from tests.conftest import ROOT, page_text
 
 ALONE = """

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import core.spec as spec_module
+import core.model.spec as spec_module
 from core import ModelSpec, SpecError, parse_params, seed_variants
-from core.spec import CHOICES, INT_RANGES, PRESETS, parse_bool, parse_whole_number, whole_number
+from core.model.spec import CHOICES, INT_RANGES, PRESETS, parse_bool, parse_whole_number, whole_number
 
 
 def test_defaults_are_the_seeds_sizes() -> None:
@@ -201,7 +201,7 @@ def test_parse_bool_says_none_for_anything_else(text: str) -> None:
 
 
 def test_largest_model_is_as_the_comment_says() -> None:
-    """core/spec.py bounds the sizes by the largest model's size: keep the comment's number true."""
+    """core/model/spec.py bounds the sizes by the largest model's size: keep the comment's number true."""
     from core import describe
 
     sizes = {name: high for name, (_, high) in INT_RANGES.items() if name != "layers"}

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from core import ModelSpec, describe
-from core.step_figures import clicked_element, column_of, head_figure, sharing_counts, vectors_figure, weights_figure
-from core.stepper import GATE_NAMES, ModelWeights, run
-from core.unrolled import unrolled_figure
+from core.figures.step import head_figure, sharing_counts, vectors_figure, weights_figure
+from core.figures.unrolled import unrolled_figure
+from core.figures.unrolled.clicks import clicked_element, column_of
+from core.model.stepper import GATE_NAMES, ModelWeights, run
 from tests.conftest import page_text, settle
 
 TINY = {"timesteps": 6, "input_size": 3, "hidden_size": 4, "output_size": 2}
@@ -147,7 +148,7 @@ def test_overview_and_weights_link_to_the_panel_open(app, page, key):
     assert at.session_state["step_open"] is True
     assert "Inside one timestep: the real numbers" in page_text(at)
     assert "step_open_button" not in [button.key for button in at.button]
-    from core.worker import shared_worker
+    from core.keras.worker import shared_worker
 
     assert shared_worker().wait_until_idle(300)  # leave no job running for the next test
 
@@ -155,8 +156,8 @@ def test_overview_and_weights_link_to_the_panel_open(app, page, key):
 def test_after_training_the_panel_shows_the_trained_weights_numbers(app):
     """Trained on the Training page, the panel says so with the epoch count, and its numbers are the numpy step of
     the trained weights (which Keras's own calls equal, tests/test_stepper_keras.py), not of the initial ones."""
-    from core.datasets import make_dataset
-    from core.worker import shared_worker
+    from core.keras.worker import shared_worker
+    from core.model.datasets import make_dataset
 
     at = app("training", {k: str(v) for k, v in TINY.items()})
     at.number_input(key="training_samples").set_value(16)

@@ -52,9 +52,9 @@ CELL_ROWS = """() => {
 
 def _keras_h(step: int) -> np.ndarray:
     """h_step of the seed's GRU on the panel's sample, as Keras's own layer returns it (initial weights, seed 0)."""
-    from core.datasets import make_dataset
-    from core.keras_env import load_keras
-    from core.models import build_model
+    from core.keras.env import load_keras
+    from core.keras.models import build_model
+    from core.model.datasets import make_dataset
 
     keras = load_keras()
     spec = ModelSpec()

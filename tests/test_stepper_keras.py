@@ -1,4 +1,4 @@
-"""The step panel's numpy arithmetic (core.stepper) against Keras's own calls: every state of every step, and the
+"""The step panel's numpy arithmetic (core.model.stepper) against Keras's own calls: every state of every step, and the
 model's outputs, to 1e-5, for every cell kind, reset_after, use_bias, merge mode and return_sequences.
 
 The weights are randomised (biases included, which Keras initialises to zeros) so that every term is exercised.
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from core import ModelSpec, describe
-from core.stepper import ModelWeights, run
+from core.model.stepper import ModelWeights, run
 
 TOL = 1e-5
 TINY = {"timesteps": 4, "input_size": 3, "hidden_size": 3, "output_size": 2}
@@ -27,8 +27,8 @@ CELL_CASES = [
 
 
 def _keras_model(spec: ModelSpec, seed: int):
-    """The app's own Keras model of the spec (core.models), its weights replaced by random ones."""
-    from core.models import build_model
+    """The app's own Keras model of the spec (core.keras.models), its weights replaced by random ones."""
+    from core.keras.models import build_model
 
     model = build_model(spec, seed=seed, compile=False)
     rng = np.random.default_rng(seed)
@@ -127,8 +127,8 @@ def test_last_step_only_models_equal_keras(cell_case):
 
 def test_the_worker_handler_returns_the_seeds_initial_weights():
     """What the panel fetches: the same arrays as the model a training with that seed starts from."""
-    from core.keras_jobs import model_weights
-    from core.models import build_model
+    from core.keras.jobs import model_weights
+    from core.keras.models import build_model
 
     class Context:
         def stage(self, text: str) -> None:

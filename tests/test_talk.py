@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 import pytest
 
 from core import describe
-from core.anatomy import format_shape
-from core.stories import STORIES, read_story, story_query
+from core.model.anatomy import format_shape
+from core.talk.stories import STORIES, read_story, story_query
 from tests.conftest import page_text, run_app
 
 PAGE_TITLES = {

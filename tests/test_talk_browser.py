@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.stories import STORIES
+from core.talk.stories import STORIES
 from tests.browser_fixtures import new_tab
 from tests.browser_support import hidden_texts, settle_frames, wait_idle
 

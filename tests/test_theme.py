@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from core import ModelSpec, describe
-from core.equivalence import GraphCounts, TwinOutputs, TwinTraining
-from core.equivalence_figures import loss_figure, op_counts_figure, output_heatmaps
-from core.shape_flow_figure import shape_flow_figure
-from core.theme import NORMAL, PALETTE, TALK, theme_for
-from core.unrolled import unrolled_figure
-from core.weights_figures import growth_figure
+from core.figures.equivalence import loss_figure, op_counts_figure, output_heatmaps
+from core.figures.shape_flow import shape_flow_figure
+from core.figures.theme import NORMAL, PALETTE, TALK, theme_for
+from core.figures.unrolled import unrolled_figure
+from core.figures.weights import growth_figure
+from core.keras.equivalence import GraphCounts, TwinOutputs, TwinTraining
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from core import ModelSpec, describe
-from core.datasets import TASKS, make_dataset
-from core.models import build_model
-from core.training import ModelCache, train
+from core.keras.models import build_model
+from core.keras.training import ModelCache, train
+from core.model.datasets import TASKS, make_dataset
 
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
 

@@ -15,10 +15,10 @@ import threading
 import numpy as np
 import pytest
 
-from core.budget import training_work
-from core.spec import ModelSpec
-from core.training_figures import batch_positions, loss_figure, prediction_figure, timestep_heatmap
-from core.training_session import TrainingSettings
+from core.figures.training import batch_positions, loss_figure, prediction_figure, timestep_heatmap
+from core.keras.training_session import TrainingSettings
+from core.model.budget import training_work
+from core.model.spec import ModelSpec
 from tests.conftest import page_text, run_app, settle
 
 TINY_PARAMS = {"timesteps": "6", "input_size": "3", "hidden_size": "4", "output_size": "2"}
@@ -45,9 +45,9 @@ def _figures(at) -> list[dict]:
 
 
 def _keras_epoch_losses(spec: ModelSpec, task: str, samples: int, batch: int, epochs: int, lr: float) -> list[float]:
-    """Keras's own fit() on the same data, weights and order, independently of core.training."""
-    from core.datasets import make_dataset
-    from core.models import build_model
+    """Keras's own fit() on the same data, weights and order, independently of core.keras.training."""
+    from core.keras.models import build_model
+    from core.model.datasets import make_dataset
 
     x, y = make_dataset(spec, task, samples, 0)
     model = build_model(spec, seed=0)
@@ -97,7 +97,7 @@ def test_training_page_trains_and_shows_chart_and_final_table():
 def held_worker(tmp_path):
     """The server's worker busy with another visitor's job until the test opens the gate: a Train click then stays
     queued, whatever the speed of the machine. Yields the gate's path."""
-    from core.worker import shared_worker
+    from core.keras.worker import shared_worker
 
     gate = tmp_path / "gate"
     started = threading.Event()

@@ -10,11 +10,11 @@ import threading
 
 import pytest
 
-from core.datasets import make_dataset
-from core.spec import ModelSpec
-from core.training import train
-from core.training_session import TrainingJob, TrainingSettings
-from core.worker import shared_worker
+from core.keras.training import train
+from core.keras.training_session import TrainingJob, TrainingSettings
+from core.keras.worker import shared_worker
+from core.model.datasets import make_dataset
+from core.model.spec import ModelSpec
 
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
 JOIN = 180

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from core import ModelSpec, describe, format_shape
-from core.theme import COMPACT, NORMAL, SLIDE_STRIP_HEIGHT, TALK
-from core.unrolled import LINE_SPACING, TimeAxis, _model, _rows, layout, render, unrolled_figure, visible_steps
+from core.figures.theme import COMPACT, NORMAL, SLIDE_STRIP_HEIGHT, TALK
+from core.figures.unrolled import LINE_SPACING, TimeAxis, layout, render, unrolled_figure, visible_steps
 
 TINY = {"timesteps": 5, "input_size": 3, "hidden_size": 4, "output_size": 2}
 T = TINY["timesteps"]
@@ -194,7 +194,7 @@ def test_talk_mode_draws_fewer_wider_columns_for_long_sequences():
 def test_a_focused_step_of_the_seeds_model_is_drawn_and_clickable(step):
     """The step panel's step is drawn at T=64 (h_5 and t=40 of the seed's model 1 sit in the default ellipsis),
     between two ellipses that account for every hidden step; a click on its cell names it."""
-    from core.step_figures import clicked_element
+    from core.figures.unrolled.clicks import clicked_element
 
     seed = describe(ModelSpec())
     assert step not in layout(seed, NORMAL).steps_of("cell")
@@ -214,7 +214,7 @@ def test_a_focused_step_of_the_seeds_model_is_drawn_and_clickable(step):
 
 
 def test_a_click_on_a_lower_layer_or_the_decoder_names_that_layer():
-    from core.step_figures import clicked_element
+    from core.figures.unrolled.clicks import clicked_element
 
     spec = ModelSpec(
         **{**TINY, "timesteps": 30}, layers=2, return_sequences=False, repeat="encoder", output_timesteps=20
@@ -232,8 +232,7 @@ def test_a_click_on_a_lower_layer_or_the_decoder_names_that_layer():
 
 # -- room for stacked layers and two time axes -----------------------------------------------------------------------
 def test_rows_stack_recurrent_layers_bottom_to_top():
-    model = _model(describe(ModelSpec(**TINY, bidirectional=True)))
-    rows = _rows(model, layers=2)
+    rows = diagram(bidirectional=True, layers=2).rows
     keys = [(row.role, row.layer, row.direction) for row in rows]
     assert keys == [
         ("input", 0, None),
@@ -268,7 +267,7 @@ def test_renderer_draws_every_time_axis_side_by_side():
     ],
 )
 def test_labels_carry_the_shapes_and_parameter_counts_keras_builds(fields):
-    from core.keras_env import load_keras
+    from core.keras.env import load_keras
 
     keras = load_keras()
     spec = ModelSpec(**{**TINY, **fields})
@@ -477,7 +476,7 @@ def test_a_slides_strip_keeps_two_line_row_labels_in_a_smaller_font():
 
 def test_the_hidden_steps_caption_counts_what_the_diagram_draws():
     """The caption under the picture matches the cells drawn on each time axis (two axes for an encoder-decoder)."""
-    from core.unrolled import hidden_steps_caption
+    from core.figures.unrolled import hidden_steps_caption
 
     seq2seq = ModelSpec(
         cell="LSTM", timesteps=12, output_timesteps=6, return_sequences=False, repeat="encoder", return_state=True

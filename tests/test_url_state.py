@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.spec import DEFAULTS, FIELD_NAMES, INT_RANGES, PRESETS, ModelSpec
-from core.url_state import problem_message, read_url, share_url, spec_to_query
+from core.model.spec import DEFAULTS, FIELD_NAMES, INT_RANGES, PRESETS, ModelSpec
+from core.model.url_state import problem_message, read_url, share_url, spec_to_query
 
 EVERY_FIELD = ModelSpec(
     cell="LSTM",

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from core import ModelSpec, describe
-from core.shape_flow_figure import flow_stages, shape_flow_figure
-from core.tables import (
+from core.figures.shape_flow import flow_stages, shape_flow_figure
+from core.figures.tables import (
     counterfactual,
     growth_data,
     summary_totals,
@@ -27,14 +27,14 @@ from core.tables import (
     weight_tensors_table,
     weights_table,
 )
-from core.target_checker import probe_batch_size, target_verdict
-from core.weights_figures import growth_figure
+from core.figures.weights import growth_figure
+from core.model.target_checker import probe_batch_size, target_verdict
 from tests.conftest import ROOT, page_text, run_app, settle
 
 
 def keras_build_error(spec: ModelSpec) -> str | None:
     """Keras's own message when it refuses to build the spec's model, or None when it builds."""
-    from core.models import build_model
+    from core.keras.models import build_model
 
     try:
         build_model(spec, compile=False)
@@ -58,13 +58,13 @@ GRID = [
 
 @pytest.fixture(scope="module")
 def keras():
-    from core.keras_env import load_keras
+    from core.keras.env import load_keras
 
     return load_keras()
 
 
 def _build(spec: ModelSpec):
-    from core.models import build_model
+    from core.keras.models import build_model
 
     return build_model(spec, compile=False)
 
@@ -81,7 +81,7 @@ def _class_name(layer) -> str:
 
 @pytest.mark.parametrize("spec", GRID, ids=lambda spec: "-".join(spec.to_params(omit_defaults=True).values()))
 def test_weights_table_equals_keras(spec: ModelSpec) -> None:
-    from core.models import keras_summary
+    from core.keras.models import keras_summary
 
     model = _build(spec)
     table = weights_table(spec)
@@ -117,7 +117,7 @@ def test_csv_download_equals_keras() -> None:
 
 
 def test_invalid_spec_table_stops_where_keras_stops(keras) -> None:
-    from core.models import build_layers
+    from core.keras.models import build_layers
 
     spec = ModelSpec(**TINY, return_sequences=False, head="time_distributed")
     assert keras_build_error(spec) is not None
@@ -242,7 +242,7 @@ def _check_cases():
 @pytest.mark.filterwarnings("ignore:You are using a softmax over axis -1", "ignore:In loss categorical_crossentropy")
 @pytest.mark.parametrize(("spec", "per_timestep", "batch"), list(_check_cases()))
 def test_verdict_equals_fit(keras, spec: ModelSpec, per_timestep: bool, batch: int) -> None:
-    from core.models import fit_error
+    from core.keras.models import fit_error
 
     verdict = target_verdict(spec, per_timestep, batch_size=batch)
     message = fit_error(spec, per_timestep, samples=batch)
@@ -284,10 +284,11 @@ def test_shape_flow_shows_describe_shapes_and_targets() -> None:
 
 def test_pure_modules_do_not_load_tensorflow() -> None:
     code = (
-        "import sys; import core.tables, core.shape_flow_figure, core.target_checker, core.weights_figures; "
-        "from core import ModelSpec; core.tables.weights_table(ModelSpec()); "
-        "core.shape_flow_figure.shape_flow_figure(ModelSpec(), True); "
-        "core.weights_figures.growth_figure(ModelSpec(), 'timesteps'); "
+        "import sys; import core.figures.tables, core.figures.shape_flow, core.model.target_checker; "
+        "import core.figures.weights; "
+        "from core import ModelSpec; core.figures.tables.weights_table(ModelSpec()); "
+        "core.figures.shape_flow.shape_flow_figure(ModelSpec(), True); "
+        "core.figures.weights.growth_figure(ModelSpec(), 'timesteps'); "
         "print('tensorflow' in sys.modules or 'keras' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

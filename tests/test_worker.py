@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from core import ModelSpec
-from core.keras_jobs import WarmUp
-from core.training_session import TrainingJob, TrainingSettings
-from core.worker import KerasWorker, SessionBusy, shared_worker
+from core.keras.jobs import WarmUp
+from core.keras.training_session import TrainingJob, TrainingSettings
+from core.keras.worker import KerasWorker, SessionBusy, shared_worker
 
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
 JOIN = 180
@@ -173,7 +173,7 @@ def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
 
 
 def test_speculative_warm_ups_never_pile_up(tmp_path: Path) -> None:
-    from core.worker import WARM_UPS_WAITING
+    from core.keras.worker import WARM_UPS_WAITING
 
     worker = shared_worker()
     gate = tmp_path / "gate"

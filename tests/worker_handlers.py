@@ -41,7 +41,7 @@ class _HoldAfterFirstBatch:
 
 def train_then_hold(settings: Any, context: Any) -> list:
     """The real training handler, held right after its first batch until the test asks it to stop."""
-    from core.keras_jobs import train_settings
+    from core.keras.jobs import train_settings
 
     return train_settings(settings, _HoldAfterFirstBatch(context))
 
@@ -52,7 +52,7 @@ def crash(_: Any, context: Any) -> None:
     import os
     import signal
 
-    from core.worker_child import save_coverage
+    from core.keras.worker_child import save_coverage
 
     save_coverage()
     context.emit("held")

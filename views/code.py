@@ -3,9 +3,9 @@
 import streamlit as st
 
 from core import describe, format_shape
-from core.budget import probe_work
-from core.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, script_filename
-from core.spec import DEFAULTS
+from core.model.budget import probe_work
+from core.model.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, script_filename
+from core.model.spec import DEFAULTS
 from views import common
 
 spec = common.current_spec()

@@ -17,11 +17,11 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.budget import Work
-from core.spec import DEFAULTS, ModelSpec
-from core.tables import html_table, whole_columns, with_separators
-from core.training_session import TrainingJob
-from core.worker import Job, KerasWorker, SessionBusy, shared_worker
+from core.figures.tables import html_table, whole_columns, with_separators
+from core.keras.training_session import TrainingJob
+from core.keras.worker import Job, KerasWorker, SessionBusy, shared_worker
+from core.model.budget import Work
+from core.model.spec import DEFAULTS, ModelSpec
 
 POLL_SECONDS = 0.5  # a poll only reads the job in this process: cheap, so Stop and the end show quickly
 

@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
-from core.budget import lab_work
-from core.equivalence_figures import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
+from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
+from core.model.budget import lab_work
 from views import common
 
 PERTURB = 1e-3  # the control: one weight of the TimeDistributed twin moved by this much
-SAMPLES = 4  # one tiny batch (core.equivalence's default): the comparison is exact, more samples prove nothing more
+SAMPLES = 4  # one tiny batch (core.keras.equivalence's default): exact, more samples prove nothing more
 
 spec = common.current_spec()
 talk_mode = common.talk_mode()

@@ -6,8 +6,8 @@ Every number comes from `core.describe` for the current cell and sizes (proven e
 import streamlit as st
 
 from core import ModelSpec, describe, format_shape, seed_variants
-from core.spec import STACKING_MISTAKE
-from core.tables import pattern_cards
+from core.figures.tables import pattern_cards
+from core.model.spec import STACKING_MISTAKE
 from views import common, step_panel
 from views.common import current_spec
 

@@ -1,17 +1,17 @@
 """Shape flow: (None, T, I) through each layer to the output, the targets it needs, and what fit() says about yours.
 
-The picture (`core.shape_flow_figure`) and the verdict (`core.target_checker`) are analytic: instant, no TensorFlow.
-Keras is asked only when the user clicks: a one-step `fit()` on a tiny batch, and `model.summary()`, both run by the
-server's TensorFlow worker; their answers are shared by every visitor (the same spec gives the same answer).
+The picture (`core.figures.shape_flow`) and the verdict (`core.model.target_checker`) are analytic: instant, no
+TensorFlow. Keras is asked only when the user clicks: a one-step `fit()` on a tiny batch, and `model.summary()`, both
+run by the server's TensorFlow worker; their answers are shared by every visitor (the same spec gives the same answer).
 """
 
 import streamlit as st
 
 from core import describe, format_shape
-from core.budget import probe_work, summary_work
-from core.shape_flow_figure import shape_flow_figure
-from core.tables import summary_table, summary_totals
-from core.target_checker import probe_batch_size, target_verdict
+from core.figures.shape_flow import shape_flow_figure
+from core.figures.tables import summary_table, summary_totals
+from core.model.budget import probe_work, summary_work
+from core.model.target_checker import probe_batch_size, target_verdict
 from views import common
 
 TARGET_KINDS = {

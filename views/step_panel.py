@@ -3,7 +3,7 @@ calls `prepare_figure` before drawing its diagram and `show` after it).
 
 The weights are fetched once per (spec, source) from the TensorFlow worker (`model_weights` job) or taken from this
 session's finished training of the spec, and kept in session state; the whole sample is stepped once in numpy
-(`core.stepper.run`), so moving t only redraws.
+(`core.model.stepper.run`), so moving t only redraws.
 """
 
 from __future__ import annotations
@@ -15,22 +15,13 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.anatomy import Description, format_shape
-from core.budget import summary_work
-from core.datasets import make_dataset, tasks_for
-from core.spec import ModelSpec
-from core.step_figures import (
-    clicked_element,
-    column_of,
-    head_figure,
-    mark_focus,
-    merge_figure,
-    sharing_counts,
-    states_strip,
-    vectors_figure,
-    weights_figure,
-)
-from core.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace, run
+from core.figures.step import head_figure, merge_figure, sharing_counts, states_strip, vectors_figure, weights_figure
+from core.figures.unrolled.clicks import clicked_element, column_of, mark_focus
+from core.model.anatomy import Description, format_shape
+from core.model.budget import summary_work
+from core.model.datasets import make_dataset, tasks_for
+from core.model.spec import ModelSpec
+from core.model.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace, run
 from views.common import failure, finished, keras_job
 
 CHART_KEY = "unrolled_figure"

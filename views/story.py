@@ -1,6 +1,6 @@
 """Guided stories on screen: the frame's side (start, step, URL) and the page's side (the takeaway bar, the highlight).
 
-The stories themselves are data in core/stories.py. The frame (app.py) calls `start_from_url` once per session,
+The stories themselves are data in core/talk/stories.py. The frame (app.py) calls `start_from_url` once per session,
 `before_sidebar` before the sidebar widgets exist (a step loads its spec and page), `sidebar_control` in the sidebar,
 and `query` when it writes the URL. A page calls `bar()` through `views.common.intro`: one sentence, the step count,
 ← / → buttons (keyboard shortcuts too), and the step's element outlined. Not a page itself.
@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
 
-from core.spec import ModelSpec
-from core.stories import STORIES, Story, read_story, story_query
-from core.theme import PALETTE
+from core.figures.theme import PALETTE
+from core.model.spec import ModelSpec
+from core.talk.stories import STORIES, Story, read_story, story_query
 
 STATE = "story"  # session state: {"name": str, "index": int, "pending": bool} or None
 PROBLEM = "story_problem"

@@ -1,6 +1,6 @@
 """Training: fit the real Keras models live, compare their loss curves, and see where in the sequence they learn.
 
-The training runs in the server's TensorFlow worker process (`core.worker`); this page only submits it and redraws
+The training runs in the server's TensorFlow worker process (`core.keras.worker`); this page only submits it and redraws
 what the worker streamed back, from a fragment that polls the session's `TrainingJob` (in this process) while it
 runs. A run goes on when the learner visits other pages; closing the tab stops it (the worker sees the session go).
 """
@@ -9,11 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
-from core.budget import probe_work, training_work
-from core.datasets import MAX_SAMPLES, TASKS, tasks_for
-from core.keras_jobs import WarmUp
-from core.training_figures import loss_figure, prediction_figure, timestep_heatmap
-from core.training_session import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingSettings, TrainingSnapshot
+from core.figures.training import loss_figure, prediction_figure, timestep_heatmap
+from core.keras.jobs import WarmUp
+from core.keras.training_session import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingSettings, TrainingSnapshot
+from core.model.budget import probe_work, training_work
+from core.model.datasets import MAX_SAMPLES, TASKS, tasks_for
 from views import common
 
 spec = common.current_spec()

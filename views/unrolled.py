@@ -3,8 +3,8 @@
 import streamlit as st
 
 from core import describe
-from core.theme import SLIDE_STRIP_HEIGHT, theme_for
-from core.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
+from core.figures.theme import SLIDE_STRIP_HEIGHT, theme_for
+from core.figures.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
 from views import common, step_panel, story
 from views.common import current_spec, talk_mode
 

@@ -1,12 +1,12 @@
 """Weights: where every parameter of the current spec lives, the seed's variants side by side, and why T doesn't count.
 
-Every number comes from `core.tables`, built on `core.describe` (proven equal to Keras in the tests).
+Every number comes from `core.figures.tables`, built on `core.describe` (proven equal to Keras in the tests).
 """
 
 import streamlit as st
 
 from core import describe
-from core.tables import (
+from core.figures.tables import (
     GROWTH_AXES,
     counterfactual,
     growth_data,
@@ -18,7 +18,7 @@ from core.tables import (
     weight_tensors_table,
     weights_table,
 )
-from core.weights_figures import growth_figure
+from core.figures.weights import growth_figure
 from views import common, step_panel
 from views.common import current_spec, talk_mode
 

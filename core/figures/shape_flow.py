@@ -1,0 +1,277 @@
+"""The shape flow as a picture: input (None, T, I) → each layer → output → the targets `fit()` needs.
+
+`shape_flow_figure(spec)` draws one box per layer with its output shape as cells (batch, time, features), the axis
+the layer acts on highlighted, and under the targets the user's own, marked by the target checker's verdict.
+Colours and sizes come from core.figures.theme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import plotly.graph_objects as go
+
+from core.figures.theme import PALETTE, TRANSPARENT, arrow, theme_for, wrap_words
+from core.model.anatomy import Shape, describe, format_shape
+from core.model.spec import ModelSpec
+from core.model.target_checker import target_verdict
+
+# -- the picture ---------------------------------------------------------------------------------------------
+
+# The fill of each kind of axis, and of the axis a layer acts on: the recurrent layer walks along time (the cell's
+# colour), a Dense transforms features. Verdict colours are the theme's.
+AXIS_FILLS = {
+    "batch": PALETTE["batch"],
+    "time": PALETTE["time"],
+    "feature": PALETTE["feature"],
+    "acted": PALETTE["feature_acted"],
+    "time_acted": PALETTE["cell"],
+}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One box of the flow: a title, the shape it outputs, which axis it acts on and what it does to it."""
+
+    title: str
+    shape: Shape | None
+    acts_on: int | None  # index into `shape` of the highlighted axis
+    note: str
+    time_acted: bool = False  # the highlighted axis is the time axis (walked along), not the features
+    failed: bool = False
+
+
+def flow_stages(spec: ModelSpec) -> list[Stage]:
+    """The boxes of the shape flow, from the input to the targets, from `describe(spec)`."""
+    description = describe(spec)
+    stages = []
+    for layer in description.layers:
+        kind = layer.class_label
+        title = f"{layer.name}<br>{kind}"
+        if layer.role == "input":
+            stages.append(Stage(title, layer.output_shape, None, "samples × timesteps × features"))
+        elif layer.role == "repeat":
+            note = f"copies one vector of {layer.output_shape[-1]} to {layer.output_shape[1]} steps: a new time axis"
+            stages.append(Stage(title, layer.output_shape, 1, note, time_acted=True))
+        elif layer.role in ("recurrent", "decoder"):
+            inputs, units = layer.input_shape[-1], layer.output_shape[-1]
+            if len(layer.output_shape) == 3:
+                note = f"walks along T; features {inputs} → {units} at every step"
+                stage = Stage(title, layer.output_shape, 1, note, time_acted=True)
+            else:
+                note = f"walks along T, keeps only the last state: the T axis is gone ({inputs} → {units})"
+                stage = Stage(title, layer.output_shape, len(layer.output_shape) - 1, note)
+            if layer.state_shapes:
+                states = ", ".join(format_shape(shape) for shape in layer.state_shapes)
+                stage = replace(stage, note=stage.note + f"; return_state adds its final states {states}")
+            if layer.role == "decoder" and spec.return_state:
+                stage = replace(stage, note=stage.note + "; starts from the encoder's states (initial_state)")
+            stages.append(stage)
+        elif layer.role == "head":
+            last = len(layer.output_shape) - 1
+            if spec.head == "time_distributed":
+                note = "slices along T; one shared Dense on the last axis: "
+                note += f"{layer.input_shape[-1]} → {spec.output_size}"
+            elif len(layer.input_shape) == 3:
+                note = "Dense acts on the last axis only, at every step: "
+                note += f"{layer.input_shape[-1]} → {spec.output_size}"
+            else:
+                note = f"Dense on the last axis, once per sample: {layer.input_shape[-1]} → {spec.output_size}"
+            stages.append(Stage(title, layer.output_shape, last, note))
+        else:
+            note = f"{spec.activation} over the last axis"
+            stages.append(Stage(title, layer.output_shape, len(layer.output_shape) - 1, note))
+    if description.output_shape is None:
+        given = format_shape(description.broken_input)
+        why = {
+            "stack": f"needs (batch, T, features) but gets {given}: expected ndim=3, found ndim=2",
+            "repeat": f"needs one vector but gets the sequence {given}: expected ndim=2, found ndim=3",
+        }.get(spec.refused_at or "", "needs an input of rank ≥ 3: Keras refuses to build")
+        stages.append(Stage(f"{description.broken_at}<br>{description.broken_kind}", None, None, why, failed=True))
+    else:
+        note = "what fit() compares the output with"
+        stages.append(Stage("targets Y<br>must be", description.target_shape, None, note))
+    return stages
+
+
+def _axis_kind(shape: Shape, index: int) -> str:
+    if index == 0:
+        return "batch"
+    if len(shape) == 3 and index == 1:
+        return "time"
+    return "feature"
+
+
+def _stage_marks(
+    stage, index: int, left: float, box_bottom: float, note: str, theme, box_w: float, gap: float, cell_h: float
+) -> tuple[list[dict], list[dict]]:
+    """One stage's box: its border, title, shape cells with their axis names, note, and the arrow from the previous."""
+    font, small, ink, muted = theme.font, theme.label, PALETTE["ink"], PALETTE["muted"]
+    title_font = {"size": font, "color": ink}  # explicit colours: the Streamlit theme would grey out annotation text
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    border = PALETTE["error"] if stage.failed else muted
+    shapes.append(
+        {
+            "type": "rect",
+            "x0": left,
+            "x1": left + box_w,
+            "y0": box_bottom,
+            "y1": 4,
+            "line": {"color": border, "width": theme.line},
+            "fillcolor": "rgba(0,0,0,0)",
+        }
+    )
+    annotations.append(
+        {
+            "x": left + box_w / 2,
+            "y": 3.95,
+            "yanchor": "top",
+            "text": _box_title(stage.title, theme.box_chars),
+            "showarrow": False,
+            "font": title_font,
+        }
+    )
+    if stage.shape is not None:
+        dims = len(stage.shape)
+        cell_w = (box_w - 0.4) / dims
+        for axis, dim in enumerate(stage.shape):
+            x0 = left + 0.2 + axis * cell_w
+            kind = _axis_kind(stage.shape, axis)
+            fill = AXIS_FILLS[kind]
+            if stage.acts_on == axis:
+                fill = AXIS_FILLS["time_acted"] if stage.time_acted else AXIS_FILLS["acted"]
+            shapes.append(
+                {
+                    "type": "rect",
+                    "x0": x0,
+                    "x1": x0 + cell_w - 0.05,
+                    "y0": 1.6,
+                    "y1": 1.6 + cell_h,
+                    "line": {"color": muted, "width": 1},
+                    "fillcolor": fill,
+                }
+            )
+            annotations.append(
+                {
+                    "x": x0 + (cell_w - 0.05) / 2,
+                    "y": 1.6 + cell_h / 2,
+                    "text": "None" if dim is None else str(dim),
+                    "showarrow": False,
+                    "font": {"size": font, "color": PALETTE["on_fill"] if stage.acts_on == axis else ink},
+                }
+            )
+            annotations.append(
+                {
+                    "x": x0 + (cell_w - 0.05) / 2,
+                    "y": 1.35,
+                    "text": {"batch": "batch", "time": "time", "feature": "features"}[kind],
+                    "showarrow": False,
+                    "font": {"size": small, "color": muted},
+                }
+            )
+        annotations.append(
+            {
+                "x": left + box_w / 2,
+                "y": 2.65,
+                "text": format_shape(stage.shape),
+                "showarrow": False,
+                "font": title_font,
+            }
+        )
+    annotations.append(
+        {
+            "x": left + box_w / 2,
+            "y": 1.1,
+            "yanchor": "top",
+            "text": note,
+            "showarrow": False,
+            "font": {"size": small, "color": PALETTE["error"] if stage.failed else ink},
+        }
+    )
+    if index:
+        colour = PALETTE["error"] if stage.failed else muted
+        annotations.append(arrow((left - gap + 0.05, 2.0), (left - 0.05, 2.0), theme.line, colour, arrowsize=1.5))
+    return shapes, annotations
+
+
+def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None, talk_mode: bool = False) -> go.Figure:
+    """Input → layers → output → targets, each box with its shape as cells; the axis each layer acts on in colour.
+
+    With `per_timestep_targets`, the user's targets are drawn under the required ones, green if they match.
+    """
+    stages = flow_stages(spec)
+    theme = theme_for(talk_mode)
+    font, small, ink = theme.font, theme.label, PALETTE["ink"]
+    box_w, gap, cell_h = 3.0, 1.0, 0.8
+    notes = [wrap_words(stage.note, theme.box_chars) for stage in stages]
+    # The boxes reach down as far as their longest note: a data unit is 0.6 of the theme's diagram row in pixels.
+    unit_px = 0.6 * theme.row_height
+    if theme.picture_height is not None:  # a slide: the boxes fit under the page title, with the target line
+        unit_px = min(unit_px, theme.picture_height / 7.4)
+    note_lines = max(note.count("<br>") + 1 for note in notes)
+    box_bottom = min(0.0, 1.1 - note_lines * theme.label * 1.35 / unit_px - 0.15)
+    figure = go.Figure()
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    for index, stage in enumerate(stages):
+        stage_shapes, stage_annotations = _stage_marks(
+            stage, index, index * (box_w + gap), box_bottom, notes[index], theme, box_w, gap, cell_h
+        )
+        shapes += stage_shapes
+        annotations += stage_annotations
+    right = len(stages) * (box_w + gap) - gap
+    bottom = box_bottom - 0.2
+    if per_timestep_targets is not None and stages[-1].shape is not None:
+        verdict = target_verdict(spec, per_timestep_targets)
+        left = (len(stages) - 1) * (box_w + gap)
+        color, mark = {"ok": (PALETTE["ok"], "✓"), "error": (PALETTE["error"], "✗")}.get(
+            verdict.status, (PALETTE["warn"], "⚠")
+        )
+        annotations.append(
+            {
+                "x": left + box_w / 2,
+                "y": box_bottom - 0.5,
+                "text": f"your Y: {format_shape(verdict.targets_shape)} {mark}",
+                "showarrow": False,
+                "font": {"size": font, "color": color},
+            }
+        )
+        bottom = box_bottom - 0.9
+    annotations.append(
+        {
+            "x": 0,
+            "y": 4.5,
+            "xanchor": "left",
+            "text": (
+                "None = the batch axis: any number of samples. "
+                f"<span style='color:{AXIS_FILLS['time_acted']}'>■</span> walked along (time) "
+                f"<span style='color:{AXIS_FILLS['acted']}'>■</span> transformed (features)"
+            ),
+            "showarrow": False,
+            "font": {"size": small, "color": ink},
+        }
+    )
+    figure.update_layout(
+        shapes=shapes,
+        annotations=annotations,
+        xaxis={"visible": False, "range": [-0.2, right + 0.2]},
+        yaxis={"visible": False, "range": [bottom, 4.8]},
+        height=int(unit_px * (4.8 - bottom)),
+        margin={"l": 5, "r": 5, "t": 5, "b": 5},
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
+        showlegend=False,
+    )
+    return figure
+
+
+def _box_title(title: str, width: int) -> str:
+    """A box's title in bold: the layer name, then its class, which breaks after "(" when too long for the box
+    ("TimeDistributed(" / "Dense)") rather than spilling over the next box; the class goes smaller than the name."""
+    name, _, kind = title.partition("<br>")
+    if len(kind) > width and "(" in kind:
+        kind = kind.replace("(", "(<br>", 1)
+    name = name.replace("_", "_<br>", 1) if len(name) > width else name
+    lines = f"<b>{name}</b>"
+    return lines + (f"<br><span style='font-size:0.85em'>{kind}</span>" if kind else "")

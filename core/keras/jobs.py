@@ -1,0 +1,184 @@
+"""The Keras jobs the TensorFlow worker runs: `HANDLERS[kind](payload, context) -> result`.
+
+Each handler runs inside `core.keras.worker_child` (never in the Streamlit server), streams progress through
+`context.emit` / `context.stage`, checks `context.should_stop()` where a job can stop early, and returns a picklable
+result. Compiled models are kept in `context.cache` (one `ModelCache` for the whole worker, bounded), so a second
+training of the same spec, by any session, reuses the traced model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.keras.training_session import TrainingSettings
+from core.model.spec import ModelSpec
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """Build and trace the models a training of these settings will use, before the click."""
+
+    specs: tuple[ModelSpec, ...]
+    samples: int
+    batch_size: int
+    seed: int
+
+
+def warm_up_training(payload: WarmUp, context: Any) -> int:
+    """Trace `fit()` (both the full and the last partial batch) and the per-timestep probe for each spec.
+
+    A later `train()` of the same spec takes the model from the cache, resets its weights and optimizer, and starts
+    at once. Returns how many models were traced.
+    """
+    from core.keras.training import probe_size  # noqa: PLC0415
+
+    traced = 0
+    for spec in payload.specs:
+        if context.should_stop():
+            break
+        model, _ = context.cache.model(spec, payload.seed)
+        remainder = payload.samples % payload.batch_size
+        n = min(payload.samples, payload.batch_size + remainder)
+        x = np.zeros(spec.input_shape(n), dtype=np.float32)
+        y = np.zeros(spec.target_shape(n), dtype=np.float32)
+        model.fit(x, y, batch_size=payload.batch_size, epochs=1, shuffle=False, verbose=0)
+        if spec.sequence_output:
+            model.predict_on_batch(np.zeros(spec.input_shape(probe_size(payload.samples)), dtype=np.float32))
+        traced += 1
+    return traced
+
+
+def train_settings(settings: TrainingSettings, context: Any) -> list[Any]:
+    """Train each variant of the settings in turn; stream batches, epochs and results. Returns the results so far."""
+    from core.keras.training import train  # noqa: PLC0415
+    from core.model.datasets import make_dataset  # noqa: PLC0415
+
+    results = []
+    for index, (label, spec) in enumerate(settings.variants):
+        if context.should_stop():
+            break
+        context.emit("variant", index)
+        context.stage(f"{label}: building and tracing the model…")
+        dataset = make_dataset(spec, settings.task, settings.samples, settings.seed, settings.normalise_targets)
+        result = train(
+            spec,
+            dataset,
+            epochs=settings.epochs,
+            batch_size=settings.batch_size,
+            seed=settings.seed,
+            on_batch=lambda e, b, loss, i=index: context.emit("batch", i, e, b, loss),
+            on_epoch=lambda e, loss, i=index: context.emit("epoch", i, e, loss),
+            should_stop=context.should_stop,
+            cache=context.cache,
+            track_timesteps=True,
+            learning_rate=settings.learning_rate,
+        )
+        context.emit("result", index, result)
+        results.append(result)
+        if result.stopped:
+            break
+    return results
+
+
+def fit_probe(payload: tuple[ModelSpec, bool, int], context: Any) -> str | None:
+    """Keras's answer to fit(X, Y) on a tiny batch with per-timestep or per-sequence targets: None or its message."""
+    from core.keras.models import fit_error  # noqa: PLC0415
+
+    spec, per_timestep, samples = payload
+    context.stage("Building the model and calling fit()…")
+    return fit_error(spec, per_timestep, samples=samples)
+
+
+def summary(spec: ModelSpec, context: Any) -> tuple[str | None, str | None]:
+    """Keras's own model.summary() text, or (None, Keras's build error) for the combination it refuses."""
+    from core.keras.models import keras_summary  # noqa: PLC0415
+
+    context.stage("Building the model…")
+    try:
+        return keras_summary(spec), None
+    except ValueError as error:
+        return None, str(error)
+
+
+def seed_summary(_: Any, context: Any) -> str:
+    """The seed's model 1, built and fitted as the Keras 3 translation does: its summary() today."""
+    from core.keras.seed_summary import seed_summary_today  # noqa: PLC0415
+
+    context.stage("Building and fitting the seed's model 1…")
+    return seed_summary_today()
+
+
+def equivalence_lab(payload: tuple[ModelSpec, float], context: Any) -> dict[str, Any]:
+    """Every measurement of the Equivalence lab, from one pair of twins, each stage timed.
+
+    Returns {"outputs", "control", "counts", "timings", "training", "versions", "stages": [(label, seconds)]}.
+    Each measurement is also streamed as a ("partial", key, value) event when its stage ends, so the page shows the
+    verdict (same outputs, and the control) about a second after the click while the slower stages still run.
+    """
+    from core.keras import equivalence  # noqa: PLC0415
+
+    spec, perturb = payload
+    results: dict[str, Any] = {"stages": [], "versions": equivalence.versions()}
+    context.emit("partial", "versions", results["versions"])
+
+    def stage(label: str, key: str, run: Any) -> None:
+        context.stage(label)
+        started = time.perf_counter()
+        results[key] = run()
+        results["stages"].append((label, time.perf_counter() - started))
+        if key != "twins":
+            context.emit("partial", key, results[key])
+
+    twins: dict[str, Any] = {}
+    stage("Building both twins with one set of weights", "twins", lambda: twins.update(equivalence.build_twins(spec)))
+    stage("Running both twins on one batch", "outputs", lambda: equivalence.twin_outputs(spec, twins=twins))
+    stage(
+        f"The control: one weight moved by {perturb:g}",
+        "control",
+        lambda: equivalence.twin_outputs(spec, perturb=perturb, twins=twins),
+    )
+    stage("Tracing both graphs and counting their ops", "counts", lambda: equivalence.graph_op_counts(spec, twins))
+    stage(
+        "Timing a first (tracing) call and later calls",
+        "timings",
+        lambda: equivalence.time_forward_and_trace(spec, twins),
+    )
+    stage("Training both twins from the same weights", "training", lambda: equivalence.train_twins(spec, twins=twins))
+    results.pop("twins")
+    return results
+
+
+def check_fix(payload: dict[str, Any], context: Any) -> str | None:
+    """A fix from the Fix my error page, checked by Keras: build it and fit one batch of zeros of the learner's shapes
+    (None when Keras accepts it, else Keras's message)."""
+    from core.fix_check import check_fix as check  # noqa: PLC0415
+
+    context.stage("Building the fixed model and fitting one batch…")
+    return check(**payload)
+
+
+def model_weights(payload: tuple[ModelSpec, int], context: Any) -> tuple[list[str], list[np.ndarray]]:
+    """The seed's initial weights of the spec's model (as a training with that seed starts from): Keras's variable
+    paths and `get_weights()` arrays, for the numpy stepper of the unrolled page's step panel."""
+    from core.keras.models import build_model  # noqa: PLC0415
+
+    spec, seed = payload
+    context.stage("Building the model with the seed's initial weights…")
+    model = build_model(spec, seed=seed, compile=False)
+    return [variable.path for variable in model.weights], [np.asarray(array) for array in model.get_weights()]
+
+
+HANDLERS = {
+    "model_weights": model_weights,
+    "check_fix": check_fix,
+    "train": train_settings,
+    "warm_up_training": warm_up_training,
+    "fit_probe": fit_probe,
+    "summary": summary,
+    "seed_summary": seed_summary,
+    "equivalence_lab": equivalence_lab,
+}

@@ -1,0 +1,245 @@
+"""One session's training: the settings of a click on Train, and a job that follows that training in the worker.
+
+The training itself runs in the TensorFlow worker process (`core.keras.worker`); `TrainingJob` submits it and folds the
+events the worker streams back (each batch's loss, each epoch, each model's result) into immutable snapshots that a
+page can draw at any moment. It never touches Streamlit and never imports TensorFlow.
+
+Example:
+    >>> job = TrainingJob(shared_worker(), session="doc")
+    >>> job.start(TrainingSettings.for_spec(ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)))
+    >>> job.wait(120)
+    True
+    >>> job.snapshot().status
+    'done'
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.model.datasets import MAX_SAMPLES, TASKS
+from core.model.spec import ModelSpec, seed_variants, whole_number
+
+# Learning rates offered: RMSprop's default 0.001 (the seed's) learns the recall task slowly; 0.01 learns it in a few
+# epochs at batch 128.
+SEED_LEARNING_RATE = 0.001
+RECALL_LEARNING_RATE = 0.01
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Everything one click on Train decides: the models (label -> spec), the data and the optimisation."""
+
+    variants: tuple[tuple[str, ModelSpec], ...]
+    task: str = "recall"
+    samples: int = 256
+    batch_size: int = 32
+    epochs: int = 5
+    seed: int = 0
+    learning_rate: float = RECALL_LEARNING_RATE
+    normalise_targets: bool = False  # the seed's random targets divided by their sum (see core.model.datasets)
+
+    def __post_init__(self) -> None:
+        if not self.variants:
+            raise ValueError("variants: nothing to train; allowed: at least one valid model.")
+        for label, spec in self.variants:
+            if not spec.is_valid:
+                raise ValueError(f"{label}: TimeDistributed needs return_sequences=True; Keras cannot build it.")
+        if self.task not in TASKS:
+            raise ValueError(f"task: got {self.task!r}; allowed: {' | '.join(TASKS)}.")
+        for name, low, high in (("samples", 1, MAX_SAMPLES), ("batch_size", 1, MAX_SAMPLES), ("epochs", 1, 500)):
+            whole_number(name, getattr(self, name), low, high)
+        lr = self.learning_rate
+        if not isinstance(lr, int | float) or not math.isfinite(lr) or not 0 < lr <= 1:
+            raise ValueError(f"learning_rate: got {lr!r}; allowed: a number above 0 and at most 1.")
+
+    @classmethod
+    def for_spec(cls, spec: ModelSpec, **options: Any) -> TrainingSettings:
+        """Settings that train just `spec`, labelled "Current model"."""
+        return cls(variants=(("Current model", spec),), **options)
+
+    @classmethod
+    def for_seed_variants(cls, spec: ModelSpec, **options: Any) -> TrainingSettings:
+        """Settings that train the seed's three valid models (with the cell and sizes of `spec`) to compare them."""
+        variants = tuple((label, v) for label, v in seed_variants(spec).items() if v.is_valid)
+        return cls(variants=variants, **options)
+
+    def replace(self, **changes: Any) -> TrainingSettings:
+        """A copy with some fields changed (validated like any construction)."""
+        from dataclasses import replace  # noqa: PLC0415
+
+        return replace(self, **changes)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """Batches in one epoch: the last one may be partial, as in `fit()`."""
+        return math.ceil(self.samples / self.batch_size)
+
+    @property
+    def planned_batches(self) -> int:
+        """Batches over all variants and epochs, if nothing stops the run."""
+        return len(self.variants) * self.epochs * self.batches_per_epoch
+
+
+@dataclass(frozen=True)
+class VariantProgress:
+    """One variant's curves so far, and its `TrainingResult` once it finished (or stopped)."""
+
+    label: str
+    spec: ModelSpec
+    batch_losses: tuple[float, ...] = ()
+    epoch_losses: tuple[float, ...] = ()
+    result: Any = None  # core.keras.training.TrainingResult (typed loosely: importing it would load Keras)
+
+
+@dataclass(frozen=True)
+class TrainingSnapshot:
+    """A consistent, immutable copy of a job's state at one moment, for drawing."""
+
+    run_id: int
+    status: str  # "idle", "queued", "running", "done", "stopped" or "failed"
+    settings: TrainingSettings | None
+    variants: tuple[VariantProgress, ...]
+    current: str | None  # the label of the variant training now
+    epoch: int  # 0-based epoch of the last reported batch
+    batch: int  # 0-based batch (within its epoch) of the last reported batch
+    batches_done: int  # over all variants
+    elapsed: float
+    stage: str = ""  # what the worker does now, before the first batch ("Starting TensorFlow…")
+    position: int | None = None  # place in the server's queue while queued (1 = next)
+    stop_reason: str | None = None
+    error: str | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while the job is queued or trains."""
+        return self.status in ("queued", "running")
+
+    @property
+    def fraction(self) -> float:
+        """Share of the planned batches done, 0..1."""
+        if self.settings is None or self.settings.planned_batches == 0:
+            return 0.0
+        return min(1.0, self.batches_done / self.settings.planned_batches)
+
+
+@dataclass
+class _Variant:
+    label: str
+    spec: ModelSpec
+    batch_losses: list[float] = field(default_factory=list)
+    epoch_losses: list[float] = field(default_factory=list)
+    result: Any = None
+
+
+class TrainingJob:
+    """A session's training, run by the server's worker: `start(settings)`, `snapshot()`, `stop()`, `wait()`.
+
+    One per session (kept in its session state). The worker calls `_on_event` from its dispatcher thread; the page
+    reads `snapshot()` from its own thread: both go through one lock.
+    """
+
+    def __init__(self, worker: Any, session: str) -> None:
+        self._worker = worker
+        self._session = session
+        self._lock = threading.Lock()
+        self._job: Any = None
+        self._run_id = 0
+        self._settings: TrainingSettings | None = None
+        self._variants: list[_Variant] = []
+        self._current: str | None = None
+        self._epoch = self._batch = self._batches_done = 0
+
+    @property
+    def running(self) -> bool:
+        """True while the job is queued or trains."""
+        job = self._job
+        return job is not None and job.active
+
+    @property
+    def settings(self) -> TrainingSettings | None:
+        """The settings of the current or last run."""
+        return self._settings
+
+    def start(self, settings: TrainingSettings) -> int:
+        """Queue a training of `settings` in the worker (stopping this session's previous one); returns the run id.
+
+        Raises `core.keras.worker.SessionBusy` if another Keras job of this session (a probe) is queued or running.
+        """
+        if self.running:
+            self.stop("A new training started.")
+            self._job.wait(30)
+        with self._lock:
+            self._run_id += 1
+            self._settings = settings
+            self._variants = [_Variant(label, spec) for label, spec in settings.variants]
+            self._current = None
+            self._epoch = self._batch = self._batches_done = 0
+            run_id = self._run_id
+        self._job = self._worker.submit(
+            self._session,
+            "train",
+            settings,
+            group="train",
+            label="training",
+            listener=lambda event, run=run_id: self._on_event(run, event),
+        )
+        return run_id
+
+    def stop(self, reason: str = "Stopped.") -> None:
+        """Ask the worker to stop this training after its current batch (no effect when nothing runs)."""
+        if self._job is not None:
+            self._job.stop(reason)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the training ended (True) or the timeout passed."""
+        return self._job is None or self._job.wait(timeout)
+
+    def _on_event(self, run_id: int, event: tuple) -> None:
+        with self._lock:
+            if run_id != self._run_id:
+                return
+            kind = event[0]
+            if kind == "variant":
+                self._current = self._variants[event[1]].label
+                self._epoch = self._batch = 0
+            elif kind == "batch":
+                _, index, epoch, batch, loss = event
+                self._variants[index].batch_losses.append(float(loss))
+                self._epoch, self._batch = epoch, batch
+                self._batches_done += 1
+            elif kind == "epoch":
+                self._variants[event[1]].epoch_losses.append(float(event[3]))
+            elif kind == "result":
+                self._variants[event[1]].result = event[2]
+            elif kind == "end":
+                self._current = None
+
+    def snapshot(self) -> TrainingSnapshot:
+        """An immutable copy of the progress, consistent across all its fields."""
+        job = self._job
+        with self._lock:
+            if job is None:
+                return TrainingSnapshot(0, "idle", None, (), None, 0, 0, 0, 0.0)
+            status = job.status if job.status != "cancelled" else "stopped"
+            return TrainingSnapshot(
+                run_id=self._run_id,
+                status=status,
+                settings=self._settings,
+                variants=tuple(
+                    VariantProgress(v.label, v.spec, tuple(v.batch_losses), tuple(v.epoch_losses), v.result)
+                    for v in self._variants
+                ),
+                current=self._current,
+                epoch=self._epoch,
+                batch=self._batch,
+                batches_done=self._batches_done,
+                elapsed=job.elapsed,
+                stage=job.stage,
+                position=job.position,
+                stop_reason=job.stop_reason if status == "stopped" else None,
+                error=job.error,
+            )

@@ -1,0 +1,661 @@
+"""One TensorFlow worker process for the whole server: every Keras job of every session goes through it.
+
+Why a process: Streamlit resets Keras's global session (`keras.backend`) after every script run of any session once
+Keras is in `sys.modules`, and a training thread in the server then crashes or crawls; Keras in a thread of the
+server also fights the server's threads for the GIL. Here the server never imports TensorFlow; this module is
+TensorFlow-free.
+
+The shape of it:
+- `KerasWorker.submit(session, kind, payload)` queues a `Job`; a dispatcher thread (started on demand) feeds the
+  child process one job at a time (on a 1-2 core host two jobs at once would each run at half speed and need twice
+  the memory; TensorFlow already uses both cores for one). Interactive probes go before trainings, speculative
+  warm-ups last; a session has at most one job queued or running.
+- The child (`core.keras.worker_child`, started on demand with `python -m`) streams events back (`Job.events`, and the
+  job's listener); `Job.stop()` reaches it at once over a control channel and the job honours it within one batch.
+- The child shuts down after `idle_seconds` without work, and is recycled between jobs after `max_jobs` jobs or
+  above `rss_limit_mb`, so memory comes back. If it dies mid-job, that job fails with a plain reason and the next
+  job starts a new child.
+- Abandonment comes from the session's own liveness (`liveness(session) -> bool | None`, the browser connection),
+  never from poll timing: a job whose session has been disconnected for `disconnect_grace` seconds is stopped.
+
+Example:
+    >>> worker = KerasWorker()
+    >>> job = worker.submit("session-1", "summary", ModelSpec())
+    >>> job.wait(120) and job.status
+    'done'
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, Listener
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative.
+PRIORITY = {"probe": 0, "train": 1, "warmup": 2}
+WARM_UPS_WAITING = 2  # speculative jobs waiting server-wide: the newest are the likeliest to be clicked
+WARM_KEYS_KEPT = 3  # trainings warmed that the child's model cache (6 models, up to 3 per training) still holds
+FINAL = frozenset({"done", "stopped", "failed", "cancelled"})
+EventListener = Callable[[tuple], None]
+Liveness = Callable[[str], "bool | None"]
+
+
+class SessionBusy(RuntimeError):
+    """The session already has a job queued or running: one at a time per visitor keeps the queue fair."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        super().__init__(f"Your {job.label} is still {job.status}: wait for it to end, or stop it, first.")
+
+
+@dataclass(frozen=True)
+class WorkerStats:
+    """What the worker did so far, for the README's measurements and the tests."""
+
+    pid: int | None
+    alive: bool
+    processes_started: int
+    jobs_done: int
+    last_rss_mb: float | None
+    last_peak_mb: float | None
+    last_anon_mb: float | None
+
+
+@dataclass
+class Job:
+    """One unit of Keras work for one session: its state, the events it streamed, and its result.
+
+    Written by the dispatcher thread, read by the pages; every field is read and written under `_lock`.
+    """
+
+    id: int
+    session: str
+    kind: str
+    payload: Any
+    priority: int
+    label: str
+    listener: EventListener | None = None
+    cache_key: Hashable | None = None  # finished results are shared under this key (see KerasWorker.submit)
+    status: str = "queued"  # queued, running, done, stopped, failed, cancelled
+    stage: str = "Waiting for the TensorFlow worker…"
+    result: Any = None
+    error: str | None = None
+    stop_reason: str | None = None
+    position: int | None = None  # 1 = next; None when not queued
+    submitted: float = field(default_factory=time.monotonic)
+    started: float | None = None
+    finished: float | None = None
+    peak_mb: float | None = None  # the child's peak resident memory during this job
+    events: list[tuple] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _done: threading.Event = field(default_factory=threading.Event, repr=False)
+    _stop_requested: bool = False
+
+    @property
+    def active(self) -> bool:
+        """True while queued or running."""
+        return self.status not in FINAL
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the job started running (0 while queued)."""
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.monotonic()) - self.started
+
+    def stop(self, reason: str = "Stopped.") -> None:
+        """Ask for the job to stop: a queued job ends at once, a running one within one batch."""
+        with self._lock:
+            if self.status in FINAL or self._stop_requested:
+                return
+            self._stop_requested = True
+            self.stop_reason = reason
+            queued = self.status == "queued"
+        if queued:  # never sent to the child: it ends now (the dispatcher skips finished jobs)
+            self._finish("stopped")
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once `stop()` was called."""
+        return self._stop_requested
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job has ended (True) or the timeout passed (False)."""
+        return self._done.wait(timeout)
+
+    def partial_results(self) -> dict[str, Any]:
+        """The results the job has streamed so far as ("partial", key, value) events (a handler's `context.emit`),
+        key -> value: what a page can show before the job ends."""
+        with self._lock:
+            events = list(self.events)
+        return {event[1]: event[2] for event in events if event and event[0] == "partial"}
+
+    # -- the dispatcher's side ----------------------------------------------------------------------------
+    def _deliver(self, event: tuple) -> None:
+        with self._lock:
+            self.events.append(event)
+            if event and event[0] == "stage":
+                self.stage = str(event[1])
+        if self.listener is not None:
+            self.listener(event)
+
+    def _finish(self, status: str, result: Any = None, error: str | None = None) -> None:
+        with self._lock:
+            if self.status in FINAL:
+                return
+            self.status = status
+            self.result = result
+            self.error = error
+            self.position = None
+            self.finished = time.monotonic()
+            if status != "stopped" and status != "cancelled":
+                self.stop_reason = None
+        if self.listener is not None:
+            self.listener(("end", status))
+        self._done.set()
+
+
+class _Child:
+    """The running child process and its two channels (jobs and stops go down, events come up)."""
+
+    def __init__(self, started_timeout: float) -> None:
+        folder = tempfile.mkdtemp(prefix="tde-worker-")
+        address = os.path.join(folder, "socket")
+        key = secrets.token_bytes(16)
+        listener = Listener(address, family="AF_UNIX", authkey=key)
+        env = dict(os.environ, TDE_WORKER_ADDRESS=address, TDE_WORKER_KEY=key.hex())
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen([sys.executable, "-m", "core.keras.worker_child"], cwd=ROOT, env=env)
+        self._listener = listener
+        self._folder = folder
+        self.control: Connection | None = None
+        self.events: Connection | None = None
+        # Accept both connections without blocking forever on a child that died while importing.
+        accepted: list[Connection] = []
+        thread = threading.Thread(target=lambda: accepted.extend([listener.accept(), listener.accept()]), daemon=True)
+        thread.start()
+        thread.join(started_timeout)
+        if len(accepted) < 2:
+            self.kill()
+            raise RuntimeError("The TensorFlow worker did not start (it did not connect back).")
+        self.control, self.events = accepted
+        self.jobs = 0
+        self.ready = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def exit_reason(self) -> str:
+        try:  # the channel closes a moment before the process is reaped
+            code = self.process.wait(2)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            import signal  # noqa: PLC0415
+
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return {"SIGKILL": "it was killed (SIGKILL, often: out of memory)", "SIGSEGV": "it crashed (SIGSEGV)"}.get(
+                name, f"it was ended by {name}"
+            )
+        return f"it exited with code {code}"
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Ask the child to exit, then make sure it has."""
+        try:
+            if self.control is not None and self.alive():
+                self.control.send(("exit",))
+        except (OSError, ValueError):
+            pass
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._cleanup()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        for conn in (self.control, self.events):
+            if conn is not None:
+                try:
+                    conn.close()
+                except OSError:
+                    pass
+        try:
+            self._listener.close()
+        except OSError:
+            pass
+        try:
+            os.rmdir(self._folder)
+        except OSError:
+            pass
+
+
+class KerasWorker:
+    """The server-wide queue in front of one TensorFlow child process (see the module docstring).
+
+    Args:
+        idle_seconds: shut the child down after this long without a job (its memory goes back to the OS).
+        max_jobs: recycle the child after this many jobs.
+        rss_limit_mb: recycle the child after a job that left it above this resident size.
+        liveness: `liveness(session)` is True while the session's browser is connected, False once it is not, None
+            when unknown (then the job is never abandoned).
+        disconnect_grace: seconds a session may stay disconnected (a reconnecting tab) before its job is stopped.
+        result_cache: finished results kept by their `cache_key`, shared by all sessions (deterministic probes).
+    """
+
+    def __init__(
+        self,
+        idle_seconds: float = float(os.environ.get("TDE_WORKER_IDLE_SECONDS", 600)),
+        max_jobs: int = 100,
+        rss_limit_mb: float = float(os.environ.get("TDE_WORKER_RSS_LIMIT_MB", 750)),
+        liveness: Liveness | None = None,
+        disconnect_grace: float = 20.0,
+        result_cache: int = 64,
+        start_timeout: float = 120.0,
+    ) -> None:
+        self.idle_seconds = idle_seconds
+        self.max_jobs = max_jobs
+        self.rss_limit_mb = rss_limit_mb
+        self.liveness = liveness
+        self.disconnect_grace = disconnect_grace
+        self._start_timeout = start_timeout
+        self._ids = itertools.count(1)
+        self._cond = threading.Condition()
+        self._queue: list[Job] = []
+        self._running: Job | None = None
+        self._by_session: dict[str, Job] = {}
+        self._warmups: dict[str, tuple[Hashable, Job]] = {}
+        self._warm_keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._results: OrderedDict[Hashable, Job] = OrderedDict()
+        self._result_cache = result_cache
+        self._disconnected_since: dict[str, float] = {}
+        self._child: _Child | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._processes_started = 0
+        self._jobs_done = 0
+        self._last_memory: tuple[float, float, float] | None = None
+
+    # -- the pages' side ----------------------------------------------------------------------------------
+    def submit(
+        self,
+        session: str,
+        kind: str,
+        payload: Any,
+        *,
+        group: str = "probe",
+        label: str | None = None,
+        listener: EventListener | None = None,
+        cache_key: Hashable | None = None,
+        exclusive: bool = True,
+    ) -> Job:
+        """Queue a job; returns at once. Raises `SessionBusy` if the session has a job queued or running.
+
+        A job that is not `exclusive` (a short, shared probe the page shows on its own) neither needs nor takes the
+        session's one slot, so it never keeps the visitor from pressing Train.
+
+        `kind` names a handler of `core.keras.jobs` (or "module:function" for tests); `group` is "probe" or "train".
+        With `cache_key`, a finished result for the same key (a probe's, or a warm-up's) is returned as an already
+        finished job, and a job for the same key that is already queued or running (a warm-up) is shared rather than
+        run twice; a queued warm-up then moves up to the caller's priority.
+        """
+        with self._cond:
+            if cache_key is not None:
+                if cache_key in self._results:
+                    self._results.move_to_end(cache_key)
+                    cached = self._results[cache_key]
+                    job = Job(next(self._ids), session, kind, payload, PRIORITY[group], label or kind, listener)
+                    job._finish(cached.status, cached.result, cached.error)
+                    return job
+                for pending in [self._running, *self._queue]:
+                    if pending is not None and pending.cache_key == cache_key and not pending.stop_requested:
+                        if pending.priority > PRIORITY[group]:
+                            pending.priority = PRIORITY[group]
+                            self._queue.sort(key=lambda j: (j.priority, j.id))
+                            self._renumber()
+                        return pending
+            current = self._by_session.get(session)
+            if exclusive and current is not None and current.active:
+                raise SessionBusy(current)
+            job = Job(next(self._ids), session, kind, payload, PRIORITY[group], label or kind, listener, cache_key)
+            if exclusive:
+                self._by_session[session] = job
+            self._drop_warmup(session)
+            self._enqueue(job)
+            return job
+
+    def warm_up(self, session: str, kind: str, payload: Any, key: Hashable) -> None:
+        """Speculatively run a cheap job (build and trace) that a later click will need; a no-op if `key` was
+        warmed already. A session has at most one warm-up waiting: a newer one replaces it."""
+        with self._cond:
+            if key in self._warm_keys:
+                return
+            waiting = self._warmups.get(session)
+            if waiting is not None and waiting[0] == key:
+                return
+            self._drop_warmup(session)
+            if key in self._results or any(j is not None and j.cache_key == key for j in [self._running, *self._queue]):
+                return
+            job = Job(next(self._ids), session, kind, payload, PRIORITY["warmup"], "warm-up", cache_key=key)
+            self._warmups[session] = (key, job)
+            # Speculation must never pile up on a busy server (many visitors opening pages): drop the oldest.
+            waiting = [j for j in self._queue if j.priority == PRIORITY["warmup"]]
+            for old in waiting[: max(0, len(waiting) + 1 - WARM_UPS_WAITING)]:
+                self._drop_warmup(old.session)
+            self._enqueue(job)
+
+    def active_job(self, session: str) -> Job | None:
+        """The session's job that is queued or running, if any."""
+        with self._cond:
+            job = self._by_session.get(session)
+            return job if job is not None and job.active else None
+
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
+        """Block until no job is queued or running (True), or the timeout passed (False): for tests and benchmarks."""
+        with self._cond:
+            return self._cond.wait_for(self._idle, timeout)
+
+    def _idle(self) -> bool:
+        """Nothing runs and nothing waits that will run (a stopped job may still sit in the queue until skipped)."""
+        return self._running is None and not any(job.active for job in self._queue)
+
+    def wait_until_child_gone(self, timeout: float | None = None) -> bool:
+        """Block until no child process is running (True), or the timeout passed: the idle exit, for the tests."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._child is None, timeout)
+
+    def stats(self) -> WorkerStats:
+        """Process id, liveness and memory of the child as last measured."""
+        with self._cond:
+            child = self._child
+            memory = self._last_memory
+            return WorkerStats(
+                pid=child.pid if child else None,
+                alive=bool(child and child.alive()),
+                processes_started=self._processes_started,
+                jobs_done=self._jobs_done,
+                last_rss_mb=memory[0] if memory else None,
+                last_peak_mb=memory[1] if memory else None,
+                last_anon_mb=memory[2] if memory else None,
+            )
+
+    def shutdown(self) -> None:
+        """Stop the dispatcher and the child (the tests' and the benchmarks' clean exit)."""
+        with self._cond:
+            self._closed = True
+            for job in self._queue:
+                job._finish("cancelled", error="The server is shutting down.")
+            self._queue.clear()
+            if self._running is not None:
+                self._running.stop("The server is shutting down.")
+            self._cond.notify_all()
+        thread = self._thread
+        if thread is not None:
+            thread.join(30)
+        if self._child is not None:
+            self._child.close()
+            self._child = None
+
+    def kill_child(self) -> None:
+        """Kill the child process at once (what an out-of-memory killer would do; used by the tests)."""
+        child = self._child
+        if child is not None:
+            child.process.kill()
+
+    # -- queue ------------------------------------------------------------------------------------------
+    def _enqueue(self, job: Job) -> None:
+        self._queue.append(job)
+        self._queue.sort(key=lambda j: (j.priority, j.id))
+        self._renumber()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._dispatch, name="keras-worker-dispatcher", daemon=True)
+            self._thread.start()
+        self._cond.notify_all()
+
+    def _renumber(self) -> None:
+        ahead = 1 if self._running is not None else 0
+        for index, job in enumerate(self._queue):
+            with job._lock:
+                job.position = ahead + index + 1 if job.priority < PRIORITY["warmup"] else None
+
+    def _drop_warmup(self, session: str) -> None:
+        waiting = self._warmups.pop(session, None)
+        if waiting is not None and waiting[1] in self._queue:
+            self._queue.remove(waiting[1])
+            waiting[1]._finish("cancelled")
+
+    def _next_job(self) -> Job | None:
+        """Wait for the next job; shut the idle child down meanwhile. None when the worker is closed."""
+        with self._cond:
+            while True:
+                self._sweep_queue()
+                if self._closed:
+                    return None
+                if self._queue:
+                    job = self._queue.pop(0)
+                    if job.stop_requested or not job.active:
+                        job._finish("stopped")
+                        self._cond.notify_all()
+                        continue
+                    self._running = job
+                    if self._warmups.get(job.session, (None, None))[1] is job:
+                        del self._warmups[job.session]
+                    self._renumber()
+                    return job
+                idle_child = self._child is not None
+                self._cond.wait(timeout=1.0 if self.liveness else (self.idle_seconds if idle_child else None))
+                if self._child is not None and time.monotonic() - self._last_end >= self.idle_seconds:
+                    self._child.close()
+                    self._child = None
+                    self._cond.notify_all()
+
+    def _sweep_queue(self) -> None:
+        """Finish queued jobs that were stopped, or whose session is gone."""
+        for job in list(self._queue):
+            reason = self._abandoned(job.session)
+            if job.stop_requested or reason:
+                self._queue.remove(job)
+                job.stop_reason = job.stop_reason or reason
+                job._finish("stopped")
+                self._cond.notify_all()
+        self._renumber()
+
+    def _abandoned(self, session: str) -> str | None:
+        """Why the session counts as gone (its browser disconnected for longer than the grace), or None."""
+        if self.liveness is None:
+            return None
+        alive = self.liveness(session)
+        now = time.monotonic()
+        if alive is None or alive:
+            self._disconnected_since.pop(session, None)
+            return None
+        since = self._disconnected_since.setdefault(session, now)
+        if now - since >= self.disconnect_grace:
+            return f"The browser tab was closed or lost its connection for {self.disconnect_grace:g} s."
+        return None
+
+    # -- the dispatcher thread ----------------------------------------------------------------------------
+    _last_end: float = 0.0
+
+    def _dispatch(self) -> None:
+        self._last_end = time.monotonic()
+        while True:
+            job = self._next_job()
+            if job is None:
+                return
+            try:
+                self._run(job)
+            except Exception as error:  # noqa: BLE001 - the dispatcher must outlive any one job
+                job._finish("failed", error=f"The TensorFlow worker failed: {error}")
+                self._discard_child()
+            with self._cond:
+                self._running = None
+                self._jobs_done += 1
+                self._last_end = time.monotonic()
+                if job.cache_key is not None and job.status == "done":
+                    if job.priority == PRIORITY["warmup"]:
+                        # What a warm-up traced lives in the child's model cache (a few models): remember as many.
+                        self._warm_keys[job.cache_key] = None
+                        while len(self._warm_keys) > WARM_KEYS_KEPT:
+                            self._warm_keys.popitem(last=False)
+                    if job.kind != "warm_up_training":
+                        self._results[job.cache_key] = job
+                        while len(self._results) > self._result_cache:
+                            self._results.popitem(last=False)
+                self._renumber()
+                self._cond.notify_all()
+            self._maybe_recycle()
+
+    def _ensure_child(self, job: Job) -> _Child:
+        if self._child is not None and self._child.alive():
+            return self._child
+        self._discard_child()
+        job._deliver(("stage", "Starting TensorFlow (a few seconds, once)…"))
+        child = _Child(self._start_timeout)
+        with self._cond:
+            self._child = child
+            self._processes_started += 1
+            self._warm_keys.clear()  # a new process has traced nothing yet
+        return child
+
+    def _discard_child(self) -> None:
+        child = self._child
+        self._child = None
+        if child is not None:
+            child.kill()
+
+    def _maybe_recycle(self) -> None:
+        child = self._child
+        if child is None:
+            return
+        if not child.alive():
+            self._discard_child()
+            return
+        rss = self._last_memory[0] if self._last_memory else 0.0
+        if child.jobs >= self.max_jobs or rss > self.rss_limit_mb:
+            child.close()
+            with self._cond:
+                self._child = None
+                self._warm_keys.clear()
+            # Start the replacement now, between jobs, so that the next click does not wait for TensorFlow's start
+            # (an idle replacement still leaves after idle_seconds).
+            try:
+                fresh = _Child(self._start_timeout)
+            except RuntimeError:
+                return
+            with self._cond:
+                self._child = fresh
+                self._processes_started += 1
+
+    def _run(self, job: Job) -> None:
+        with job._lock:
+            if job.status in FINAL:  # stopped while it was being taken off the queue
+                return
+            job.status = "running"
+            job.started = time.monotonic()
+            job.position = None
+        if self.liveness is not None and self._abandoned(job.session):
+            job._finish("stopped")
+            return
+        try:
+            child = self._ensure_child(job)
+        except RuntimeError as error:
+            job._finish("failed", error=str(error))
+            return
+        assert child.control is not None and child.events is not None
+        try:
+            child.control.send(("job", job.id, job.kind, job.payload))
+        except (OSError, ValueError):
+            job._finish("failed", error=f"The TensorFlow worker could not take the job: {child.exit_reason()}.")
+            self._discard_child()
+            return
+        child.jobs += 1
+        stop_sent = False
+        last_liveness = 0.0
+        while True:
+            if job.stop_requested and not stop_sent:
+                try:
+                    child.control.send(("stop", job.id))
+                except (OSError, ValueError):
+                    pass
+                stop_sent = True
+            now = time.monotonic()
+            if self.liveness is not None and now - last_liveness >= 1.0 and not stop_sent:
+                last_liveness = now
+                reason = self._abandoned(job.session)
+                if reason:
+                    job.stop(reason)
+                    continue
+            try:
+                ready = child.events.poll(0.05)
+                message = child.events.recv() if ready else None
+            except (EOFError, OSError):
+                message = None
+                ready = True
+            if message is None:
+                if ready or not child.alive():
+                    reason = child.exit_reason()
+                    self._discard_child()
+                    job._finish(
+                        "failed",
+                        error=f"The TensorFlow worker stopped during this job: {reason}. Nothing else was lost; "
+                        "the next request starts a new worker.",
+                    )
+                    return
+                continue
+            tag = message[0]
+            if tag == "event" and message[1] == job.id:
+                job._deliver(message[2])
+            elif tag in ("done", "error") and message[1] == job.id:
+                _, _, body, stopped, memory = message
+                self._last_memory = memory
+                job.peak_mb = memory[1]
+                if tag == "done":
+                    job._finish("stopped" if stopped else "done", result=body)
+                else:
+                    job._finish("failed", error=body)
+                return
+
+
+_shared: KerasWorker | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_worker(liveness: Liveness | None = None) -> KerasWorker:
+    """The process-wide worker (one per server), created on first use; `liveness` is set on the first call."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = KerasWorker(liveness=liveness)
+        elif liveness is not None and _shared.liveness is None:
+            _shared.liveness = liveness
+        return _shared

@@ -1,0 +1,415 @@
+"""The anatomy of a spec's Keras model, computed without TensorFlow.
+
+`describe(spec)` says what `core.keras.models.build_model(spec)` builds: its layers in `model.layers` order, their
+output shapes, weight tensors, parameter counts with the formula that gives them, and how often each layer's weights
+are applied per sample. The app redraws from this on every click, so it must be instant; the tests prove it
+equal to real Keras for every combination of choices.
+
+Example:
+    >>> from core import ModelSpec, describe
+    >>> d = describe(ModelSpec())
+    >>> [(layer.kind, layer.params) for layer in d.layers]
+    [('InputLayer', 0), ('GRU', 1584), ('TimeDistributed', 136), ('Activation', 0)]
+    >>> d.total_params, d.output_shape, d.target_shape
+    (1720, (None, 64, 8), (None, 64, 8))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.model.spec import ModelSpec
+
+Shape = tuple[int | None, ...]
+
+GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+CELL_LAYER_NAMES = {"SimpleRNN": "simple_rnn", "GRU": "gru", "LSTM": "lstm"}
+
+# Keras's own words for the one combination it refuses (keras/src/layers/rnn/time_distributed.py).
+TIME_DISTRIBUTED_RANK_ERROR = (
+    "`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions, received: {shape}"
+)
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One weight tensor: its Keras variable path (e.g. "gru/gru_cell/kernel") and shape."""
+
+    name: str
+    shape: tuple[int, ...]
+
+    @property
+    def size(self) -> int:
+        """Number of scalars in the tensor."""
+        size = 1
+        for dim in self.shape:
+            size *= dim
+        return size
+
+    @property
+    def short_name(self) -> str:
+        """The last part of the path: kernel, recurrent_kernel or bias."""
+        return self.name.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of the model as Keras's `model.layers` lists it.
+
+    `applications` is how many times the layer's weights are used per sample (the recurrent cell runs T times,
+    the head T times with return_sequences=True and once without); `macs` the multiply-adds per sample. Both grow
+    with T while `params` does not: that is the whole point of weight sharing.
+    """
+
+    name: str
+    kind: str
+    input_shape: Shape
+    output_shape: Shape
+    params: int
+    weights: tuple[Weight, ...]
+    formula: str
+    applications: int
+    macs: int
+    role: str  # "input", "repeat", "recurrent" (the stack), "decoder", "head" or "activation"
+    inner_kind: str | None = None  # the wrapped layer of Bidirectional / TimeDistributed
+    index: int = 0  # recurrent layers: 0 reads the input, 1 and 2 are stacked on it, the decoder comes last
+    state_shapes: tuple[Shape, ...] = ()  # the extra outputs of return_state=True: h (and c), per direction
+
+    @property
+    def class_label(self) -> str:
+        """The layer's class as Keras code spells it, wrapped layer included: "TimeDistributed(Dense)"."""
+        return f"{self.kind}({self.inner_kind})" if self.inner_kind else self.kind
+
+
+@dataclass(frozen=True)
+class Description:
+    """Everything the views need to know about a spec's model, without building it.
+
+    For a stack Keras refuses, `error` explains it in plain words, `keras_error` is the message Keras gives,
+    `broken_at` names the layer that refuses its input, `layers` stop before it (what Keras built before failing)
+    and the shapes are None.
+    """
+
+    spec: ModelSpec
+    layers: tuple[Layer, ...]
+    total_params: int
+    output_shape: Shape | None
+    target_shape: Shape | None
+    error: str | None = None
+    keras_error: str | None = None
+    broken_at: str | None = None
+    broken_kind: str | None = None  # the refused layer's class as code spells it: "LSTM", "RepeatVector", …
+    broken_input: Shape | None = None  # what it was given
+
+    @property
+    def stack(self) -> tuple[Layer, ...]:
+        """The stacked recurrent layers that read the input (the encoder when there is a decoder), bottom first."""
+        return tuple(layer for layer in self.layers if layer.role == "recurrent")
+
+    @property
+    def recurrent(self) -> Layer:
+        """The top layer of the recurrent stack (possibly Bidirectional): the one `return_sequences` is about."""
+        return self.stack[-1]
+
+    @property
+    def decoder(self) -> Layer | None:
+        """The decoder recurrent layer after RepeatVector (repeat="encoder"), None otherwise or when not built."""
+        return next((layer for layer in self.layers if layer.role == "decoder"), None)
+
+    @property
+    def repeat_layer(self) -> Layer | None:
+        """The RepeatVector layer, None without one (or when Keras refuses it)."""
+        return next((layer for layer in self.layers if layer.role == "repeat"), None)
+
+    @property
+    def recurrent_layers(self) -> tuple[Layer, ...]:
+        """Every recurrent layer built, the stack then the decoder."""
+        return tuple(layer for layer in self.layers if layer.role in ("recurrent", "decoder"))
+
+    @property
+    def head(self) -> Layer | None:
+        """The Dense or TimeDistributed(Dense) head, None when Keras cannot build it."""
+        return next((layer for layer in self.layers if layer.role == "head"), None)
+
+    @property
+    def total_macs(self) -> int:
+        """Multiply-adds per sample, over all layers."""
+        return sum(layer.macs for layer in self.layers)
+
+
+def fmt(number: int) -> str:
+    """An integer with thousands separators, as Keras's summary prints it."""
+    return f"{number:,}"
+
+
+def format_shape(shape: tuple[int | str | None, ...] | None) -> str:
+    """(None, 64, 8) as Keras prints it (a named batch such as "N" as given); None (no shape) as an em dash."""
+    if shape is None:
+        return "—"
+    inside = ", ".join("None" if dim is None else str(dim) for dim in shape)
+    return f"({inside},)" if len(shape) == 1 else f"({inside})"
+
+
+def recurrent_params(cell: str, inputs: int, units: int, use_bias: bool, reset_after: bool) -> tuple[int, str]:
+    """Parameters of one SimpleRNN/GRU/LSTM layer and the formula that gives them, with the numbers filled in.
+
+    Each gate has a kernel (inputs × units), a recurrent kernel (units × units) and a bias (units); Keras's GRU
+    with reset_after=True keeps a second bias for the recurrent part.
+    """
+    gates = GATES[cell]
+    biases = (2 if cell == "GRU" and reset_after else 1) if use_bias else 0
+    params = gates * units * (inputs + units + biases)
+    terms = f"{inputs} + {units}" + (f" + {biases}" if biases else "")
+    prefix = f"{gates} × {units}" if gates > 1 else f"{units}"
+    return params, f"{prefix} × ({terms})"
+
+
+def keras_layer_name(base: str, index: int) -> str:
+    """The name Keras gives the `index`-th layer of one class in a fresh session: gru, gru_1, gru_2, …"""
+    return base if index == 0 else f"{base}_{index}"
+
+
+def _recurrent_weights(spec: ModelSpec, path: str, inputs: int) -> tuple[Weight, ...]:
+    gates = GATES[spec.cell]
+    cell = CELL_LAYER_NAMES[spec.cell] + "_cell"
+    width = gates * spec.hidden_size
+    weights = [
+        Weight(f"{path}/{cell}/kernel", (inputs, width)),
+        Weight(f"{path}/{cell}/recurrent_kernel", (spec.hidden_size, width)),
+    ]
+    if spec.use_bias:
+        bias_shape = (2, width) if spec.cell == "GRU" and spec.reset_after else (width,)
+        weights.append(Weight(f"{path}/{cell}/bias", bias_shape))
+    return tuple(weights)
+
+
+def merged_width(spec: ModelSpec) -> int:
+    """The features one step of a recurrent layer hands on: 2u for Bidirectional concat, else u."""
+    return 2 * spec.hidden_size if spec.bidirectional and spec.merge_mode == "concat" else spec.hidden_size
+
+
+def state_count(spec: ModelSpec) -> int:
+    """The state tensors `return_state=True` adds to a layer's outputs: h (and c for an LSTM), per direction."""
+    return (2 if spec.cell == "LSTM" else 1) * (2 if spec.bidirectional else 1)
+
+
+def _recurrent_layer(
+    spec: ModelSpec,
+    index: int,
+    inputs: int,
+    steps: int,
+    return_sequences: bool,
+    role: str = "recurrent",
+    return_state: bool = False,
+) -> Layer:
+    """The `index`-th recurrent layer (0 reads the input; the decoder comes after the stack) as Keras builds it."""
+    units = spec.hidden_size
+    name = keras_layer_name(CELL_LAYER_NAMES[spec.cell], index)
+    one, formula = recurrent_params(spec.cell, inputs, units, spec.use_bias, spec.reset_after)
+    macs_one = steps * GATES[spec.cell] * units * (inputs + units)
+    width = merged_width(spec)
+    shape: Shape = (None, steps, width) if return_sequences else (None, width)
+    states: tuple[Shape, ...] = ((None, units),) * state_count(spec) if return_state else ()
+    input_shape: Shape = (None, steps, inputs)
+    if spec.bidirectional:
+        wrapper = keras_layer_name("bidirectional", index)
+        weights = _recurrent_weights(spec, f"{wrapper}/forward_{name}", inputs) + _recurrent_weights(
+            spec, f"{wrapper}/backward_{name}", inputs
+        )
+        return Layer(
+            name=wrapper,
+            kind="Bidirectional",
+            input_shape=input_shape,
+            output_shape=shape,
+            params=2 * one,
+            weights=weights,
+            formula=f"2 × {formula} = {fmt(2 * one)}",
+            applications=2 * steps,
+            macs=2 * macs_one,
+            role=role,
+            inner_kind=spec.cell,
+            index=index,
+            state_shapes=states,
+        )
+    return Layer(
+        name=name,
+        kind=spec.cell,
+        input_shape=input_shape,
+        output_shape=shape,
+        params=one,
+        weights=_recurrent_weights(spec, name, inputs),
+        formula=f"{formula} = {fmt(one)}",
+        applications=steps,
+        macs=macs_one,
+        role=role,
+        index=index,
+        state_shapes=states,
+    )
+
+
+def _repeat_layer(features: int, copies: int, input_shape: Shape) -> Layer:
+    return Layer(
+        name="repeat_vector",
+        kind="RepeatVector",
+        input_shape=input_shape,
+        output_shape=(None, copies, features),
+        params=0,
+        weights=(),
+        formula=f"no weights: it copies one vector of {features} to each of {copies} steps, a new time axis",
+        applications=0,
+        macs=0,
+        role="repeat",
+    )
+
+
+def _head_layer(spec: ModelSpec, features: Shape) -> Layer:
+    inputs = features[-1]
+    assert inputs is not None
+    units = spec.output_size
+    params = units * (inputs + 1) if spec.use_bias else inputs * units
+    formula = f"{units} × ({inputs} + 1)" if spec.use_bias else f"{inputs} × {units}"
+    output_shape = (*features[:-1], units)
+    applications = spec.output_steps if spec.sequence_output else 1
+    if spec.head == "time_distributed":
+        name, kind, inner, path = "time_distributed", "TimeDistributed", "Dense", "time_distributed/dense"
+    else:
+        name, kind, inner, path = "dense", "Dense", None, "dense"
+    weights = [Weight(f"{path}/kernel", (inputs, units))]
+    if spec.use_bias:
+        weights.append(Weight(f"{path}/bias", (units,)))
+    return Layer(
+        name=name,
+        kind=kind,
+        input_shape=features,
+        output_shape=output_shape,
+        params=params,
+        weights=tuple(weights),
+        formula=f"{formula} = {fmt(params)}",
+        applications=applications,
+        macs=applications * inputs * units,
+        role="head",
+        inner_kind=inner,
+    )
+
+
+def _ndim_error(layer: str, expected: int, shape: Shape) -> str:
+    """Keras's InputSpec refusal (keras/src/layers/input_spec.py), as it reads for these models."""
+    return (
+        f"Input 0 with name 'None' of layer '{layer}' is incompatible with the layer: expected ndim={expected}, "
+        f"found ndim={len(shape)}. Full shape received: {format_shape(shape)}"
+    )
+
+
+def _input_layer(spec: ModelSpec) -> Layer:
+    shape: Shape = spec.input_shape()
+    what = "one vector per sample" if spec.repeat == "input" else "it only fixes the input shape"
+    return Layer(
+        name="input_layer",
+        kind="InputLayer",
+        input_shape=shape,
+        output_shape=shape,
+        params=0,
+        weights=(),
+        formula=f"no weights: {what}",
+        applications=0,
+        macs=0,
+        role="input",
+    )
+
+
+def _refused(spec: ModelSpec, built: list[Layer], where: str, given: Shape) -> Description:
+    """The description of a stack Keras refuses at `where` ("stack", "repeat" or "head"), given `given`."""
+    last = built[-1]
+    if where == "stack":
+        broken = _recurrent_layer(spec, 1, merged_width(spec), spec.timesteps, True)
+        keras_error = _ndim_error(broken.name, 3, given)
+        error = (
+            f"Layer '{broken.name}' ({broken.class_label}) is stacked on '{last.name}', which has "
+            f"return_sequences=False (inner_return_sequences=False): '{last.name}' hands on only its last state, "
+            f"shaped {format_shape(given)}, and the time axis is lost there. A recurrent layer walks along time and "
+            f'needs (batch, timesteps, features), so Keras refuses: "expected ndim=3, found ndim=2". Set '
+            "return_sequences=True on every recurrent layer below the top one."
+        )
+        name, kind = broken.name, broken.class_label
+    elif where == "repeat":
+        keras_error = _ndim_error("repeat_vector", 2, given)
+        error = (
+            f"RepeatVector ('repeat_vector') copies one vector to every decoder step, but the encoder '{last.name}' "
+            f"has return_sequences=True and hands it a whole sequence, shaped {format_shape(given)}. Keras "
+            'refuses: "expected ndim=2, found ndim=3". Set return_sequences=False on the encoder\'s top layer: '
+            "its last state is the summary the decoder starts from."
+        )
+        name, kind = "repeat_vector", "RepeatVector"
+    else:
+        keras_error = TIME_DISTRIBUTED_RANK_ERROR.format(shape=format_shape(given))
+        error = (
+            f"With return_sequences=False the {last.kind} layer '{last.name}' returns only its last state, shaped "
+            f"{format_shape(given)}: there is no time axis left. TimeDistributed ('time_distributed') needs one "
+            "(an input of rank 3 or more) to apply its Dense at every timestep, so Keras refuses to build the "
+            "model. Use a plain Dense, or set return_sequences=True."
+        )
+        name, kind = "time_distributed", "TimeDistributed(Dense)"
+    return Description(
+        spec=spec,
+        layers=tuple(built),
+        total_params=sum(layer.params for layer in built),
+        output_shape=None,
+        target_shape=None,
+        error=error,
+        keras_error=keras_error,
+        broken_at=name,
+        broken_kind=kind,
+        broken_input=given,
+    )
+
+
+def describe(spec: ModelSpec) -> Description:
+    """Describe the model that `core.keras.models.build_model(spec)` builds, without importing TensorFlow; never raises.
+
+    Layers in `model.layers` order: Input, [RepeatVector], the recurrent stack, [RepeatVector, decoder], head,
+    Activation. Costs O(layers), whatever the sizes.
+    """
+    built: list[Layer] = [_input_layer(spec)]
+    T = spec.timesteps
+    features = spec.input_size
+    if spec.repeat == "input":
+        built.append(_repeat_layer(features, T, built[0].output_shape))
+    for index in range(spec.layers):
+        top = index == spec.layers - 1
+        return_sequences = spec.return_sequences if top else spec.inner_return_sequences
+        layer = _recurrent_layer(spec, index, features, T, return_sequences, return_state=top and spec.return_state)
+        built.append(layer)
+        features = merged_width(spec)
+        if not top and not return_sequences:
+            return _refused(spec, built, "stack", layer.output_shape)
+    top_output = built[-1].output_shape
+    if spec.repeat == "encoder":
+        if len(top_output) != 2:
+            return _refused(spec, built, "repeat", top_output)
+        built.append(_repeat_layer(features, spec.output_timesteps, top_output))
+        built.append(_recurrent_layer(spec, spec.layers, features, spec.output_timesteps, True, role="decoder"))
+        top_output = built[-1].output_shape
+    elif spec.head == "time_distributed" and len(top_output) != 3:
+        return _refused(spec, built, "head", top_output)
+    head = _head_layer(spec, top_output)
+    activation = Layer(
+        name="activation",
+        kind="Activation",
+        input_shape=head.output_shape,
+        output_shape=head.output_shape,
+        params=0,
+        weights=(),
+        formula=f"no weights: {spec.activation} over the last axis",
+        applications=0,
+        macs=0,
+        role="activation",
+    )
+    layers = (*built, head, activation)
+    return Description(
+        spec=spec,
+        layers=layers,
+        total_params=sum(layer.params for layer in layers),
+        output_shape=head.output_shape,
+        # What fit() needs is what the model outputs; the spec is the one home of that rule.
+        target_shape=spec.target_shape(),
+    )

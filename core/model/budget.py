@@ -1,0 +1,226 @@
+"""What a Keras job costs (time on a one-core server, peak memory in the worker) and whether the server affords it.
+
+Every Keras button passes through here before its job is queued: training, the Shape flow probe, the Equivalence
+lab and Keras's summary. A refusal says what to shrink, with a value that would pass.
+
+The cost model, fitted on the 2-core development machine (peak resident memory above the worker's idle size, measured
+with the kernel's peak-RSS mark reset before each job; `bench/worker.py` prints the estimate next to the peak):
+- about 80 MB for building, compiling and tracing any model, plus 6 copies of the weights (weights, gradients,
+  RMSprop's velocity, the cache's initial weights and optimizer state);
+- the dataset about 3 times (NumPy arrays and TensorFlow's copies of a batch pipeline);
+- activations kept for the backward pass: per sample and timestep, about 8 values per recurrent gate unit;
+- `TimeDistributed` traces one Dense call per timestep with its gradient, and the graph's memory grows with T²:
+  +70 MB at T=64, +1.09 GB at T=256 (hidden 128) against `Dense`; plus each step's kernel gradient.
+Time keeps the earlier fit: 0.6 ns per multiply-add of forward and backward, 0.4 ms per recurrent step of a batch,
+1.5 s of tracing plus 60 ms per timestep for TimeDistributed (10 ms otherwise), and 1.5x for a one-core server.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.model.anatomy import describe
+from core.model.spec import INT_RANGES, ModelSpec
+
+MB = 2**20
+JOB_MEMORY_MB = 450  # peak above the worker's idle size (TensorFlow alone holds ~600 MB resident, ~220 MB of it anon)
+TIME_BUDGET_SECONDS = 60.0
+SLOWDOWN_ONE_CORE = 1.5
+
+BASE_MB = 80.0
+WEIGHT_COPIES = 6
+DATA_COPIES = 3
+ACTIVATION_VALUES_PER_GATE_UNIT = 8
+TD_TRACE_MB_PER_STEP_SQUARED = 0.0165
+
+SECONDS_PER_MAC = 0.6e-9
+SECONDS_PER_BATCH_STEP = 0.4e-3
+TRACE_SECONDS = 1.5
+TRACE_SECONDS_PER_STEP = {"time_distributed": 0.06, "dense": 0.01}
+GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Estimated seconds (one-core server), peak megabytes above the worker's idle size, and multiply-adds."""
+
+    seconds: float
+    memory_mb: float
+    macs: int
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.seconds + other.seconds, max(self.memory_mb, other.memory_mb), self.macs + other.macs)
+
+
+@dataclass(frozen=True)
+class Work:
+    """A job's cost and the verdict: `allowed`, and a message (the cost, or what to shrink and to what)."""
+
+    cost: Cost
+    allowed: bool
+    message: str
+
+    @property
+    def seconds(self) -> float:
+        """Estimated wall time on a one-core server."""
+        return self.cost.seconds
+
+    @property
+    def memory_mb(self) -> float:
+        """Estimated peak memory above the worker's idle size."""
+        return self.cost.memory_mb
+
+
+def recurrent_steps(spec: ModelSpec) -> int:
+    """Timesteps walked by all recurrent layers together, per sample and direction: every stacked layer runs T
+    steps, a decoder its output_timesteps."""
+    return spec.layers * spec.timesteps + (spec.output_timesteps if spec.repeat == "encoder" else 0)
+
+
+def fit_cost(spec: ModelSpec, samples: int, batch_size: int, epochs: int, trace: bool = True) -> Cost:
+    """The cost of `fit()` on `samples` sequences for `epochs` epochs (with the first call's trace if `trace`).
+
+    Every recurrent layer counts: the stack's layers and the decoder each add their steps and activations.
+    """
+    description = describe(spec)
+    directions = 2 if spec.bidirectional else 1
+    batch = min(batch_size, samples)
+    walked = recurrent_steps(spec)
+    macs = 3 * description.total_macs * samples * epochs  # backward costs about twice the forward
+    steps = math.ceil(samples / batch) * walked * epochs * directions
+    seconds = macs * SECONDS_PER_MAC + steps * SECONDS_PER_BATCH_STEP
+    memory = BASE_MB + WEIGHT_COPIES * 4 * description.total_params / MB
+    inputs = math.prod(spec.input_shape(1)[1:])
+    target = math.prod(spec.target_shape(1))
+    memory += DATA_COPIES * 4 * samples * (inputs + target) / MB
+    per_step = GATES[spec.cell] * spec.hidden_size * directions * ACTIVATION_VALUES_PER_GATE_UNIT
+    memory += 4 * batch * walked * per_step / MB
+    memory += 4 * batch * (spec.output_steps * 4 * spec.output_size + spec.timesteps * 2 * spec.input_size) / MB
+    if trace:
+        seconds += TRACE_SECONDS + TRACE_SECONDS_PER_STEP[spec.head] * spec.output_steps
+        if spec.head == "time_distributed" and spec.sequence_output:
+            head_inputs = spec.hidden_size * (2 if spec.bidirectional and spec.merge_mode == "concat" else 1)
+            memory += TD_TRACE_MB_PER_STEP_SQUARED * spec.output_steps**2
+            memory += 4 * spec.output_steps * head_inputs * spec.output_size / MB
+    return Cost(seconds * SLOWDOWN_ONE_CORE, memory, macs)
+
+
+def _verdict(cost: Cost, what: str, suggestions: list[str]) -> Work:
+    problems = []
+    if cost.seconds > TIME_BUDGET_SECONDS:
+        problems.append(f"about {cost.seconds:,.0f} s on a one-core server (the limit is {TIME_BUDGET_SECONDS:.0f} s)")
+    if cost.memory_mb > JOB_MEMORY_MB:
+        problems.append(f"about {cost.memory_mb:,.0f} MB of memory (the limit is {JOB_MEMORY_MB} MB)")
+    if not problems:
+        return Work(cost, True, f"About {cost.seconds:,.0f} s and {cost.memory_mb:,.0f} MB on a small server.")
+    advice = " or ".join(suggestions[:3]) if suggestions else "a smaller model in the sidebar"
+    message = f"{what} would take {' and '.join(problems)}. It would fit with {advice}."
+    return Work(cost, False, message)
+
+
+def largest_passing(current: int, passes: Callable[[int], bool], low: int = 1) -> int | None:
+    """The largest value below `current` (and at least `low`) for which `passes` holds, assuming it is monotone;
+    None when there is none (so a refusal never suggests the value that already fails, nor anything below `low`)."""
+    if current <= low or not passes(low):
+        return None
+    good, bad = low, current
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        if passes(middle):
+            good = middle
+        else:
+            bad = middle
+    return good
+
+
+def _spec_suggestions(spec: ModelSpec, fits: Callable[[ModelSpec], bool]) -> list[str]:
+    """Sidebar changes that would make the job fit, each the mildest of its kind."""
+    found = []
+    if spec.head == "time_distributed" and spec.return_sequences and fits(spec.replace(head="dense")):
+        found.append("the Dense head (the same function, without TimeDistributed's per-timestep trace)")
+    if spec.layers > 1 and fits(spec.replace(layers=1)):
+        found.append("a single recurrent layer")
+    for name, label in (("timesteps", "T"), ("hidden_size", "hidden size"), ("input_size", "input size")):
+        value = largest_passing(
+            getattr(spec, name), lambda v, n=name: fits(spec.replace(**{n: v})), INT_RANGES[name][0]
+        )
+        if value is not None:
+            found.append(f"{label} ≤ {value:,}")
+    if not found:  # no single change is enough (a deep, wide, long stack): shrink every size together
+        sized = ("timesteps", "hidden_size", "input_size", "output_timesteps")
+
+        def capped(v: int) -> ModelSpec:
+            return spec.replace(**{name: min(getattr(spec, name), v) for name in sized})
+
+        top = max(getattr(spec, name) for name in sized)
+        value = largest_passing(top, lambda v: fits(capped(v)))
+        if value is not None:
+            found.append(f"T, every size and the decoder's steps ≤ {value:,}")
+    return found
+
+
+def probe_work(spec: ModelSpec, samples: int = 4) -> Work:
+    """One `fit()` step on a tiny batch (the Shape flow page's "Ask Keras")."""
+    cost = fit_cost(spec, samples, samples, 1)
+    suggestions = _spec_suggestions(spec, lambda s: _fits(fit_cost(s, samples, samples, 1)))
+    return _verdict(cost, "Asking Keras", suggestions)
+
+
+def summary_work(spec: ModelSpec) -> Work:
+    """Building the model for `model.summary()` (no trace)."""
+    cost = fit_cost(spec, 1, 1, 0, trace=False)
+    suggestions = _spec_suggestions(spec, lambda s: _fits(fit_cost(s, 1, 1, 0, trace=False)))
+    return _verdict(cost, "Building this model", suggestions)
+
+
+def lab_cost(spec: ModelSpec) -> Cost:
+    """The Equivalence lab: both twins run, traced, timed (three traces each) and trained on 16 samples."""
+    total = Cost(0.0, 0.0, 0)
+    for head in ("dense", "time_distributed"):
+        twin = spec.replace(head=head)
+        total = total + fit_cost(twin, 16, 8, 5) + fit_cost(twin, 8, 8, 0) + fit_cost(twin, 8, 8, 0)
+    return total
+
+
+def lab_work(spec: ModelSpec) -> Work:
+    """The Equivalence lab for this spec."""
+    suggestions = _spec_suggestions(spec.replace(head="time_distributed"), lambda s: _fits(lab_cost(s)))
+    return _verdict(lab_cost(spec), "The lab", [s for s in suggestions if not s.startswith("the Dense head")])
+
+
+def training_cost(variants: list[ModelSpec], samples: int, batch_size: int, epochs: int) -> Cost:
+    """Training each variant in turn (seconds add up; memory is the largest variant's, the worker runs one)."""
+    total = Cost(0.0, 0.0, 0)
+    for spec in variants:
+        total = total + fit_cost(spec, samples, batch_size, epochs)
+    return total
+
+
+def training_work(settings) -> Work:  # noqa: ANN001 - core.keras.training_session.TrainingSettings (no import cycle)
+    """A click on Train with these settings (`core.keras.training_session.TrainingSettings`)."""
+    specs = [spec for _, spec in settings.variants]
+    n, batch, epochs = settings.samples, settings.batch_size, settings.epochs
+
+    def fits(samples: int = n, batch_size: int = batch, epochs_: int = epochs, models: list = specs) -> bool:
+        return _fits(training_cost(models, samples, batch_size, epochs_))
+
+    suggestions = []
+    for label, value in (
+        ("epochs", largest_passing(epochs, lambda v: fits(epochs_=v))),
+        ("samples", largest_passing(n, lambda v: fits(samples=v))),
+        ("batch size", largest_passing(batch, lambda v: fits(batch_size=v))),
+    ):
+        if value is not None:
+            suggestions.append(f"{label} ≤ {value:,}")
+    if len(specs) > 1 and fits(models=specs[:1]):
+        suggestions.append("only the current model")
+    if not suggestions:
+        first = specs[0]
+        suggestions = _spec_suggestions(first, lambda s: _fits(training_cost([s], n, batch, epochs)))
+    return _verdict(training_cost(specs, n, batch, epochs), "This training", suggestions)
+
+
+def _fits(cost: Cost) -> bool:
+    return cost.seconds <= TIME_BUDGET_SECONDS and cost.memory_mb <= JOB_MEMORY_MB

@@ -1,0 +1,1 @@
+"""Talks: the guided stories a presenter steps through, one page, one model, one sentence at a time."""
