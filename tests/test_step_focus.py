@@ -7,8 +7,9 @@ from dataclasses import dataclass, replace
 import pytest
 
 from core import ModelSpec
-from core.datasets import tasks_for
-from core.step_focus import (
+from core.keras.training_session import TrainingSettings
+from core.model.datasets import tasks_for
+from core.model.step_focus import (
     MAX_SAMPLE_CHOICES,
     StepFocus,
     after_click,
@@ -17,8 +18,7 @@ from core.step_focus import (
     initial,
     moved,
 )
-from core.training_controls import TrainingControls
-from core.training_session import TrainingSettings
+from core.model.training_controls import TrainingControls
 
 TINY = {"timesteps": 6, "input_size": 3, "hidden_size": 4, "output_size": 2}
 SEQ2SEQ = ModelSpec(**TINY, repeat="encoder", output_timesteps=3, return_sequences=False, head="dense")

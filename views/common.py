@@ -22,7 +22,9 @@ from core.keras.training_session import TrainingJob
 from core.keras.worker import Job, KerasWorker, SessionBusy, shared_worker
 from core.model.budget import Work
 from core.model.spec import DEFAULTS, ModelSpec
+from core.model.training_controls import TrainingControls
 
+TRAINING_CONTROLS = "training_controls"  # session state: the Training page's TrainingControls
 POLL_SECONDS = 0.5  # a poll only reads the job in this process: cheap, so Stop and the end show quickly
 
 
@@ -68,6 +70,18 @@ def training_job() -> TrainingJob:
     if not isinstance(job, TrainingJob):
         job = st.session_state["training_job"] = TrainingJob(keras_worker(), session_id())
     return job
+
+
+def training_controls() -> TrainingControls:
+    """The Training page's controls as this session last set them (the defaults before a visit): the Training page
+    restores its widgets from them, and the step panel steps a sample of the data they describe."""
+    saved = st.session_state.get(TRAINING_CONTROLS)
+    return saved if isinstance(saved, TrainingControls) else TrainingControls()
+
+
+def save_training_controls(controls: TrainingControls) -> None:
+    """Keep the Training page's controls for the session (its widgets' own state ends when the page is left)."""
+    st.session_state[TRAINING_CONTROLS] = controls
 
 
 def keras_job(

@@ -11,9 +11,10 @@ import streamlit as st
 from core import describe
 from core.figures.training import loss_figure, prediction_figure, timestep_heatmap
 from core.keras.jobs import WarmUp
-from core.keras.training_session import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingSettings, TrainingSnapshot
+from core.keras.training_session import TrainingSettings, TrainingSnapshot
 from core.model.budget import probe_work, training_work
 from core.model.datasets import MAX_SAMPLES, TASKS, tasks_for
+from core.model.training_controls import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingControls
 from views import common
 
 spec = common.current_spec()
@@ -22,24 +23,13 @@ job = common.training_job()
 
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
 WHAT = {"current": "The current model (sidebar)", "variants": "The seed's three models, to compare"}
-CONTROL_DEFAULTS = {
-    "training_task": "recall",
-    "training_samples": 1000,
-    "training_batch": 128,
-    "training_epochs": 10,
-    "training_seed": 0,
-    "training_lr": RECALL_LEARNING_RATE,
-    "training_what": "current",
-    "training_normalise": False,
-}
 
 
 def _restore_controls() -> None:
     """Page widgets lose their state when the page is left; give them back the values they had."""
-    saved = st.session_state.setdefault("training_controls", {})
-    for key, default in CONTROL_DEFAULTS.items():
+    for key, value in common.training_controls().widget_values().items():
         if key not in st.session_state:
-            st.session_state[key] = saved.get(key, default)
+            st.session_state[key] = value
 
 
 def _task_changed() -> None:
@@ -101,7 +91,7 @@ with st.expander("Training settings", icon=":material/tune:") if talk else st.co
                 "−Σ y·log p, which is lowest when p puts all its mass on the largest y, not when p matches y. "
                 "Normalised targets are distributions, and the loss falls toward their entropy."
             )
-st.session_state["training_controls"] = {key: st.session_state[key] for key in CONTROL_DEFAULTS}
+common.save_training_controls(TrainingControls.from_widgets(st.session_state))
 
 if description.error is not None:
     st.error(

@@ -1,10 +1,12 @@
 """Unrolled network: the model drawn over time, so the seed's question is answered at a glance."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from core import describe
 from core.figures.theme import SLIDE_STRIP_HEIGHT, theme_for
-from core.figures.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
+from core.figures.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, render, unrolled_figure
 from views import common, step_panel, story
 from views.common import current_spec, talk_mode
 
@@ -21,18 +23,12 @@ over = f"**{spec.timesteps}** timesteps" + (
 )
 
 
-def diagram(focus: tuple[str, int] | None, height: int | None = None):
-    """The unrolled figure kept drawn around the step panel's `focus`; `height` squeezes it into a strip."""
-    return unrolled_figure(description, talk_mode=talk, focus=focus, height=height)
-
-
-try:
-    step_panel.take_click(diagram, spec)  # a click on the diagram opens the panel: known before the layout
-except Exception:  # noqa: BLE001 (the same drawing error is shown where the diagram is drawn below)
-    pass
-# On a slide with the panel open, the diagram is a strip with the cell's numbers right under it (one 1280×720
-# screen): the introduction, the compact twin and the captions step aside.
-slide_with_panel = talk and step_panel.focus(spec) is not None
+# A click on the diagram opens the panel, so it is read before the page lays itself out, against the Diagram the
+# learner clicked. On a slide with the panel open, the diagram is a strip with the cell's numbers right under it (one
+# 1280×720 screen): the introduction, the compact twin and the captions step aside.
+step_panel.take_click(description, talk)
+focus = step_panel.focus(spec)
+slide_with_panel = talk and focus is not None
 
 if slide_with_panel:
     story.bar()  # a running story keeps its bar; the one-line introduction waits for the panel to close
@@ -56,20 +52,22 @@ if description.error:
     st.error(f"**This combination cannot be built.** {description.error}")
     st.code(f"ValueError: {description.keras_error}", language="text")
 
+theme = theme_for(talk)
+diagram = None
 with common.key_picture("unrolled_picture"):
     try:
-        # A click on a node opens the numbers of that step (the step panel below); the diagram keeps that step drawn.
-        strip = SLIDE_STRIP_HEIGHT if slide_with_panel else None
-        figure = step_panel.prepare_figure(lambda focus: diagram(focus, strip), spec, talk)
-        compact = None if slide_with_panel else unrolled_figure(description, compact=True, focus=step_panel.focus(spec))
+        # Laid out once around the panel's step: drawn here, read by the next click, counted by the caption below.
+        diagram = layout(description, theme, focus)
+        strip = replace(theme, picture_height=SLIDE_STRIP_HEIGHT) if slide_with_panel else theme
+        figure = step_panel.mark(render(diagram, strip), focus, talk)
+        compact = None if slide_with_panel else unrolled_figure(description, compact=True, focus=focus)
     except Exception as error:  # a drawing bug must not take the page down; say what failed instead
         st.error(f"The diagram could not be drawn for this model: {error}")
     else:
         common.chart(figure, key="unrolled_figure", compact=compact, on_select="rerun", selection_mode=("points",))
 
-focus = step_panel.focus(spec)
 # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T.
-hidden = hidden_steps_caption(layout(description, theme_for(talk), focus))
+hidden = hidden_steps_caption(diagram) if diagram is not None else None
 if hidden is not None and not slide_with_panel:
     st.caption(hidden)
 if not slide_with_panel:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.spec import ModelSpec
-from core.training_controls import TrainingControls
+from core.model.spec import ModelSpec
+from core.model.training_controls import TrainingControls
 
 __all__ = [
     "DataSource",
