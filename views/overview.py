@@ -8,7 +8,7 @@ import streamlit as st
 from core import ModelSpec, describe, format_shape, seed_variants
 from core.figures.tables import pattern_cards
 from core.model.spec import STACKING_MISTAKE
-from views import common, step_panel
+from views import common, navigation, step_panel
 from views.common import current_spec
 
 
@@ -48,9 +48,7 @@ with common.intro(
     f"And what changes when the {spec.cell} returns only its last step (`return_sequences=False`)?",
     "TimeDistributed(Dense) after return_sequences=True, plain Dense, and the last step only",
 ):
-    st.page_link(
-        "views/fix.py", label="Got an error? See where it breaks and a fix Keras accepts", icon=":material/build:"
-    )
+    navigation.link("fix", "Got an error? See where it breaks and a fix Keras accepts", ":material/build:")
 
 CAPTIONS = {
     "Model 1": "return_sequences=True → TimeDistributed(Dense)",
@@ -149,24 +147,10 @@ st.button(
 )
 
 st.subheader("See each claim")
-st.page_link("views/weights.py", label="Same weights: the kernel and bias of both heads", icon=":material/table_chart:")
-st.page_link(
-    "views/unrolled.py",
-    label="One Dense, applied at every timestep: the unrolled network",
-    icon=":material/account_tree:",
-)
+navigation.link("weights", "Same weights: the kernel and bias of both heads", ":material/table_chart:")
+navigation.link("unrolled", "One Dense, applied at every timestep: the unrolled network", ":material/account_tree:")
 step_panel.link("overview_step_link")
-st.page_link(
-    "views/shapes.py", label="Shapes through each layer, and where the time axis goes", icon=":material/swap_horiz:"
-)
-st.page_link(
-    "views/equivalence.py",
-    label="Same outputs and same training from the same weights",
-    icon=":material/compare_arrows:",
-)
-st.page_link(
-    "views/training.py",
-    label="Training all three on real data, and Model 3's target mismatch",
-    icon=":material/monitoring:",
-)
-st.page_link("views/code.py", label="The Keras code for your model", icon=":material/code:")
+navigation.link("shapes", "Shapes through each layer, and where the time axis goes", ":material/swap_horiz:")
+navigation.link("equivalence", "Same outputs and same training from the same weights", ":material/compare_arrows:")
+navigation.link("training", "Training all three on real data, and Model 3's target mismatch", ":material/monitoring:")
+navigation.link("code", "The Keras code for your model", ":material/code:")

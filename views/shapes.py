@@ -12,7 +12,7 @@ from core.figures.shape_flow import shape_flow_figure
 from core.figures.tables import summary_table, summary_totals
 from core.model.budget import probe_work, summary_work
 from core.model.target_checker import probe_batch_size, target_verdict
-from views import common
+from views import common, navigation
 
 TARGET_KINDS = {
     "per_timestep": "One target per timestep: Y shaped (N, T, O)",
@@ -31,7 +31,7 @@ with common.intro(
     f"{spec.input_size} features. The highlighted cell is the axis the layer acts on.",
     f"The shape of the data through each layer, from (None, {spec.timesteps}, {spec.input_size}) to the targets",
 ):
-    st.page_link("views/fix.py", label="Got an error? Paste it on Fix my error", icon=":material/build:")
+    navigation.link("fix", "Got an error? Paste it on Fix my error", ":material/build:")
 
 kind = st.radio(
     "Which targets do you have?",

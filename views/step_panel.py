@@ -40,6 +40,7 @@ from core.model.step_focus import (
     steps_on,
 )
 from core.model.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace, run
+from views import navigation
 from views.common import failure, finished, keras_job, training_controls
 
 CHART_KEY = "unrolled_figure"
@@ -484,4 +485,4 @@ def link(key: str) -> None:
         icon=":material/calculate:",
         type="tertiary",
     ):
-        st.switch_page("views/unrolled.py")
+        navigation.switch("unrolled")

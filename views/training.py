@@ -15,7 +15,7 @@ from core.keras.training_session import TrainingSettings, TrainingSnapshot
 from core.model.budget import probe_work, training_work
 from core.model.datasets import MAX_SAMPLES, TASKS, tasks_for
 from core.model.training_controls import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingControls
-from views import common
+from views import common, navigation
 
 spec = common.current_spec()
 talk = common.talk_mode()
@@ -242,7 +242,7 @@ def _model3_mismatch(model3) -> None:
     )
     if job is not None and common.finished(job) and common.failure(job) is None and job.result is not None:
         st.code(job.result, language=None, wrap_lines=True)
-    st.page_link("views/shapes.py", label="Why, shape by shape, on Shape flow", icon=":material/swap_horiz:")
+    navigation.link("shapes", "Why, shape by shape, on Shape flow", ":material/swap_horiz:")
 
 
 def _results(snap: TrainingSnapshot) -> None:
