@@ -28,7 +28,7 @@ VIEWS: dict[str, tuple[str, str]] = {
 DEFAULT = next(iter(VIEWS))
 # Pages still given by their script, views/<name>.py (by its absolute path: a view-alone test's main script is
 # elsewhere).
-SCRIPT_PAGES = frozenset({"training", "fix"})
+SCRIPT_PAGES = frozenset({"fix"})
 VIEWS_DIR = Path(__file__).resolve().parent
 
 
