@@ -26,8 +26,8 @@ VIEWS: dict[str, tuple[str, str]] = {
     "fix": ("Fix my error", ":material/build:"),
 }
 DEFAULT = next(iter(VIEWS))
-# Pages still given by their script, views/<name>.py (by its absolute path: a view-alone test's main script is
-# elsewhere).
+# Pages still given by their script, views/<name>.py, by its absolute path (a view-alone test's main script is
+# elsewhere): Fix my error, which another branch rewrites.
 SCRIPT_PAGES = frozenset({"fix"})
 VIEWS_DIR = Path(__file__).resolve().parent
 
