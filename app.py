@@ -49,14 +49,6 @@ REPEAT_CHOICES = {
     "input": "after a vector input (one-to-many)",
     "encoder": "between encoder and decoder (seq2seq)",
 }
-# Why Keras refuses, in one sidebar line (the pages show where, on their pictures).
-REFUSAL_NOTES = {
-    "stack": "A recurrent layer is stacked on one with return_sequences=False: Keras refuses it (expected ndim=3, "
-    "found ndim=2). See the Unrolled network.",
-    "repeat": "RepeatVector needs the encoder's last state (return_sequences=False): Keras refuses a sequence "
-    "(expected ndim=2, found ndim=3).",
-    "head": "TimeDistributed needs return_sequences=True: Keras refuses this combination (see Overview).",
-}
 
 # Larger type and slide layout for projectors (talk mode), and the phone layout (always): one file each in assets/.
 ASSETS = Path(__file__).parent / "assets"
@@ -236,8 +228,8 @@ if (pending_spec := st.session_state.pop("pending_spec", None)) is not None:
 previous_spec = st.session_state.get("spec", DEFAULTS)
 with st.sidebar:
     spec = sidebar(previous_spec)
-    if spec.refused_at is not None:
-        st.warning(REFUSAL_NOTES[spec.refused_at])
+    if (refusal := describe(spec).refusal) is not None:  # why Keras refuses, in one line (the pages show where)
+        st.warning(refusal.sidebar_note)
     st.caption(summary_line(spec))
     st.divider()
     talk_mode = st.toggle("Talk mode", key="talk_mode", help="Larger text and lines, for projectors")

@@ -10,7 +10,7 @@ import pytest
 
 from core import ModelSpec, describe
 from core.figures.step import head_figure, sharing_counts, vectors_figure, weights_figure
-from core.figures.theme import NORMAL
+from core.figures.theme import NORMAL, TALK
 from core.figures.unrolled import layout, render
 from core.figures.unrolled.clicks import clicked_element, column_of
 from core.model.stepper import GATE_NAMES, ModelWeights, run
@@ -71,7 +71,7 @@ def test_on_a_slide_a_cell_of_the_seed_size_fits_under_the_strip_with_every_numb
     figure within what a 1280×720 slide leaves under the diagram strip, an LSTM's nine rows included."""
     spec = ModelSpec(cell=cell)
     trace = run(_weights(spec), np.ones((spec.timesteps, spec.input_size), np.float32))
-    figure = vectors_figure(trace.forward[5], talk_mode=True)
+    figure = vectors_figure(trace.forward[5], TALK)
     heatmap = figure.data[0]
     assert heatmap.texttemplate == "%{text}" and heatmap.textfont.size >= 16
     rows = len(trace.forward[5].quantities)

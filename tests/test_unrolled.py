@@ -23,7 +23,7 @@ def diagram(talk_mode: bool = False, **fields):
 
 
 def figure(talk_mode: bool = False, **fields):
-    return unrolled_figure(describe(ModelSpec(**{**TINY, **fields})), talk_mode=talk_mode)
+    return unrolled_figure(describe(ModelSpec(**{**TINY, **fields})), TALK if talk_mode else NORMAL)
 
 
 def traces(fig, role: str) -> list:
@@ -475,7 +475,7 @@ def test_row_labels_of_a_deep_stack_on_two_time_axes_do_not_overlap(talk, extra)
     """Three layers and a decoder: each row label's lines fit within its row's height, so neighbours never overlap."""
 
     spec = ModelSpec(layers=3, return_sequences=False, repeat="encoder", **extra)
-    layout = unrolled_figure(describe(spec), talk_mode=talk).layout
+    layout = unrolled_figure(describe(spec), TALK if talk else NORMAL).layout
     low, high = layout.yaxis.range
     row_px = (layout.height - layout.margin.t - layout.margin.b) / (high - low)
     font = layout.yaxis.tickfont.size or layout.font.size
@@ -489,7 +489,7 @@ def test_a_slides_strip_keeps_two_line_row_labels_in_a_smaller_font():
     """With the step panel open a slide squeezes the diagram into a strip whose rows cannot hold two lines of the
     theme's font. One-line labels ("bidirectional backward h (None, 16)") would widen the label column and the plot
     would lose that width (its cell heading ran off the figure): the labels keep their two lines, a little smaller."""
-    strip = unrolled_figure(describe(ModelSpec(bidirectional=True)), talk_mode=True, height=SLIDE_STRIP_HEIGHT)
+    strip = unrolled_figure(describe(ModelSpec(bidirectional=True)), TALK, height=SLIDE_STRIP_HEIGHT)
     layout = strip.layout
     low, high = layout.yaxis.range
     row_px = (layout.height - layout.margin.t - layout.margin.b) / (high - low)

@@ -18,6 +18,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.figures.tables import html_table, whole_columns, with_separators
+from core.figures.theme import Theme, theme_for
 from core.keras.training_session import TrainingJob
 from core.keras.worker import Job, KerasWorker, SessionBusy, shared_worker
 from core.model.budget import Work
@@ -37,6 +38,11 @@ def current_spec() -> ModelSpec:
 def talk_mode() -> bool:
     """True when the presenter turned talk mode on (larger text and lines)."""
     return st.session_state.get("talk_mode") is True
+
+
+def theme() -> Theme:
+    """The figures' theme for this page: TALK on a slide, NORMAL otherwise."""
+    return theme_for(talk_mode())
 
 
 def session_id() -> str:

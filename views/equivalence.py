@@ -15,6 +15,7 @@ import streamlit as st
 from core import describe
 from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
 from core.model.budget import lab_work
+from core.model.refusal import Refusal
 from core.model.spec import ModelSpec
 from views import common
 
@@ -35,8 +36,8 @@ def render() -> None:
     )
     # The key picture of a slide: the button, then the verdict and the difference, right under the title.
     picture = common.key_picture("equivalence_picture")
-    if spec.refused_at in ("stack", "repeat"):
-        _refused(spec)
+    if (refusal := describe(spec).refusal) is not None and refusal.before_head:
+        _refused(refusal)
     elif not spec.sequence_output:
         _no_twin(spec)
     else:
@@ -50,12 +51,11 @@ def render() -> None:
     _history()
 
 
-def _refused(spec: ModelSpec) -> None:
+def _refused(refusal: Refusal) -> None:
     """Keras refuses the stack before any head: no twins."""
-    refused = describe(spec)
-    st.warning(f"**No twins to build.** Keras refuses this stack at `{refused.broken_at}`, before any head.")
-    st.markdown(refused.error)
-    st.code(f"ValueError: {refused.keras_error}", language="text", wrap_lines=True)
+    st.warning(f"**No twins to build.** Keras refuses this stack at `{refusal.layer}`, before any head.")
+    st.markdown(refusal.why)
+    st.code(f"ValueError: {refusal.keras_error}", language="text", wrap_lines=True)
 
 
 def _no_twin(spec: ModelSpec) -> None:
@@ -126,7 +126,7 @@ def _same_outputs(spec: ModelSpec, results: dict, picture: Any) -> None:
             "outputs, not one float32 value differs."
         )
     sample = st.slider("Sample shown", 0, SAMPLES - 1, 0, key="equivalence_sample")
-    common.chart(output_heatmaps(outputs, sample, talk_mode=common.talk_mode()), key="equivalence_heatmaps")
+    common.chart(output_heatmaps(outputs, sample, common.theme()), key="equivalence_heatmaps")
 
 
 def _same_training(results: dict) -> None:
@@ -140,7 +140,7 @@ def _same_training(results: dict) -> None:
     left, right = st.columns(2)
     left.metric("Largest loss difference over all epochs", f"{training.max_loss_diff:.3g}")
     right.metric("Largest weight difference after training", f"{training.max_weight_diff:.3g}")
-    common.chart(loss_figure(training, talk_mode=common.talk_mode()), key="equivalence_losses")
+    common.chart(loss_figure(training, common.theme()), key="equivalence_losses")
     st.caption(
         "A difference around 1e-8 is float32 round-off: the gradient of the shared kernel is summed over "
         "timesteps in a different order by the two graphs. The function and the weights are the same."
@@ -159,7 +159,7 @@ def _what_differs(spec: ModelSpec, results: dict) -> None:
         f"({td.ops} ops in all) where `Dense` holds **{dense.matmuls}** ({dense.ops} ops), one product of "
         "the whole (batch, time, features) tensor with the kernel."
     )
-    common.chart(op_counts_figure(counts, talk_mode=common.talk_mode()), key="equivalence_ops")
+    common.chart(op_counts_figure(counts, common.theme()), key="equivalence_ops")
     common.table(counts_table(counts), "equivalence_counts_table")
     st.caption(
         "The whole model's graph holds the recurrent loop as a single While op (its body is a separate "

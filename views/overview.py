@@ -90,7 +90,7 @@ def _card(label: str, description: Description, current: bool, talk: bool) -> No
             for layer in description.layers
         ]
         st.markdown("\n".join(rows), unsafe_allow_html=True)  # only for <wbr>: every row is the app's own text
-    if description.error is None:
+    if (refusal := description.refusal) is None:
         st.metric("Parameters", f"{description.total_params:,}")
         # No break inside a shape: "(None," / "64, 8)" reads as two things.
         st.markdown(
@@ -98,11 +98,11 @@ def _card(label: str, description: Description, current: bool, talk: bool) -> No
             f"Target shape **{_unbroken(format_shape(description.target_shape))}**"
         )
     elif talk:
-        st.error("Keras cannot build it: after the last step there is no time axis.", icon=":material/block:")
+        st.error(refusal.slide_line, icon=":material/block:")
     else:
-        st.error(description.error, icon=":material/block:")
+        st.error(refusal.why, icon=":material/block:")
         st.markdown("Keras says:")
-        st.code(description.keras_error, language=None, wrap_lines=True)
+        st.code(refusal.keras_error, language=None, wrap_lines=True)
 
 
 def _verdict(spec: ModelSpec, descriptions: dict[str, Description]) -> None:

@@ -66,8 +66,7 @@ def _picture(spec: ModelSpec, description: Description, per_timestep: bool) -> N
     """The boxes from the input to the targets, and the target shape fit() needs."""
     # On a phone the boxes keep their width and the picture scrolls sideways (assets/layout.css: "scroll-").
     with common.key_picture("shapes_picture"), st.container(key="scroll-shapes"):
-        figure = shape_flow_figure(spec, per_timestep_targets=per_timestep, talk_mode=common.talk_mode())
-        common.chart(figure, key="shapes_flow")
+        common.chart(shape_flow_figure(spec, per_timestep, common.theme()), key="shapes_flow")
     if description.target_shape is not None:
         st.markdown(
             f"The model outputs `{format_shape(description.output_shape)}`, so `fit()` needs targets shaped "

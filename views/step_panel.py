@@ -164,12 +164,12 @@ def take_click(description: Description, talk: bool) -> None:
         panel.focus = after_click(panel.focus or initial(spec), spec, clicked)
 
 
-def mark(figure: go.Figure, drawn: tuple[str, int] | None, talk: bool) -> go.Figure:
+def mark(figure: go.Figure, drawn: tuple[str, int] | None) -> go.Figure:
     """The unrolled figure, drawn around `drawn` (the panel's `focus`), made clickable with that step banded; the
     panel remembers `drawn` to read the next click against."""
     state().drawn = drawn
     band = column_of(figure, drawn[1], drawn[0]) if drawn is not None else None
-    return mark_focus(figure, band, talk)
+    return mark_focus(figure, band)
 
 
 def _open() -> None:
@@ -307,17 +307,19 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
     shown = _directions(offered, talk)
     if "forward" in shown:
         st.plotly_chart(
-            vectors_figure(layer.forward[t], talk, spec.bidirectional, name),
+            vectors_figure(layer.forward[t], theme_for(talk), spec.bidirectional, name),
             width="stretch",
             key="step_forward_vectors",
         )
     if layer.backward is not None:
         if "backward" in shown:
             st.plotly_chart(
-                vectors_figure(layer.backward[t], talk, True, name), width="stretch", key="step_backward_vectors"
+                vectors_figure(layer.backward[t], theme_for(talk), True, name),
+                width="stretch",
+                key="step_backward_vectors",
             )
         if "merged" in shown:
-            st.plotly_chart(merge_figure(layer, t, talk), width="stretch", key="step_merge")
+            st.plotly_chart(merge_figure(layer, t, theme_for(talk)), width="stretch", key="step_merge")
         if talk:
             st.segmented_control(
                 "Direction",
@@ -358,7 +360,7 @@ def _weights_tab(weights: ModelWeights, source: DataSource, layer: int, talk: bo
     panel = state()
     key = (spec, source.weights_key, layer, direction, gate if gate is not None else 0, talk)
     if panel.weights_figure is None or panel.weights_figure[0] != key:
-        panel.weights_figure = (key, weights_figure(weights, direction, key[4], talk, layer))
+        panel.weights_figure = (key, weights_figure(weights, direction, key[4], theme_for(talk), layer))
     figure = panel.weights_figure[1]
     st.plotly_chart(figure, width="stretch", key="step_weights_figure")
     cell = weights.cell(direction, layer)
@@ -379,7 +381,7 @@ def _head_tab(description: Description, weights: ModelWeights, trace: Trace, t: 
     spec = description.spec
     head = description.head
     assert head is not None
-    st.plotly_chart(head_figure(trace, weights, t, other, talk), width="stretch", key="step_head")
+    st.plotly_chart(head_figure(trace, weights, t, other, theme_for(talk)), width="stretch", key="step_head")
     kernel_name = weights.head_names[0]
     if spec.sequence_output:
         st.markdown(
@@ -459,9 +461,9 @@ def _tabs(
         with cell_box:
             _cell_tab(shown, t, talk, several)
         strip_tab, weights_tab, head_tab = st.tabs(["Every step's h", "Weights per gate", "The shared head"])
-        strip_tab.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
+        strip_tab.plotly_chart(states_strip(shown, t, theme_for(talk)), width="stretch", key="step_strip")
     else:
-        st.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
+        st.plotly_chart(states_strip(shown, t, theme_for(talk)), width="stretch", key="step_strip")
         cell_tab, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
         with cell_tab:
             _cell_tab(shown, t, talk, several)

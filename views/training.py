@@ -58,8 +58,8 @@ def render() -> None:
     starting = running and job.snapshot().batches_done == 0
     _buttons(job, settings, work, running, starting)
     with common.key_picture("training_picture"):
-        _live_progress(job, running, starting, talk)
-    _last_run(job, settings, talk)
+        _live_progress(job, running, starting)
+    _last_run(job, settings)
 
 
 def _restore_controls() -> None:
@@ -195,7 +195,7 @@ def _progress_text(snap: TrainingSnapshot) -> str:
     )
 
 
-def _loss_charts(snap: TrainingSnapshot, talk: bool) -> None:
+def _loss_charts(snap: TrainingSnapshot) -> None:
     """The loss curves: models on per-timestep targets in one chart, model 3 (one target per sequence) in its own."""
     per_step = [v for v in snap.variants if v.spec.sequence_output]
     per_sequence = [v for v in snap.variants if not v.spec.sequence_output]
@@ -210,7 +210,7 @@ def _loss_charts(snap: TrainingSnapshot, talk: bool) -> None:
             curves,
             snap.settings.batches_per_epoch,
             loss_name=group[0].spec.loss,
-            talk_mode=talk,
+            theme=common.theme(),
             title=title,
             dashed=[v.label for v in group[1:]],
             first_color=offset,
@@ -225,7 +225,7 @@ def _loss_charts(snap: TrainingSnapshot, talk: bool) -> None:
         )
 
 
-def _live_progress(job: TrainingJob, running: bool, starting: bool, talk: bool) -> None:
+def _live_progress(job: TrainingJob, running: bool, starting: bool) -> None:
     """The progress and the growing loss chart, in a fragment that polls the job while it runs."""
 
     @st.fragment(run_every=TRAINING_POLL_SECONDS if running else None)
@@ -241,7 +241,7 @@ def _live_progress(job: TrainingJob, running: bool, starting: bool, talk: bool) 
         if snap.run_id == 0 or snap.settings is None:
             st.info("No training yet in this session: set the controls and press Train.")
             return
-        _loss_charts(snap, talk)
+        _loss_charts(snap)
 
     live_progress()
 
@@ -268,7 +268,7 @@ def _model3_mismatch(model3: ModelSpec) -> None:
     navigation.link("shapes", "Why, shape by shape, on Shape flow", ":material/swap_horiz:")
 
 
-def _results(snap: TrainingSnapshot, talk: bool) -> None:
+def _results(snap: TrainingSnapshot) -> None:
     """The final table, the per-timestep heatmap and one sample's prediction of the last run."""
     finished = [v for v in snap.variants if v.result is not None]
     if not finished:
@@ -311,7 +311,7 @@ def _results(snap: TrainingSnapshot, talk: bool) -> None:
         choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
         chosen = next(v for v in per_step if v.label == choice)
         common.chart(
-            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk_mode=talk),
+            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, theme=common.theme()),
             key="training_timestep_heatmap",
         )
         st.caption(
@@ -324,12 +324,12 @@ def _results(snap: TrainingSnapshot, talk: bool) -> None:
         choice = st.selectbox("Model", [v.label for v in with_prediction], key="training_prediction_model")
         chosen = next(v for v in with_prediction if v.label == choice)
         common.chart(
-            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk_mode=talk),
+            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, common.theme()),
             key="training_prediction",
         )
 
 
-def _last_run(job: TrainingJob, settings: TrainingSettings | None, talk: bool) -> None:
+def _last_run(job: TrainingJob, settings: TrainingSettings | None) -> None:
     """How the last run ended, and its results."""
     snap = job.snapshot()
     if snap.running or snap.run_id == 0:
@@ -340,4 +340,4 @@ def _last_run(job: TrainingJob, settings: TrainingSettings | None, talk: bool) -
         st.error(f"Training failed. {snap.error}", icon=":material/error:")
     if snap.settings != settings:
         st.caption("These results are from the last run; its settings differ from the controls above.")
-    _results(snap, talk)
+    _results(snap)

@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from core import describe
-from core.figures.theme import SLIDE_STRIP_HEIGHT, theme_for
+from core.figures.theme import COMPACT, SLIDE_STRIP_HEIGHT, theme_for
 from core.figures.unrolled import Diagram, head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
 from core.figures.unrolled import render as draw
 from core.model.anatomy import Description
@@ -80,8 +80,8 @@ def _diagram(
         try:
             diagram = layout(description, theme, focus)
             strip = replace(theme, picture_height=SLIDE_STRIP_HEIGHT) if slide_with_panel else theme
-            figure = step_panel.mark(draw(diagram, strip), focus, talk)
-            compact = None if slide_with_panel else unrolled_figure(description, compact=True, focus=focus)
+            figure = step_panel.mark(draw(diagram, strip), focus)
+            compact = None if slide_with_panel else unrolled_figure(description, COMPACT, focus=focus)
         except Exception as error:  # a drawing bug must not take the page down; say what failed instead
             st.error(f"The diagram could not be drawn for this model: {error}")
             return None

@@ -163,7 +163,7 @@ def _growth(spec: ModelSpec) -> None:
         key="weights_growth_axis",
     )
     axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
-    common.chart(growth_figure(spec, axis, talk_mode=talk_mode()), key="weights_growth")
+    common.chart(growth_figure(spec, axis, common.theme()), key="weights_growth")
     if growth_spec(spec) != spec:
         st.caption("Your model does not build, so the curves are drawn for the nearest model that does, same sizes.")
     if axis == "timesteps":

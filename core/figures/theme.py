@@ -1,9 +1,9 @@
 """One look for every figure of the app: one colour per concept, one set of sizes for screens and for talks.
 
-Every figure builder takes `talk_mode: bool` and reads `theme_for(talk_mode)`; nothing else in core/ names a colour,
-a font size or a height in pixels. A concept keeps its colour on every page: the recurrent cell is the same blue in
-the unrolled diagram, the shape flow (the time axis it walks along) and the growth chart; the head the same green;
-the time axis the same light blue.
+Every figure builder takes a `Theme` (the page picks it, `theme_for(talk_mode, compact)`); nothing else in core/
+names a colour, a font size or a height in pixels. A concept keeps its colour on every page: the recurrent cell is the
+same blue in the unrolled diagram, the shape flow (the time axis it walks along) and the growth chart; the head the
+same green; the time axis the same light blue.
 
 Timesteps are numbered from 0 everywhere, as Keras arrays index them: step t is `X[:, t, :]`, the first is t=0 and
 the last t=T-1. Axes say "t", diagram subscripts (x₀, h₀) and hovers use the same numbers.

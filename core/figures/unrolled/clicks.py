@@ -76,7 +76,7 @@ def column_of(figure: go.Figure, step: int, axis: str = "time") -> float | None:
     return None
 
 
-def mark_focus(figure: go.Figure, x: float | None, talk_mode: bool = False) -> go.Figure:
+def mark_focus(figure: go.Figure, x: float | None) -> go.Figure:
     """Make the unrolled figure clickable without fading: keep unselected nodes opaque, and band the column `x`
     (the timestep the panel shows; None when it is hidden in the ellipsis)."""
     figure.update_traces(unselected={"marker": {"opacity": 1}}, selector={"type": "scatter"})

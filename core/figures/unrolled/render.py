@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import plotly.graph_objects as go
 
-from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme, theme_for
+from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme
 from core.figures.unrolled.layout import layout
 from core.figures.unrolled.model import (
     Diagram,
@@ -460,15 +460,13 @@ def _row_labels(diagram: Diagram, style: Theme, row_px: float) -> dict:
 
 def unrolled_figure(
     description: Description,
-    talk_mode: bool = False,
-    compact: bool = False,
+    theme: Theme = NORMAL,
     focus: tuple[str, int] | None = None,
     height: int | None = None,
 ) -> go.Figure:
     """Draw `description`'s model unrolled over its timesteps: `render(layout(description))` in the page's theme
-    (`compact`: the phone layout, with fewer columns), keeping the `focus` step (axis name, step) drawn; `height`
+    (COMPACT: the phone layout, with fewer columns), keeping the `focus` step (axis name, step) drawn; `height`
     (pixels) squeezes the rows into a strip, as a slide with the step panel under it needs."""
-    theme = theme_for(talk_mode, compact)
     if height is not None:
         theme = replace(theme, picture_height=height)
     return render(layout(description, theme, focus), theme)
