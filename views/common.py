@@ -3,7 +3,7 @@
 app.py (the frame) puts the current `ModelSpec` in `st.session_state["spec"]` and the talk-mode flag in
 `st.session_state["talk_mode"]` before `pg.run()`. Pages read them through `current_spec()` and `talk_mode()`, so the
 fallback for a page run without the frame (a view-alone test) is written once: the seed's model 1, talk mode off.
-Not a page itself (app.py registers the pages by path).
+Not a page itself (views/navigation.py lists the pages).
 """
 
 from __future__ import annotations
