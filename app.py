@@ -25,7 +25,7 @@ from core.model.spec import (
     clamp_whole_number,
 )
 from core.model.url_state import NOT_FOUND_PARAM, not_found_message, problem_message, read_url, share_url, spec_to_query
-from views import story
+from views import navigation, story
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
 # must work offline (talks, closed networks).
@@ -34,16 +34,7 @@ st.set_page_config(page_title="TimeDistributed Explorer", page_icon="assets/icon
 # The pages live in views/, not pages/: with a pages/ folder beside the entry point, Streamlit runs a fresh
 # server's first session through its legacy folder discovery, so a shared deep link opened first (e.g. right
 # after Community Cloud wakes the app) would run the page script alone, without this frame or the link's spec.
-PAGES = [
-    st.Page("views/overview.py", title="Overview", icon=":material/home:", default=True),
-    st.Page("views/unrolled.py", title="Unrolled network", icon=":material/account_tree:", url_path="unrolled"),
-    st.Page("views/weights.py", title="Weights", icon=":material/table_chart:", url_path="weights"),
-    st.Page("views/shapes.py", title="Shape flow", icon=":material/swap_horiz:", url_path="shapes"),
-    st.Page("views/training.py", title="Training", icon=":material/monitoring:", url_path="training"),
-    st.Page("views/equivalence.py", title="Equivalence", icon=":material/compare_arrows:", url_path="equivalence"),
-    st.Page("views/code.py", title="Code", icon=":material/code:", url_path="code"),
-    st.Page("views/fix.py", title="Fix my error", icon=":material/build:", url_path="fix"),
-]
+PAGES = navigation.pages()
 
 SIZE_LABELS = {
     "timesteps": "Timesteps (T)",

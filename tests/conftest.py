@@ -73,6 +73,33 @@ def _no_keras_cleanup_after_apptest_runs() -> None:
 _no_keras_cleanup_after_apptest_runs()
 
 
+def _switch_page_reaches_the_callable_views() -> None:
+    """The views are callable pages (`st.Page(render, url_path=...)`, views/navigation.py), and AppTest.switch_page
+    finds a page only by its registered script path, which a callable page has not. Let `switch_page("views/x.py")`
+    open the page whose url path is the view's name (the Overview: the default page), as a browser's /x does: the
+    tests keep naming pages by their file, and views/navigation.py keeps url path and module name equal."""
+    from streamlit.testing.v1 import AppTest
+
+    assert hasattr(AppTest, "_resolve_page_hash"), "Streamlit renamed AppTest's page lookup: update this"
+    by_script = AppTest._resolve_page_hash
+
+    def resolve(self, page_path_str: str) -> str:
+        path = Path(page_path_str)
+        if path.parent == ROOT / "views":
+            from views.navigation import DEFAULT
+
+            url_path = "" if path.stem == DEFAULT else path.stem
+            for page_hash, info in self._registered_pages.items():
+                if not info.get("script_path") and info.get("url_pathname") == url_path:
+                    return page_hash
+        return by_script(self, page_path_str)
+
+    AppTest._resolve_page_hash = resolve
+
+
+_switch_page_reaches_the_callable_views()
+
+
 # After the browser files (one unit, run first), the test files that take longest (seconds measured here with
 # --durations), in that order: xdist hands the files out in collection order, so the two processes end together
 # instead of one waiting for a long file the other started last. Unlisted files follow, in their usual order.
@@ -177,12 +204,27 @@ def run_app(page: str = "overview", params: dict[str, str | list[str]] | None = 
     return at
 
 
-def run_view(path: str, spec) -> object:
-    """One view script alone (not yet run), with `spec` in session state as the frame would put it."""
+def _view_alone(module: str) -> None:
+    """AppTest's script for one view alone: import it and render it (a view is a function of the session state)."""
+    import importlib
+
+    importlib.import_module(module).render()
+
+
+def run_view(path: str, spec=None) -> object:
+    """One view alone, without the frame (not yet run), with `spec` in session state as the frame would put it
+    (None: no spec, as a page run without the frame). `path` names the view's file, e.g. "views/code.py"."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / path), default_timeout=120)
-    at.session_state["spec"] = spec
+    from views.navigation import SCRIPT_PAGES
+
+    if Path(path).stem in SCRIPT_PAGES:
+        at = AppTest.from_file(str(ROOT / path), default_timeout=120)
+    else:
+        module = Path(path).with_suffix("").as_posix().replace("/", ".")
+        at = AppTest.from_function(_view_alone, args=(module,), default_timeout=120)
+    if spec is not None:
+        at.session_state["spec"] = spec
     return at
 
 

@@ -3,7 +3,7 @@
 app.py (the frame) puts the current `ModelSpec` in `st.session_state["spec"]` and the talk-mode flag in
 `st.session_state["talk_mode"]` before `pg.run()`. Pages read them through `current_spec()` and `talk_mode()`, so the
 fallback for a page run without the frame (a view-alone test) is written once: the seed's model 1, talk mode off.
-Not a page itself (app.py registers the pages by path).
+Not a page itself (views/navigation.py lists the pages).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from core.keras.training_session import TrainingJob
 from core.keras.worker import Job, KerasWorker, SessionBusy, shared_worker
 from core.model.budget import Work
 from core.model.spec import DEFAULTS, ModelSpec
+from core.model.training_controls import TrainingControls
 
+TRAINING_CONTROLS = "training_controls"  # session state: the Training page's TrainingControls
 POLL_SECONDS = 0.5  # a poll only reads the job in this process: cheap, so Stop and the end show quickly
 
 
@@ -74,6 +76,18 @@ def training_job() -> TrainingJob:
     if not isinstance(job, TrainingJob):
         job = st.session_state["training_job"] = TrainingJob(keras_worker(), session_id())
     return job
+
+
+def training_controls() -> TrainingControls:
+    """The Training page's controls as this session last set them (the defaults before a visit): the Training page
+    restores its widgets from them, and the step panel steps a sample of the data they describe."""
+    saved = st.session_state.get(TRAINING_CONTROLS)
+    return saved if isinstance(saved, TrainingControls) else TrainingControls()
+
+
+def save_training_controls(controls: TrainingControls) -> None:
+    """Keep the Training page's controls for the session (its widgets' own state ends when the page is left)."""
+    st.session_state[TRAINING_CONTROLS] = controls
 
 
 def keras_job(

@@ -42,7 +42,7 @@ def _node_colour(node: Node) -> str:
     return PALETTE[COLOUR_OF.get(node.role, node.role)]
 
 
-def _series(nodes: Sequence[Node]) -> list[list[Node]]:
+def series(nodes: Sequence[Node]) -> list[list[Node]]:
     """Nodes grouped by legend entry, in drawing order: by role, layer, forward before backward, solid before faded."""
     groups: dict[str, list[Node]] = {}
     for node in nodes:
@@ -133,6 +133,12 @@ def _edge_trace(
     )
 
 
+# Where `_traces` puts the traces a click can pick (core.figures.unrolled.clicks reads a click by these): the
+# passed-state labels, and the node series from this index on, one trace per `series` group.
+PASSED_LABELS_TRACE = 7
+FIRST_NODE_TRACE = 9
+
+
 def _traces(diagram: Diagram, theme: Theme) -> list[go.Scatter]:
     """The highlight of the play control first (drawn under what it walks through), then edges, then nodes."""
     now = go.Scatter(
@@ -184,7 +190,7 @@ def _traces(diagram: Diagram, theme: Theme) -> list[go.Scatter]:
             meta={"role": "handover_label", "faded": False},
         ),
     ]
-    return traces + [_node_trace(group, theme) for group in _series(diagram.nodes)]
+    return traces + [_node_trace(group, theme) for group in series(diagram.nodes)]
 
 
 def _annotations(diagram: Diagram, theme: Theme) -> tuple[list[dict], int]:
