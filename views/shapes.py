@@ -16,7 +16,11 @@ from core.model.anatomy import Description
 from core.model.budget import probe_work, summary_work
 from core.model.spec import ModelSpec
 from core.model.target_checker import TargetVerdict, probe_batch_size, target_verdict
-from views import common, navigation
+from views import cache, common, navigation
+
+# Built once per input for the whole server (views/cache.py).
+shape_flow_figure = cache.once(shape_flow_figure)
+summary_table = cache.once(summary_table)
 
 TARGET_KINDS = {
     "per_timestep": "One target per timestep: Y shaped (N, T, O)",

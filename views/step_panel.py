@@ -22,7 +22,7 @@ import streamlit as st
 from core.figures.step import head_figure, merge_figure, sharing_counts, states_strip, vectors_figure, weights_figure
 from core.figures.theme import theme_for
 from core.figures.unrolled import Diagram, layout
-from core.figures.unrolled.clicks import clicked_element, column_of, mark_focus
+from core.figures.unrolled.clicks import clicked_element
 from core.model.anatomy import Description, format_shape
 from core.model.budget import summary_work
 from core.model.datasets import make_dataset
@@ -164,12 +164,10 @@ def take_click(description: Description, talk: bool) -> None:
         panel.focus = after_click(panel.focus or initial(spec), spec, clicked)
 
 
-def mark(figure: go.Figure, drawn: tuple[str, int] | None) -> go.Figure:
-    """The unrolled figure, drawn around `drawn` (the panel's `focus`), made clickable with that step banded; the
-    panel remembers `drawn` to read the next click against."""
+def remember_drawn(drawn: tuple[str, int] | None) -> None:
+    """The unrolled figure was drawn around `drawn` (the panel's `focus`, its step banded): the next click on it is
+    read against that drawing."""
     state().drawn = drawn
-    band = column_of(figure, drawn[1], drawn[0]) if drawn is not None else None
-    return mark_focus(figure, band)
 
 
 def _open() -> None:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from core import describe
 from core.figures.theme import COMPACT, SLIDE_STRIP_HEIGHT, theme_for
-from core.figures.unrolled import Diagram, head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
+from core.figures.unrolled import (
+    Diagram,
+    column_of,
+    head_caption,
+    hidden_steps_caption,
+    layout,
+    mark_focus,
+    pattern_caption,
+    unrolled_figure,
+)
 from core.figures.unrolled import render as draw
 from core.model.anatomy import Description
-from views import common, step_panel, story
+from core.model.spec import ModelSpec
+from views import cache, common, step_panel, story
 from views.common import current_spec, talk_mode
 
 
@@ -75,16 +86,30 @@ def _diagram(
     """Lay the diagram out once around the panel's step and draw it (a strip on a slide with the panel open, with
     its phone twin otherwise); returns the Diagram, which the next click and the hidden-steps caption read (None
     when drawing failed: the page says what failed instead of going down)."""
-    theme = theme_for(talk)
     with common.key_picture("unrolled_picture"):
         try:
-            diagram = layout(description, theme, focus)
-            strip = replace(theme, picture_height=SLIDE_STRIP_HEIGHT) if slide_with_panel else theme
-            figure = step_panel.mark(draw(diagram, strip), focus)
-            compact = None if slide_with_panel else unrolled_figure(description, COMPACT, focus=focus)
+            diagram, figure, compact = picture(description.spec, talk, focus, slide_with_panel)
         except Exception as error:  # a drawing bug must not take the page down; say what failed instead
             st.error(f"The diagram could not be drawn for this model: {error}")
             return None
+        step_panel.remember_drawn(focus)  # the next click is read against the diagram as drawn here
         # A click on a node opens the numbers of that step (the step panel below); the diagram keeps that step drawn.
         common.chart(figure, key="unrolled_figure", compact=compact, on_select="rerun", selection_mode=("points",))
     return diagram
+
+
+def _picture(
+    spec: ModelSpec, talk: bool, focus: tuple[str, int] | None, strip: bool
+) -> tuple[Diagram, go.Figure, go.Figure | None]:
+    """The Diagram laid out around `focus`, its figure (a strip on a slide with the panel open) made clickable with
+    the focused step banded, and its phone twin (None for a strip): pure, so built once per input for every session."""
+    description = describe(spec)
+    theme = theme_for(talk)
+    diagram = layout(description, theme, focus)
+    figure = draw(diagram, replace(theme, picture_height=SLIDE_STRIP_HEIGHT) if strip else theme)
+    band = column_of(figure, focus[1], focus[0]) if focus is not None else None
+    compact = None if strip else unrolled_figure(description, COMPACT, focus=focus)
+    return diagram, mark_focus(figure, band), compact
+
+
+picture = cache.once(_picture)

@@ -23,7 +23,7 @@ from core.figures.tables import (
 from core.figures.weights import growth_figure
 from core.model.anatomy import Description
 from core.model.spec import ModelSpec
-from views import common, step_panel
+from views import cache, common, step_panel
 from views.common import current_spec, talk_mode
 
 STATUS_STYLES = {
@@ -34,6 +34,21 @@ STATUS_STYLES = {
 }
 
 VARIANT_WIDTH = 160
+
+
+def _variants_and_status(spec: ModelSpec) -> tuple:
+    """The variants table and which of its cells differ from Model 1 (pure: built once per spec for every session)."""
+    variants = variants_table(spec)
+    return variants, variant_cell_status(variants)
+
+
+# Built once per input for the whole server (views/cache.py): every visitor on one link sees the same numbers.
+weights_table = cache.once(weights_table)
+weight_tensors_table = cache.once(weight_tensors_table)
+table_csv = cache.once(table_csv)
+growth_data = cache.once(growth_data)
+growth_figure = cache.once(growth_figure)
+variants_and_status = cache.once(_variants_and_status)
 
 
 def render() -> None:
@@ -132,9 +147,8 @@ def _variants(spec: ModelSpec) -> None:
         f"{spec.hidden_size}, output {spec.output_size}. Cells that differ from Model 1 are highlighted; the last "
         "column marks the rows where all variants agree (=)."
     )
-    variants = variants_table(spec)
+    variants, status = variants_and_status(spec)
     row_height = 44 if talk_mode() else 35
-    status = variant_cell_status(variants)
     # Tall enough for every row: the last rows (targets, builds) are the point of the comparison.
     common.table(
         variants,
