@@ -87,7 +87,7 @@ def test_the_same_settings_twice_give_identical_curves_and_reuse_the_model() -> 
     job = TrainingJob(shared_worker(), "again")
     curves = []
     for _ in range(2):
-        job.start(_settings(TINY.replace(output_size=3)))
+        job.start(_settings(TINY.replace(output_size=3)), replay=False)  # trained again, not replayed
         assert job.wait(JOIN)
         snap = job.snapshot()
         assert snap.status == "done", snap.error

@@ -19,6 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.figures.tables import html_table, whole_columns, with_separators
 from core.figures.theme import Theme, theme_for
+from core.keras.audience import audience_for
 from core.keras.training_session import TrainingJob
 from core.keras.worker import Job, KerasWorker, SessionBusy, shared_worker
 from core.model.budget import Work
@@ -52,10 +53,13 @@ def session_id() -> str:
 
 
 def _connected(session: str) -> bool | None:
-    """Whether the session's browser is connected; None when there is no server (AppTest, scripts)."""
+    """Whether the session's browser is connected; None when there is no server (AppTest, scripts). A run that
+    several sessions watch (core.keras.audience) is alive while any of its watchers' browsers is."""
     if not Runtime.exists():
         return None
-    return Runtime.instance().is_active_session(session)
+    watchers = audience_for(keras_worker()).watchers(session)
+    sessions = [session] if watchers is None else watchers
+    return any(Runtime.instance().is_active_session(each) for each in sessions)
 
 
 def keras_worker() -> KerasWorker:

@@ -7,6 +7,8 @@ runs. A run goes on when the learner visits other pages; closing the tab stops i
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -180,7 +182,17 @@ def _buttons(
 
 
 def _progress_text(snap: TrainingSnapshot) -> str:
-    """'Model 2: epoch 3/10, batch 5/8 · 4.2 s' (or where the job is before the first batch)."""
+    """'Model 2: epoch 3/10, batch 5/8 · 4.2 s' (or where the job is before the first batch), and how many other
+    visitors watch the same run."""
+    text = _where(snap)
+    if snap.shared_with:
+        others = f"{snap.shared_with} other visitor{'s' * (snap.shared_with > 1)}"
+        text += f" · shared with {others} who asked for the same training (one run for all; Stop only leaves it)"
+    return text
+
+
+def _where(snap: TrainingSnapshot) -> str:
+    """Where the run is: its place in the queue, the worker's stage, or the model, epoch and batch."""
     plan = snap.settings
     if snap.status == "queued":
         ahead = (snap.position or 1) - 1
@@ -340,4 +352,19 @@ def _last_run(job: TrainingJob, settings: TrainingSettings | None) -> None:
         st.error(f"Training failed. {snap.error}", icon=":material/error:")
     if snap.settings != settings:
         st.caption("These results are from the last run; its settings differ from the controls above.")
+    _provenance(snap)
     _results(snap)
+
+
+def _provenance(snap: TrainingSnapshot) -> None:
+    """Say when the results were computed for someone else: a replay of an earlier equal run, or a shared run."""
+    if snap.computed_at is not None:
+        when = time.strftime("%H:%M:%S UTC", time.gmtime(snap.computed_at))
+        st.caption(
+            f"Computed earlier, at {when}, for an identical request (same models, data, seed and settings): the "
+            "training is deterministic, so the server replayed its curves and results instead of training again.",
+            help="Change any setting (the seed, for one) to train anew.",
+        )
+    elif snap.shared_with:
+        others = f"{snap.shared_with} other visitor{'s' * (snap.shared_with > 1)}"
+        st.caption(f"This run was shared with {others} who asked for the same training at the same time.")

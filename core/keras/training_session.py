@@ -1,8 +1,9 @@
 """One session's training: the settings of a click on Train, and a job that follows that training in the worker.
 
-The training itself runs in the TensorFlow worker process (`core.keras.worker`); `TrainingJob` submits it and folds the
-events the worker streams back (each batch's loss, each epoch, each model's result) into immutable snapshots that a
-page can draw at any moment. It never touches Streamlit and never imports TensorFlow.
+The training itself runs in the TensorFlow worker process (`core.keras.worker`); `TrainingJob` asks for it through the
+server's `Audience` (core.keras.audience: sessions asking for equal settings watch one run, and a finished run is
+replayed) and folds the events the worker streams back (each batch's loss, each epoch, each model's result) into
+immutable snapshots that a page can draw at any moment. It never touches Streamlit and never imports TensorFlow.
 
 Example:
     >>> job = TrainingJob(shared_worker(), session="doc")
@@ -20,6 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.keras.audience import audience_for
 from core.model.datasets import MAX_SAMPLES, TASKS
 from core.model.spec import ModelSpec, seed_variants, whole_number
 from core.model.training_controls import RECALL_LEARNING_RATE
@@ -108,6 +110,8 @@ class TrainingSnapshot:
     position: int | None = None  # place in the server's queue while queued (1 = next)
     stop_reason: str | None = None
     error: str | None = None
+    shared_with: int = 0  # other sessions watching the same run (at its end: how many watched it then)
+    computed_at: float | None = None  # a replay: when (time.time()) the run was computed for an earlier request
 
     @property
     def running(self) -> bool:
@@ -160,8 +164,10 @@ class TrainingJob:
         """The settings of the current or last run."""
         return self._settings
 
-    def start(self, settings: TrainingSettings) -> int:
+    def start(self, settings: TrainingSettings, *, replay: bool = True) -> int:
         """Queue a training of `settings` in the worker (stopping this session's previous one); returns the run id.
+        An equal training queued or running for another session is joined; a finished one is replayed (unless
+        `replay` is False: then it runs again, or joins an equal run).
 
         Raises `core.keras.worker.SessionBusy` if another Keras job of this session (a probe) is queued or running.
         """
@@ -175,13 +181,14 @@ class TrainingJob:
             self._current = None
             self._epoch = self._batch = self._batches_done = 0
             run_id = self._run_id
-        self._job = self._worker.submit(
+        self._job = audience_for(self._worker).join(
             self._session,
             "train",
             settings,
             group="train",
             label="training",
             listener=lambda event, run=run_id: self._on_event(run, event),
+            replay=replay,
         )
         return run_id
 
@@ -217,9 +224,10 @@ class TrainingJob:
     def snapshot(self) -> TrainingSnapshot:
         """An immutable copy of the progress, consistent across all its fields."""
         job = self._job
+        if job is None:
+            return TrainingSnapshot(0, "idle", None, (), None, 0, 0, 0, 0.0)
+        others = job.others  # read outside this job's lock: the audience's lock is taken before it, never after
         with self._lock:
-            if job is None:
-                return TrainingSnapshot(0, "idle", None, (), None, 0, 0, 0, 0.0)
             status = job.status if job.status != "cancelled" else "stopped"
             return TrainingSnapshot(
                 run_id=self._run_id,
@@ -238,4 +246,6 @@ class TrainingJob:
                 position=job.position,
                 stop_reason=job.stop_reason if status == "stopped" else None,
                 error=job.error,
+                shared_with=others,
+                computed_at=job.computed_at,
             )

@@ -43,6 +43,7 @@ def tasks_for(spec: ModelSpec) -> tuple[str, ...]:
         return ("first", "recall", "random")
     return PATTERN_TASKS[spec.repeat]
 
+
 MAX_SAMPLES = 20_000
 
 

@@ -126,8 +126,7 @@ RETURN_SEQUENCES = Story(
             "unrolled",
             LAST_STEP_ONLY,
             ("unrolled_picture",),
-            "With return_sequences=False the same 64 steps run, but only the last state leaves the layer: "
-            "(None, 16).",
+            "With return_sequences=False the same 64 steps run, but only the last state leaves the layer: (None, 16).",
         ),
         Step(
             "shapes",

@@ -1,0 +1,353 @@
+"""Identical requests run once: every session that asks for the same job while it is queued or running watches it.
+
+In a talk the whole room presses Train on the same preset; a training is deterministic for its settings (spec, seed,
+data, optimisation), so one run serves them all. `Audience.join(session, kind, payload)` returns a `Watch`:
+
+- the first watcher of a request submits it to the worker (under a session of its own, "audience:N", so no one
+  visitor owns it); later watchers of an equal request (same kind, equal payload) attach to that job and are first
+  given every event it streamed so far, then the rest as it comes, in order;
+- `Watch.stop()` detaches that watcher only; the job itself stops when its last watcher leaves (Stop, or the worker's
+  liveness check: the job's session is alive while any watcher's browser is);
+- a finished deterministic job's events and result are kept in a cache bounded by bytes (pickled size), so a later
+  equal request is answered at once by a replay that says when it was computed.
+
+TensorFlow-free, Streamlit-free; the worker (`core.keras.worker.KerasWorker`) is used through its public API only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.keras.worker import SessionBusy
+
+SESSION_PREFIX = "audience:"
+CACHE_BYTES = 32 * 2**20  # finished results kept server-wide (a 3-model comparison's result is ~0.1-1 MB pickled)
+ENTRY_BYTES = 8 * 2**20  # a larger result is not kept
+EventListener = Callable[[tuple], None]
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A finished job's record in the cache: what a replay gives a later equal request."""
+
+    events: tuple[tuple, ...]
+    result: Any
+    computed_at: float  # wall-clock time (time.time()) the run ended
+    nbytes: int
+
+
+class _Pending:
+    """The job of a request whose submission to the worker is under way (a few microseconds)."""
+
+    status = "queued"
+    stage = "Waiting for the TensorFlow worker…"
+    position: int | None = None
+    elapsed = 0.0
+    stop_reason: str | None = None
+    error: str | None = None
+    result: Any = None
+    active = True
+    stop_requested = False
+
+
+PENDING = _Pending()
+
+
+@dataclass
+class _Shared:
+    """One worker job and the watchers of its request."""
+
+    key: Hashable
+    session: str
+    job: Any = None
+    log: list[tuple] = field(default_factory=list)
+    watchers: list[Watch] = field(default_factory=list)
+    ever: int = 0  # watchers who ever attached
+    ended: str | None = None  # the job's final status, once it ended
+
+
+class Watch:
+    """One session's view of a job it requested: the job's status, stage, position and result, with this watcher's
+    own Stop (a detached watcher's status is "stopped"; the job may go on for the others)."""
+
+    def __init__(self, audience: Audience, session: str, listener: EventListener | None) -> None:
+        self._audience = audience
+        self.session = session
+        self.listener = listener
+        self._shared: _Shared | None = None
+        self._replay: Finished | None = None
+        self._detached_reason: str | None = None
+        self._detached_at: float | None = None
+        self._others_at_end = 0
+        self._done = threading.Event()
+
+    # -- what the pages read -------------------------------------------------------------------------------
+    @property
+    def job(self) -> Any:
+        """The worker's job this watch follows (a placeholder while it is being submitted; None for a replay)."""
+        if self._shared is None:
+            return None
+        return self._shared.job if self._shared.job is not None else PENDING
+
+    @property
+    def status(self) -> str:
+        """queued, running, done, stopped, failed or cancelled (stopped once this watcher detached)."""
+        if self._replay is not None:
+            return "done"
+        if self._detached_reason is not None:
+            return "stopped"
+        return self.job.status
+
+    @property
+    def active(self) -> bool:
+        """True while queued or running for this watcher."""
+        return self.status in ("queued", "running")
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why it stopped for this watcher."""
+        if self._detached_reason is not None:
+            return self._detached_reason
+        return None if self._replay is not None else self.job.stop_reason
+
+    @property
+    def error(self) -> str | None:
+        """Why it failed, if it did."""
+        return None if self._replay is not None else self.job.error
+
+    @property
+    def result(self) -> Any:
+        """The job's result once done."""
+        return self._replay.result if self._replay is not None else self.job.result
+
+    @property
+    def stage(self) -> str:
+        """What the worker does now."""
+        return "Computed earlier" if self._replay is not None else self.job.stage
+
+    @property
+    def position(self) -> int | None:
+        """Place in the server's queue while queued (1 = next)."""
+        return None if self._replay is not None or self._detached_reason is not None else self.job.position
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds the job has run (0 for a replay)."""
+        return 0.0 if self._replay is not None else self.job.elapsed
+
+    @property
+    def computed_at(self) -> float | None:
+        """For a replay: when (time.time()) the result was computed for an earlier, identical request."""
+        return self._replay.computed_at if self._replay is not None else None
+
+    @property
+    def others(self) -> int:
+        """How many other sessions watch the same run now (at its end: how many watched it then)."""
+        shared = self._shared
+        if shared is None:
+            return 0
+        if not self.active:
+            return self._others_at_end
+        with self._audience._lock:
+            return sum(1 for watch in shared.watchers if watch is not self)
+
+    def partial_results(self) -> dict[str, Any]:
+        """The ("partial", key, value) events streamed so far, key -> value."""
+        events = self._replay.events if self._replay is not None else self._audience._log_of(self._shared)
+        return {event[1]: event[2] for event in events if event and event[0] == "partial"}
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run has ended for this watcher (True) or the timeout passed."""
+        return self._done.wait(timeout)
+
+    def stop(self, reason: str = "Stopped.") -> None:
+        """Stop watching: the run goes on for the others, and stops when nobody watches it any more."""
+        self._audience._detach(self, reason)
+
+    # -- the audience's side -------------------------------------------------------------------------------
+    def _deliver(self, event: tuple) -> None:
+        if self.listener is not None:
+            self.listener(event)
+        if event and event[0] == "end":
+            self._done.set()
+
+
+class Audience:
+    """Joins equal requests onto one worker job and replays finished ones (see the module docstring).
+
+    Args:
+        worker: the `KerasWorker` that runs the jobs.
+        cache_bytes: finished results kept, by their pickled size, least recently used out first.
+        entry_bytes: a result larger than this is not kept.
+    """
+
+    def __init__(self, worker: Any, cache_bytes: int = CACHE_BYTES, entry_bytes: int = ENTRY_BYTES) -> None:
+        self.worker = worker
+        self.cache_bytes = cache_bytes
+        self.entry_bytes = entry_bytes
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._running: dict[Hashable, _Shared] = {}
+        self._by_session: dict[str, _Shared] = {}
+        self._finished: OrderedDict[Hashable, Finished] = OrderedDict()
+        self._cached_bytes = 0
+        self.runs = 0  # jobs submitted to the worker (the tests and benches count them)
+
+    def join(
+        self,
+        session: str,
+        kind: str,
+        payload: Any,
+        *,
+        group: str = "train",
+        label: str | None = None,
+        listener: EventListener | None = None,
+        replay: bool = True,
+    ) -> Watch:
+        """Watch the run of (kind, payload): a replay of a finished equal run (unless `replay` is False), the equal
+        run already queued or running, or a new one. Raises `SessionBusy` if the session has an exclusive job of its
+        own queued or running (one job at a time per visitor)."""
+        key = (kind, payload)
+        watch = Watch(self, session, listener)
+        busy = self.worker.active_job(session)  # the worker is never called under this audience's lock (its
+        if busy is not None:  # dispatcher may call a job's listener, `_fan_out`, while holding its own)
+            raise SessionBusy(busy)
+        with self._lock:
+            finished = self._finished.get(key) if replay else None
+            if finished is not None:
+                self._finished.move_to_end(key)
+                watch._replay = finished
+                for event in finished.events:
+                    watch._deliver(event)
+                return watch
+            shared = self._running.get(key)
+            if shared is not None and (shared.job is None or (shared.job.active and not shared.job.stop_requested)):
+                self._attach(shared, watch)
+                for event in shared.log:
+                    watch._deliver(event)
+                return watch
+            shared = _Shared(key, f"{SESSION_PREFIX}{next(self._ids)}")
+            self._running[key] = shared
+            self._by_session[shared.session] = shared
+            self._attach(shared, watch)
+            self.runs += 1
+        job = self.worker.submit(
+            shared.session,
+            kind,
+            payload,
+            group=group,
+            label=label or kind,
+            listener=lambda event, s=shared: self._fan_out(s, event),
+            exclusive=False,
+        )
+        with self._lock:
+            shared.job = job
+            if shared.ended == "done":  # it ended before this thread got here
+                self._keep(shared.key, tuple(shared.log), job.result)
+            nobody = not shared.watchers
+        if nobody:  # the only watcher left while the job was being submitted
+            job.stop("Nobody watches this run any more.")
+        return watch
+
+    def watchers(self, session: str) -> list[str] | None:
+        """The sessions watching the job submitted under `session` (None when it is not one of this audience's)."""
+        with self._lock:
+            shared = self._by_session.get(session)
+            return None if shared is None else [watch.session for watch in shared.watchers]
+
+    def cached(self, kind: str, payload: Any) -> Finished | None:
+        """The kept record of a finished equal run, if any."""
+        with self._lock:
+            return self._finished.get((kind, payload))
+
+    def forget(self) -> None:
+        """Drop every kept result (a test that needs a click to run again)."""
+        with self._lock:
+            self._finished.clear()
+            self._cached_bytes = 0
+
+    @property
+    def cached_bytes(self) -> int:
+        """Bytes (pickled) the kept results take."""
+        return self._cached_bytes
+
+    def _attach(self, shared: _Shared, watch: Watch) -> None:
+        watch._shared = shared
+        shared.watchers.append(watch)
+        shared.ever += 1
+
+    def _log_of(self, shared: _Shared | None) -> tuple[tuple, ...]:
+        with self._lock:
+            return tuple(shared.log) if shared is not None else ()
+
+    def _fan_out(self, shared: _Shared, event: tuple) -> None:
+        """An event of the shared job: logged (for later watchers) and passed to every watcher, in order."""
+        with self._lock:
+            shared.log.append(event)
+            watchers = list(shared.watchers)
+            if event and event[0] == "end":
+                for watch in watchers:
+                    watch._others_at_end = len(watchers) - 1
+                self._end(shared, event[1])
+            for watch in watchers:
+                watch._deliver(event)
+
+    def _end(self, shared: _Shared, status: str) -> None:
+        if self._running.get(shared.key) is shared:
+            del self._running[shared.key]
+        self._by_session.pop(shared.session, None)
+        shared.ended = status
+        if status == "done" and shared.job is not None:
+            self._keep(shared.key, tuple(shared.log), shared.job.result)
+
+    def _keep(self, key: Hashable, events: tuple[tuple, ...], result: Any) -> None:
+        try:
+            nbytes = len(pickle.dumps((events, result), protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:  # noqa: BLE001 - a result that cannot be measured is simply not kept
+            return
+        if nbytes > self.entry_bytes:
+            return
+        old = self._finished.pop(key, None)
+        if old is not None:
+            self._cached_bytes -= old.nbytes
+        self._finished[key] = Finished(events, result, time.time(), nbytes)
+        self._cached_bytes += nbytes
+        while self._cached_bytes > self.cache_bytes:
+            _, dropped = self._finished.popitem(last=False)
+            self._cached_bytes -= dropped.nbytes
+
+    def _detach(self, watch: Watch, reason: str) -> None:
+        with self._lock:
+            shared = watch._shared
+            if watch._replay is not None or shared is None or not watch.active:
+                return
+            shared.watchers.remove(watch)
+            job = shared.job
+            if shared.watchers or job is None:
+                watch._detached_reason = reason
+                watch._others_at_end = len(shared.watchers)
+                watch._deliver(("end", "stopped"))
+                return
+            shared.watchers.append(watch)  # the last watcher follows the job to its end
+        job.stop(reason)
+
+
+_audiences: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_audiences_lock = threading.Lock()
+
+
+def audience_for(worker: Any) -> Audience:
+    """The one `Audience` of `worker` (created on first use): every session of a server shares it."""
+    with _audiences_lock:
+        audience = _audiences.get(worker)
+        if audience is None:
+            audience = _audiences[worker] = Audience(worker)
+        return audience

@@ -1,0 +1,137 @@
+"""Identical requests run once (core/keras/audience.py), with the real worker: every watcher gets the same events and
+result, Stop only detaches its watcher, the run stops when nobody watches, and a finished run is replayed with a flag.
+Jobs are held by a gate file (tests/worker_handlers.py) and the tests wait on events, never on time."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from core.keras.audience import Audience
+from core.keras.training_session import TrainingJob, TrainingSettings
+from core.keras.worker import SessionBusy, shared_worker
+from core.model.spec import ModelSpec
+
+HOLD = "tests.worker_handlers:hold"
+JOIN = 300  # generous: the gate, not this, decides when a job ends
+
+
+class Seen:
+    """A watcher's listener: every event in order, and an event per tag to wait on."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+        self._flags: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, event: tuple) -> None:
+        with self._lock:
+            self.events.append(event)
+            self._flags.setdefault(event[0], threading.Event()).set()
+
+    def wait_for(self, tag: str) -> bool:
+        with self._lock:
+            flag = self._flags.setdefault(tag, threading.Event())
+        return flag.wait(JOIN)
+
+
+@pytest.fixture
+def audience() -> Audience:
+    return Audience(shared_worker())
+
+
+def _two_watchers(audience: Audience, gate: Path):
+    first, second = Seen(), Seen()
+    a = audience.join("visitor-a", HOLD, str(gate), group="probe", listener=first)
+    assert first.wait_for("held")  # running: the second visitor joins a run that has already streamed an event
+    b = audience.join("visitor-b", HOLD, str(gate), group="probe", listener=second)
+    return a, b, first, second
+
+
+def test_two_sessions_asking_the_same_get_one_run_and_the_same_result(audience, tmp_path):
+    a, b, first, second = _two_watchers(audience, tmp_path / "gate")
+    assert audience.runs == 1 and a.job is b.job
+    assert second.events == first.events and first.events[-1] == ("held",)  # replayed to the late watcher
+    assert a.others == 1 and b.others == 1
+    (tmp_path / "gate").touch()
+    assert a.wait(JOIN) and b.wait(JOIN)
+    assert a.status == b.status == "done" and a.result == b.result == "released"
+    assert first.events == second.events and first.events[-2:] == [("held",), ("end", "done")]
+    assert b.others == 1  # at its end, the run says it was shared
+
+
+def test_one_watcher_stopping_leaves_the_run_to_the_other(audience, tmp_path):
+    a, b, _, second = _two_watchers(audience, tmp_path / "gate")
+    a.stop("Stopped by you.")
+    assert a.status == "stopped" and a.stop_reason == "Stopped by you." and a.wait(0)
+    assert b.active and not b.job.stop_requested and b.others == 0
+    (tmp_path / "gate").touch()
+    assert b.wait(JOIN) and b.status == "done" and b.result == "released"
+    assert second.events[-1] == ("end", "done")
+
+
+def test_the_run_stops_when_nobody_watches(audience, tmp_path):
+    a, b, _, _ = _two_watchers(audience, tmp_path / "gate")
+    a.stop()
+    b.stop("Stopped by you.")
+    assert b.job.wait(JOIN)
+    assert b.job.status == "stopped" and b.job.result == "stopped"  # the handler saw the stop; the gate never opened
+    assert a.status == b.status == "stopped"
+    assert audience.cached(HOLD, str(tmp_path / "gate")) is None  # a stopped run is not kept
+
+
+def test_a_finished_run_is_replayed_at_once_and_says_so(audience, tmp_path):
+    gate = tmp_path / "gate"
+    gate.touch()
+    seen = Seen()
+    run = audience.join("visitor-a", HOLD, str(gate), group="probe", listener=seen)
+    assert run.wait(JOIN) and run.status == "done" and run.computed_at is None
+    later = Seen()
+    replay = audience.join("visitor-b", HOLD, str(gate), group="probe", listener=later)
+    assert replay.status == "done" and replay.wait(0) and replay.result == "released"
+    assert replay.computed_at is not None and later.events == seen.events
+    assert audience.runs == 1
+    again = audience.join("visitor-c", HOLD, str(gate), group="probe", replay=False)
+    assert again.computed_at is None and again.wait(JOIN) and audience.runs == 2
+
+
+def test_the_kept_results_are_bounded_by_bytes(audience):
+    small = Audience(shared_worker(), cache_bytes=3000, entry_bytes=1500)
+    for index in range(4):
+        small._keep(("kind", index), (("end", "done"),), b"x" * 1000)
+    small._keep(("kind", "large"), (), b"x" * 2000)
+    assert small.cached_bytes <= 3000
+    assert small.cached("kind", 3) is not None and small.cached("kind", 2) is not None
+    assert small.cached("kind", 0) is None and small.cached("kind", "large") is None
+
+
+def test_a_session_with_its_own_job_running_cannot_join_another(audience, tmp_path):
+    worker = shared_worker()
+    own = worker.submit("busy-visitor", HOLD, str(tmp_path / "own"))
+    try:
+        with pytest.raises(SessionBusy):
+            audience.join("busy-visitor", HOLD, str(tmp_path / "other"))
+    finally:
+        own.stop()
+        assert own.wait(JOIN)
+
+
+def test_two_sessions_training_the_same_settings_share_one_training():
+    spec = ModelSpec(timesteps=4, input_size=2, hidden_size=3, output_size=2)
+    settings = TrainingSettings.for_spec(spec, samples=16, batch_size=8, epochs=2, seed=7, learning_rate=0.01)
+    worker = shared_worker()
+    first, second = TrainingJob(worker, "trainer-a"), TrainingJob(worker, "trainer-b")
+    first.start(settings)
+    second.start(settings)
+    assert first._job.job is second._job.job  # one job in the worker
+    assert first.wait(JOIN) and second.wait(JOIN)
+    a, b = first.snapshot(), second.snapshot()
+    assert a.status == b.status == "done", (a.error, b.error)
+    assert a.variants[0].batch_losses == b.variants[0].batch_losses and len(a.variants[0].batch_losses) == 4
+    assert a.shared_with == b.shared_with == 1
+    third = TrainingJob(worker, "trainer-c")
+    third.start(settings)
+    c = third.snapshot()  # a replay: finished before start() returned
+    assert c.status == "done" and c.computed_at is not None and c.variants == a.variants
