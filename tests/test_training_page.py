@@ -98,9 +98,8 @@ def test_training_page_trains_and_shows_chart_and_final_table():
 def held_worker(tmp_path):
     """The server's worker busy with another visitor's job until the test opens the gate: a Train click then stays
     queued, whatever the speed of the machine. Yields the gate's path."""
-    from core.keras.worker import shared_worker
-
     from core.keras.audience import audience_for
+    from core.keras.worker import shared_worker
 
     audience_for(shared_worker()).forget()  # a Train click must queue, not replay another test's run
     gate = tmp_path / "gate"
