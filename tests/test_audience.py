@@ -135,3 +135,41 @@ def test_two_sessions_training_the_same_settings_share_one_training():
     third.start(settings)
     c = third.snapshot()  # a replay: finished before start() returned
     assert c.status == "done" and c.computed_at is not None and c.variants == a.variants
+
+
+def _progress(at) -> str:
+    return " ".join(str(bar.proto.text) for bar in at.get("progress"))
+
+
+def test_two_pages_pressing_train_together_say_they_share_one_run(tmp_path):
+    """Two visitors' Training pages (two AppTest sessions) press Train on the same settings while the worker is held
+    by a third visitor's job: both queue on one run, and each page says it is shared with one other visitor; Stop on
+    one leaves the other's run going."""
+    from core.keras.audience import audience_for
+    from tests.conftest import page_text, run_app, settle
+
+    worker = shared_worker()
+    audience_for(worker).forget()
+    gate, held = tmp_path / "gate", threading.Event()
+    blocker = worker.submit("third", HOLD, str(gate), listener=lambda e: e[0] == "held" and held.set())
+    assert held.wait(JOIN)
+    pages = []
+    for _ in range(2):
+        at = run_app("training", {"timesteps": "5", "input_size": "2", "hidden_size": "3", "output_size": "2"})
+        at.number_input(key="training_samples").set_value(16)
+        at.number_input(key="training_batch").set_value(8)
+        at.number_input(key="training_epochs").set_value(1)
+        at.number_input(key="training_seed").set_value(11).run()
+        at.button(key="training_train").click().run()
+        pages.append(at)
+    first, second = pages
+    first.run()
+    jobs = [at.session_state["training_job"] for at in pages]
+    assert jobs[0]._job.job is jobs[1]._job.job
+    assert all("shared with 1 other visitor" in _progress(at) for at in pages), [_progress(at) for at in pages]
+    first.button(key="training_stop").click().run()
+    assert jobs[0].snapshot().status == "stopped" and jobs[1].running
+    gate.touch()
+    assert blocker.wait(JOIN) and jobs[1].wait(JOIN)
+    second = settle(second)
+    assert jobs[1].snapshot().status == "done" and "Final loss" in page_text(second)
