@@ -10,7 +10,9 @@ on one real `KerasWorker` and its `Audience`), against one warm visitor alone.
 3. Memory: this process (the server's side of the sessions and the audience; no pages drawn) and the worker child,
    the child's peak per part and both after idling.
 
-Prints the ratios; asserts nothing. Usage: .venv/bin/python bench/audience.py
+The lone run and the room are alternated TRIALS times and the medians compared: on a machine shared with other work
+a single pair can differ by 50% either way. Prints the ratios; asserts nothing.
+Usage: .venv/bin/python bench/audience.py
 """
 
 from __future__ import annotations

@@ -173,3 +173,17 @@ def test_two_pages_pressing_train_together_say_they_share_one_run(tmp_path):
     assert blocker.wait(JOIN) and jobs[1].wait(JOIN)
     second = settle(second)
     assert jobs[1].snapshot().status == "done" and "Final loss" in page_text(second)
+
+
+def test_a_shared_run_is_alive_while_any_watcher_is_connected(audience, tmp_path):
+    a, b, _, _ = _two_watchers(audience, tmp_path / "gate")
+    run = a.job.session
+    connected = {"visitor-a": False, "visitor-b": True}
+    assert audience.alive(run, connected.get) is True
+    connected["visitor-b"] = False
+    assert audience.alive(run, connected.get) is False  # the worker stops it after its grace
+    assert audience.alive("visitor-a", connected.get) is False  # not a shared run: asked directly
+    a.stop()
+    b.stop()
+    assert b.job.wait(JOIN)
+    assert audience.watchers(run) is None

@@ -57,9 +57,7 @@ def _connected(session: str) -> bool | None:
     several sessions watch (core.keras.audience) is alive while any of its watchers' browsers is."""
     if not Runtime.exists():
         return None
-    watchers = audience_for(keras_worker()).watchers(session)
-    sessions = [session] if watchers is None else watchers
-    return any(Runtime.instance().is_active_session(each) for each in sessions)
+    return audience_for(keras_worker()).alive(session, Runtime.instance().is_active_session)
 
 
 def keras_worker() -> KerasWorker:

@@ -17,6 +17,7 @@ TensorFlow-free, Streamlit-free; the worker (`core.keras.worker.KerasWorker`) is
 from __future__ import annotations
 
 import itertools
+import logging
 import pickle
 import threading
 import time
@@ -174,10 +175,12 @@ class Watch:
 
     # -- the audience's side -------------------------------------------------------------------------------
     def _deliver(self, event: tuple) -> None:
-        if self.listener is not None:
-            self.listener(event)
-        if event and event[0] == "end":
-            self._done.set()
+        try:
+            if self.listener is not None:
+                self.listener(event)
+        finally:
+            if event and event[0] == "end":
+                self._done.set()
 
 
 class Audience:
@@ -263,6 +266,17 @@ class Audience:
             shared = self._by_session.get(session)
             return None if shared is None else [watch.session for watch in shared.watchers]
 
+    def alive(self, session: str, connected: Callable[[str], bool | None]) -> bool | None:
+        """The worker's liveness for `session`: a shared run's session is alive while any watcher is `connected`
+        (None when none can tell); any other session is asked directly."""
+        watchers = self.watchers(session)
+        if watchers is None:
+            return connected(session)
+        answers = [connected(watcher) for watcher in watchers]
+        if any(answers):
+            return True
+        return None if any(answer is None for answer in answers) else False
+
     def cached(self, kind: str, payload: Any) -> Finished | None:
         """The kept record of a finished equal run, if any."""
         with self._lock:
@@ -298,7 +312,10 @@ class Audience:
                     watch._others_at_end = len(watchers) - 1
                 self._end(shared, event[1])
             for watch in watchers:
-                watch._deliver(event)
+                try:
+                    watch._deliver(event)
+                except Exception:  # noqa: BLE001 - one watcher's bug must not reach the worker's dispatcher thread
+                    logging.getLogger(__name__).exception("A watcher's listener failed on %r", event[:1])
 
     def _end(self, shared: _Shared, status: str) -> None:
         if self._running.get(shared.key) is shared:
