@@ -9,8 +9,10 @@ from collections import Counter
 import pytest
 
 import core.figures.shape_flow
+import core.figures.training
 import core.figures.weights
 import views.shapes  # noqa: F401 - wrapped (views/cache.py) before a test counts the builds they wrap
+import views.training
 import views.unrolled
 import views.weights  # noqa: F401
 from core.model.spec import ModelSpec
@@ -38,6 +40,7 @@ def builds(monkeypatch) -> Counter:
     counting(views.unrolled, "_picture")
     counting(core.figures.weights, "growth_figure")
     counting(core.figures.shape_flow, "shape_flow_figure")
+    counting(core.figures.training, "loss_figure")
     cache.clear()
     yield counts
     cache.clear()
@@ -93,3 +96,14 @@ def test_a_result_too_large_to_keep_is_built_each_time(builds, monkeypatch):
     second = views.unrolled.picture(SPEC, False, None, False)
     assert second[1].to_dict() == first[1].to_dict()
     assert builds["_picture"] == 3  # the cache's build (not kept), then one build per call
+
+
+def test_the_watchers_of_one_run_share_its_live_loss_chart(builds):
+    """Every watcher of a shared training polls the same curves: the chart is built once per state of the run."""
+    curves = [("Current model", (1.0, 0.8, 0.7), (0.8,))]
+    charts = [views.training.loss_figure(curves, 2, loss_name="mse") for _ in range(3)]
+    assert builds["loss_figure"] == 1
+    assert charts[0].to_dict() == core.figures.training.loss_figure(curves, 2, loss_name="mse").to_dict()
+    grown = [("Current model", (1.0, 0.8, 0.7, 0.6), (0.8, 0.65))]
+    views.training.loss_figure(grown, 2, loss_name="mse")
+    assert builds["loss_figure"] == 3  # the direct call above, and the run's next state

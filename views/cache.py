@@ -9,7 +9,8 @@ rebuilding plotly's objects from it would cost as much as drawing the figure aga
 
 Bounds: one cache of `MAX_ENTRIES` results server-wide, least recently used first out; a result is at most
 `MAX_ENTRY_BYTES` pickled (the largest the app draws is about a tenth of it, bench/repeat_visitor.py prints them), so
-the cache holds at most MAX_ENTRIES x MAX_ENTRY_BYTES = 32 MB; a larger result is built, served and not kept.
+the cache holds at most MAX_ENTRIES x MAX_ENTRY_BYTES = 32 MB, and the live one (a running training's charts)
+LIVE_ENTRIES x MAX_ENTRY_BYTES = 8 MB; a larger result is built, served and not kept.
 Not a page itself.
 """
 
@@ -25,6 +26,7 @@ import streamlit as st
 
 MAX_ENTRIES = 128
 MAX_ENTRY_BYTES = 256 * 1024
+LIVE_ENTRIES = 32  # a running training's loss charts, as its watchers poll them
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -78,8 +80,7 @@ def _builder(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def _built(path: str, args: tuple, kwargs: dict) -> Any:
+def _build(path: str, args: tuple, kwargs: dict) -> Any:
     """`path`'s result for these arguments, frozen; the marker when it is too large to keep."""
     frozen = _frozen(_builder(path)(*args, **kwargs))
     if len(pickle.dumps(frozen, protocol=pickle.HIGHEST_PROTOCOL)) > MAX_ENTRY_BYTES:
@@ -87,14 +88,29 @@ def _built(path: str, args: tuple, kwargs: dict) -> Any:
     return frozen
 
 
-def once(builder: Callable[P, R]) -> Callable[P, R]:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _built(path: str, args: tuple, kwargs: dict) -> Any:
+    """`_build`, kept server-wide."""
+    return _build(path, args, kwargs)
+
+
+@st.cache_data(max_entries=LIVE_ENTRIES, show_spinner=False)
+def _built_live(path: str, args: tuple, kwargs: dict) -> Any:
+    """`_built` for figures of a run in progress: their own small cache, so that a run's passing states do not push
+    the pages' figures out."""
+    return _build(path, args, kwargs)
+
+
+def once(builder: Callable[P, R], *, live: bool = False) -> Callable[P, R]:
     """`builder`, answered from the server-wide cache for arguments any session has asked for before. The builder
     must be pure (a function of its arguments only) and its arguments hashable by Streamlit (frozen dataclasses,
-    numbers, strings, tuples)."""
+    numbers, strings, tuples, arrays). `live`: a figure of a run in progress (every watcher of a shared run polls the
+    same states), kept in a small cache of its own."""
     path = f"{builder.__module__}:{builder.__qualname__}"
+    built = _built_live if live else _built
 
     def cached(*args: P.args, **kwargs: P.kwargs) -> R:
-        result = _built(path, args, kwargs)
+        result = built(path, args, kwargs)
         if isinstance(result, _TooLarge):
             return _builder(path)(*args, **kwargs)
         return _thawed(result)
@@ -107,3 +123,4 @@ def once(builder: Callable[P, R]) -> Callable[P, R]:
 def clear() -> None:
     """Forget every cached result (tests that count builds start from an empty cache)."""
     _built.clear()
+    _built_live.clear()

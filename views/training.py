@@ -21,13 +21,18 @@ from core.model.budget import Work, probe_work, training_work
 from core.model.datasets import MAX_SAMPLES, TASKS, tasks_for
 from core.model.spec import ModelSpec
 from core.model.training_controls import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingControls
-from views import common, navigation
+from views import cache, common, navigation
 
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
 WHAT = {"current": "The current model (sidebar)", "variants": "The seed's three models, to compare"}
 # Each poll redraws the growing loss chart: once a second keeps it live without loading a busy server (a click on
 # Stop does not wait for a poll: it waits for the job itself).
 TRAINING_POLL_SECONDS = 1.0
+# Built once for all the sessions that show the same run (views/cache.py): every watcher of a shared training polls the
+# same curves, and the finished figures are the same for a replay.
+loss_figure = cache.once(loss_figure, live=True)
+prediction_figure = cache.once(prediction_figure)
+timestep_heatmap = cache.once(timestep_heatmap)
 
 
 def render() -> None:
@@ -224,7 +229,7 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
             loss_name=group[0].spec.loss,
             theme=common.theme(),
             title=title,
-            dashed=[v.label for v in group[1:]],
+            dashed=tuple(v.label for v in group[1:]),
             first_color=offset,
         )
         offset += len(group)
