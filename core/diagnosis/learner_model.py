@@ -211,6 +211,13 @@ def _split_head(layers: list[LearnerLayer]) -> tuple[str, LearnerLayer, str] | s
     return kind, dense, final
 
 
+def _merged_shape(read: Shape | None, given: Shape | None) -> Shape | None:
+    """The shape the model declares, its unknown axes filled from `given` (X.shape) when the ranks agree."""
+    if read is None or given is None or len(read) != len(given):
+        return read or given
+    return tuple(given[i] if dim is None and i > 0 else dim for i, dim in enumerate(read))
+
+
 def _family_spec(model: LearnerModel, fallback_shape: Shape | None) -> ModelSpec | str:
     """The ModelSpec this model is, or one sentence saying why it is outside the app's family."""
     layers = [layer for layer in model.layers if layer.kind != "InputLayer"]
@@ -250,7 +257,7 @@ def _family_spec(model: LearnerModel, fallback_shape: Shape | None) -> ModelSpec
         return "its decoder differs from the app's (return_sequences=True, started from the encoder's states)"
     if dense.use_bias is not None and use_bias is not None and dense.use_bias != use_bias:
         return "use_bias differs between its recurrent layer and its head"
-    shape = model.input_shape or fallback_shape
+    shape = _merged_shape(model.input_shape, fallback_shape)
     if repeat == "input":
         features = shape[-1] if shape and len(shape) == 2 else None
     else:

@@ -198,9 +198,18 @@ def _ascii_rows(lines: list[str], starts: list[int]) -> list[_Row]:
         elif stripped.startswith(("Total params", "Trainable params", "Non-trainable")):
             flush()
         else:
+            if record and _starts_row(line, starts):
+                flush()
             record.append(line)
     flush()
     return rows
+
+
+def _starts_row(line: str, starts: list[int]) -> bool:
+    """A line that opens its own row ("dense (Dense) ..."), not the wrapped rest of the row above."""
+    cells = _cut(line, starts)
+    first = cells[0] if cells else line.strip()
+    return ")" in first and _name_and_kind(first) is not None
 
 
 def _table_rows(text: str) -> tuple[list[_Row], str]:
@@ -217,17 +226,18 @@ def _table_rows(text: str) -> tuple[list[_Row], str]:
 
 
 # -- from rows to layers ---------------------------------------------------------------------------------------------
-def _bias_options(cell: str) -> list[tuple[int, bool, bool]]:
-    """(bias vectors per gate, use_bias, reset_after), Keras's defaults first."""
+def _bias_options(cell: str, old_gru: bool = False) -> list[tuple[int, bool, bool]]:
+    """(bias vectors per gate, use_bias, reset_after), Keras's defaults first (standalone Keras's GRU: one bias)."""
     if cell == "GRU":
-        return [(2, True, True), (1, True, False), (0, False, True)]
+        options = [(2, True, True), (1, True, False), (0, False, True)]
+        return [options[1], options[0], options[2]] if old_gru else options
     return [(1, True, True), (0, False, True)]
 
 
-def _recurrent_features(cell: str, units: int, params: int) -> tuple[int, bool, bool] | None:
+def _recurrent_features(cell: str, units: int, params: int, old_gru: bool) -> tuple[int, bool, bool] | None:
     """(input features, use_bias, reset_after) that give `params`, Keras's defaults tried first."""
     gates = GATES[cell]
-    for biases, use_bias, reset_after in _bias_options(cell):
+    for biases, use_bias, reset_after in _bias_options(cell, old_gru):
         per_gate, remainder = divmod(params, gates * units)
         features = per_gate - units - biases
         if remainder == 0 and features >= 1:
@@ -235,12 +245,9 @@ def _recurrent_features(cell: str, units: int, params: int) -> tuple[int, bool, 
     return None
 
 
-def _bias_given_features(cell: str, units: int, params: int, features: int) -> tuple[bool, bool] | None:
+def _bias_given_features(cell: str, units: int, params: int, features: int, old_gru: bool) -> tuple[bool, bool] | None:
     gates = GATES[cell]
-    biases = (
-        [(2, True, True), (1, True, False), (0, False, True)] if cell == "GRU" else [(1, True, True), (0, False, True)]
-    )
-    for count, use_bias, reset_after in biases:
+    for count, use_bias, reset_after in _bias_options(cell, old_gru):
         if gates * units * (features + units + count) == params:
             return use_bias, reset_after
     return None
@@ -253,6 +260,7 @@ class _Walk:
     width: int | None = None
     input_shape: Shape | None = None
     notes: list[str] | None = None
+    old_gru: bool = False  # standalone Keras 1/2: a GRU's default is one bias per gate (reset_after=False)
 
 
 def _recurrent(row: _Row, walk: _Walk, output: Shape) -> LearnerLayer:
@@ -265,7 +273,7 @@ def _recurrent(row: _Row, walk: _Walk, output: Shape) -> LearnerLayer:
         cell, units, merge, guessed = "LSTM", (width or 0) // 2 or None, "concat", ["inner", "merge_mode"]
         for candidate in ("LSTM", "GRU", "SimpleRNN"):
             for mode, size in (("concat", (width or 0) // 2), ("sum", width or 0)):
-                fit = _fit(candidate, size, (row.params or 0) // 2, walk.width) if size and row.params else None
+                fit = _fit(candidate, size, (row.params or 0) // 2, walk) if size and row.params else None
                 if fit is not None:
                     cell, units, merge = candidate, size, mode
                     (use_bias, reset_after), guessed = fit, ["inner"] + (["merge_mode"] if mode != "concat" else [])
@@ -274,7 +282,7 @@ def _recurrent(row: _Row, walk: _Walk, output: Shape) -> LearnerLayer:
                 continue
             break
     elif units and row.params is not None:
-        fit = _fit(cell, units, row.params, walk.width)
+        fit = _fit(cell, units, row.params, walk)
         if fit is not None:
             use_bias, reset_after = fit
     starts_from_states = row.inputs > 1
@@ -294,14 +302,14 @@ def _recurrent(row: _Row, walk: _Walk, output: Shape) -> LearnerLayer:
     )  # fmt: skip
 
 
-def _fit(cell: str, units: int, params: int, features: int | None) -> tuple[bool, bool] | None:
-    if features is not None:
-        return _bias_given_features(cell, units, params, features)
-    found = _recurrent_features(cell, units, params)
+def _fit(cell: str, units: int, params: int, walk: _Walk) -> tuple[bool, bool] | None:
+    if walk.width is not None:
+        return _bias_given_features(cell, units, params, walk.width, walk.old_gru)
+    found = _recurrent_features(cell, units, params, walk.old_gru)
     return None if found is None else found[1:]
 
 
-def _first_features(row: _Row, output: Shape) -> int | None:
+def _first_features(row: _Row, output: Shape, old_gru: bool) -> int | None:
     """The input's features, solved from the first layer's parameter count (guessed: Keras's defaults assumed)."""
     if not output or output[-1] is None:
         return None
@@ -311,11 +319,11 @@ def _first_features(row: _Row, output: Shape) -> int | None:
     if row.params is None:
         return None
     if row.kind in GATES:
-        found = _recurrent_features(row.kind, width, row.params)
+        found = _recurrent_features(row.kind, width, row.params, old_gru)
         return found[0] if found else None
     if row.kind == "Bidirectional":
         for cell in ("LSTM", "GRU", "SimpleRNN"):
-            found = _recurrent_features(cell, width // 2, row.params // 2) if width >= 2 else None
+            found = _recurrent_features(cell, width // 2, row.params // 2, old_gru) if width >= 2 else None
             if found:
                 return found[0]
     if row.kind in ("Dense", "TimeDistributed"):
@@ -376,7 +384,11 @@ def read_summary_text(text: str) -> LearnerModel:
         raise ModelReadError("No layer rows like 'lstm (LSTM)   (None, 30, 32)   5,248' were found in this summary.")
     if len(rows) > MAX_ROWS:
         raise ModelReadError(f"The summary lists more than {MAX_ROWS} layers; paste a smaller model's table.")
-    walk = _Walk(notes=["a summary does not show activations or the loss: Dense layers taken as linear"])
+    generation = _generation(style, rows, text)
+    walk = _Walk(
+        old_gru=generation in ("keras1", "keras2"),
+        notes=["a summary does not show activations or the loss: Dense layers taken as linear"],
+    )
     layers: list[LearnerLayer] = []
     for row in rows:
         output = row.shapes[0] if row.shapes else ()
@@ -385,7 +397,7 @@ def read_summary_text(text: str) -> LearnerModel:
             walk.width = output[-1] if output else None
             continue
         if not layers and walk.width is None and walk.input_shape is None:
-            features = _first_features(row, output)
+            features = _first_features(row, output, walk.old_gru)
             if features is not None:
                 walk.width = features
                 steps = output[1] if len(output) == 3 else None
@@ -400,7 +412,7 @@ def read_summary_text(text: str) -> LearnerModel:
             tuple(layers),
             "summary",
             input_shape=walk.input_shape,
-            keras_generation=_generation(style, rows, text),
+            keras_generation=generation,
             notes=tuple(walk.notes),
         )
     )
