@@ -230,21 +230,40 @@ class _Reader:
             self.notes.append("Keras 1's TimeDistributedDense read as TimeDistributed(Dense)")
             return LearnerLayer("TimeDistributed", inner=dense[0]), dense[1]
         if kind in WRAPPERS:
-            inner_node = args.pop(0) if args else keywords.pop("layer", None)
-            inner = self.eval(inner_node) if inner_node is not None else None
-            if not isinstance(inner, tuple):
-                self.notes.append(f"the layer inside {kind} could not be read")
-                return LearnerLayer(kind, name=self.text(keywords.get("name"))), input_shape
-            merge = self.eval(keywords.pop("merge_mode")) if "merge_mode" in keywords else None
-            wrapped = LearnerLayer(
-                kind,
-                name=self.text(keywords.get("name")),
-                inner=inner[0],
-                merge_mode=(merge if isinstance(merge, str) else "concat") if kind == "Bidirectional" else None,
-            )
-            return wrapped, input_shape or inner[1]
+            return self.wrapper(kind, args, keywords, input_shape)
+        values, guessed, extra = self.attributes(kind, args, keywords)
+        if kind in RECURRENT and "return_sequences" not in values:
+            values["return_sequences"] = False
+            guessed.append("return_sequences")
+        if kind == "Dense" and "activation" not in values:
+            values["activation"] = "linear"
+            guessed.append("activation")
+        extra += [("", _source(arg)) for arg in args]
+        extra += [(key, _source(value)) for key, value in keywords.items()]
+        name = self.text(keywords.get("name"))
+        return LearnerLayer(kind, name=name, guessed=tuple(guessed), arguments=tuple(extra), **values), input_shape
+
+    def wrapper(
+        self, kind: str, args: list[ast.expr], keywords: dict[str | None, ast.expr], input_shape: Shape | None
+    ) -> tuple[LearnerLayer, Shape | None]:
+        """TimeDistributed(...) or Bidirectional(...), with the layer it wraps."""
+        inner_node = args.pop(0) if args else keywords.pop("layer", None)
+        inner = self.eval(inner_node) if inner_node is not None else None
+        name = self.text(keywords.get("name"))
+        if not isinstance(inner, tuple):
+            self.notes.append(f"the layer inside {kind} could not be read")
+            return LearnerLayer(kind, name=name), input_shape
+        merge = self.eval(keywords["merge_mode"]) if "merge_mode" in keywords else None
+        if kind == "Bidirectional":
+            merge = merge if isinstance(merge, str) else "concat"
+        wrapped = LearnerLayer(kind, name=name, inner=inner[0], merge_mode=merge if kind == "Bidirectional" else None)
+        return wrapped, input_shape or inner[1]
+
+    def attributes(
+        self, kind: str, args: list[ast.expr], keywords: dict[str | None, ast.expr]
+    ) -> tuple[dict[str, Any], list[str], list[tuple[str, str]]]:
+        """The modelled attributes of a layer call (taken out of `args` / `keywords`), guesses, and unread ones."""
         values: dict[str, Any] = {}
-        guessed: list[str] = []
         extra: list[tuple[str, str]] = []
         if kind in SIZED:
             size = args.pop(0) if args else keywords.pop("units", keywords.pop("output_dim", None))
@@ -259,27 +278,18 @@ class _Reader:
             repeat = self.eval(count) if count is not None else None
             values["repeat"] = repeat if isinstance(repeat, int) and not isinstance(repeat, bool) else None
         if kind == "Activation":
-            function = args.pop(0) if args else keywords.pop("activation", None)
-            values["activation"] = self.activation(function)
+            values["activation"] = self.activation(args.pop(0) if args else keywords.pop("activation", None))
         elif "activation" in keywords:
             values["activation"] = self.activation(keywords.pop("activation"))
         for key in BOOL_ARGUMENTS:
             if key in keywords:
-                flag = keywords.pop(key)
-                if isinstance(flag, ast.Constant) and isinstance(flag.value, bool):
-                    values[key] = flag.value
+                flag = self.eval(keywords[key])
+                if isinstance(flag, bool):
+                    values[key] = flag
+                    del keywords[key]
                 else:
-                    extra.append((key, _source(flag)))
-        if kind in RECURRENT and "return_sequences" not in values:
-            values["return_sequences"] = False
-            guessed.append("return_sequences")
-        if kind == "Dense" and "activation" not in values:
-            values["activation"] = "linear"
-            guessed.append("activation")
-        extra += [("", _source(arg)) for arg in args]
-        extra += [(key, _source(value)) for key, value in keywords.items()]
-        name = self.text(keywords.get("name"))
-        return LearnerLayer(kind, name=name, guessed=tuple(guessed), arguments=tuple(extra), **values), input_shape
+                    self.notes.append(f"{kind}'s {key}=`{_source(keywords[key])}` is not a literal True or False")
+        return values, [], extra
 
     def declared_shape(self, keywords: dict[str | None, ast.expr]) -> Shape | None:
         if "input_shape" in keywords:

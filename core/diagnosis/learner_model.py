@@ -160,9 +160,9 @@ def with_family_note(model: LearnerModel) -> LearnerModel:
 
 # -- the app's family ------------------------------------------------------------------------------------------------
 def _extra_arguments(layer: LearnerLayer) -> str | None:
-    for key, _ in layer.arguments:
+    for key, value in layer.arguments:
         if key not in HARMLESS_ARGUMENTS:
-            return f"{layer.kind}'s argument {key or 'given by position'} is not one the app models"
+            return f"{layer.kind}'s argument {key or 'given by position'} ({value}) is not one the app can load"
     return None
 
 
@@ -218,6 +218,23 @@ def _merged_shape(read: Shape | None, given: Shape | None) -> Shape | None:
     return tuple(given[i] if dim is None and i > 0 else dim for i, dim in enumerate(read))
 
 
+def _split_repeats(
+    layers: list[LearnerLayer],
+) -> tuple[str, int | None, int, list[LearnerLayer], LearnerLayer | None] | str:
+    """Where RepeatVector sits: (repeat, its T for "input", the decoder's length, the stack, the decoder) or why the
+    model is outside the family."""
+    repeat, timesteps, output_timesteps = "none", None, 10
+    if layers and layers[0].kind == "RepeatVector":
+        repeat, timesteps = "input", layers[0].repeat
+        layers = layers[1:]
+    middle = [i for i, layer in enumerate(layers) if layer.kind == "RepeatVector"]
+    if not middle:
+        return repeat, timesteps, output_timesteps, layers, None
+    if repeat == "input" or len(middle) > 1 or middle[0] != len(layers) - 2:
+        return "a RepeatVector sits where the app's models have none"
+    return "encoder", None, layers[middle[0]].repeat or 0, layers[: middle[0]], layers[-1]
+
+
 def _family_spec(model: LearnerModel, fallback_shape: Shape | None) -> ModelSpec | str:
     """The ModelSpec this model is, or one sentence saying why it is outside the app's family."""
     layers = [layer for layer in model.layers if layer.kind != "InputLayer"]
@@ -225,18 +242,10 @@ def _family_spec(model: LearnerModel, fallback_shape: Shape | None) -> ModelSpec
     if isinstance(head, str):
         return head
     head_kind, dense, activation = head
-    repeat, timesteps, output_timesteps = "none", None, 10
-    if layers and layers[0].kind == "RepeatVector":
-        repeat, timesteps = "input", layers.pop(0).repeat
-    decoder: LearnerLayer | None = None
-    middle = [i for i, layer in enumerate(layers) if layer.kind == "RepeatVector"]
-    if middle:
-        if repeat == "input" or len(middle) > 1 or middle[0] != len(layers) - 2:
-            return "a RepeatVector sits where the app's models have none"
-        output_timesteps = layers[middle[0]].repeat or 0
-        decoder = layers[-1]
-        layers = layers[: middle[0]]
-        repeat = "encoder"
+    parts = _split_repeats(layers)
+    if isinstance(parts, str):
+        return parts
+    repeat, timesteps, output_timesteps, layers, decoder = parts
     if not layers:
         return "the model has no recurrent layer"
     signatures = [_recurrent_signature(layer) for layer in layers + ([decoder] if decoder else [])]
