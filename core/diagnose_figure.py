@@ -9,7 +9,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from core.anatomy import format_shape
-from core.diagnose import Diagnosis
+from core.diagnosis import Diagnosis
 from core.theme import arrow, wrap_words
 
 OK_LINE = "#636363"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.diagnose import MAX_SHAPE_CHARS, ShapeError, parse_shape
+from core.diagnosis import MAX_SHAPE_CHARS, ShapeError, parse_shape
 
 
 @pytest.mark.parametrize("filler", [" ", "\t", "(", "1, "])
