@@ -622,3 +622,109 @@ def _timed(function, *args) -> float:
     started = time.perf_counter()
     function(*args)
     return time.perf_counter() - started
+
+
+# -- every cause's fixes, on the learner's model, learn in Keras ----------------------------------------------------
+
+MODEL_CASES = [
+    # (error, X, Y, the learner's code, cause)
+    (
+        "ValueError: Input 0 of layer lstm_1 is incompatible with the layer: expected ndim=3, found ndim=2.",
+        "(100, 10, 3)",
+        "(100, 2)",
+        "model = Sequential([LSTM(8, input_shape=(10, 3)), LSTM(4), Dense(2)])\nmodel.compile(loss='mse')",
+        "stacked_return_sequences",
+    ),
+    (
+        "ValueError: `TimeDistributed` Layer should be passed an `input_shape ` with at least 3 dimensions, received: "
+        "(None, 8)",
+        "(100, 10, 3)",
+        "(100, 2)",
+        "model = Sequential([LSTM(8, input_shape=(10, 3)), TimeDistributed(Dense(2))])\nmodel.compile(loss='mse')",
+        "timedistributed_needs_sequence",
+    ),
+    (
+        "Exception: Input 0 is incompatible with layer repeatvector_1: expected ndim=2, found ndim=3",
+        "(100, 10, 3)",
+        "(100, 10, 4)",
+        "model = Sequential([LSTM(8, return_sequences=True, input_shape=(10, 3)), RepeatVector(10), "
+        "LSTM(4, return_sequences=True)])\nmodel.compile(loss='mse')",
+        "repeatvector_needs_vector",
+    ),
+    (
+        "Exception: Input 0 is incompatible with layer dense_1: expected ndim=2, found ndim=3",
+        "(100, 10, 3)",
+        "(100, 10, 2)",
+        "model = Sequential([LSTM(8, return_sequences=True, input_shape=(10, 3)), Dense(2)])\n"
+        "model.compile(loss='mse')",
+        "dense_needs_2d_keras1",
+    ),
+    (
+        "ValueError: Arguments `target` and `output` must have the same shape. Received: target.shape=(None, 1), "
+        "output.shape=(None, 5)",
+        "(100, 10, 3)",
+        "(100, 1)",
+        "model = Sequential([LSTM(8, input_shape=(10, 3)), Dense(5, activation='softmax')])\n"
+        "model.compile(loss='categorical_crossentropy')",
+        "labels_not_one_hot",
+    ),
+    (
+        "InvalidArgumentError: Received a label value of 5 which is outside the valid range of [0, 5).",
+        "(100, 10, 3)",
+        "(100,)",
+        "model = Sequential([LSTM(8, input_shape=(10, 3)), Dense(5, activation='softmax')])\n"
+        "model.compile(loss='sparse_categorical_crossentropy')",
+        "sparse_label_range",
+    ),
+    (
+        "ValueError: Input 0 of layer sequential is incompatible with the layer: expected axis -1 of input shape to "
+        "have value 3 but received input with shape (None, 10, 5)",
+        "(100, 10, 5)",
+        "(100, 2)",
+        "model = Sequential([GRU(8, input_shape=(10, 3)), Dense(2)])\nmodel.compile(loss='mse')",
+        "input_features_mismatch",
+    ),
+    (
+        "ValueError: Arguments `target` and `output` must have the same shape. Received: target.shape=(None, 3), "
+        "output.shape=(None, 8)",
+        "(100, 10, 3)",
+        "(100, 3)",
+        "model = Sequential([LSTM(8, input_shape=(10, 3)), Dense(8)])\nmodel.compile(loss='mse')",
+        "output_size_mismatch",
+    ),
+    (
+        "",
+        "(100, 10, 3)",
+        "(100, 1)",
+        "model = Sequential([LSTM(8, input_shape=(10, 3)), Dense(1, activation='softmax')])\nmodel.compile(loss='mse')",
+        "loss_head_mismatch",
+    ),
+    (
+        "ValueError: Input 0 of layer lstm is incompatible with the layer: expected ndim=3, found ndim=2.",
+        "(100, 10, 3)",
+        "(100, 2)",
+        "model = Sequential([TimeDistributed(Dense(4), input_shape=(10, 3)), Flatten(), LSTM(8), Dense(2)])\n"
+        "model.compile(loss='mse')",
+        "flatten_merges_time",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def model_cases():
+    return [diagnose(text, x, y, _net(code), code) for text, x, y, code, _ in MODEL_CASES]
+
+
+@pytest.mark.parametrize("index", range(len(MODEL_CASES)), ids=[case[4] for case in MODEL_CASES])
+def test_each_cause_fixes_the_learners_model(model_cases, index):
+    diagnosis = model_cases[index]
+    assert diagnosis.cause == MODEL_CASES[index][4], diagnosis.explanation
+    assert diagnosis.fixes and all(fix.diff.startswith("--- your_model.py") for fix in diagnosis.fixes)
+
+
+def test_every_checkable_fix_of_every_cause_learns_in_keras(model_cases):
+    from core.diagnosis.check import check_many
+
+    checks = [fix.check for diagnosis in model_cases for fix in diagnosis.fixes if fix.check is not None]
+    assert len(checks) >= len(MODEL_CASES) - 1
+    assert check_many(checks) == [None] * len(checks)

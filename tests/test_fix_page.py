@@ -119,3 +119,32 @@ def test_a_fresh_page_invites_a_paste():
     assert not at.exception
     assert "Paste an error or give a shape to start" in page_text(at)
     assert ModelSpec() == at.session_state["spec"]
+
+
+def _saved_keras_file(tmp_path) -> bytes:
+    """A .keras file saved by Keras itself: LSTM(4, return_sequences=True) → Dense(1), compiled with MSE."""
+    from core.keras_env import load_keras
+
+    keras = load_keras()
+    model = keras.Sequential([keras.Input((6, 3)), keras.layers.LSTM(4, return_sequences=True), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    path = tmp_path / "model.keras"
+    model.save(path)
+    return path.read_bytes()
+
+
+def test_an_uploaded_keras_file_gives_the_model_and_already_works(fix_page, tmp_path):
+    at = _paste(fix_page, "", "(20, 6, 3)", "(20, 6)", choice=1)
+    at.get("file_uploader")[0].upload("model.keras", _saved_keras_file(tmp_path)).run()
+    settle(at)
+    shown = page_text(at)
+    assert "Your model, as read from your .keras file: `LSTM(4, return_sequences=True) → Dense(1)`" in shown
+    assert "Cause code: `already_works`" in shown
+
+
+def test_an_upload_that_is_not_a_keras_file_gets_one_sentence(fix_page):
+    at = _paste(fix_page, CASE_A, choice=1)
+    at.get("file_uploader")[0].upload("model.keras", b"not a zip at all" * 10).run()
+    warnings = [element.value for element in at.warning]
+    assert len(warnings) == 1 and warnings[0].endswith(".")
+    assert "Cause code: `input_rank`" in page_text(at)

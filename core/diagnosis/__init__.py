@@ -126,7 +126,10 @@ def diagnose(
     """
     problems: list[str] = []
     notes: list[str] = []
-    reading = read_error(text, problems, notes)
+    try:
+        reading = read_error(text, problems, notes)
+    except (ValueError, TypeError, IndexError) as error:  # a safety net: a paste never breaks the page
+        reading = Reading(line=f"(this text could not be read: {type(error).__name__}; please report it)")
     x = coerce_shape(x_shape, "X", problems)
     y = coerce_shape(y_shape, "Y", problems)
     net = _with_input(resolve_model(model), x, notes)

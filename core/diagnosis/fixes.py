@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from core.diagnosis.causes import Evidence, layer_class, layer_positions, target_cause
+from core.diagnosis.causes import Evidence, target_cause
 from core.diagnosis.check import BUILDABLE
 from core.diagnosis.heads import head_problems
 from core.diagnosis.net import Net, net_to_spec
@@ -139,18 +139,6 @@ def code_fix(description: str, before: str, after: str) -> Fix:
 def _last_recurrent(net: Net) -> int | None:
     indices = net.recurrent_indices()
     return indices[-1] if indices else None
-
-
-def named_index(net: Net, layer: str | None, generation: str | None) -> int | None:
-    """The position in the net of a layer the message names ("lstm_1" in Keras 2 is the first LSTM)."""
-    cls = layer_class(layer)
-    if cls is None or layer is None:
-        return None
-    indices = [index for index, item in enumerate(net.layers) if item.kind == cls]
-    for position in layer_positions(layer, generation):
-        if position < len(indices):
-            return indices[position]
-    return None
 
 
 def _input_rank_fixes(ev: Evidence) -> list[Fix]:

@@ -68,8 +68,8 @@ class NetLayer:
             args.append("return_sequences=True")
         if self.kind == "Activation":
             args = [f'"{self.activation or "linear"}"']
-        elif self.activation and self.activation != "linear":
-            args.append(f'activation="{self.activation}"')
+        elif self.activation and self.activation != ("tanh" if self.recurrent else "linear"):
+            args.append(f'activation="{self.activation}"')  # only what differs from Keras's default
         text = f"layers.{self.kind}({', '.join(args)})"
         if self.bidirectional:
             text = f"layers.Bidirectional({text})"

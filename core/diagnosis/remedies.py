@@ -14,7 +14,6 @@ from core.diagnosis.fixes import (
     code_fix,
     data_fix,
     model_fix,
-    named_index,
     value_twin,
 )
 from core.diagnosis.net import Net
@@ -113,12 +112,12 @@ def _stacked(ev: Evidence) -> list[Fix]:
                 "layers.LSTM(units, return_sequences=True)",
             )
         ]
-    index = named_index(net, ev.reading.layer, ev.reading.generation)
-    below = [i for i in net.recurrent_indices() if index is None or i < index]
+    # Every recurrent layer below the top one returns every step (the rule, whichever one the message names).
+    below = [i for i in net.recurrent_indices()[:-1] if not net.layers[i].return_sequences]
     if not below:
         return []
     fixed = net
-    for i in below if index is not None else below[:-1]:
+    for i in below:
         fixed = fixed.with_layer(i, return_sequences=True)
     return [model_fix(ev, fixed, "Let the layers below return every step: return_sequences=True")]
 

@@ -36,7 +36,10 @@ def _token(flat: str, start: int) -> tuple[str, int]:
 
 
 def _number(flat: str, start: int) -> tuple[int | None, int]:
-    """The whole number at `start` (after spaces and a sign), and the index after it."""
+    """The whole number at `start` (after spaces and a sign), and the index after it; (None, start) when there is
+    none or `start` is -1 (a phrase that was not found)."""
+    if start < 0:
+        return None, start
     while start < len(flat) and flat[start] in " -":
         start += 1
     end = start
