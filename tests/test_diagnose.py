@@ -28,9 +28,7 @@ CASE_C = (
     "ValueError: Dimensions must be equal, but are 30 and 8 for '{{node mean_squared_error/SquaredDifference}} = "
     "SquaredDifference[T=DT_FLOAT](sequential/dense/Softmax, IteratorGetNext:1)' with input shapes: [?,30,8], [?,8]."
 )
-MODEL_A = (
-    "model = Sequential([LSTM(32, input_shape=(None, 20)), Dense(1)])\nmodel.compile(loss='mse', optimizer='adam')"
-)
+MODEL_A = "model = Sequential([LSTM(32, input_shape=(20,)), Dense(1)])\nmodel.compile(loss='mse', optimizer='adam')"
 MODEL_B = (
     "model = Sequential([LSTM(32, input_shape=(30, 8)), Dense(1, activation='softmax')])\n"
     "model.compile(loss='categorical_crossentropy', optimizer='adam')"
