@@ -237,6 +237,25 @@ HISTORICAL = [
 ]
 
 
+HISTORICAL += [
+    (
+        "ValueError: Argument `output` must have rank (ndim) `target.ndim - 1`. Received: target.shape=(None, 10), "
+        "output.shape=(None, 10)",
+        "sparse_with_one_hot",
+    ),
+    (
+        'ValueError: Input 0 of layer "lstm" is incompatible with the layer: expected ndim=3, found ndim=4. '
+        "Full shape received: (None, 28, 28, 1)",
+        "input_rank",
+    ),
+    ("ValueError: logits and labels must have the same shape ((None, 1) vs (None, 10))", "output_size_mismatch"),
+    (
+        "ValueError: Error when checking target: expected dense_1 to have shape (1,) but got array with shape (10,)",
+        "output_size_mismatch",
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "cause"), HISTORICAL, ids=range(len(HISTORICAL)))
 def test_historical_wordings(text, cause):
     diagnosis = diagnose(text)

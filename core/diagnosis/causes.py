@@ -97,6 +97,8 @@ def target_cause(target: Shape, output: Shape, loss: str | None, strict: bool = 
 
     `strict` (Keras refused them, as the message says) skips Keras's squeezing of a trailing axis of 1."""
     if loss == "sparse_categorical_crossentropy":
+        if len(target) == len(output) and target[-1] == output[-1] and (target[-1] or 0) > 1:
+            return "sparse_with_one_hot"  # one-hot rows as wide as the output, given to a sparse loss
         labels = target[:-1] if len(target) == len(output) and target[-1] == 1 else target
         if len(labels) != len(output) - 1:
             return "target_rank"
@@ -263,9 +265,12 @@ def _wide_votes(ev: Evidence, layer: str, found: int) -> list[Candidate]:
         return [Candidate("input_rank", 3.0, (f"X has {found} axes",), layer)]
     frames = conv or "time_distributed" in ev.reading.line.lower() or "conv" in ev.reading.line.lower()
     score = 3.0 if frames else (1.5 if found == 5 else 1.0)
+    shape = ev.reading.found
+    # An image batch with its channel axis (None, 28, 28, 1) fed straight to an LSTM: X has an axis too many.
+    channel = 0.5 if shape is not None and len(shape) == 4 and shape[-1] == 1 and not frames else 0.0
     return [
         Candidate("cnn_output_not_reduced", score, (f"{found} axes reach a recurrent layer",), layer),
-        Candidate("input_rank", 1.0, (f"X itself may have {found} axes",), layer),
+        Candidate("input_rank", 1.0 + channel, (f"X itself may have {found} axes",), layer),
     ]
 
 
