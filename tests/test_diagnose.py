@@ -375,6 +375,9 @@ def test_case_a_is_input_rank_with_reshape_fixes_of_the_learners_lstm():
 def test_case_a_without_a_model_names_the_separating_fact():
     diagnosis = diagnose(CASE_A)
     assert diagnosis.cause == "input_rank"
+    assert diagnosis.model_source == "the error message"
+    assert diagnosis.model_line == "layer 'lstm', the first LSTM in Keras's naming"
+    assert diagnosis.fixes and all(fix.check is None for fix in diagnosis.fixes)  # nothing to check: never "checked"
     assert diagnosis.runner_up is None or "X.shape" in diagnosis.separator
 
 

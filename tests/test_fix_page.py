@@ -66,7 +66,8 @@ def test_a_checked_fix_loads_the_learners_fixed_model(fix_page):
 def test_without_a_model_the_sidebar_is_not_used(fix_page):
     at = _paste(fix_page, CASE_A, choice=3)
     shown = page_text(at)
-    assert "No model given" in shown and "Your model, as read" not in shown
+    assert "No model given" in shown and "as read from your" not in shown
+    assert "as read from the error message (you gave none): layer 'lstm', the first LSTM in Keras's naming" in shown
     assert "Cause code: `input_rank`" in shown
     assert "GRU" not in shown  # the sidebar's cell never appears uninvited
 

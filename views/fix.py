@@ -128,6 +128,10 @@ def _show_fixes(diagnosis: Diagnosis) -> None:
 
 
 def _show_model(diagnosis: Diagnosis) -> None:
+    if diagnosis.model_source == "the error message":
+        st.markdown(f"Your model, as read from the error message (you gave none): {diagnosis.model_line}")
+        st.caption("No model given: paste it to get fixes Keras can check.")
+        return
     if not diagnosis.model_line:
         st.caption("No model given: the diagnosis uses only the error and the shapes.")
         return

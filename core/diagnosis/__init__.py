@@ -22,7 +22,7 @@ from core.diagnosis.reading import Reading, read_error
 from core.diagnosis.remedies import fixes_for
 from core.diagnosis.result import CAUSES, TITLES, Diagnosis, Fix, FlowStep
 from core.diagnosis.shapes import MAX_DIM, MAX_RANK, MAX_SHAPE_CHARS, Shape, ShapeError, coerce_shape, parse_shape
-from core.diagnosis.source import model_words, resolve_model
+from core.diagnosis.source import model_words, resolve_model, traceback_model_line
 from core.diagnosis.text import MAX_CHARS, MAX_PASTE_CHARS
 
 __all__ = [
@@ -142,6 +142,7 @@ def diagnose(
     except (ValueError, TypeError, IndexError, ZeroDivisionError, AttributeError) as error:  # never break the page
         best, runner, cause, fixes = None, None, "unknown", ()
         said = f"This input could not be analysed ({type(error).__name__}); please report it."
+    said_by_message = traceback_model_line(reading) if net is None else ""
     return Diagnosis(
         cause,
         said,
@@ -153,8 +154,8 @@ def diagnose(
         tuple(notes),
         runner.cause if runner else None,
         separator(cause, runner.cause) if runner and best else "",
-        net.line() if net else "",
-        SOURCES.get(net.source, net.source) if net else "",
+        net.line() if net else said_by_message,
+        SOURCES.get(net.source, net.source) if net else ("the error message" if said_by_message else ""),
         net.guessed if net else (),
         net.outside if net else (),
         net_to_spec(net) if net else None,

@@ -114,6 +114,32 @@ def read_learner_file(data: bytes) -> tuple[Net | None, str | None]:
         return None, str(error)
 
 
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
+
+
+def traceback_model_line(reading: Any) -> str:
+    """What the error message itself says about the model, when the learner gave none: the layer it names, read with
+    its Keras generation's naming, the output shape and the loss ("" when it says nothing)."""
+    from core.diagnosis.causes import layer_class, layer_positions  # noqa: PLC0415 - causes imports this module's kin
+
+    parts = []
+    cls = layer_class(reading.layer)
+    if reading.layer and cls:
+        positions = layer_positions(reading.layer, reading.generation)
+        which = " or ".join(ORDINALS[p] if p < len(ORDINALS) else f"number {p + 1}" for p in positions)
+        counted = " (a notebook's counter may include earlier models)" if reading.notebook else ""
+        parts.append(f"layer '{reading.layer}', the {which} {cls} in Keras's naming{counted}")
+    elif reading.layer:
+        parts.append(f"layer '{reading.layer}'")
+    if reading.output:
+        parts.append(
+            "output " + ", ".join(["(" + ", ".join("None" if d is None else str(d) for d in reading.output) + ")"])
+        )
+    if reading.loss:
+        parts.append(f"loss {loss_name(reading.loss)}")
+    return "; ".join(parts)
+
+
 def resolve_model(model: Any) -> Net | None:
     """The model the learner gave: a Net as is, a ModelSpec (the sidebar's, picked by them), a LearnerModel."""
     if model is None or isinstance(model, Net):
