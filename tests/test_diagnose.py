@@ -249,6 +249,8 @@ HISTORICAL += [
         "input_rank",
     ),
     ("ValueError: logits and labels must have the same shape ((None, 1) vs (None, 10))", "output_size_mismatch"),
+    ("InvalidArgumentError: Matrix size-incompatible: In[0]: [32,100], In[1]: [50,10]", "input_features_mismatch"),
+    ("InvalidArgumentError: Can not squeeze dim[1], expected a dimension of 1, got 5", "sparse_with_one_hot"),
     (
         "ValueError: Error when checking target: expected dense_1 to have shape (1,) but got array with shape (10,)",
         "output_size_mismatch",

@@ -344,6 +344,8 @@ def _runtime_votes(ev: Evidence) -> list[Candidate]:
 
 
 SIMPLE = {
+    "matmul": ("input_features_mismatch", "a layer's input width differs from the one its kernel was built for"),
+    "squeeze": ("sparse_with_one_hot", "labels with one column per class where one integer was expected"),
     "dense_undefined": ("flatten_variable_length", "a Flatten over a sequence of unknown length"),
     "td_layer": ("timedistributed_needs_layer", "TimeDistributed was given a tensor, not a layer"),
     "td_rank": ("timedistributed_needs_sequence", "TimeDistributed got no time axis"),

@@ -360,6 +360,24 @@ def _dense_undefined(flat: str, at: int) -> Hit | None:
     return Hit(at, at + 40, {"kind": "dense_undefined", "layer": "dense"})
 
 
+def _matrix_size(flat: str, at: int) -> Hit | None:
+    """TensorFlow: "Matrix size-incompatible: In[0]: [32,100], In[1]: [50,10]": a layer's input width is not the one
+    its kernel was built for."""
+    found, end = _shape_after(flat, "in[0]:", at, 40)
+    kernel, end = _shape_after(flat, "in[1]:", end, 40)
+    if found is None or kernel is None:
+        return None
+    return Hit(at, end, {"kind": "matmul", "found": found, "expected": kernel})
+
+
+def _cannot_squeeze(flat: str, at: int) -> Hit | None:
+    """tf.keras's sparse losses and metrics: "Can not squeeze dim[1], expected a dimension of 1, got 10": labels with
+    one column per class where one integer per sample was expected."""
+    got_at = _after(flat, "got ", at, 80)
+    classes, end = _number(flat, got_at)
+    return Hit(at, max(end, at + 20), {"kind": "squeeze", "classes": classes, "loss": "sparse"})
+
+
 def _kernel_rank(flat: str, at: int) -> Hit | None:
     """Keras 3's convolution: "Kernel shape must have the same length as input, but received kernel of shape
     (3, 3, 3, 8) and input of shape (None, 10, 64, 64, 3)"."""
@@ -394,5 +412,7 @@ ANCHORS: tuple[tuple[str, Callable[[str, int], Hit | None]], ...] = (
     ("layer expected input with ndim=", _old_ndim),
     ("layer expects input ndim=", _old_ndim),
     ("cannot feed value of shape", _cannot_feed),
+    ("matrix size-incompatible", _matrix_size),
+    ("can not squeeze dim[", _cannot_squeeze),
     ("the last dimension of the inputs to dense should be defined", _dense_undefined),
 )
