@@ -149,3 +149,12 @@ def test_an_upload_that_is_not_a_keras_file_gets_one_sentence(fix_page):
     warnings = [element.value for element in at.warning]
     assert len(warnings) == 1 and warnings[0].endswith(".")
     assert "Cause code: `input_rank`" in page_text(at)
+
+
+def test_an_unreadable_model_still_lends_its_layer_names(fix_page):
+    python2 = "model.add(Conv2D(8, (3, 3), input_shape=(32, 32, 3)))\nmodel.add(Flatten())\nmodel.add(LSTM(8))\nprint X"
+    text = "ValueError: Input 0 is incompatible with layer lstm_1: expected ndim=3, found ndim=2"
+    at = _paste(fix_page, text, model=python2)
+    shown = page_text(at)
+    assert "no model could be read" in shown.lower()
+    assert "Cause code: `flatten_merges_time`" in shown

@@ -27,10 +27,11 @@ def _load(spec: ModelSpec) -> None:
     st.session_state["fix_loaded"] = spec
 
 
-def _learner_model(spec: ModelSpec) -> object | None:
-    """The model the learner chose to give, and a warning when it could not be read."""
+def _learner_model(spec: ModelSpec) -> tuple[object | None, str]:
+    """The model the learner chose to give (and their pasted text, whose layer names are clues even when it cannot be
+    read as a model); a warning when it could not be read."""
     choice = st.radio("Your model", MODEL_CHOICES, key="fix_model_choice", horizontal=True)
-    model, why = None, None
+    model, why, text = None, None, ""
     if choice == MODEL_CHOICES[0]:
         text = st.text_area(
             "model.summary() or the code that builds it", key="fix_model_text", height=120, max_chars=MAX_PASTE_CHARS
@@ -46,7 +47,7 @@ def _learner_model(spec: ModelSpec) -> object | None:
         model = spec
     if why:
         st.warning(why, icon=":material/warning:")
-    return model
+    return model, text
 
 
 def _checks(diagnosis: Diagnosis) -> dict[int, str | None] | None:
@@ -181,9 +182,9 @@ text = st.text_area("Your Keras error", key="fix_text", height=150, placeholder=
 x_column, y_column = st.columns(2, gap="medium")
 x_text = x_column.text_input("Shape of X", key="fix_x", placeholder="(1822, 64, 15)", max_chars=MAX_SHAPE_CHARS)
 y_text = y_column.text_input("Shape of Y", key="fix_y", placeholder="(1822, 64, 8)", max_chars=MAX_SHAPE_CHARS)
-model = _learner_model(spec)
+model, model_text = _learner_model(spec)
 
-diagnosis = diagnose(text, x_text, y_text, model)
+diagnosis = diagnose(text, x_text, y_text, model, model_text)
 for problem in diagnosis.problems:
     st.warning(problem, icon=":material/warning:")
 for note in diagnosis.notes:
