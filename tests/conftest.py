@@ -105,6 +105,7 @@ _switch_page_reaches_the_callable_views()
 # instead of one waiting for a long file the other started last. Unlisted files follow, in their usual order.
 LONGEST_AFTER_BROWSER = (
     "tests/test_deploy.py",
+    "tests/test_fix_corpus.py",
     "tests/test_code.py",
     "tests/test_weights_shapes.py",
     "tests/test_equivalence.py",
