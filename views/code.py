@@ -30,7 +30,7 @@ else:
         f"Your model in Keras 3: a runnable script ({description.total_params:,} parameters)",
     )
 script = keras_code(spec)
-common.key_picture("code_picture").code(script, language="python", line_numbers=True)
+common.key_picture("code_picture").code(script, language="python", line_numbers=True, wrap_lines=True)
 st.download_button(
     "Download the script",
     data=script,
@@ -49,10 +49,10 @@ st.markdown(
 old, new = st.columns(2)
 with old:
     st.subheader("Keras 1 (the seed)")
-    st.code(SEED_KERAS1_CODE, language="python")
+    st.code(SEED_KERAS1_CODE, language="python", wrap_lines=True)
 with new:
     st.subheader("Keras 3")
-    st.code(SEED_KERAS3_CODE, language="python")
+    st.code(SEED_KERAS3_CODE, language="python", wrap_lines=True)
 
 st.subheader("What changed, and why")
 for change in CHANGES:

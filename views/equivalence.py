@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
+from core.figures.alt_text import op_counts_alt, twin_losses_alt, twin_outputs_alt
 from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
 from core.model.budget import lab_work
 from views import common
@@ -96,7 +97,11 @@ else:
                     "outputs, not one float32 value differs."
                 )
             sample = st.slider("Sample shown", 0, SAMPLES - 1, 0, key="equivalence_sample")
-            common.chart(output_heatmaps(outputs, sample, talk_mode=talk_mode), key="equivalence_heatmaps")
+            common.chart(
+                output_heatmaps(outputs, sample, talk_mode=talk_mode),
+                key="equivalence_heatmaps",
+                alt=twin_outputs_alt(outputs, sample),
+            )
 
         if "training" in results:
             training = results["training"]
@@ -108,7 +113,9 @@ else:
             left, right = st.columns(2)
             left.metric("Largest loss difference over all epochs", f"{training.max_loss_diff:.3g}")
             right.metric("Largest weight difference after training", f"{training.max_weight_diff:.3g}")
-            common.chart(loss_figure(training, talk_mode=talk_mode), key="equivalence_losses")
+            common.chart(
+                loss_figure(training, talk_mode=talk_mode), key="equivalence_losses", alt=twin_losses_alt(training)
+            )
             st.caption(
                 "A difference around 1e-8 is float32 round-off: the gradient of the shared kernel is summed over "
                 "timesteps in a different order by the two graphs. The function and the weights are the same."
@@ -125,7 +132,9 @@ else:
                 f"({td.ops} ops in all) where `Dense` holds **{dense.matmuls}** ({dense.ops} ops), one product of "
                 "the whole (batch, time, features) tensor with the kernel."
             )
-            common.chart(op_counts_figure(counts, talk_mode=talk_mode), key="equivalence_ops")
+            common.chart(
+                op_counts_figure(counts, talk_mode=talk_mode), key="equivalence_ops", alt=op_counts_alt(counts)
+            )
             common.table(counts_table(counts), "equivalence_counts_table")
             st.caption(
                 "The whole model's graph holds the recurrent loop as a single While op (its body is a separate "

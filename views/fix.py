@@ -10,6 +10,7 @@ from core import ModelSpec, format_shape
 from core.diagnose import MAX_PASTE_CHARS, Diagnosis, Fix, diagnose
 from core.diagnose import MAX_SHAPE_CHARS as SHAPE_CAP
 from core.diagnose_figure import diagnosis_figure
+from core.figures.alt_text import diagnosis_alt
 from views import common
 from views.common import keras_call
 
@@ -128,6 +129,7 @@ else:
             common.chart(
                 diagnosis_figure(diagnosis, talk_mode=talk_mode),
                 key="fix_flow",
+                alt=diagnosis_alt(diagnosis.flow),
                 config={"displayModeBar": False, "staticPlot": True},
             )
     with why:

@@ -8,6 +8,7 @@ run by the server's TensorFlow worker; their answers are shared by every visitor
 import streamlit as st
 
 from core import describe, format_shape
+from core.figures.alt_text import shape_flow_alt
 from core.figures.shape_flow import shape_flow_figure
 from core.figures.tables import summary_table, summary_totals
 from core.model.budget import probe_work, summary_work
@@ -45,7 +46,11 @@ per_timestep = kind == "per_timestep"
 
 # On a phone the boxes keep their width and the picture scrolls sideways (assets/layout.css: "scroll-").
 with common.key_picture("shapes_picture"), st.container(key="scroll-shapes"):
-    common.chart(shape_flow_figure(spec, per_timestep_targets=per_timestep, talk_mode=talk_mode), key="shapes_flow")
+    common.chart(
+        shape_flow_figure(spec, per_timestep_targets=per_timestep, talk_mode=talk_mode),
+        key="shapes_flow",
+        alt=shape_flow_alt(spec),
+    )
 if description.target_shape is not None:
     st.markdown(
         f"The model outputs `{format_shape(description.output_shape)}`, so `fit()` needs targets shaped "

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import describe
+from core.figures.alt_text import unrolled_alt
 from core.figures.theme import SLIDE_STRIP_HEIGHT, theme_for
 from core.figures.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
 from views import common, step_panel, story
@@ -65,7 +66,14 @@ with common.key_picture("unrolled_picture"):
     except Exception as error:  # a drawing bug must not take the page down; say what failed instead
         st.error(f"The diagram could not be drawn for this model: {error}")
     else:
-        common.chart(figure, key="unrolled_figure", compact=compact, on_select="rerun", selection_mode=("points",))
+        common.chart(
+            figure,
+            key="unrolled_figure",
+            alt=unrolled_alt(description),
+            compact=compact,
+            on_select="rerun",
+            selection_mode=("points",),
+        )
 
 focus = step_panel.focus(spec)
 # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T.

@@ -6,6 +6,7 @@ Every number comes from `core.figures.tables`, built on `core.describe` (proven 
 import streamlit as st
 
 from core import describe
+from core.figures.alt_text import growth_alt
 from core.figures.tables import (
     GROWTH_AXES,
     counterfactual,
@@ -137,7 +138,7 @@ axis = st.segmented_control(
     key="weights_growth_axis",
 )
 axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
-common.chart(growth_figure(spec, axis, talk_mode=talk_mode()), key="weights_growth")
+common.chart(growth_figure(spec, axis, talk_mode=talk_mode()), key="weights_growth", alt=growth_alt(spec, axis))
 if growth_spec(spec) != spec:
     st.caption("Your model does not build, so the curves are drawn for the nearest model that does, same sizes.")
 if axis == "timesteps":

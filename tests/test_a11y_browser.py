@@ -1,0 +1,102 @@
+"""Accessibility in a real browser: axe-core (WCAG 2.1 A and AA rules) finds no serious or critical violation on any
+of the 8 pages, in normal mode (1400x900) and in talk mode (1280x720); every figure on them has a text alternative
+that a screen reader reaches.
+
+axe-core runs from the copy that axe-playwright-python ships (axe.min.js, injected into the page): offline. One tab
+goes from page to page (each link a new session, as a visitor's reload), and nothing is clicked: no Keras job runs.
+The browser test files' shared server and Chromium (tests/browser_fixtures.py); skips like tests/test_browser.py when
+Chromium or Playwright is missing (fails under CI).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_fixtures import new_tab
+from tests.browser_support import wait_idle
+
+pytestmark = pytest.mark.browser
+
+# Every page by its path, with its title (wait_idle waits for it: the page, not the previous one, is checked).
+PAGES = {
+    "": "TimeDistributed(Dense) or Dense?",
+    "unrolled": "Unrolled network",
+    "weights": "Weights",
+    "shapes": "Shape flow",
+    "training": "Training",
+    "equivalence": "Equivalence lab",
+    "code": "Code",
+    "fix": "Fix my error",
+}
+MODES = {"normal": ("", (1400, 900)), "talk": ("?talk=true", (1280, 720))}
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+BLOCKING = ("serious", "critical")
+
+# True once every figure the page shows has been drawn by plotly (its SVG exists): axe then sees the page whole.
+_FIGURES_DRAWN = """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+    .filter((chart) => chart.checkVisibility())
+    .every((chart) => chart.querySelector('.main-svg'))"""
+
+
+def _open(page, url: str, path: str, query: str) -> None:
+    """Open a page and wait until it is idle and its figures are drawn."""
+    page.goto(f"{url}/{path}{query}")
+    wait_idle(page, title=PAGES[path])
+    page.wait_for_function(_FIGURES_DRAWN, polling=100, timeout=30_000)
+
+
+# Each figure shown and its text alternative: the tde-alt paragraph (views.common.chart) in the element right before
+# it, or before the innermost container it opens (a figure sent twice, wide and compact, shares one text).
+_FIGURE_ALTS = """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+    .filter((chart) => chart.checkVisibility())
+    .map((chart) => {
+        let box = chart.closest("[data-testid='stElementContainer']");
+        while (box && !box.previousElementSibling) box = box.parentElement;
+        const alt = box && box.previousElementSibling.querySelector('.tde-alt');
+        const key = chart.closest("[data-testid='stElementContainer']").className.match(/st-key-([\\w-]+)/);
+        return [key ? key[1] : 'unkeyed', alt ? alt.innerText : ''];
+    })"""
+
+
+def _figure_alts(page) -> dict[str, str]:
+    """Each figure the page shows (by its element key) and its text alternative ('' when it has none)."""
+    return dict(page.evaluate(_FIGURE_ALTS))
+
+
+def _blocking_violations(page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page: rule id, impact, and each target."""
+    from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415 (a test dependency, imported when run)
+
+    results = Axe().run(page, options={**WCAG_AA, "resultTypes": ["violations"]}).response
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']}"
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING
+        for node in violation["nodes"]
+    ]
+
+
+def test_no_serious_axe_violation_on_any_page_in_either_mode(chromium, app_server):
+    """8 pages × 2 modes, one tab: 0 serious or critical violations (each listed with its target if any)."""
+    page = new_tab(chromium, app_server, *MODES["normal"][1])
+    found: dict[str, list[str]] = {}
+    figures = dict.fromkeys(MODES, 0)
+    try:
+        for mode, (query, (width, height)) in MODES.items():
+            page.set_viewport_size({"width": width, "height": height})
+            for path in PAGES:
+                _open(page, app_server, path, query)
+                violations = _blocking_violations(page)
+                if violations:
+                    found[f"{mode} /{path}"] = violations
+                # Every figure says what it shows, and a screen reader reaches the words (accessibility tree).
+                alts = _figure_alts(page)
+                tree = page.locator("[data-testid='stMain']").aria_snapshot() if alts else ""
+                for key, alt in alts.items():
+                    if len(alt) < 40 or alt.split("'")[0] not in tree:
+                        found.setdefault(f"{mode} /{path}", []).append(f"figure {key}: text alternative {alt!r}")
+                figures[mode] += len(alts)
+    finally:
+        page.context.close()
+    assert not found, found
+    assert all(count >= 3 for count in figures.values()), figures  # unrolled, weights, shapes at least: checked
