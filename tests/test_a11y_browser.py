@@ -100,3 +100,60 @@ def test_no_serious_axe_violation_on_any_page_in_either_mode(chromium, app_serve
         page.context.close()
     assert not found, found
     assert all(count >= 3 for count in figures.values()), figures  # unrolled, weights, shapes at least: checked
+
+
+# The element keys (st-key-…) of the element that has the keyboard focus, innermost first.
+_FOCUSED_KEYS = """() => {
+    const keys = [];
+    for (let node = document.activeElement; node; node = node.parentElement) {
+        const found = (node.className && node.className.toString().match(/st-key-([\\w-]+)/));
+        if (found) keys.push(found[1]);
+    }
+    return keys;
+}"""
+
+
+def _tab_to(page, key: str, presses: int = 120) -> None:
+    """Press Tab until the keyboard focus is in the element keyed `key` (fails if `presses` Tabs never reach it)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if key in page.evaluate(_FOCUSED_KEYS):
+            return
+    raise AssertionError(f"{presses} presses of Tab never reached {key}")
+
+
+def test_story_and_step_panel_work_from_the_keyboard_and_pass_axe(chromium, app_server):
+    """Tab reaches a story's Back and Next, and Enter on Next moves the story on; on the Unrolled page Tab reaches
+    "Show the numbers", Enter opens the step panel (axe finds nothing serious in it, and each of its figures has a
+    text alternative), and Tab then Enter on ▶ steps to t=1."""
+    page = new_tab(chromium, app_server, *MODES["normal"][1])
+    try:
+        page.goto(f"{app_server}/?story=seed&step=2")
+        wait_idle(page)
+        _tab_to(page, "story_back")
+        _tab_to(page, "story_next")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**step=3**", timeout=30_000)
+        wait_idle(page)
+        assert _blocking_violations(page) == []
+
+        _open(page, app_server, "unrolled", "")
+        _tab_to(page, "step_open_button")
+        page.keyboard.press("Enter")
+        page.locator(".st-key-step_forward_vectors .main-svg").first.wait_for(timeout=180_000)
+        wait_idle(page)
+        page.wait_for_function(_FIGURES_DRAWN, polling=100, timeout=30_000)
+        assert _blocking_violations(page) == []
+        alts = _figure_alts(page)
+        assert {"step_forward_vectors", "step_strip"} <= set(alts), alts
+        assert all(alt.startswith("Figure: ") and len(alt) > 40 for alt in alts.values()), alts
+        assert "t=0" in alts["step_forward_vectors"]
+        _tab_to(page, "step_forward")
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.tde-alt')].some((alt) => alt.innerText.includes('Cell at t=1,'))",
+            polling=100,
+            timeout=60_000,
+        )
+    finally:
+        page.context.close()

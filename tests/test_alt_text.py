@@ -22,8 +22,10 @@ from core.figures.alt_text import (
     twin_outputs_alt,
     unrolled_alt,
 )
+from core.figures.step_alt_text import head_alt, merge_alt, states_alt, vectors_alt, weights_alt
 from core.figures.tables import GROWTH_AXES, growth_values
 from core.model.spec import DEFAULTS
+from core.model.stepper import ModelWeights, run
 
 SPECS = {
     "seed": DEFAULTS,
@@ -146,3 +148,41 @@ def test_diagnosis_alt_marks_the_broken_step():
     broken = next(step for step in diagnosis.flow if step.broken)
     shape = format_shape(broken.shape) if broken.shape is not None else "shape unknown"
     assert f"{broken.label} {shape} (breaks here)" in text
+
+
+# -- the step panel's figures: against the stepper's own arrays --------------------------------------------------------
+def _trace(spec):
+    """Seeded random weights (shapes from describe) and one sample, stepped through the model."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=w.shape).astype(np.float32) for layer in describe(spec).layers for w in layer.weights]
+    weights = ModelWeights.from_arrays(spec, arrays)
+    return weights, run(weights, rng.normal(size=(spec.timesteps, spec.input_size)).astype(np.float32))
+
+
+def test_step_alts_read_the_steps_numbers():
+    spec = DEFAULTS.replace(timesteps=5, input_size=3, hidden_size=4, output_size=2, bidirectional=True)
+    weights, trace = _trace(spec)
+    step = trace.forward[2]
+    text = vectors_alt(step, "gru")
+    assert text.startswith("Cell at t=2 of 'gru', forward direction") and "x_t (" in text and "h_t-1 (" in text
+    for quantity in step.quantities:
+        assert f"({quantity.name}) [" + ", ".join(f"{v:.2f}" for v in quantity.values) + "]" in text
+    merged = merge_alt(trace, 2)
+    assert ", ".join(f"{v:.2f}" for v in trace.merged(2)) in merged and spec.merge_mode in merged
+    states = states_alt(trace, 3)
+    assert "8 units × 5 steps" in states  # concat: 2 × 4 units
+    assert "h_3 = [" + ", ".join(f"{v:.2f}" for v in trace.merged(3)) + "]" in states
+    cell = weights.cell("backward")
+    assert f"{cell.names[0]} 3 × 12" in weights_alt(weights, "backward", 1)  # a GRU's 3 gates × 4 units
+    assert "r (reset gate)" in weights_alt(weights, "backward", 1)
+    head = head_alt(trace, weights, 1, 4)
+    assert "W (8 × 2) at steps 1, 4" in head
+    assert "y_4 = [" + ", ".join(f"{v:.2f}" for v in trace.outputs[4]) + "]" in head
+
+
+def test_step_alts_of_a_last_step_model_and_long_vectors():
+    spec = DEFAULTS.replace(timesteps=4, input_size=3, hidden_size=20, return_sequences=False, head="dense")
+    weights, trace = _trace(spec)
+    assert "applied once, to the last state" in head_alt(trace, weights, 0, 3)
+    h = trace.forward[0].h
+    assert f"20 values from {h.min():.2f} to {h.max():.2f}" in vectors_alt(trace.forward[0])
