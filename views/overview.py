@@ -6,6 +6,7 @@ Every number comes from `core.describe` for the current cell and sizes (proven e
 import streamlit as st
 
 from core import ModelSpec, describe, format_shape, seed_variants
+from core.figures.line_breaks import identifier_breaks
 from core.figures.tables import pattern_cards
 from core.model.spec import STACKING_MISTAKE
 from views import common, step_panel
@@ -86,7 +87,10 @@ for column, (label, description) in zip(columns, descriptions.items(), strict=Tr
         elif talk:
             st.error("Keras cannot build it: after the last step there is no time axis.", icon=":material/block:")
         else:
-            st.error(description.error, icon=":material/block:")
+            # HTML for <wbr>: the column is narrow, and an alert would cut "return_sequence|s=False" (assets/layout.css)
+            st.container(key="overview_invalid_error").markdown(
+                f":material/block: {identifier_breaks(description.error)}", unsafe_allow_html=True
+            )
             st.markdown("Keras says:")
             st.code(description.keras_error, language=None, wrap_lines=True)
 
