@@ -116,6 +116,8 @@ def test_prediction_alt_counts_the_matching_steps():
     assert "over 9 timesteps and 4 classes" in prediction_alt(prediction, target)
     assert "at 7 of 9 steps" in prediction_alt(prediction, target)
     assert "the last step" in prediction_alt(prediction[0], target[0])
+    target[0] = 0.25  # a uniform target (the recall task's t=0) has no class to match
+    assert "at 6 of 8 steps (1 step with no single target class not counted)" in prediction_alt(prediction, target)
 
 
 def test_twin_alts_report_the_differences():

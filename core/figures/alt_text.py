@@ -128,15 +128,21 @@ def timestep_losses_alt(timestep_losses: Sequence[Sequence[float]], loss_name: s
 
 
 def prediction_alt(prediction: Any, target: Any) -> str:
-    """One sample's prediction beside its target: how many steps' most likely class matches the target's."""
+    """One sample's prediction beside its target: at how many steps the most likely class is the target's (steps
+    whose target has no single class, such as the recall task's uniform first step, are not counted)."""
     pred = np.atleast_2d(np.asarray(prediction, dtype=float))
     tgt = np.atleast_2d(np.asarray(target, dtype=float))
     steps, classes = pred.shape
-    hits = int(np.sum(pred.argmax(axis=1) == tgt.argmax(axis=1)))
+    ranked = np.sort(tgt, axis=1)
+    decided = ranked[:, -1] > ranked[:, -2] if classes > 1 else np.ones(steps, dtype=bool)
+    hits = int(np.sum((pred.argmax(axis=1) == tgt.argmax(axis=1)) & decided))
     where = f"{steps:,} timesteps" if steps > 1 else "the last step"
+    counted = int(decided.sum())
+    undecided = steps - counted
+    note = f" ({undecided:,} step{'s' * (undecided != 1)} with no single target class not counted)" if undecided else ""
     return (
         f"One sample's prediction and target over {where} and {classes:,} classes: the predicted class matches the "
-        f"target's at {hits:,} of {steps:,} step{'s' * (steps != 1)}."
+        f"target's at {hits:,} of {counted:,} step{'s' * (counted != 1)}{note}."
     )
 
 
