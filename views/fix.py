@@ -10,6 +10,7 @@ from core import ModelSpec, format_shape
 from core.diagnosis import MAX_PASTE_CHARS, MAX_SHAPE_CHARS, Diagnosis, Fix, diagnose
 from core.diagnosis.check import checks_work
 from core.diagnosis.source import read_learner_file, read_learner_text
+from core.figures.alt_text import diagnosis_alt
 from core.figures.diagnosis import diagnosis_figure
 from views import common
 
@@ -157,6 +158,7 @@ def _show_cause(diagnosis: Diagnosis, talk_mode: bool) -> None:
             common.chart(
                 diagnosis_figure(diagnosis, talk_mode=talk_mode),
                 key="fix_flow",
+                alt=diagnosis_alt(diagnosis.flow),
                 config={"displayModeBar": False, "staticPlot": True},
             )
     with why:

@@ -7,6 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from core import describe
+from core.figures.alt_text import unrolled_alt
 from core.figures.theme import COMPACT, SLIDE_STRIP_HEIGHT, theme_for
 from core.figures.unrolled import Diagram, head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
 from core.figures.unrolled import render as draw
@@ -86,5 +87,12 @@ def _diagram(
             st.error(f"The diagram could not be drawn for this model: {error}")
             return None
         # A click on a node opens the numbers of that step (the step panel below); the diagram keeps that step drawn.
-        common.chart(figure, key="unrolled_figure", compact=compact, on_select="rerun", selection_mode=("points",))
+        common.chart(
+            figure,
+            key="unrolled_figure",
+            alt=unrolled_alt(description),
+            compact=compact,
+            on_select="rerun",
+            selection_mode=("points",),
+        )
     return diagram
