@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from core.diagnosis import diagnose
 
 from core import describe, format_shape
+from core.diagnosis import diagnose
 from core.figures.alt_text import (
     diagnosis_alt,
     growth_alt,
