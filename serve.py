@@ -6,6 +6,9 @@ Why: Streamlit answers any unknown path with its HTML page, whose scripts are li
 shows a blank page with no app code running to say why. Here a browser's request for a page two or more levels deep
 (outside Streamlit's own routes) is redirected to the home page, which names the missing path and links home.
 `streamlit run app.py` still works, without this redirect.
+
+When the server stops (SIGTERM, SIGINT, SIGHUP, or a normal exit), the TensorFlow worker's process and its socket folder
+in the temp directory go with it (`core.worker.remove_children_on_signals`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 
 from core.url_state import NOT_FOUND_PARAM
+from core.worker import remove_children_on_signals
 
 # Streamlit's own multi-level routes (assets, websocket, media, components, static serving): never redirected.
 STREAMLIT_PREFIXES = frozenset({"static", "_stcore", "media", "component", "app", "favicon.png", "manifest.json"})
@@ -55,3 +59,4 @@ class DeepPathRedirect:
 
 
 app = st.App("app.py", middleware=[Middleware(DeepPathRedirect)])
+remove_children_on_signals()

@@ -26,6 +26,8 @@ from core.spec import INT_RANGES, ModelSpec
 
 MB = 2**20
 JOB_MEMORY_MB = 450  # peak above the worker's idle size (TensorFlow alone holds ~600 MB resident, ~220 MB of it anon)
+WORKER_MEMORY_LIMIT_MB = 2000  # the child's anonymous memory during a job (calibrated in the next step)
+WORKER_RECYCLE_MB = 750  # the child's anonymous memory after a job
 TIME_BUDGET_SECONDS = 60.0
 SLOWDOWN_ONE_CORE = 1.5
 

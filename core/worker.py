@@ -13,8 +13,14 @@ The shape of it:
 - The child (`core.worker_child`, started on demand with `python -m`) streams events back (`Job.events`, and the
   job's listener); `Job.stop()` reaches it at once over a control channel and the job honours it within one batch.
 - The child shuts down after `idle_seconds` without work, and is recycled between jobs after `max_jobs` jobs or
-  above `rss_limit_mb`, so memory comes back. If it dies mid-job, that job fails with a plain reason and the next
-  job starts a new child.
+  when its anonymous memory stayed above `rss_limit_mb`, so memory comes back. If it dies mid-job, that job fails
+  with a plain reason and the next job starts a new child.
+- A watchdog: while a job runs the child beats every second; a child silent for `watchdog_seconds` (a stopped or
+  hung process) is killed, its job failed with a plain sentence, and the next job gets a new child. During a job
+  the child also guards its own memory (`memory_limit_mb`, see core/budget.py): above it, it reports and ends itself
+  before the container's out-of-memory killer would.
+- Stop answers at once: a running job is "stopped" from the server's view within `STOP_ANSWER_SECONDS` of the
+  request, whatever the child does; a child that has not even acknowledged the stop within `stop_grace` is killed.
 - Abandonment comes from the session's own liveness (`liveness(session) -> bool | None`, the browser connection),
   never from poll timing: a job whose session has been disconnected for `disconnect_grace` seconds is stopped.
 
@@ -27,9 +33,11 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +50,8 @@ from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
 
+from core.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative.
@@ -49,6 +59,7 @@ PRIORITY = {"probe": 0, "train": 1, "warmup": 2}
 WARM_UPS_WAITING = 2  # speculative jobs waiting server-wide: the newest are the likeliest to be clicked
 WARM_KEYS_KEPT = 3  # trainings warmed that the child's model cache (6 models, up to 3 per training) still holds
 FINAL = frozenset({"done", "stopped", "failed", "cancelled"})
+STOP_ANSWER_SECONDS = 0.5  # a running job's Stop shows on the page within this (plus one poll of the page)
 EventListener = Callable[[tuple], None]
 Liveness = Callable[[str], "bool | None"]
 
@@ -72,6 +83,7 @@ class WorkerStats:
     last_rss_mb: float | None
     last_peak_mb: float | None
     last_anon_mb: float | None
+    last_peak_anon_mb: float | None = None
 
 
 @dataclass
@@ -99,6 +111,7 @@ class Job:
     started: float | None = None
     finished: float | None = None
     peak_mb: float | None = None  # the child's peak resident memory during this job
+    peak_anon_mb: float | None = None  # the child's peak anonymous memory during this job (sampled every 50 ms)
     events: list[tuple] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -171,18 +184,21 @@ class Job:
 class _Child:
     """The running child process and its two channels (jobs and stops go down, events come up)."""
 
-    def __init__(self, started_timeout: float) -> None:
+    def __init__(self, started_timeout: float, settings: dict[str, str] | None = None) -> None:
         folder = tempfile.mkdtemp(prefix="tde-worker-")
+        _live_children.add(self)
+        self._folder = folder
+        self._listener = None
+        self.process = None
         address = os.path.join(folder, "socket")
         key = secrets.token_bytes(16)
         listener = Listener(address, family="AF_UNIX", authkey=key)
-        env = dict(os.environ, TDE_WORKER_ADDRESS=address, TDE_WORKER_KEY=key.hex())
+        env = dict(os.environ, TDE_WORKER_ADDRESS=address, TDE_WORKER_KEY=key.hex(), **(settings or {}))
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self.process = subprocess.Popen([sys.executable, "-m", "core.worker_child"], cwd=ROOT, env=env)
         self._listener = listener
-        self._folder = folder
+        self.process = subprocess.Popen([sys.executable, "-m", "core.worker_child"], cwd=ROOT, env=env)
         self.control: Connection | None = None
         self.events: Connection | None = None
         # Accept both connections without blocking forever on a child that died while importing.
@@ -195,7 +211,7 @@ class _Child:
             raise RuntimeError("The TensorFlow worker did not start (it did not connect back).")
         self.control, self.events = accepted
         self.jobs = 0
-        self.ready = False
+        self.ready = False  # True once the child has imported Keras and said so: its heartbeats count from then
 
     @property
     def pid(self) -> int:
@@ -237,8 +253,8 @@ class _Child:
         self._cleanup()
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()  # SIGKILL ends a stopped (SIGSTOP) process too
             self.process.wait(10)
         self._cleanup()
 
@@ -250,13 +266,50 @@ class _Child:
                 except OSError:
                     pass
         try:
-            self._listener.close()
+            if self._listener is not None:
+                self._listener.close()
         except OSError:
             pass
-        try:
-            os.rmdir(self._folder)
-        except OSError:
-            pass
+        shutil.rmtree(self._folder, ignore_errors=True)
+        _live_children.discard(self)
+
+
+_live_children: set[_Child] = set()
+
+
+@atexit.register
+def _remove_children() -> None:
+    """End the children and remove their socket folders from the temp directory: when the server exits normally
+    (atexit) or is told to stop (`remove_children_on_signals`). A child whose server died without either (SIGKILL)
+    removes its folder itself when its channel closes (core.worker_child)."""
+    for child in list(_live_children):
+        child.kill()
+
+
+def remove_children_on_signals(signals: tuple[str, ...] = ("SIGTERM", "SIGINT", "SIGHUP")) -> None:
+    """Remove the children and their folders when one of `signals` arrives, then do what was done before.
+
+    Why not atexit alone: uvicorn (Streamlit's `st.App` server) answers SIGTERM by shutting down gracefully, restoring
+    the default handler and raising the signal again, so the process ends without running atexit. Call it from the main
+    thread (serve.py, imported inside uvicorn's own handlers: the previous handler is uvicorn's, and it still runs).
+    """
+    import signal  # noqa: PLC0415
+
+    for name in signals:
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        previous = signal.getsignal(number)
+
+        def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+            _remove_children()
+            if callable(previous):
+                previous(signum, frame)
+            elif previous != signal.SIG_IGN:  # the default: end the process as the signal would have
+                signal.signal(signum, signal.SIG_DFL)
+                signal.raise_signal(signum)
+
+        signal.signal(number, handler)
 
 
 class KerasWorker:
@@ -265,7 +318,14 @@ class KerasWorker:
     Args:
         idle_seconds: shut the child down after this long without a job (its memory goes back to the OS).
         max_jobs: recycle the child after this many jobs.
-        rss_limit_mb: recycle the child after a job that left it above this resident size.
+        rss_limit_mb: recycle the child after a job that left its anonymous resident memory (RssAnon: what the
+            container cannot reclaim) above this (core.budget.WORKER_RECYCLE_MB).
+        memory_limit_mb: the child ends a job whose anonymous memory passes this, before the container would
+            (core.budget.WORKER_MEMORY_LIMIT_MB); None for no guard.
+        watchdog_seconds: a job whose child sends nothing (no heartbeat, no event) for this long is failed and the
+            child replaced.
+        stop_grace: a stopped job's child that has not acknowledged the stop within this is killed.
+        preload: the child imports Keras before its first job (False: on first use; for tests of the machinery).
         liveness: `liveness(session)` is True while the session's browser is connected, False once it is not, None
             when unknown (then the job is never abandoned).
         disconnect_grace: seconds a session may stay disconnected (a reconnecting tab) before its job is stopped.
@@ -276,15 +336,27 @@ class KerasWorker:
         self,
         idle_seconds: float = float(os.environ.get("TDE_WORKER_IDLE_SECONDS", 600)),
         max_jobs: int = 100,
-        rss_limit_mb: float = float(os.environ.get("TDE_WORKER_RSS_LIMIT_MB", 750)),
+        rss_limit_mb: float = float(os.environ.get("TDE_WORKER_RSS_LIMIT_MB", WORKER_RECYCLE_MB)),
         liveness: Liveness | None = None,
         disconnect_grace: float = 20.0,
         result_cache: int = 64,
         start_timeout: float = 120.0,
+        memory_limit_mb: float | None = float(os.environ.get("TDE_WORKER_MEMORY_LIMIT_MB", WORKER_MEMORY_LIMIT_MB)),
+        watchdog_seconds: float = float(os.environ.get("TDE_WORKER_WATCHDOG_SECONDS", 30)),
+        stop_grace: float = 2.0,
+        preload: bool = True,
     ) -> None:
         self.idle_seconds = idle_seconds
         self.max_jobs = max_jobs
         self.rss_limit_mb = rss_limit_mb
+        self.watchdog_seconds = watchdog_seconds
+        self.stop_grace = stop_grace
+        self._child_settings = {
+            "TDE_WORKER_BEAT_SECONDS": f"{min(1.0, watchdog_seconds / 4):g}",
+            "TDE_WORKER_PRELOAD": "1" if preload else "0",
+        }
+        if memory_limit_mb is not None:
+            self._child_settings["TDE_WORKER_MEMORY_LIMIT_MB"] = f"{memory_limit_mb:g}"
         self.liveness = liveness
         self.disconnect_grace = disconnect_grace
         self._start_timeout = start_timeout
@@ -303,7 +375,7 @@ class KerasWorker:
         self._closed = False
         self._processes_started = 0
         self._jobs_done = 0
-        self._last_memory: tuple[float, float, float] | None = None
+        self._last_memory: tuple[float, ...] | None = None
 
     # -- the pages' side ----------------------------------------------------------------------------------
     def submit(
@@ -406,6 +478,7 @@ class KerasWorker:
                 last_rss_mb=memory[0] if memory else None,
                 last_peak_mb=memory[1] if memory else None,
                 last_anon_mb=memory[2] if memory else None,
+                last_peak_anon_mb=memory[3] if memory and len(memory) > 3 else None,
             )
 
     def shutdown(self) -> None:
@@ -540,7 +613,7 @@ class KerasWorker:
             return self._child
         self._discard_child()
         job._deliver(("stage", "Starting TensorFlow (a few seconds, once)…"))
-        child = _Child(self._start_timeout)
+        child = _Child(self._start_timeout, self._child_settings)
         with self._cond:
             self._child = child
             self._processes_started += 1
@@ -560,8 +633,8 @@ class KerasWorker:
         if not child.alive():
             self._discard_child()
             return
-        rss = self._last_memory[0] if self._last_memory else 0.0
-        if child.jobs >= self.max_jobs or rss > self.rss_limit_mb:
+        anon = self._last_memory[2] if self._last_memory else 0.0
+        if child.jobs >= self.max_jobs or anon > self.rss_limit_mb:
             child.close()
             with self._cond:
                 self._child = None
@@ -569,7 +642,7 @@ class KerasWorker:
             # Start the replacement now, between jobs, so that the next click does not wait for TensorFlow's start
             # (an idle replacement still leaves after idle_seconds).
             try:
-                fresh = _Child(self._start_timeout)
+                fresh = _Child(self._start_timeout, self._child_settings)
             except RuntimeError:
                 return
             with self._cond:
@@ -599,22 +672,13 @@ class KerasWorker:
             self._discard_child()
             return
         child.jobs += 1
-        stop_sent = False
-        last_liveness = 0.0
+        watch = _Watch(time.monotonic())
         while True:
-            if job.stop_requested and not stop_sent:
-                try:
-                    child.control.send(("stop", job.id))
-                except (OSError, ValueError):
-                    pass
-                stop_sent = True
-            now = time.monotonic()
-            if self.liveness is not None and now - last_liveness >= 1.0 and not stop_sent:
-                last_liveness = now
-                reason = self._abandoned(job.session)
-                if reason:
-                    job.stop(reason)
-                    continue
+            verdict = self._check(job, child, watch)
+            if verdict is not None:
+                self._discard_child()
+                job._finish("stopped" if job.stop_requested else "failed", error=verdict)
+                return
             try:
                 ready = child.events.poll(0.05)
                 message = child.events.recv() if ready else None
@@ -632,18 +696,78 @@ class KerasWorker:
                     )
                     return
                 continue
-            tag = message[0]
-            if tag == "event" and message[1] == job.id:
-                job._deliver(message[2])
-            elif tag in ("done", "error") and message[1] == job.id:
-                _, _, body, stopped, memory = message
-                self._last_memory = memory
-                job.peak_mb = memory[1]
-                if tag == "done":
-                    job._finish("stopped" if stopped else "done", result=body)
-                else:
-                    job._finish("failed", error=body)
+            watch.heard = time.monotonic()
+            if self._take(job, child, watch, message):
                 return
+
+    def _check(self, job: Job, child: _Child, watch: _Watch) -> str | None:
+        """Between two reads of the child: send a requested stop, answer it on time, and judge the child's silence.
+        Returns why the child must be killed now, or None."""
+        now = time.monotonic()
+        if job.stop_requested and watch.stop_sent is None:
+            watch.stop_sent = now
+            try:
+                child.control.send(("stop", job.id))
+            except (OSError, ValueError):
+                pass
+        if watch.stop_sent is not None:
+            if now - watch.stop_sent >= STOP_ANSWER_SECONDS:
+                job._finish("stopped")  # the page shows Stop's answer now; the child may still be letting go
+            if not watch.acknowledged and now - watch.stop_sent >= self.stop_grace:
+                return "The TensorFlow worker did not answer the stop, so it was ended."
+            if now - watch.stop_sent >= self.watchdog_seconds:
+                return "The TensorFlow worker did not let go of a stopped job, so it was ended."
+        limit = self.watchdog_seconds if child.ready else self._start_timeout
+        if now - watch.heard >= limit:
+            return (
+                f"The TensorFlow worker stopped responding for {limit:g} s, so this job was ended and the worker "
+                "restarted; nothing else was lost, and you can try again."
+            )
+        if self.liveness is not None and now - watch.liveness_checked >= 1.0 and watch.stop_sent is None:
+            watch.liveness_checked = now
+            reason = self._abandoned(job.session)
+            if reason:
+                job.stop(reason)
+        return None
+
+    def _take(self, job: Job, child: _Child, watch: _Watch, message: tuple) -> bool:
+        """Handle one message from the child; True when the job has ended."""
+        tag = message[0]
+        if tag == "ready":
+            child.ready = True
+        elif tag == "stopping" and message[1] == job.id:
+            watch.acknowledged = True
+        elif tag == "event" and message[1] == job.id:
+            job._deliver(message[2])
+        elif tag == "memory" and message[1] == job.id:
+            self._discard_child()
+            job._finish(
+                "failed",
+                error=f"This job needed more memory than this server can give (over {message[2]:,.0f} MB in the "
+                "TensorFlow worker), so it was ended before the server ran out; try a smaller model or fewer samples.",
+            )
+            return True
+        elif tag in ("done", "error") and message[1] == job.id:
+            _, _, body, stopped, memory = message
+            self._last_memory = memory
+            job.peak_mb = memory[1]
+            job.peak_anon_mb = memory[3] if len(memory) > 3 else None
+            if tag == "done":
+                job._finish("stopped" if stopped else "done", result=body)
+            else:
+                job._finish("failed", error=body)
+            return True
+        return False
+
+
+@dataclass
+class _Watch:
+    """What the dispatcher knows about the running job's child: when it was last heard, and the stop's progress."""
+
+    heard: float
+    stop_sent: float | None = None
+    acknowledged: bool = False
+    liveness_checked: float = 0.0
 
 
 _shared: KerasWorker | None = None

@@ -70,3 +70,19 @@ def memory(_: Any, context: Any) -> float:
         if line.startswith("VmRSS:"):
             return float(line.split()[1]) / 1024
     return 0.0
+
+
+def hold_and_mark(paths: tuple[str, str], context: Any) -> str:
+    """`hold` on `paths[1]`, after creating the file `paths[0]`: a sign another process (a test) can see."""
+    Path(paths[0]).touch()
+    return hold(paths[1], context)
+
+
+def allocate(total_mb: int, context: Any) -> str:
+    """Say "allocating", then fill `total_mb` MB, 10 MB at a time, and keep it: a job whose memory keeps growing.
+    The worker's memory guard must end it; if it does not, the job never ends (and the test fails)."""
+    context.emit("allocating")
+    kept = [bytearray(10 * 2**20) for _ in range(total_mb // 10)]  # bytearray writes its zeros: pages are resident
+    while kept:
+        time.sleep(0.01)  # waiting to be ended, not measuring time
+    return "never"
