@@ -606,7 +606,7 @@ class KerasWorker:
                             self._results.popitem(last=False)
                 self._renumber()
                 self._cond.notify_all()
-            self._maybe_recycle()
+            self._maybe_recycle(warmed=job.priority == PRIORITY["warmup"] and job.status == "done")
 
     def _ensure_child(self, job: Job) -> _Child:
         if self._child is not None and self._child.alive():
@@ -626,7 +626,9 @@ class KerasWorker:
         if child is not None:
             child.kill()
 
-    def _maybe_recycle(self) -> None:
+    def _maybe_recycle(self, warmed: bool = False) -> None:
+        """Replace the child after `max_jobs` jobs, or when a job left its anonymous memory above `rss_limit_mb`
+        (checked after the job: a warm-up's memory is the traced model the next click reuses, so it stays)."""
         child = self._child
         if child is None:
             return
@@ -634,7 +636,7 @@ class KerasWorker:
             self._discard_child()
             return
         anon = self._last_memory[2] if self._last_memory else 0.0
-        if child.jobs >= self.max_jobs or anon > self.rss_limit_mb:
+        if child.jobs >= self.max_jobs or (anon > self.rss_limit_mb and not warmed):
             child.close()
             with self._cond:
                 self._child = None

@@ -190,3 +190,19 @@ def test_stopping_a_real_server_leaves_no_socket_folder_nor_worker(tmp_path: Pat
             time.sleep(0.05)
         assert all(_gone(pid) for pid in children), f"{stop.name}: the worker outlived the server"
         assert not list(temp.glob("tde-worker-*")), f"{stop.name}: the socket folder was left behind"
+
+
+def test_a_job_that_leaves_the_child_above_its_recycle_limit_gets_it_replaced_unless_it_was_a_warm_up() -> None:
+    worker = KerasWorker(rss_limit_mb=100, preload=False)
+    try:
+        worker.warm_up("warm", "tests.worker_handlers:keep", 150, key="kept")
+        assert worker.wait_until_idle(JOIN)
+        assert worker.stats().last_anon_mb > 100 and worker.stats().processes_started == 1  # what it warmed stays
+        job = worker.submit("s", "tests.worker_handlers:keep", 150)
+        assert job.wait(JOIN) and job.result == 2, job.error
+        assert worker.wait_until_idle(JOIN)
+        fresh = worker.submit("s", "tests.worker_handlers:memory", "RssAnon")
+        assert fresh.wait(JOIN) and fresh.status == "done", fresh.error
+        assert worker.stats().processes_started == 2 and fresh.result < 100  # replaced after the job that kept 300 MB
+    finally:
+        worker.shutdown()

@@ -64,10 +64,11 @@ def fail(_: Any, context: Any) -> None:
     raise ValueError("this handler always fails")
 
 
-def memory(_: Any, context: Any) -> float:
-    """The worker's resident memory now, in MB."""
+def memory(field: Any, context: Any) -> float:
+    """The worker's resident memory now, in MB (`field` "RssAnon": its anonymous part)."""
+    name = (field or "VmRSS") + ":"
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(name):
             return float(line.split()[1]) / 1024
     return 0.0
 
@@ -86,3 +87,12 @@ def allocate(total_mb: int, context: Any) -> str:
     while kept:
         time.sleep(0.01)  # waiting to be ended, not measuring time
     return "never"
+
+
+_KEPT: list[bytearray] = []
+
+
+def keep(total_mb: int, context: Any) -> int:
+    """Allocate `total_mb` MB and keep it after the job (as a model cache would): the child's memory stays up."""
+    _KEPT.append(bytearray(total_mb * 2**20))
+    return len(_KEPT)
