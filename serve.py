@@ -8,7 +8,7 @@ shows a blank page with no app code running to say why. Here a browser's request
 `streamlit run app.py` still works, without this redirect.
 
 When the server stops (SIGTERM, SIGINT, SIGHUP, or a normal exit), the TensorFlow worker's process and its socket folder
-in the temp directory go with it (`core.worker.remove_children_on_signals`).
+in the temp directory go with it (`core.worker_process.remove_children_on_signals`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 
 from core.url_state import NOT_FOUND_PARAM
-from core.worker import remove_children_on_signals
+from core.worker_process import remove_children_on_signals
 
 # Streamlit's own multi-level routes (assets, websocket, media, components, static serving): never redirected.
 STREAMLIT_PREFIXES = frozenset({"static", "_stcore", "media", "component", "app", "favicon.png", "manifest.json"})

@@ -12,7 +12,8 @@ import signal
 import threading
 from pathlib import Path
 
-from core.worker import KerasWorker, _remove_children
+from core.worker import KerasWorker
+from core.worker_process import _remove_children
 
 JOIN = 120
 STOP_BOUND = 5.0  # Stop must answer within about 1 s whatever the child does; 5 s leaves room for a loaded machine
