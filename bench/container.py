@@ -9,7 +9,7 @@ worker's peak anonymous and resident memory, the cgroup's peak, and whether the 
 (`oom_kill` in memory.events / memory.oom_control). Then the soak: 15 trainings of the seed's three models while a
 second session asks for probes and warm-ups of changing settings; it prints the peak of server stand-in + worker.
 
-Usage: .venv/bin/python bench/container.py [--memory-mb 690] [--no-cgroup] [--soak 15] [--only train|lab|probe]
+Usage: .venv/bin/python bench/container.py [--memory-mb 690] [--no-cgroup] [--soak 15] [--only train|lab|probe|none]
 Without a cgroup (not root, or --no-cgroup) it prints the same figures from /proc, with no OOM verdict.
 """
 
@@ -174,19 +174,22 @@ class Sampler:
     def __init__(self, worker: KerasWorker) -> None:
         self.worker = worker
         self.peak = 0.0
+        self.peak_anon = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(0.1):
-            total = _status(os.getpid(), "VmRSS")
+            total, anon = _status(os.getpid(), "VmRSS"), _status(os.getpid(), "RssAnon")
             pid = self.worker.stats().pid
             try:
                 total += _status(pid, "VmRSS") if pid else 0.0
+                anon += _status(pid, "RssAnon") if pid else 0.0
             except OSError:
                 pass
             self.peak = max(self.peak, total)
+            self.peak_anon = max(self.peak_anon, anon)
 
     def stop(self) -> float:
         self._stop.set()
@@ -246,7 +249,8 @@ def soak(worker: KerasWorker, cgroup: Cgroup | None, trainings: int) -> None:
     stats = worker.stats()
     print(
         f"soak: {trainings} trainings of the seed's 3 models + a tinkerer's probes and warm-ups: "
-        f"{statuses.count('done')} done; server stand-in + worker peak {peak:.0f} MB (goal < 900); "
+        f"{statuses.count('done')} done; server stand-in + worker peak {peak:.0f} MB resident (goal < 900), "
+        f"{sampler.peak_anon:.0f} MB of it anonymous; "
         f"worker processes started {stats.processes_started}"
         + (f"; cgroup peak {cgroup.peak_mb():.0f} MB, oom_kill {cgroup.oom_kills() - kills}" if cgroup else ""),
         flush=True,
@@ -258,7 +262,7 @@ def main() -> None:
     parser.add_argument("--memory-mb", type=int, default=int(os.environ.get("TDE_MEMORY_MB", "690")))
     parser.add_argument("--no-cgroup", action="store_true")
     parser.add_argument("--soak", type=int, default=15)
-    parser.add_argument("--only", choices=["train", "lab", "probe"], action="append")
+    parser.add_argument("--only", choices=["train", "lab", "probe", "none"], action="append")
     args = parser.parse_args()
     cgroup = None
     if not args.no_cgroup:
@@ -271,7 +275,7 @@ def main() -> None:
     print(f"server stand-in: {_status(os.getpid(), 'VmRSS'):.0f} MB resident", flush=True)
     worker = KerasWorker(idle_seconds=600)
     try:
-        run_largest(worker, cgroup, args.only or ["train", "lab", "probe"])
+        run_largest(worker, cgroup, [kind for kind in args.only or ["train", "lab", "probe"] if kind != "none"])
         if args.soak:
             soak(worker, cgroup, args.soak)
     finally:

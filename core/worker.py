@@ -103,6 +103,7 @@ class Job:
     finished: float | None = None
     peak_mb: float | None = None  # the child's peak resident memory during this job
     peak_anon_mb: float | None = None  # the child's peak anonymous memory during this job (sampled every 50 ms)
+    longest_silence: float = 0.0  # the longest the child went without a message (heartbeat or event) in this job
     events: list[tuple] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -564,7 +565,9 @@ class KerasWorker:
                     )
                     return
                 continue
-            watch.heard = time.monotonic()
+            now = time.monotonic()
+            job.longest_silence = max(job.longest_silence, now - watch.heard)
+            watch.heard = now
             if self._take(job, child, watch, message):
                 return
 
