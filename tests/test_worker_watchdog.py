@@ -207,3 +207,45 @@ def test_a_job_that_leaves_the_child_above_its_recycle_limit_gets_it_replaced_un
         assert worker.stats().processes_started == 2 and fresh.result < 100  # replaced after the job that kept 300 MB
     finally:
         worker.shutdown()
+
+
+def test_a_signal_removes_the_children_and_still_reaches_the_handler_that_was_there(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import tempfile
+
+    from core.worker_process import remove_children_on_signals
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    reached = threading.Event()
+    previous = signal.signal(signal.SIGUSR1, lambda *_: reached.set())  # uvicorn's handler, in the server
+    worker = KerasWorker(preload=False)
+    try:
+        job = worker.submit("s", "tests.worker_handlers:memory", None)
+        assert job.wait(JOIN) and job.status == "done", job.error
+        pid = worker.stats().pid
+        remove_children_on_signals(("SIGUSR1", "SIGNOTHERE"))
+        os.kill(os.getpid(), signal.SIGUSR1)  # Python runs the handler in the main thread before the next bytecode
+        assert reached.wait(JOIN)
+        assert _gone(pid) and not list(tmp_path.glob("tde-worker-*"))
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        worker.shutdown()
+
+
+def test_a_stopped_job_that_never_lets_go_has_its_child_replaced() -> None:
+    worker = KerasWorker(watchdog_seconds=2.0, preload=False)
+    try:
+        started = threading.Event()
+        stuck = worker.submit(
+            "stuck", "tests.worker_handlers:ignore_stops", None, listener=lambda e: e[0] == "held" and started.set()
+        )
+        assert started.wait(JOIN), stuck.error
+        behind = worker.submit("another visitor", "tests.worker_handlers:memory", None)
+        stuck.stop("Stopped by the test.")
+        assert stuck.wait(STOP_BOUND) and stuck.status == "stopped"  # answered though the child goes on
+        assert behind.wait(JOIN) and behind.status == "done", behind.error
+        assert worker.stats().processes_started == 2
+    finally:
+        worker.shutdown()

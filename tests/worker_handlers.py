@@ -96,3 +96,10 @@ def keep(total_mb: int, context: Any) -> int:
     """Allocate `total_mb` MB and keep it after the job (as a model cache would): the child's memory stays up."""
     _KEPT.append(bytearray(total_mb * 2**20))
     return len(_KEPT)
+
+
+def ignore_stops(_: Any, context: Any) -> str:
+    """Say "held", then never end (a job stuck in one long call): the process stays alive and keeps beating."""
+    context.emit("held")
+    while True:
+        time.sleep(0.01)
