@@ -190,7 +190,9 @@ class KerasWorker:
         memory_limit_mb: the child ends a job whose anonymous memory passes this, before the container would
             (core.budget.WORKER_MEMORY_LIMIT_MB); None for no guard.
         watchdog_seconds: a job whose child sends nothing (no heartbeat, no event) for this long is failed and the
-            child replaced.
+            child replaced (TDE_WORKER_WATCHDOG_SECONDS, default 30: the largest allowed training and lab went at
+            most 3.4 s without a message on a host loaded ten times over its two cores; a fresh child gets
+            `start_timeout` to import Keras first).
         stop_grace: a stopped job's child that has not acknowledged the stop within this is killed.
         preload: the child imports Keras before its first job (False: on first use; for tests of the machinery).
         liveness: `liveness(session)` is True while the session's browser is connected, False once it is not, None
