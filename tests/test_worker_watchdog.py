@@ -142,29 +142,32 @@ def _served_with_a_busy_worker(tmp_path: Path):
     """`streamlit run` of serve.py's app whose worker child is running a job; returns (server, temp dir)."""
     import subprocess
     import sys
+    import tempfile
     import time
 
     from tests.browser_support import free_port
 
     root = Path(__file__).resolve().parents[1]
-    temp, started = tmp_path / "tmp", tmp_path / "started"
-    temp.mkdir(parents=True)
+    # A short temp directory: a Unix socket's path has at most 107 bytes, and pytest-xdist's tmp_path is long.
+    temp, started = Path(tempfile.mkdtemp(prefix="tde-t-", dir="/tmp")), tmp_path / "started"
+    tmp_path.mkdir(parents=True, exist_ok=True)
     script = tmp_path / "boot_serve.py"
     script.write_text(
         BOOT.format(root=str(root), started=str(started), never=str(tmp_path / "never"), app=str(root / "app.py"))
     )
     env = dict(os.environ, TMPDIR=str(temp), PYTHONPATH=str(root))
+    log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true"]
         + ["--server.port", str(free_port()), "--browser.gatherUsageStats", "false"],
         cwd=root,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + JOIN
     while not started.exists():  # polling for the child's sign of life; the bound is only a failure bound
-        assert server.poll() is None and time.monotonic() < deadline, "the server did not start its worker"
+        assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
         time.sleep(0.05)
     assert list(temp.glob("tde-worker-*")), "the worker's socket folder is not where the test looks"
     return server, temp
@@ -181,16 +184,21 @@ def test_stopping_a_real_server_leaves_no_socket_folder_nor_worker(tmp_path: Pat
 
     for stop in (signal.SIGTERM, signal.SIGKILL):
         server, temp = _served_with_a_busy_worker(tmp_path / stop.name)
-        children = _children_of(server.pid)
-        assert children, "no worker process under the server"
-        server.send_signal(stop)
-        server.wait(JOIN)
-        deadline = time.monotonic() + JOIN
-        # After SIGKILL the orphaned child notices its closed channel and leaves by itself: wait for it, bounded.
-        while any(not _gone(pid) for pid in children) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert all(_gone(pid) for pid in children), f"{stop.name}: the worker outlived the server"
+        try:
+            children = _children_of(server.pid)
+            assert children, "no worker process under the server"
+            server.send_signal(stop)
+            server.wait(JOIN)
+            deadline = time.monotonic() + JOIN
+            # After SIGKILL the orphaned child notices its closed channel and leaves by itself: wait for it, bounded.
+            while any(not _gone(pid) for pid in children) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert all(_gone(pid) for pid in children), f"{stop.name}: the worker outlived the server"
+        finally:
+            if server.poll() is None:
+                server.kill()
         assert not list(temp.glob("tde-worker-*")), f"{stop.name}: the socket folder was left behind"
+        temp.rmdir()
 
 
 def test_a_job_that_leaves_the_child_above_its_recycle_limit_gets_it_replaced_unless_it_was_a_warm_up() -> None:
