@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+SOCKET_FOLDER_BYTES = 100  # the folder's path, leaving room for "/socket" within a Unix socket's 107 bytes
 
 
 class Child:
@@ -28,6 +29,9 @@ class Child:
 
     def __init__(self, started_timeout: float, settings: dict[str, str] | None = None) -> None:
         folder = tempfile.mkdtemp(prefix="tde-worker-")
+        if len(os.fsencode(folder)) > SOCKET_FOLDER_BYTES:  # a Unix socket's path has at most 107 bytes
+            os.rmdir(folder)
+            folder = tempfile.mkdtemp(prefix="tde-worker-", dir="/tmp")
         _live_children.add(self)
         self._folder = folder
         self._listener = None

@@ -257,3 +257,18 @@ def test_a_stopped_job_that_never_lets_go_has_its_child_replaced() -> None:
         assert worker.stats().processes_started == 2
     finally:
         worker.shutdown()
+
+
+def test_a_temp_directory_too_deep_for_a_unix_socket_still_gets_a_worker(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    monkeypatch.setenv("TMPDIR", str(deep))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    worker = KerasWorker(preload=False)
+    try:
+        job = worker.submit("s", "tests.worker_handlers:memory", None)
+        assert job.wait(JOIN) and job.status == "done", job.error
+    finally:
+        worker.shutdown()
