@@ -86,7 +86,11 @@ class Child:
         return f"it exited with code {code}"
 
     def close(self, timeout: float = 5.0) -> None:
-        """Ask the child to exit, then make sure it has."""
+        """Ask the child to exit, then make sure it has. A child that never ran a job (a replacement started between
+        jobs, perhaps still importing Keras, which it would finish first) is simply ended."""
+        if not self.ready and self.jobs == 0:
+            self.kill()
+            return
         try:
             if self.control is not None and self.alive():
                 self.control.send(("exit",))
