@@ -8,8 +8,8 @@ TensorFlow-free.
 The shape of it:
 - `KerasWorker.submit(session, kind, payload)` queues a `Job` (core.keras.job); a dispatcher thread (started on
   demand) feeds the child process one job at a time (on a 1-2 core host two jobs at once would each run at half speed
-  and need twice the memory; TensorFlow already uses both cores for one). Interactive probes go before trainings, speculative
-  warm-ups last; a session has at most one job queued or running.
+  and need twice the memory; TensorFlow already uses both cores for one). Interactive probes go before trainings,
+  speculative warm-ups last; a session has at most one job queued or running.
 - The child (`core.keras.worker_child`, started on demand with `python -m`) streams events back (`Job.events`, and the
   job's listener); `Job.stop()` reaches it at once over a control channel and the job honours it within one batch.
 - The child shuts down after `idle_seconds` without work, and is recycled between jobs after `max_jobs` jobs or
