@@ -18,8 +18,10 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # wait for it. Warm-ups are tested on their own (test_worker, and a page test that turns them back on); the browser
 # tests' servers run as shipped (tests/browser_support.py drops this variable).
 os.environ["TDE_SPECULATE"] = "0"
-# The tests' shared worker holds many small models at once; recycling by memory has its own test (test_worker).
+# The tests' shared worker holds many small models at once; recycling by memory and the in-job memory guard have their
+# own tests (test_worker, test_worker_watchdog).
 os.environ.setdefault("TDE_WORKER_RSS_LIMIT_MB", "2000")
+os.environ.setdefault("TDE_WORKER_MEMORY_LIMIT_MB", "4000")
 # The tests wait for their worker's jobs while other test processes use the cores: at the shipped nice 19 it would
 # get almost no CPU from them. Priority changes no result.
 os.environ.setdefault("TDE_WORKER_NICE", "0")
@@ -105,6 +107,7 @@ _switch_page_reaches_the_callable_views()
 # instead of one waiting for a long file the other started last. Unlisted files follow, in their usual order.
 LONGEST_AFTER_BROWSER = (
     "tests/test_deploy.py",
+    "tests/test_fix_corpus.py",
     "tests/test_code.py",
     "tests/test_weights_shapes.py",
     "tests/test_equivalence.py",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from core.diagnose import MAX_CHARS, MAX_PASTE_CHARS, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
+from core.diagnosis import MAX_CHARS, MAX_PASTE_CHARS, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
 from core.figures.theme import NORMAL
 from core.figures.unrolled import layout
 from core.figures.unrolled.clicks import clickable, clicked_element
@@ -154,7 +154,7 @@ def test_the_shape_boxes_read_a_hostile_megabyte_in_bounded_time(text: str) -> N
 @pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
 def test_the_error_text_reads_a_hostile_megabyte_in_bounded_time(text: str) -> None:
     _within_bound(lambda: diagnose(text))
-    assert isinstance(diagnose(text, spec=DEFAULTS), Diagnosis)
+    assert isinstance(diagnose(text, model=DEFAULTS), Diagnosis)
 
 
 def test_the_error_text_reads_ten_megabytes_in_bounded_time() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, ROOT, require_browser, streamlit_server, wait_idle
+from tests.browser_support import APP_IDLE, ROOT, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -44,18 +44,14 @@ def _press_r(page) -> None:
     page.keyboard.press("r")
 
 
-def test_the_model_survives_a_run_that_ended_before_the_sidebar(tmp_path, monkeypatch):
-    require_browser()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
+def test_the_model_survives_a_run_that_ended_before_the_sidebar(tmp_path, monkeypatch, chromium):
     flag = tmp_path / "fault"
     monkeypatch.setenv("TDE_TEST_FAULT_FLAG", str(flag))
     wrapper = ROOT / f".fault_frame_{tmp_path.name}.py"  # beside app.py, so that the pages resolve as they do for it
     wrapper.write_text(WRAPPER)
     try:
-        with streamlit_server(script=wrapper.name, speculate=False) as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        with streamlit_server(script=wrapper.name, speculate=False) as url:
+            page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             page.goto(url + LINK)
             wait_idle(page, title=OVERVIEW)
             timesteps = page.get_by_role("spinbutton", name="Timesteps (T)")
@@ -73,6 +69,6 @@ def test_the_model_survives_a_run_that_ended_before_the_sidebar(tmp_path, monkey
             assert page.get_by_role("spinbutton", name="Output size (Dense units)").input_value() == "2"
             assert "timesteps=12" in page.url and "cell=LSTM" in page.url, page.url
             assert page.get_by_text("is below 1").count() == 0
-            browser.close()
+            page.context.close()
     finally:
         wrapper.unlink(missing_ok=True)

@@ -41,7 +41,7 @@ def _your_model(spec: ModelSpec) -> None:
             f"Your model in Keras 3: a runnable script ({description.total_params:,} parameters)",
         )
     script = keras_code(spec)
-    common.key_picture("code_picture").code(script, language="python", line_numbers=True)
+    common.key_picture("code_picture").code(script, language="python", line_numbers=True, wrap_lines=True)
     st.download_button(
         "Download the script",
         data=script,
@@ -63,10 +63,10 @@ def _seed_code() -> None:
     old, new = st.columns(2)
     with old:
         st.subheader("Keras 1 (the seed)")
-        st.code(SEED_KERAS1_CODE, language="python")
+        st.code(SEED_KERAS1_CODE, language="python", wrap_lines=True)
     with new:
         st.subheader("Keras 3")
-        st.code(SEED_KERAS3_CODE, language="python")
+        st.code(SEED_KERAS3_CODE, language="python", wrap_lines=True)
     st.subheader("What changed, and why")
     for change in CHANGES:
         st.markdown(f"- `{change.keras1}` → `{change.keras3}`  \n  {change.why}")

@@ -8,6 +8,7 @@ Not a page itself (views/navigation.py lists the pages).
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Hashable, Sequence
 from typing import Any
@@ -173,11 +174,19 @@ def keras_call(kind: str, payload: Any, label: str = "Asking Keras", timeout: fl
 PNG_EXPORT = {"toImageButtonOptions": {"format": "png", "width": 1920, "height": 1080, "scale": 1}}
 
 
-def chart(figure: Any, key: str, *, compact: Any = None, config: dict | None = None, **events: Any) -> Any:
+def chart(
+    figure: Any, key: str, *, alt: str = "", compact: Any = None, config: dict | None = None, **events: Any
+) -> Any:
     """Draw a plotly figure full width, its camera button exporting 1920x1080 PNGs. With `compact` (the same figure
     laid out for a phone), both are sent and the page's CSS shows the one that fits the screen's width: Python cannot
     know the width of the browser's window. `events` (on_select, selection_mode) go to the full-size figure, whose
-    selection is returned."""
+    selection is returned.
+
+    `alt` (core.figures.alt_text) is the figure's text alternative: plotly's SVG has no accessible name, so the text
+    goes in a paragraph right before the figure, hidden from the eye but read by a screen reader (assets/layout.css:
+    tde-alt)."""
+    if alt:
+        st.html(f'<p class="tde-alt">Figure: {html.escape(alt)}</p>')
     options = {**PNG_EXPORT, **(config or {})}
     if compact is None:
         return st.plotly_chart(figure, width="stretch", key=key, config=options, **events)

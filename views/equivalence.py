@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
+from core.figures.alt_text import op_counts_alt, twin_losses_alt, twin_outputs_alt
 from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
 from core.model.budget import lab_work
 from core.model.refusal import Refusal
@@ -126,7 +127,11 @@ def _same_outputs(spec: ModelSpec, results: dict, picture: Any) -> None:
             "outputs, not one float32 value differs."
         )
     sample = st.slider("Sample shown", 0, SAMPLES - 1, 0, key="equivalence_sample")
-    common.chart(output_heatmaps(outputs, sample, common.theme()), key="equivalence_heatmaps")
+    common.chart(
+        output_heatmaps(outputs, sample, common.theme()),
+        key="equivalence_heatmaps",
+        alt=twin_outputs_alt(outputs, sample),
+    )
 
 
 def _same_training(results: dict) -> None:
@@ -140,7 +145,7 @@ def _same_training(results: dict) -> None:
     left, right = st.columns(2)
     left.metric("Largest loss difference over all epochs", f"{training.max_loss_diff:.3g}")
     right.metric("Largest weight difference after training", f"{training.max_weight_diff:.3g}")
-    common.chart(loss_figure(training, common.theme()), key="equivalence_losses")
+    common.chart(loss_figure(training, common.theme()), key="equivalence_losses", alt=twin_losses_alt(training))
     st.caption(
         "A difference around 1e-8 is float32 round-off: the gradient of the shared kernel is summed over "
         "timesteps in a different order by the two graphs. The function and the weights are the same."
@@ -159,7 +164,7 @@ def _what_differs(spec: ModelSpec, results: dict) -> None:
         f"({td.ops} ops in all) where `Dense` holds **{dense.matmuls}** ({dense.ops} ops), one product of "
         "the whole (batch, time, features) tensor with the kernel."
     )
-    common.chart(op_counts_figure(counts, common.theme()), key="equivalence_ops")
+    common.chart(op_counts_figure(counts, common.theme()), key="equivalence_ops", alt=op_counts_alt(counts))
     common.table(counts_table(counts), "equivalence_counts_table")
     st.caption(
         "The whole model's graph holds the recurrent loop as a single While op (its body is a separate "

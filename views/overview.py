@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import ModelSpec, describe, format_shape, seed_variants
+from core.figures.line_breaks import identifier_breaks
 from core.figures.tables import pattern_cards
 from core.model.anatomy import Description
 from core.model.spec import STACKING_MISTAKE
@@ -98,11 +99,19 @@ def _card(label: str, description: Description, current: bool, talk: bool) -> No
             f"Target shape **{_unbroken(format_shape(description.target_shape))}**"
         )
     elif talk:
-        st.error(refusal.slide_line, icon=":material/block:")
+        _refusal_box(refusal.slide_line)
     else:
-        st.error(refusal.why, icon=":material/block:")
+        _refusal_box(refusal.why)
         st.markdown("Keras says:")
         st.code(refusal.keras_error, language=None, wrap_lines=True)
+
+
+def _refusal_box(text: str) -> None:
+    """Keras's refusal in a box styled like an error (assets/layout.css), as HTML for <wbr>: the column is narrow, and
+    an alert would cut "return_sequence|s=False" mid-word."""
+    st.container(key="overview_invalid_error").markdown(
+        f":material/block: {identifier_breaks(text)}", unsafe_allow_html=True
+    )
 
 
 def _verdict(spec: ModelSpec, descriptions: dict[str, Description]) -> None:

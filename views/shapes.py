@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import describe, format_shape
+from core.figures.alt_text import shape_flow_alt
 from core.figures.shape_flow import shape_flow_figure
 from core.figures.tables import summary_table, summary_totals
 from core.model.anatomy import Description
@@ -70,7 +71,7 @@ def _picture(spec: ModelSpec, description: Description, per_timestep: bool) -> N
     """The boxes from the input to the targets, and the target shape fit() needs."""
     # On a phone the boxes keep their width and the picture scrolls sideways (assets/layout.css: "scroll-").
     with common.key_picture("shapes_picture"), st.container(key="scroll-shapes"):
-        common.chart(shape_flow_figure(spec, per_timestep, common.theme()), key="shapes_flow")
+        common.chart(shape_flow_figure(spec, per_timestep, common.theme()), key="shapes_flow", alt=shape_flow_alt(spec))
     if description.target_shape is not None:
         st.markdown(
             f"The model outputs `{format_shape(description.output_shape)}`, so `fit()` needs targets shaped "

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.figures.step import head_figure, merge_figure, sharing_counts, states_strip, vectors_figure, weights_figure
+from core.figures.step_alt_text import head_alt, merge_alt, states_alt, vectors_alt, weights_alt
 from core.figures.theme import theme_for
 from core.figures.unrolled import Diagram, layout
 from core.figures.unrolled.clicks import clicked_element
@@ -41,7 +42,7 @@ from core.model.step_focus import (
 )
 from core.model.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace, run
 from views import navigation
-from views.common import failure, finished, keras_job, training_controls
+from views.common import chart, failure, finished, keras_job, training_controls
 
 CHART_KEY = "unrolled_figure"
 STATE_KEY = "step_panel"
@@ -304,20 +305,20 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
     offered = _offered(layer, returns_sequences)
     shown = _directions(offered, talk)
     if "forward" in shown:
-        st.plotly_chart(
+        chart(
             vectors_figure(layer.forward[t], theme_for(talk), spec.bidirectional, name),
-            width="stretch",
             key="step_forward_vectors",
+            alt=vectors_alt(layer.forward[t], name),
         )
     if layer.backward is not None:
         if "backward" in shown:
-            st.plotly_chart(
+            chart(
                 vectors_figure(layer.backward[t], theme_for(talk), True, name),
-                width="stretch",
                 key="step_backward_vectors",
+                alt=vectors_alt(layer.backward[t], name),
             )
         if "merged" in shown:
-            st.plotly_chart(merge_figure(layer, t, theme_for(talk)), width="stretch", key="step_merge")
+            chart(merge_figure(layer, t, theme_for(talk)), key="step_merge", alt=merge_alt(layer, t))
         if talk:
             st.segmented_control(
                 "Direction",
@@ -360,7 +361,7 @@ def _weights_tab(weights: ModelWeights, source: DataSource, layer: int, talk: bo
     if panel.weights_figure is None or panel.weights_figure[0] != key:
         panel.weights_figure = (key, weights_figure(weights, direction, key[4], theme_for(talk), layer))
     figure = panel.weights_figure[1]
-    st.plotly_chart(figure, width="stretch", key="step_weights_figure")
+    chart(figure, key="step_weights_figure", alt=weights_alt(weights, direction, key[4], layer))
     cell = weights.cell(direction, layer)
     st.caption(
         "The same three matrices at every one of the "
@@ -379,7 +380,9 @@ def _head_tab(description: Description, weights: ModelWeights, trace: Trace, t: 
     spec = description.spec
     head = description.head
     assert head is not None
-    st.plotly_chart(head_figure(trace, weights, t, other, theme_for(talk)), width="stretch", key="step_head")
+    chart(
+        head_figure(trace, weights, t, other, theme_for(talk)), key="step_head", alt=head_alt(trace, weights, t, other)
+    )
     kernel_name = weights.head_names[0]
     if spec.sequence_output:
         st.markdown(
@@ -459,9 +462,10 @@ def _tabs(
         with cell_box:
             _cell_tab(shown, t, talk, several)
         strip_tab, weights_tab, head_tab = st.tabs(["Every step's h", "Weights per gate", "The shared head"])
-        strip_tab.plotly_chart(states_strip(shown, t, theme_for(talk)), width="stretch", key="step_strip")
+        with strip_tab:
+            chart(states_strip(shown, t, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
     else:
-        st.plotly_chart(states_strip(shown, t, theme_for(talk)), width="stretch", key="step_strip")
+        chart(states_strip(shown, t, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
         cell_tab, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
         with cell_tab:
             _cell_tab(shown, t, talk, several)

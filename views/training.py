@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
+from core.figures.alt_text import loss_curves_alt, prediction_alt, timestep_losses_alt
 from core.figures.training import loss_figure, prediction_figure, timestep_heatmap
 from core.keras.jobs import WarmUp
 from core.keras.training_session import TrainingJob, TrainingSettings, TrainingSnapshot
@@ -234,7 +235,7 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
         )
         offset += len(group)
         with column:
-            common.chart(fig, key=f"training_loss_chart_{offset}")
+            common.chart(fig, key=f"training_loss_chart_{offset}", alt=loss_curves_alt(curves, group[0].spec.loss))
     if len(groups) > 1:
         st.caption(
             "Model 3 (`return_sequences=False`) learns a different target: one vector per sequence, not one per "
@@ -327,10 +328,9 @@ def _results(snap: TrainingSnapshot) -> None:
         st.subheader("Where in the sequence the model learns")
         choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
         chosen = next(v for v in per_step if v.label == choice)
-        common.chart(
-            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, theme=common.theme()),
-            key="training_timestep_heatmap",
-        )
+        losses, loss_name = chosen.result.timestep_losses, chosen.spec.loss
+        figure = timestep_heatmap(losses, loss_name=loss_name, theme=common.theme())
+        common.chart(figure, key="training_timestep_heatmap", alt=timestep_losses_alt(losses, loss_name))
         st.caption(
             "Each row is the loss at every timestep, measured after one epoch on up to 256 samples. In the recall "
             "task timestep 0 has nothing to recall (its target is uniform), so its loss cannot fall."
@@ -343,6 +343,7 @@ def _results(snap: TrainingSnapshot) -> None:
         common.chart(
             prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, common.theme()),
             key="training_prediction",
+            alt=prediction_alt(chosen.result.sample_prediction, chosen.result.sample_target),
         )
 
 

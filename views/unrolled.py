@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import describe
+from core.figures.alt_text import unrolled_alt
 from core.figures.theme import COMPACT, SLIDE_STRIP_HEIGHT, theme_for
 from core.figures.unrolled import (
     Diagram,
@@ -94,7 +95,14 @@ def _diagram(
             return None
         step_panel.remember_drawn(focus)  # the next click is read against the diagram as drawn here
         # A click on a node opens the numbers of that step (the step panel below); the diagram keeps that step drawn.
-        common.chart(figure, key="unrolled_figure", compact=compact, on_select="rerun", selection_mode=("points",))
+        common.chart(
+            figure,
+            key="unrolled_figure",
+            alt=unrolled_alt(description),
+            compact=compact,
+            on_select="rerun",
+            selection_mode=("points",),
+        )
     return diagram
 
 

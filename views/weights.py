@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import describe
+from core.figures.alt_text import growth_alt
 from core.figures.tables import (
     GROWTH_AXES,
     counterfactual,
@@ -177,7 +178,7 @@ def _growth(spec: ModelSpec) -> None:
         key="weights_growth_axis",
     )
     axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
-    common.chart(growth_figure(spec, axis, common.theme()), key="weights_growth")
+    common.chart(growth_figure(spec, axis, common.theme()), key="weights_growth", alt=growth_alt(spec, axis))
     if growth_spec(spec) != spec:
         st.caption("Your model does not build, so the curves are drawn for the nearest model that does, same sizes.")
     if axis == "timesteps":

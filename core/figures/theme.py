@@ -20,11 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Mid-tone fills that read on both Streamlit's light (white) and dark (#0e1117) backgrounds, with white text inside.
+# The colours a figure must tell apart stay apart under deuteranopia too (tests/test_colour_vision.py).
 PALETTE: dict[str, str] = {
     # the parts of the model
-    "input": "#7c5cbf",  # x_t, the input sequence
+    "input": "#5b2e9e",  # x_t, the input sequence (dark: told from the cell's blue under deuteranopia)
     "cell": "#2f6fd6",  # the recurrent cell (forward copy), and the time axis it walks along
-    "cell_backward": "#0f8a80",  # the backward copy of a Bidirectional cell
+    "cell_backward": "#0a6f67",  # the backward copy of a Bidirectional cell
     "state": "#d9822b",  # h_t, the state the recurrent layer returns
     "head": "#2e9e4f",  # Dense / TimeDistributed(Dense)
     "output": "#c43d7f",  # y, the model's output
@@ -36,7 +37,7 @@ PALETTE: dict[str, str] = {
     # verdicts and emphasis
     "ok": "#2e9e4f",
     "warn": "#d9822b",
-    "error": "#e5484d",  # the one thing that breaks
+    "error": "#b42318",  # the one thing that breaks (dark: told from "ok" green under deuteranopia)
     "now": "#f5c518",  # what is being computed / the current spec
     # neutrals
     "link": "#8a8f98",  # connections, borders
