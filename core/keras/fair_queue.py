@@ -1,37 +1,34 @@
 """The worker's queue order: by priority, then round robin by session among equal priorities.
 
 A visitor who asks for several jobs (shared probes are not exclusive) must not push a visitor who came later behind
-all of them: within one priority, every session's first waiting job goes before any session's second, and sessions
-take their turns in the order they first queued. Pure and TensorFlow-free, so the order is tested on its own.
+all of them. Each job gets its session's turn when it is queued (how many jobs of that session and priority already
+wait); the queue runs by (priority, turn, arrival). So every session's first waiting job goes before any session's
+second, and a job's place never moves back when others arrive (a turn is fixed once given). Pure and TensorFlow-free.
 
 Example:
-    >>> fair_order([("a", 1), ("a", 2), ("b", 3)], priority=lambda j: 0, session=lambda j: j[0], arrival=lambda j: j[1])
-    [('a', 1), ('b', 3), ('a', 2)]
+    >>> waiting = []
+    >>> for session, arrival in [("a", 1), ("a", 2), ("b", 3)]:
+    ...     waiting.append((0, turn(waiting, session, 0, session=lambda j: j[3], priority=lambda j: j[0]), arrival,
+    ...                     session))
+    >>> [job[3] for job in sorted(waiting)]
+    ['a', 'b', 'a']
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 J = TypeVar("J")
 
 
-def fair_order(
-    jobs: Sequence[J],
-    *,
-    priority: Callable[[J], int],
-    session: Callable[[J], Hashable],
-    arrival: Callable[[J], int],
-) -> list[J]:
-    """`jobs` in the order the worker runs them: lower priority first; within a priority, round robin over sessions
-    (each session's jobs in arrival order, sessions in the order of their earliest waiting job)."""
-    ordered: list[J] = []
-    for level in sorted({priority(job) for job in jobs}):
-        by_session: dict[Hashable, list[J]] = {}
-        for job in sorted((job for job in jobs if priority(job) == level), key=arrival):
-            by_session.setdefault(session(job), []).append(job)
-        turns = list(by_session.values())
-        for round_index in range(max(len(turn) for turn in turns)):
-            ordered.extend(turn[round_index] for turn in turns if round_index < len(turn))
-    return ordered
+def turn(
+    waiting: Iterable[J], of: Hashable, at: int, *, session: Callable[[J], Hashable], priority: Callable[[J], int]
+) -> int:
+    """The turn of a job that session `of` queues at priority `at`: how many of its jobs at that priority wait."""
+    return sum(1 for job in waiting if session(job) == of and priority(job) == at)
+
+
+def order_key(priority: int, turn_: int, arrival: int) -> tuple[int, int, int]:
+    """The queue's sort key: priority first, then the session's turn, then arrival."""
+    return (priority, turn_, arrival)

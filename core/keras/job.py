@@ -59,6 +59,7 @@ class Job:
     error: str | None = None
     stop_reason: str | None = None
     position: int | None = None  # 1 = next; None when not queued
+    turn: int = 0  # its session's turn among the waiting jobs of its priority (core.keras.fair_queue)
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
     finished: float | None = None

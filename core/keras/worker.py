@@ -9,7 +9,8 @@ The shape of it:
 - `KerasWorker.submit(session, kind, payload)` queues a `Job` (core.keras.job); a dispatcher thread (started on
   demand) feeds the child process one job at a time (on a 1-2 core host two jobs at once would each run at half speed
   and need twice the memory; TensorFlow already uses both cores for one). Interactive probes go before trainings,
-  speculative warm-ups last; a session has at most one job queued or running.
+  speculative warm-ups last; among equal priorities sessions take turns (core.keras.fair_queue); a session has at
+  most one exclusive job queued or running. Identical requests share one job (core.keras.audience).
 - The child (`core.keras.worker_child`, started on demand with `python -m`) streams events back (`Job.events`, and the
   job's listener); `Job.stop()` reaches it at once over a control channel and the job honours it within one batch.
 - The child shuts down after `idle_seconds` without work, and is recycled between jobs after `max_jobs` jobs or
@@ -42,6 +43,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from core.keras.fair_queue import order_key, turn
 from core.keras.job import FINAL, EventListener, Job, SessionBusy, WorkerStats
 from core.keras.worker_process import Child
 from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB
@@ -52,6 +54,11 @@ WARM_UPS_WAITING = 2  # speculative jobs waiting server-wide: the newest are the
 WARM_KEYS_KEPT = 3  # trainings warmed that the child's model cache (6 models, up to 3 per training) still holds
 STOP_ANSWER_SECONDS = 0.5  # a running job's Stop shows on the page within this (plus one poll of the page)
 Liveness = Callable[[str], "bool | None"]
+
+
+def _queue_order(job: Job) -> tuple[int, int, int]:
+    """Priority, then the session's turn, then arrival (core.keras.fair_queue)."""
+    return order_key(job.priority, job.turn, job.id)
 
 
 class KerasWorker:
@@ -155,8 +162,10 @@ class KerasWorker:
                 for pending in [self._running, *self._queue]:
                     if pending is not None and pending.cache_key == cache_key and not pending.stop_requested:
                         if pending.priority > PRIORITY[group]:
+                            others = [j for j in self._queue if j is not pending]
                             pending.priority = PRIORITY[group]
-                            self._queue.sort(key=lambda j: (j.priority, j.id))
+                            pending.turn = self._turn(others, pending.session, pending.priority)
+                            self._queue.sort(key=_queue_order)
                             self._renumber()
                         return pending
             current = self._by_session.get(session)
@@ -250,13 +259,19 @@ class KerasWorker:
 
     # -- queue ------------------------------------------------------------------------------------------
     def _enqueue(self, job: Job) -> None:
+        # Round robin by session among equal priorities: a late visitor goes before an early one's second job.
+        job.turn = self._turn(self._queue, job.session, job.priority)
         self._queue.append(job)
-        self._queue.sort(key=lambda j: (j.priority, j.id))
+        self._queue.sort(key=_queue_order)
         self._renumber()
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._dispatch, name="keras-worker-dispatcher", daemon=True)
             self._thread.start()
         self._cond.notify_all()
+
+    @staticmethod
+    def _turn(waiting: list[Job], session: str, priority: int) -> int:
+        return turn(waiting, session, priority, session=lambda j: j.session, priority=lambda j: j.priority)
 
     def _renumber(self) -> None:
         ahead = 1 if self._running is not None else 0
