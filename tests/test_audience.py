@@ -141,12 +141,22 @@ def _progress(at) -> str:
     return " ".join(str(bar.proto.text) for bar in at.get("progress"))
 
 
-def test_two_pages_pressing_train_together_say_they_share_one_run(tmp_path):
+def test_two_pages_pressing_train_together_say_they_share_one_run(tmp_path, monkeypatch):
     """Two visitors' Training pages (two AppTest sessions) press Train on the same settings while the worker is held
     by a third visitor's job: both queue on one run, and each page says it is shared with one other visitor; Stop on
     one leaves the other's run going."""
+    import uuid
+
+    import streamlit
+
+    import views.common
     from core.keras.audience import audience_for
     from tests.conftest import page_text, run_app, settle
+
+    # AppTest gives every session the same id; a real server gives each visitor its own, as this does.
+    monkeypatch.setattr(
+        views.common, "session_id", lambda: streamlit.session_state.setdefault("test_visitor", uuid.uuid4().hex)
+    )
 
     worker = shared_worker()
     audience_for(worker).forget()
@@ -187,3 +197,17 @@ def test_a_shared_run_is_alive_while_any_watcher_is_connected(audience, tmp_path
     b.stop()
     assert b.job.wait(JOIN)
     assert audience.watchers(run) is None
+
+
+def test_a_request_with_a_key_joins_the_workers_warm_up_of_it(audience, tmp_path):
+    """A page's request names itself with a key (views/common.keras_job): a speculative warm-up of the same key that
+    the worker already runs is joined, not run twice, and its watcher still sees it end."""
+    gate = tmp_path / "gate"
+    worker = shared_worker()
+    key = ("lab", str(gate))
+    worker.warm_up("speculator", HOLD, str(gate), key=key)
+    watch = audience.join("visitor", HOLD, str(gate), group="probe", key=key)
+    assert watch.job.label == "warm-up" and watch.active
+    gate.touch()
+    assert watch.wait(JOIN) and watch.status == "done" and watch.result == "released"
+    assert audience.join("other", HOLD, str(gate), group="probe", key=key).result == "released"

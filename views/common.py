@@ -20,7 +20,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.figures.tables import html_table, whole_columns, with_separators
 from core.figures.theme import Theme, theme_for
-from core.keras.audience import audience_for
+from core.keras.audience import Watch, audience_for
 from core.keras.training_session import TrainingJob
 from core.keras.worker import Job, KerasWorker, SessionBusy, shared_worker
 from core.model.budget import Work
@@ -95,19 +95,20 @@ def save_training_controls(controls: TrainingControls) -> None:
 
 def keras_job(
     slot: str, kind: str, payload: Any, cache_key: Hashable, *, start: bool, work: Work, exclusive: bool = True
-) -> Job | None:
+) -> Watch | None:
     """This session's job in `slot` for `cache_key`: started now if `start` (and the work is allowed), else the one
-    started earlier for the same key, else None. Finished results are shared by all sessions through the worker.
-    A job that is not `exclusive` does not take the session's one slot (see `KerasWorker.submit`)."""
+    started earlier for the same key, else None. Sessions asking for the same key watch one run, and finished results
+    are replayed to all (core.keras.audience); Stop leaves the run to its other watchers. A job that is not
+    `exclusive` does not take the session's one slot."""
     jobs: dict = st.session_state.setdefault(f"keras_jobs_{slot}", {})
     job = jobs.get(cache_key)
     if start and (job is None or job.status in ("failed", "stopped", "cancelled")):
         if not work.allowed:
             st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
             return None
-        try:
-            job = keras_worker().submit(
-                session_id(), kind, payload, cache_key=cache_key, label=slot, exclusive=exclusive
+        try:  # an equal request of another session, queued or running, is joined (core.keras.audience)
+            job = audience_for(keras_worker()).join(
+                session_id(), kind, payload, group="probe", key=cache_key, label=slot, exclusive=exclusive
             )
         except SessionBusy as busy:
             st.warning(str(busy), icon=":material/hourglass_top:")
@@ -116,7 +117,7 @@ def keras_job(
     return job
 
 
-def job_status_text(job: Job) -> str:
+def job_status_text(job: Job | Watch) -> str:
     """One line on where a job is: its place in the queue, or what the worker does now and for how long."""
     if job.status == "queued":
         if job.position is None:
@@ -126,7 +127,7 @@ def job_status_text(job: Job) -> str:
     return f"{job.stage} · {job.elapsed:.1f} s"
 
 
-def finished(job: Job) -> bool:
+def finished(job: Job | Watch) -> bool:
     """True when the job has ended; otherwise draw its live status, which reruns the page when it ends or when it
     streams a new partial result (so the page can show each measurement as soon as it exists)."""
     if not job.active:
@@ -143,7 +144,7 @@ def finished(job: Job) -> bool:
     return False
 
 
-def failure(job: Job) -> str | None:
+def failure(job: Job | Watch) -> str | None:
     """The plain reason a job did not finish, or None when it did."""
     if job.status == "failed":
         return job.error or "The TensorFlow worker failed."
@@ -156,7 +157,7 @@ def keras_call(kind: str, payload: Any, label: str = "Asking Keras", timeout: fl
     """Run a short Keras job and wait for its result with a spinner (for checks that must finish before the page
     can answer). Raises RuntimeError with a plain message if it fails or the session is busy."""
     try:
-        job = keras_worker().submit(session_id(), kind, payload, label=label)
+        job = audience_for(keras_worker()).join(session_id(), kind, payload, group="probe", label=label)
     except SessionBusy as busy:
         raise RuntimeError(str(busy)) from None
     with st.spinner(f"{label}…"):

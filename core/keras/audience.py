@@ -73,16 +73,18 @@ class _Shared:
     watchers: list[Watch] = field(default_factory=list)
     ever: int = 0  # watchers who ever attached
     ended: str | None = None  # the job's final status, once it ended
+    fanned: bool = True  # the job streams its events to this audience (False: a job the worker already had)
 
 
 class Watch:
     """One session's view of a job it requested: the job's status, stage, position and result, with this watcher's
     own Stop (a detached watcher's status is "stopped"; the job may go on for the others)."""
 
-    def __init__(self, audience: Audience, session: str, listener: EventListener | None) -> None:
+    def __init__(self, audience: Audience, session: str, listener: EventListener | None, label: str = "job") -> None:
         self._audience = audience
         self.session = session
         self.listener = listener
+        self.label = label
         self._shared: _Shared | None = None
         self._replay: Finished | None = None
         self._detached_reason: str | None = None
@@ -160,14 +162,27 @@ class Watch:
         with self._audience._lock:
             return sum(1 for watch in shared.watchers if watch is not self)
 
+    @property
+    def events(self) -> list[tuple]:
+        """Every event the run streamed so far, in order (a replay's: all of them)."""
+        if self._replay is not None:
+            return list(self._replay.events)
+        job = self.job
+        return list(job.events) if job is not None and job is not PENDING else []
+
     def partial_results(self) -> dict[str, Any]:
         """The ("partial", key, value) events streamed so far, key -> value."""
-        events = self._replay.events if self._replay is not None else self._audience._log_of(self._shared)
-        return {event[1]: event[2] for event in events if event and event[0] == "partial"}
+        if self._replay is None:
+            job = self.job
+            return job.partial_results() if job is not None and job is not PENDING else {}
+        return {event[1]: event[2] for event in self._replay.events if event and event[0] == "partial"}
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run has ended for this watcher (True) or the timeout passed."""
-        return self._done.wait(timeout)
+        shared = self._shared
+        if self._done.is_set() or shared is None or shared.fanned or shared.job is None:
+            return self._done.wait(timeout)
+        return self.job.wait(timeout) or self._done.is_set()
 
     def stop(self, reason: str = "Stopped.") -> None:
         """Stop watching: the run goes on for the others, and stops when nobody watches it any more."""
@@ -201,6 +216,7 @@ class Audience:
         self._running: dict[Hashable, _Shared] = {}
         self._by_session: dict[str, _Shared] = {}
         self._finished: OrderedDict[Hashable, Finished] = OrderedDict()
+        self._exclusive: dict[str, Watch] = {}  # each session's exclusive watch (its one job at a time)
         self._cached_bytes = 0
         self.runs = 0  # jobs submitted to the worker (the tests and benches count them)
 
@@ -214,51 +230,80 @@ class Audience:
         label: str | None = None,
         listener: EventListener | None = None,
         replay: bool = True,
+        key: Hashable | None = None,
+        exclusive: bool = True,
     ) -> Watch:
-        """Watch the run of (kind, payload): a replay of a finished equal run (unless `replay` is False), the equal
-        run already queued or running, or a new one. Raises `SessionBusy` if the session has an exclusive job of its
-        own queued or running (one job at a time per visitor)."""
-        key = (kind, payload)
-        watch = Watch(self, session, listener)
+        """Watch the run of (kind, payload), or of (kind, `key`) when a key names the request: a replay of a finished
+        equal run (unless `replay` is False), the equal run already queued or running, or a new one. With `key`, the
+        worker is given it too, so that a speculative warm-up of the same request (or the worker's own result) is
+        reused. Raises `SessionBusy` if the session already watches an `exclusive` run, or has an exclusive job of its
+        own in the worker (one job at a time per visitor keeps the queue fair)."""
+        request: Hashable = (kind, payload if key is None else key)
+        try:
+            hash(request)
+        except TypeError:  # a payload that cannot be compared is run on its own, neither joined nor kept
+            request, replay = (kind, object()), False
+        watch = Watch(self, session, listener, label or kind)
         busy = self.worker.active_job(session)  # the worker is never called under this audience's lock (its
         if busy is not None:  # dispatcher may call a job's listener, `_fan_out`, while holding its own)
             raise SessionBusy(busy)
         with self._lock:
-            finished = self._finished.get(key) if replay else None
+            own = self._exclusive.get(session)
+            if exclusive and own is not None and own.active:
+                raise SessionBusy(own)
+            finished = self._finished.get(request) if replay else None
             if finished is not None:
-                self._finished.move_to_end(key)
+                self._finished.move_to_end(request)
                 watch._replay = finished
                 for event in finished.events:
                     watch._deliver(event)
                 return watch
-            shared = self._running.get(key)
+            self._prune()
+            if exclusive:
+                self._exclusive[session] = watch
+            shared = self._running.get(request)
             if shared is not None and (shared.job is None or (shared.job.active and not shared.job.stop_requested)):
                 self._attach(shared, watch)
                 for event in shared.log:
                     watch._deliver(event)
                 return watch
-            shared = _Shared(key, f"{SESSION_PREFIX}{next(self._ids)}")
-            self._running[key] = shared
+            shared = _Shared(request, f"{SESSION_PREFIX}{next(self._ids)}")
+            self._running[request] = shared
             self._by_session[shared.session] = shared
             self._attach(shared, watch)
             self.runs += 1
+        fan_out = lambda event, s=shared: self._fan_out(s, event)  # noqa: E731
         job = self.worker.submit(
             shared.session,
             kind,
             payload,
             group=group,
             label=label or kind,
-            listener=lambda event, s=shared: self._fan_out(s, event),
+            listener=fan_out,
+            cache_key=key,
             exclusive=False,
         )
         with self._lock:
             shared.job = job
+            # The worker may answer with a job of its own (a warm-up of the same request, queued or running): it
+            # streams nothing here, so its watchers follow its state and its end instead of its events.
+            shared.fanned = job.listener is fan_out
             if shared.ended == "done":  # it ended before this thread got here
                 self._keep(shared.key, tuple(shared.log), job.result)
             nobody = not shared.watchers
         if nobody:  # the only watcher left while the job was being submitted
             job.stop("Nobody watches this run any more.")
         return watch
+
+    def _prune(self) -> None:
+        """Forget runs that ended without telling (a worker's own job, which streams nothing here)."""
+        for request, shared in list(self._running.items()):
+            if shared.job is not None and not shared.job.active:
+                del self._running[request]
+                self._by_session.pop(shared.session, None)
+        for session, watch in list(self._exclusive.items()):
+            if not watch.active:
+                del self._exclusive[session]
 
     def watchers(self, session: str) -> list[str] | None:
         """The sessions watching the job submitted under `session` (None when it is not one of this audience's)."""
@@ -297,10 +342,6 @@ class Audience:
         watch._shared = shared
         shared.watchers.append(watch)
         shared.ever += 1
-
-    def _log_of(self, shared: _Shared | None) -> tuple[tuple, ...]:
-        with self._lock:
-            return tuple(shared.log) if shared is not None else ()
 
     def _fan_out(self, shared: _Shared, event: tuple) -> None:
         """An event of the shared job: logged (for later watchers) and passed to every watcher, in order."""
