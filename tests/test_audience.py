@@ -211,3 +211,21 @@ def test_a_request_with_a_key_joins_the_workers_warm_up_of_it(audience, tmp_path
     gate.touch()
     assert watch.wait(JOIN) and watch.status == "done" and watch.result == "released"
     assert audience.join("other", HOLD, str(gate), group="probe", key=key).result == "released"
+
+
+def test_a_page_answered_from_an_earlier_identical_request_says_so():
+    """Keras's summary on the Shape flow page, asked by one visitor and then by another: the second is a replay, and
+    its page says it was computed earlier."""
+    from core.keras.audience import audience_for
+    from tests.conftest import page_text, run_app, settle
+
+    audience_for(shared_worker()).forget()
+    link = {"timesteps": "7", "input_size": "2", "hidden_size": "3", "output_size": "2"}
+    first = settle(run_app("shapes", link).button(key="shapes_summary_button").click().run())
+    assert "Total params" in " ".join(str(code.value) for code in first.code)
+    assert "Computed earlier" not in page_text(first)
+    second = run_app("shapes", link).button(key="shapes_summary_button").click().run()
+    assert "Computed earlier" in page_text(second)
+    assert [c.value for c in second.code if "Total params" in c.value] == [
+        c.value for c in first.code if "Total params" in c.value
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import time
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -131,6 +132,10 @@ def finished(job: Job | Watch) -> bool:
     """True when the job has ended; otherwise draw its live status, which reruns the page when it ends or when it
     streams a new partial result (so the page can show each measurement as soon as it exists)."""
     if not job.active:
+        computed_at = getattr(job, "computed_at", None)
+        if computed_at is not None:  # a replay (core.keras.audience): say so, and when it was computed
+            when = time.strftime("%H:%M:%S UTC", time.gmtime(computed_at))
+            st.caption(f"Computed earlier, at {when}, for an identical request: the server replayed its answer.")
         return True
     shown = len(job.partial_results())
 
