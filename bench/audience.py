@@ -58,8 +58,12 @@ def page_settings(spec: ModelSpec, **changes) -> TrainingSettings:
 
 
 def rss_mb(pid: int | str = "self") -> float:
-    """Resident memory of a process now, MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    """Resident memory of a process now, MB (0 when it has gone: the worker replaces its child above its limit)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return float(line.split()[1]) / 1024
     return 0.0
@@ -164,11 +168,16 @@ def main() -> None:
 
     server_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = worker.stats()
+    worker_now = rss_mb(child.pid) if child.pid else 0.0
     print("3. Memory:")
     print(f"   this process (sessions' side): peak {server_peak:.0f} MB, now {rss_mb():.0f} MB")
-    worker_now = rss_mb(child.pid) if child.pid else 0.0
-    print(f"   worker child: last job's peak {child.last_peak_mb or 0:.0f} MB, now {worker_now:.0f} MB")
+    print(
+        f"   worker child: last job's peak {child.last_peak_mb or 0:.0f} MB resident, "
+        f"{child.last_peak_anon_mb or 0:.0f} MB anonymous; now {worker_now:.0f} MB "
+        f"(processes started: {child.processes_started})"
+    )
     time.sleep(5)
+    child = worker.stats()
     worker_idle = rss_mb(child.pid) if child.pid else 0.0
     print(f"   after 5 s idle: this process {rss_mb():.0f} MB, worker {worker_idle:.0f} MB")
     worker.shutdown()
