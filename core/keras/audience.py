@@ -272,16 +272,14 @@ class Audience:
             self._by_session[shared.session] = shared
             self._attach(shared, watch)
             self.runs += 1
+        self._start(shared, kind, payload, group=group, label=label or kind, key=key)
+        return watch
+
+    def _start(self, shared: _Shared, kind: str, payload: Any, *, group: str, label: str, key: Hashable | None) -> None:
+        """Submit a new shared run to the worker (outside the lock), its events fanned out to every watcher."""
         fan_out = lambda event, s=shared: self._fan_out(s, event)  # noqa: E731
         job = self.worker.submit(
-            shared.session,
-            kind,
-            payload,
-            group=group,
-            label=label or kind,
-            listener=fan_out,
-            cache_key=key,
-            exclusive=False,
+            shared.session, kind, payload, group=group, label=label, listener=fan_out, cache_key=key, exclusive=False
         )
         with self._lock:
             shared.job = job
@@ -293,7 +291,6 @@ class Audience:
             nobody = not shared.watchers
         if nobody:  # the only watcher left while the job was being submitted
             job.stop("Nobody watches this run any more.")
-        return watch
 
     def _prune(self) -> None:
         """Forget runs that ended without telling (a worker's own job, which streams nothing here)."""
