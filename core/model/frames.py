@@ -1,0 +1,264 @@
+"""The anatomy of a frames model, without TensorFlow: frames → TimeDistributed(Conv2D) → a per-frame reduction →
+the recurrent stack → the head (issue 27).
+
+`core.model.anatomy.describe` hands frames specs to `describe_frames`, which gives every layer's shape, weights and
+count as Keras builds them (tests/test_frames_keras.py compares a random grid with real Keras), and for the
+counterfactuals Keras refuses (Conv2D or the reduction without the wrapper, no reduction, a kernel larger than a
+frame) Keras's own message and one sentence of why.
+
+Example:
+    >>> from core.model.spec import ModelSpec
+    >>> d = describe_frames(ModelSpec(input_kind="frames", timesteps=4, return_sequences=False, head="dense"))
+    >>> [(layer.name, layer.output_shape, layer.params) for layer in d.layers[:3]]
+    [('input_layer', (None, 4, 8, 8, 1), 0), ('frame_conv', (None, 4, 6, 6, 4), 40), ('frame_pool', (None, 4, 4), 0)]
+"""
+
+from __future__ import annotations
+
+from core.model.anatomy import (
+    CELL_LAYER_NAMES,
+    Description,
+    Layer,
+    Shape,
+    Weight,
+    _head_layer,
+    _ndim_error,
+    _recurrent_layer,
+    _refused,
+    _repeat_layer,
+    fmt,
+    format_shape,
+    keras_layer_name,
+    merged_width,
+)
+from core.model.frame_fields import REDUCTION_LABELS, feature_map, frame_features, frames_refused_at
+from core.model.spec import ModelSpec
+
+# The names build_model gives the frames layers: the wrapper's and, inside it (or alone, unwrapped), Keras's own.
+CONV_WRAPPER = "frame_conv"
+REDUCTION_WRAPPERS = {"pool": "frame_pool", "flatten": "frame_flatten"}
+INNER_NAMES = {"conv": "conv2d", "pool": "global_average_pooling2d", "flatten": "flatten"}
+INNER_KINDS = {"pool": "GlobalAveragePooling2D", "flatten": "Flatten"}
+
+
+def frame_input_layer(spec: ModelSpec) -> Layer:
+    """The input: T frames of H × W × C."""
+    shape: Shape = spec.input_shape()
+    return Layer(
+        name="input_layer",
+        kind="InputLayer",
+        input_shape=shape,
+        output_shape=shape,
+        params=0,
+        weights=(),
+        formula=f"no weights: {spec.timesteps} frames of {spec.frame_height} × {spec.frame_width} × {spec.channels}",
+        applications=0,
+        macs=0,
+        role="input",
+    )
+
+
+def conv_params(spec: ModelSpec) -> tuple[int, str]:
+    """Parameters of the Conv2D and the formula that gives them: F × (k·k·C + 1), once for every frame."""
+    k, c, f = spec.kernel, spec.channels, spec.filters
+    params = f * (k * k * c + (1 if spec.use_bias else 0))
+    terms = f"{k} × {k} × {c}" + (" + 1" if spec.use_bias else "")
+    return params, f"{f} × ({terms}) = {fmt(params)}"
+
+
+def frame_conv_layer(spec: ModelSpec) -> Layer:
+    """TimeDistributed(Conv2D): one kernel, applied to each of the T frames (valid padding, stride 1)."""
+    height, width = feature_map(spec)
+    k, f = spec.kernel, spec.filters
+    params, formula = conv_params(spec)
+    path = f"{CONV_WRAPPER}/{INNER_NAMES['conv']}"
+    weights = [Weight(f"{path}/kernel", (k, k, spec.channels, f))]
+    if spec.use_bias:
+        weights.append(Weight(f"{path}/bias", (f,)))
+    return Layer(
+        name=CONV_WRAPPER,
+        kind="TimeDistributed",
+        input_shape=spec.input_shape(),
+        output_shape=(None, spec.timesteps, height, width, f),
+        params=params,
+        weights=tuple(weights),
+        formula=formula,
+        applications=spec.timesteps,
+        macs=spec.timesteps * height * width * f * k * k * spec.channels,
+        role="conv",
+        inner_kind="Conv2D",
+    )
+
+
+def frame_reduction_layer(spec: ModelSpec, maps: Shape, wrapped: bool) -> Layer:
+    """TimeDistributed(GlobalAveragePooling2D | Flatten) (one vector per frame), or the bare layer (unwrapped)."""
+    reduction = spec.frame_reduction
+    if wrapped:
+        name, kind, inner = REDUCTION_WRAPPERS[reduction], "TimeDistributed", INNER_KINDS[reduction]
+        output: Shape = (None, spec.timesteps, frame_features(spec))
+    else:
+        name, kind, inner = INNER_NAMES[reduction], INNER_KINDS[reduction], None
+        output = (None, spec.timesteps * frame_features(spec))
+    what = "averages each map" if reduction == "pool" else "lays each frame's maps out as one vector"
+    return Layer(
+        name=name,
+        kind=kind,
+        input_shape=maps,
+        output_shape=output,
+        params=0,
+        weights=(),
+        formula=f"no weights: {what}",
+        applications=spec.timesteps if wrapped else 1,
+        macs=0,
+        role="reduction",
+        inner_kind=inner,
+    )
+
+
+def _first_recurrent_name(spec: ModelSpec) -> str:
+    return "bidirectional" if spec.bidirectional else keras_layer_name(CELL_LAYER_NAMES[spec.cell], 0)
+
+
+def _frames_refusal(spec: ModelSpec, where: str) -> tuple[str, str, str, str, Shape]:
+    """Keras's message, the sentence of why, the refused layer's name and class, and what it was given."""
+    k, c, f, t = spec.kernel, spec.channels, spec.filters, spec.timesteps
+    frames, kernel = spec.input_shape(), (k, k, c, f)
+    height, width = feature_map(spec)
+    maps: Shape = (None, t, height, width, f)
+    recurrent = _first_recurrent_name(spec)
+    recurrent_kind = f"Bidirectional({spec.cell})" if spec.bidirectional else spec.cell
+    if where == "conv":
+        keras_error = (
+            "Kernel shape must have the same length as input, but received kernel of shape "
+            f"{format_shape(kernel)} and input of shape {format_shape(frames)}."
+        )
+        why = (
+            f"Conv2D slides its {k}×{k} kernel over one image, (batch, height, width, channels); the frames have one "
+            f"axis more, {format_shape(frames)}, so Keras refuses. Wrap it: TimeDistributed(Conv2D(...)) applies "
+            "the same kernel to every frame."
+        )
+        return keras_error, why, "conv2d", "Conv2D", frames
+    if where == "frame_size":
+        one_frame = (None, spec.frame_height, spec.frame_width, c)
+        keras_error = (
+            f"Computed output size would be zero or negative. Received `inputs shape={format_shape(one_frame)}`, "
+            f"`kernel shape={format_shape(kernel)}`, `dilation_rate=[1 1]`, `strides=(1, 1)`, `padding=valid`."
+        )
+        why = (
+            f"A {k}×{k} kernel does not fit in a {spec.frame_height}×{spec.frame_width} frame without padding: the "
+            f"feature map would be {height}×{width}. Use a kernel of at most "
+            f"{min(spec.frame_height, spec.frame_width)}."
+        )
+        return keras_error, why, CONV_WRAPPER, "TimeDistributed(Conv2D)", frames
+    if where == "reduction":
+        keras_error = _ndim_error(INNER_NAMES["pool"], 4, maps)
+        why = (
+            "GlobalAveragePooling2D averages the maps of one image, (batch, height, width, filters); without the "
+            f"wrapper it gets every frame's maps at once, {format_shape(maps)}, and Keras refuses. Wrap it in "
+            f"TimeDistributed: each frame becomes a vector of {f}."
+        )
+        return keras_error, why, INNER_NAMES["pool"], "GlobalAveragePooling2D", maps
+    if where == "flatten":
+        merged: Shape = (None, t * frame_features(spec))
+        keras_error = _ndim_error(recurrent, 3, merged)
+        why = (
+            f"Flatten without the wrapper flattens everything but the batch axis, so time is merged into "
+            f"{fmt(t * frame_features(spec))} features, {format_shape(merged)}, and the {spec.cell} has no time "
+            f"axis left to walk. Wrap it: TimeDistributed(Flatten()) gives one vector per frame, "
+            f"{format_shape((None, t, frame_features(spec)))}."
+        )
+        return keras_error, why, recurrent, recurrent_kind, merged
+    keras_error = _ndim_error(recurrent, 3, maps)
+    why = (
+        f"The {spec.cell} needs one vector per step, (batch, timesteps, features), but it gets each frame's feature "
+        f"maps, {format_shape(maps)}, so Keras refuses. Reduce each frame first: "
+        "TimeDistributed(GlobalAveragePooling2D()) or TimeDistributed(Flatten())."
+    )
+    return keras_error, why, recurrent, recurrent_kind, maps
+
+
+def _refused_frames(spec: ModelSpec, built: list[Layer], where: str) -> Description:
+    keras_error, why, name, kind, given = _frames_refusal(spec, where)
+    return Description(
+        spec=spec,
+        layers=tuple(built),
+        total_params=sum(layer.params for layer in built),
+        output_shape=None,
+        target_shape=None,
+        error=why,
+        keras_error=keras_error,
+        broken_at=name,
+        broken_kind=kind,
+        broken_input=given,
+    )
+
+
+def frames_front(spec: ModelSpec) -> tuple[list[Layer], Description | None]:
+    """The layers before the recurrent stack (input, convolution, reduction), or those built and Keras's refusal."""
+    built = [frame_input_layer(spec)]
+    where = frames_refused_at(spec)
+    if where in ("conv", "frame_size"):
+        return built, _refused_frames(spec, built, where)
+    built.append(frame_conv_layer(spec))
+    if where in ("reduction", "no_reduction"):
+        return built, _refused_frames(spec, built, where)
+    built.append(frame_reduction_layer(spec, built[-1].output_shape, wrapped=spec.reduction_wrapped))
+    if where == "flatten":
+        return built, _refused_frames(spec, built, where)
+    return built, None
+
+
+def describe_frames(spec: ModelSpec) -> Description:
+    """Describe the frames model `core.keras.models.build_model(spec)` builds (see `core.model.anatomy.describe`)."""
+    built, refusal = frames_front(spec)
+    if refusal is not None:
+        return refusal
+    features = frame_features(spec)
+    for index in range(spec.layers):
+        top = index == spec.layers - 1
+        return_sequences = spec.return_sequences if top else spec.inner_return_sequences
+        layer = _recurrent_layer(
+            spec, index, features, spec.timesteps, return_sequences, return_state=top and spec.return_state
+        )
+        built.append(layer)
+        features = merged_width(spec)
+        if not top and not return_sequences:
+            return _refused(spec, built, "stack", layer.output_shape)
+    top_output = built[-1].output_shape
+    if spec.repeat == "encoder":
+        if len(top_output) != 2:
+            return _refused(spec, built, "repeat", top_output)
+        built.append(_repeat_layer(features, spec.output_timesteps, top_output))
+        built.append(_recurrent_layer(spec, spec.layers, features, spec.output_timesteps, True, role="decoder"))
+        top_output = built[-1].output_shape
+    elif spec.head == "time_distributed" and len(top_output) != 3:
+        return _refused(spec, built, "head", top_output)
+    head = _head_layer(spec, top_output)
+    activation = Layer(
+        name="activation",
+        kind="Activation",
+        input_shape=head.output_shape,
+        output_shape=head.output_shape,
+        params=0,
+        weights=(),
+        formula=f"no weights: {spec.activation} over the last axis",
+        applications=0,
+        macs=0,
+        role="activation",
+    )
+    layers = (*built, head, activation)
+    return Description(
+        spec=spec,
+        layers=layers,
+        total_params=sum(layer.params for layer in layers),
+        output_shape=head.output_shape,
+        target_shape=spec.target_shape(),
+    )
+
+
+def reduction_label(spec: ModelSpec) -> str:
+    """The per-frame reduction as code spells it: "TimeDistributed(GlobalAveragePooling2D)", "Flatten", …"""
+    label = REDUCTION_LABELS[spec.frame_reduction]
+    if spec.frame_reduction == "none" or not spec.reduction_wrapped:
+        return label
+    return f"TimeDistributed({label})"
