@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.keras.masking import masking_job
 from core.keras.wrapper_cost import wrapper_cost_job
 from core.model.frames import CONV_WRAPPER, INNER_KINDS, INNER_NAMES, REDUCTION_WRAPPERS
 from core.model.spec import ModelSpec
@@ -87,4 +88,8 @@ def frames_equivalence_job(payload: tuple[ModelSpec, int], context: Any) -> dict
 
 
 # The frames jobs of the TensorFlow worker, merged into `core.keras.jobs.HANDLERS`.
-FRAMES_HANDLERS = {"frames_equivalence": frames_equivalence_job, "wrapper_cost": wrapper_cost_job}
+FRAMES_HANDLERS = {
+    "frames_equivalence": frames_equivalence_job,
+    "wrapper_cost": wrapper_cost_job,
+    "masking": masking_job,
+}
