@@ -1,11 +1,11 @@
 """Benchmark: the frames model's training on the motion task through the app's worker, against the same fit() in a
 plain process (issue 27).
 
-Prints, does not assert. (a) a plain Python process: build_model(spec, seed) and model.fit(X, Y) on the motion task's
-arrays, nothing else (TensorFlow's import and one warm-up build not counted, as in the worker); (b) the worker's "train" job with the same settings (what the
-Training page runs: per-batch progress, the stop check), from submit to result, on a worker that has already
-imported TensorFlow. Both print their epoch losses; the ratio b/a is the app's overhead (target <= 1.3), and the
-budget's estimate (core.model.budget) is printed next to them.
+Prints, does not assert. (a) a plain Python process: build_model(spec, seed) and model.fit(X, Y) on the motion
+task's arrays, nothing else (TensorFlow's import and one warm-up build not counted, as in the worker); (b) the
+worker's "train" job with the same settings (what the Training page runs: per-batch progress, the stop check), from
+submit to result, on a worker that has already imported TensorFlow. Both print their epoch losses; the ratio b/a is
+the app's overhead (target <= 1.3), and the budget's estimate (core.model.budget) is printed next to them.
 
 Run: .venv/bin/python bench/frames_training.py [--epochs 5] [--samples 256]
 """

@@ -262,3 +262,48 @@ def reduction_label(spec: ModelSpec) -> str:
     if spec.frame_reduction == "none" or not spec.reduction_wrapped:
         return label
     return f"TimeDistributed({label})"
+
+
+def frames_chain(spec: ModelSpec) -> str:
+    """The frames part as code spells it: "frames (T, 8, 8, 1) → TimeDistributed(Conv2D(4, 3)) → TimeDistributed(…)"."""
+    conv = f"Conv2D({spec.filters}, {spec.kernel})"
+    conv = f"TimeDistributed({conv})" if spec.conv_wrapped else conv
+    chain = f"frames {format_shape(spec.input_shape()[1:])} → {conv}"
+    return chain if spec.frame_reduction == "none" else f"{chain} → {reduction_label(spec)}"
+
+
+def per_frame_copies_params(spec: ModelSpec) -> int:
+    """What the convolution would cost with its own kernel for every frame: T times the shared kernel's count."""
+    return spec.timesteps * conv_params(spec)[0]
+
+
+def frames_page_note(spec: ModelSpec, page: str) -> str:
+    """The one sentence every page shows for a frames spec until it draws frames: what the model is, and that this
+    page shows its shapes and counts as a table rather than its usual figures."""
+    return (
+        f"This is a frames model ({frames_chain(spec)} → the recurrent layers): the {page} page does not draw frames "
+        "models yet, so here are the shapes and counts Keras gives for it, layer by layer."
+    )
+
+
+def frames_rows(description: Description) -> list[dict[str, str | int]]:
+    """The layers as a table's rows: name, class as code spells it, output shape, parameters and their formula."""
+    return [
+        {
+            "Layer": layer.name,
+            "Class": layer.class_label,
+            "Output shape": format_shape(layer.output_shape),
+            "Parameters": layer.params,
+            "Formula": layer.formula,
+        }
+        for layer in description.layers
+    ]
+
+
+def shared_kernel_note(spec: ModelSpec) -> str:
+    """The kernel counted once: its parameters for all T frames, against one kernel per frame."""
+    params = conv_params(spec)[0]
+    return (
+        f"TimeDistributed shares one Conv2D kernel across the {spec.timesteps} frames: {fmt(params)} parameters, "
+        f"counted once. A separate kernel for every frame would take {fmt(per_frame_copies_params(spec))}."
+    )

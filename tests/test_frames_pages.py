@@ -1,0 +1,68 @@
+"""Every page with a frames link (issue 27): no page draws frames yet, so each shows one sentence, the layers' shapes
+and counts from describe(), and Keras's own refusal when it refuses; nothing crashes, and the sidebar keeps frames."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import ModelSpec, describe
+from core.model.frames import frames_chain, frames_page_note, per_frame_copies_params, shared_kernel_note
+from core.model.url_state import spec_to_query
+from tests.conftest import PAGES, page_text, run_app
+
+FRAMES = ModelSpec(input_kind="frames", timesteps=5, channels=2, filters=3)
+REFUSED = FRAMES.replace(frame_reduction="flatten", reduction_wrapped=False)
+TITLES = {
+    "overview": "Overview",
+    "unrolled": "Unrolled network",
+    "weights": "Weights",
+    "shapes": "Shape flow",
+    "training": "Training",
+    "equivalence": "Equivalence",
+    "code": "Code",
+    "fix": "Fix my error",
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_says_it_does_not_draw_frames_and_gives_the_shapes(page: str) -> None:
+    at = run_app(page, spec_to_query(FRAMES))
+    assert not at.exception, [str(e.value)[:300] for e in at.exception]
+    text = page_text(at)
+    assert frames_page_note(FRAMES, TITLES[page]) in text
+    assert "(None, 5, 6, 6, 3)" in at.dataframe[0].value.to_string()  # the 5-D maps after the shared convolution
+    assert shared_kernel_note(FRAMES) in text
+    assert at.session_state["spec"] == FRAMES
+
+
+@pytest.mark.parametrize("page", ["overview", "shapes", "fix"])
+def test_a_refused_frames_model_shows_keras_s_words_on_the_page_and_the_sidebar(page: str) -> None:
+    at = run_app(page, {**spec_to_query(REFUSED), "talk": "true"})
+    assert not at.exception, [str(e.value)[:300] for e in at.exception]
+    description = describe(REFUSED)
+    text = page_text(at)
+    assert description.keras_error in text and "expected ndim=3, found ndim=2" in text
+    assert description.error in text
+    assert "Keras cannot build this model" in text
+
+
+def test_a_sidebar_edit_keeps_the_frames_and_a_reset_leaves_them() -> None:
+    at = run_app("weights", spec_to_query(FRAMES))
+    at.selectbox(key="cell").set_value("LSTM").run()
+    assert at.session_state["spec"] == FRAMES.replace(cell="LSTM")
+    assert "LSTM(16)" in page_text(at) and not at.exception
+    at.button(key="reset").click().run()
+    assert at.session_state["spec"].input_kind == "vectors" and not at.exception
+
+
+def test_the_words_worked_by_hand() -> None:
+    assert frames_chain(FRAMES) == (
+        "frames (5, 8, 8, 2) → TimeDistributed(Conv2D(3, 3)) → TimeDistributed(GlobalAveragePooling2D)"
+    )
+    assert (
+        frames_chain(FRAMES.replace(conv_wrapped=False, frame_reduction="none")) == "frames (5, 8, 8, 2) → Conv2D(3, 3)"
+    )
+    assert per_frame_copies_params(FRAMES) == 5 * 3 * (3 * 3 * 2 + 1)
+    assert shared_kernel_note(FRAMES).endswith(
+        "57 parameters, counted once. A separate kernel for every frame would take 285."
+    )
