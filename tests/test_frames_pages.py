@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core import ModelSpec, describe
+from core.figures.frames_diagram import frames_diagram_text
 from core.model.frames import frames_chain, frames_page_note, per_frame_copies_params, shared_kernel_note
 from core.model.url_state import spec_to_query
 from tests.conftest import PAGES, page_text, run_app
@@ -25,14 +26,23 @@ TITLES = {
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_every_page_says_it_does_not_draw_frames_and_gives_the_shapes(page: str) -> None:
+def test_every_page_shows_the_frames_model_in_its_own_way_or_says_it_does_not_draw_it(page: str) -> None:
     at = run_app(page, spec_to_query(FRAMES))
     assert not at.exception, [str(e.value)[:300] for e in at.exception]
     text = page_text(at)
     assert frames_page_note(FRAMES, TITLES[page]) in text
-    assert "(None, 5, 6, 6, 3)" in at.dataframe[0].value.to_string()  # the 5-D maps after the shared convolution
+    assert ("does not draw frames models yet" in text) == (page not in ("unrolled", "weights", "shapes"))
     assert shared_kernel_note(FRAMES) in text
     assert at.session_state["spec"] == FRAMES
+    if page == "unrolled":
+        assert frames_diagram_text(describe(FRAMES)) in text and not at.dataframe
+        return
+    shown = at.dataframe[0].value.to_string()
+    if page == "weights":  # the kernel once, used at each of the 5 frames
+        assert "frame_conv/conv2d/kernel" in shown and "(3, 3, 2, 3)" in shown
+        assert at.dataframe[0].value["Parameters"].sum() == describe(FRAMES).total_params
+    else:
+        assert "(None, 5, 6, 6, 3)" in shown  # the 5-D maps after the shared convolution
 
 
 @pytest.mark.parametrize("page", ["overview", "shapes", "fix"])

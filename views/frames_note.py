@@ -1,5 +1,7 @@
-"""What every page shows for a frames spec (issue 27) until it draws frames: one sentence, the layers' shapes and
-counts from `core.describe` (5-D shapes, the kernel counted once), and Keras's own refusal when it refuses."""
+"""What every page shows for a frames spec (issue 27). Unrolled network, Weights and Shape flow draw it their way
+(one shared CNN per frame, the kernel counted once, the 5-D shapes); the other pages, which do not draw frames yet,
+say so in one sentence and give the layers' shapes and counts from `core.describe`. Keras's refusal, in its own words,
+comes first when it refuses."""
 
 from __future__ import annotations
 
@@ -7,18 +9,36 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
-from core.model.frames import frames_page_note, frames_rows, shared_kernel_note
+from core.figures.frames_diagram import frames_diagram, frames_diagram_text
+from core.model.frames import (
+    frames_page_note,
+    frames_rows,
+    frames_shape_rows,
+    frames_weight_rows,
+    shared_kernel_note,
+)
 from core.model.spec import ModelSpec
-from views.common import table
+from views.common import chart, intro, key_picture, table, talk_mode
 
 
 def render(spec: ModelSpec, page: str) -> None:
-    """The frames notice for `page` (its title)."""
-    st.info(frames_page_note(spec, page), icon=":material/movie:")
+    """The frames view of `page` (its title)."""
+    st.title(page)
+    intro(frames_page_note(spec, page), "A frames model")
     description = describe(spec)
     if description.keras_error is not None:
-        st.error(f"Keras refuses this model at '{description.broken_at}': {description.keras_error}")
-        st.markdown(description.error)
-    table(pd.DataFrame(frames_rows(description)), key="frames_layers")
+        with st.container(key="frames_verdict"):
+            st.error(f"Keras refuses this model at '{description.broken_at}': {description.keras_error}")
+            st.markdown(description.error)
+    with key_picture("frames_picture"):
+        if page == "Unrolled network":
+            chart(frames_diagram(description, talk_mode()), key="frames_diagram")
+            st.caption(frames_diagram_text(description))
+        elif page == "Weights":
+            table(pd.DataFrame(frames_weight_rows(description)), key="frames_weights")
+        elif page == "Shape flow":
+            table(pd.DataFrame(frames_shape_rows(description)), key="frames_shapes")
+        else:
+            table(pd.DataFrame(frames_rows(description)), key="frames_layers")
     if description.output_shape is not None:
         st.caption(f"Total: {description.total_params:,} parameters. {shared_kernel_note(spec)}")

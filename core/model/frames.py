@@ -277,12 +277,23 @@ def per_frame_copies_params(spec: ModelSpec) -> int:
     return spec.timesteps * conv_params(spec)[0]
 
 
+# The pages that draw a frames model in their own way, and what they show of it.
+FRAMES_PAGES = {
+    "Unrolled network": "one shared CNN per frame",
+    "Weights": "every weight tensor, the kernel counted once",
+    "Shape flow": "the 5-D shapes, layer by layer",
+}
+
+
 def frames_page_note(spec: ModelSpec, page: str) -> str:
-    """The one sentence every page shows for a frames spec until it draws frames: what the model is, and that this
-    page shows its shapes and counts as a table rather than its usual figures."""
+    """The one sentence a page shows for a frames spec: what the model is, and what this page shows of it (the pages
+    that do not draw frames yet give the shapes and counts as a table instead of their usual figures)."""
+    model = f"This is a frames model ({frames_chain(spec)} → the recurrent layers)"
+    if page in FRAMES_PAGES:
+        return f"{model}: the {page} page shows {FRAMES_PAGES[page]}."
     return (
-        f"This is a frames model ({frames_chain(spec)} → the recurrent layers): the {page} page does not draw frames "
-        "models yet, so here are the shapes and counts Keras gives for it, layer by layer."
+        f"{model}: the {page} page does not draw frames models yet, so here are the shapes and counts Keras gives "
+        "for it, layer by layer."
     )
 
 
@@ -307,3 +318,35 @@ def shared_kernel_note(spec: ModelSpec) -> str:
         f"TimeDistributed shares one Conv2D kernel across the {spec.timesteps} frames: {fmt(params)} parameters, "
         f"counted once. A separate kernel for every frame would take {fmt(per_frame_copies_params(spec))}."
     )
+
+
+def frames_weight_rows(description: Description) -> list[dict[str, str | int]]:
+    """Every weight tensor: its layer, path, shape, count, and how often it is used per sample (the kernel T times)."""
+    return [
+        {
+            "Layer": layer.class_label,
+            "Weight": weight.name,
+            "Shape": format_shape(weight.shape),
+            "Parameters": weight.size,
+            "Used per sample": layer.applications,
+        }
+        for layer in description.layers
+        for weight in layer.weights
+    ]
+
+
+def frames_shape_rows(description: Description) -> list[dict[str, str]]:
+    """The shape flow as rows: each layer's input and output (5-D until the per-frame reduction), then the refusal."""
+    rows = [
+        {
+            "Layer": layer.name,
+            "Class": layer.class_label,
+            "Input": format_shape(layer.input_shape),
+            "Output": format_shape(layer.output_shape),
+        }
+        for layer in description.layers
+    ]
+    if description.broken_at is not None:
+        broken = {"Layer": description.broken_at, "Class": description.broken_kind or ""}
+        rows.append({**broken, "Input": format_shape(description.broken_input), "Output": "refused by Keras"})
+    return rows
