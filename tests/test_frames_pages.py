@@ -9,6 +9,7 @@ from core import ModelSpec, describe
 from core.figures.frames_diagram import frames_diagram_text
 from core.model.frames import frames_chain, frames_page_note, per_frame_copies_params, shared_kernel_note
 from core.model.url_state import spec_to_query
+from core.talk.stories import STORIES
 from tests.conftest import PAGES, page_text, run_app
 
 FRAMES = ModelSpec(input_kind="frames", timesteps=5, channels=2, filters=3)
@@ -76,3 +77,25 @@ def test_the_words_worked_by_hand() -> None:
     assert shared_kernel_note(FRAMES).endswith(
         "57 parameters, counted once. A separate kernel for every frame would take 285."
     )
+
+
+def test_the_wrapper_story_walks_its_steps_with_keras_s_words() -> None:
+    """Every refusal the story quotes is the step's own model's Keras message; every count its own model's."""
+    story = STORIES["wrapper"]
+    for step in story.steps[1:4]:
+        description = describe(step.spec)
+        quoted = step.takeaway.split('"')[1]
+        assert quoted in description.keras_error
+    weights = story.steps[4]
+    conv = describe(weights.spec).layers[1]
+    assert f"{conv.params:,} parameters" in weights.takeaway and f"{6 * conv.params:,}" in weights.takeaway
+    at = run_app("overview", {"story": "wrapper", "step": "1", "talk": "true"})
+    assert not at.exception
+    assert story.steps[0].takeaway in page_text(at) and at.title[0].value == "Unrolled network"
+    for index in range(1, len(story.steps)):
+        at.button(key="story_next").click().run()
+        assert not at.exception, index
+        assert story.steps[index].takeaway in page_text(at)
+        assert at.session_state["spec"] == story.steps[index].spec
+        if not story.steps[index].spec.is_valid:
+            assert describe(story.steps[index].spec).keras_error in page_text(at)

@@ -27,7 +27,8 @@ def test_every_step_names_a_page_a_valid_spec_and_one_sentence():
         assert 4 <= len(story.steps) <= 9
         for step in story.steps:
             assert step.page in PAGE_TITLES
-            assert step.spec.is_valid or step.highlight == ("overview_invalid",)
+            # A refused model is shown where its page names the refusal: the Overview's card, a frames verdict.
+            assert step.spec.is_valid or step.highlight in (("overview_invalid",), ("frames_verdict",))
             assert step.takeaway.count(". ") == 0 and step.takeaway.endswith(".")  # one sentence
 
 
