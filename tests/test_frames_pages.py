@@ -10,7 +10,7 @@ from core.figures.frames_diagram import frames_diagram_text
 from core.model.frames import frames_chain, frames_page_note, per_frame_copies_params, shared_kernel_note
 from core.model.url_state import spec_to_query
 from core.talk.stories import STORIES
-from tests.conftest import PAGES, page_text, run_app
+from tests.conftest import PAGES, page_text, run_app, settle
 
 FRAMES = ModelSpec(input_kind="frames", timesteps=5, channels=2, filters=3)
 REFUSED = FRAMES.replace(frame_reduction="flatten", reduction_wrapped=False)
@@ -32,7 +32,7 @@ def test_every_page_shows_the_frames_model_in_its_own_way_or_says_it_does_not_dr
     assert not at.exception, [str(e.value)[:300] for e in at.exception]
     text = page_text(at)
     assert frames_page_note(FRAMES, TITLES[page]) in text
-    assert ("does not draw frames models yet" in text) == (page not in ("unrolled", "weights", "shapes"))
+    assert ("does not draw frames models yet" in text) == (page not in ("unrolled", "weights", "shapes", "equivalence"))
     assert shared_kernel_note(FRAMES) in text
     assert at.session_state["spec"] == FRAMES
     if page == "unrolled":
@@ -99,3 +99,22 @@ def test_the_wrapper_story_walks_its_steps_with_keras_s_words() -> None:
         assert at.session_state["spec"] == story.steps[index].spec
         if not story.steps[index].spec.is_valid:
             assert describe(story.steps[index].spec).keras_error in page_text(at)
+
+
+def test_the_equivalence_page_runs_the_frames_equivalence_and_the_wrapper_s_cost_in_keras() -> None:
+    at = run_app("equivalence", spec_to_query(FRAMES))
+    assert not at.exception and frames_page_note(FRAMES, "Equivalence") in page_text(at)
+    at.button(key="frames_lab_run").click().run()
+    at = settle(at)
+    text = page_text(at)
+    assert "bit for bit the same (np.array_equal: True)" in text, text
+    assert "(3, 5, 8, 8, 2)" in text and "(15, 8, 8, 2)" in text and "(3, 5, 6, 6, 3)" in text
+    assert "gives np.array_equal False" in text
+    at.button(key="wrapper_cost_run").click().run()
+    at = settle(at)
+    assert not at.exception
+    table = at.dataframe[-1].value
+    ops = {(row["Head"], row["T"]): row["Graph ops"] for _, row in table.iterrows()}
+    assert ops["Dense", 16] == ops["Dense", 64]
+    assert ops["TimeDistributed(Dense), static T", 64] > ops["TimeDistributed(Dense), static T", 16]
+    assert (table["First fit (s)"] > 0).all()

@@ -18,6 +18,7 @@ from core.model.frames import (
     shared_kernel_note,
 )
 from core.model.spec import ModelSpec
+from views import frames_lab
 from views.common import chart, intro, key_picture, table, talk_mode
 
 
@@ -42,3 +43,5 @@ def render(spec: ModelSpec, page: str) -> None:
             table(pd.DataFrame(frames_rows(description)), key="frames_layers")
     if description.output_shape is not None:
         st.caption(f"Total: {description.total_params:,} parameters. {shared_kernel_note(spec)}")
+    if page == "Equivalence":
+        frames_lab.render(spec)

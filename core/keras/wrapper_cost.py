@@ -82,3 +82,24 @@ def wrapper_cost_job(payload: tuple[tuple[int, ...], bool], context: Any) -> lis
     steps, fit = payload
     context.stage("Tracing each head and timing its first fit…" if fit else "Tracing each head…")
     return measure_wrapper_cost(tuple(steps), fit)
+
+
+# What the Equivalence page measures: every head at two lengths, each with its first fit.
+PAGE_TIMESTEPS = (16, 64)
+KERAS_2_NOTE = (
+    "Keras 3's TimeDistributed runs a Python for over a static time axis, one copy of the wrapped layer's ops per "
+    "step, and vectorized_map over a None axis, where Keras 2 reshaped to (batch·T, …) and called the layer once."
+)
+
+
+def wrapper_cost_work() -> Any:
+    """The budget's verdict on the page's measurement (`core.model.budget.Work`): six small fits, each traced."""
+    from core.model.budget import _verdict, training_cost  # noqa: PLC0415
+    from core.model.spec import ModelSpec  # noqa: PLC0415
+
+    models = [
+        ModelSpec(timesteps=steps, input_size=4, hidden_size=16, output_size=3, head=head, activation="linear")
+        for steps in PAGE_TIMESTEPS
+        for head in ("dense", "time_distributed", "time_distributed")
+    ]
+    return _verdict(training_cost(models, 32, 16, 1), "Measuring the wrapper's cost", [])

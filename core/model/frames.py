@@ -282,6 +282,7 @@ FRAMES_PAGES = {
     "Unrolled network": "one shared CNN per frame",
     "Weights": "every weight tensor, the kernel counted once",
     "Shape flow": "the 5-D shapes, layer by layer",
+    "Equivalence": "TimeDistributed(Conv2D) against the reshape it stands for, and what the wrapper costs",
 }
 
 
