@@ -17,6 +17,7 @@ from core.model.frames import (
     frames_weight_rows,
     shared_kernel_note,
 )
+from core.model.frames_code import frames_keras_code
 from core.model.spec import ModelSpec
 from views import frames_lab
 from views.common import chart, intro, key_picture, table, talk_mode
@@ -37,6 +38,10 @@ def render(spec: ModelSpec, page: str) -> None:
             st.caption(frames_diagram_text(description))
         elif page == "Weights":
             table(pd.DataFrame(frames_weight_rows(description)), key="frames_weights")
+        elif page == "Code":
+            script = frames_keras_code(spec)
+            st.code(script, language="python", line_numbers=True)
+            st.download_button("Download the script", data=script, file_name="frames_model.py", key="frames_code")
         elif page == "Shape flow":
             table(pd.DataFrame(frames_shape_rows(description)), key="frames_shapes")
         else:

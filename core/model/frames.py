@@ -283,6 +283,7 @@ FRAMES_PAGES = {
     "Weights": "every weight tensor, the kernel counted once",
     "Shape flow": "the 5-D shapes, layer by layer",
     "Equivalence": "TimeDistributed(Conv2D) against the reshape it stands for, and what the wrapper costs",
+    "Code": "a runnable Keras 3 script that builds it (or shows Keras refusing it)",
 }
 
 
