@@ -33,7 +33,7 @@ def test_every_page_shows_the_frames_model_in_its_own_way_or_says_it_does_not_dr
     text = page_text(at)
     assert frames_page_note(FRAMES, TITLES[page]) in text
     assert ("does not draw frames models yet" in text) == (
-        page not in ("unrolled", "weights", "shapes", "equivalence", "code")
+        page not in ("unrolled", "weights", "shapes", "equivalence", "code", "training")
     )
     assert shared_kernel_note(FRAMES) in text
     assert at.session_state["spec"] == FRAMES
@@ -122,3 +122,23 @@ def test_the_equivalence_page_runs_the_frames_equivalence_and_the_wrapper_s_cost
     assert ops["Dense", 16] == ops["Dense", 64]
     assert ops["TimeDistributed(Dense), static T", 64] > ops["TimeDistributed(Dense), static T", 16]
     assert (table["First fit (s)"] > 0).all()
+
+
+def test_the_training_page_fits_the_frames_model_on_the_motion_task() -> None:
+    spec = FRAMES.replace(return_sequences=False, head="dense", output_size=4, frame_reduction="flatten", channels=1)
+    at = run_app("training", spec_to_query(spec))
+    assert not at.exception and "Which way a square moves" in page_text(at)
+    at.button(key="frames_train").click().run()
+    at = settle(at)
+    assert not at.exception
+    losses = at.dataframe[-1].value["loss"].tolist()
+    assert len(losses) == 5 and losses[-1] < 0.3 * losses[0], losses
+    assert f"to {losses[-1]:.3f} after epoch 5" in page_text(at)
+
+
+def test_the_training_page_falls_back_to_random_data_and_refuses_a_refused_model() -> None:
+    at = run_app("training", spec_to_query(FRAMES.replace(output_size=1)))
+    assert not at.exception and "The seed's data: uniform random X and Y" in page_text(at)
+    at = run_app("training", spec_to_query(REFUSED))
+    assert not at.exception and "nothing to train" in page_text(at)
+    assert "frames_train" not in [button.key for button in at.button]

@@ -19,7 +19,7 @@ from core.model.frames import (
 )
 from core.model.frames_code import frames_keras_code
 from core.model.spec import ModelSpec
-from views import frames_lab
+from views import frames_lab, frames_training
 from views.common import chart, intro, key_picture, table, talk_mode
 
 
@@ -50,3 +50,5 @@ def render(spec: ModelSpec, page: str) -> None:
         st.caption(f"Total: {description.total_params:,} parameters. {shared_kernel_note(spec)}")
     if page == "Equivalence":
         frames_lab.render(spec)
+    if page == "Training":
+        frames_training.render(spec)

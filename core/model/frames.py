@@ -284,6 +284,7 @@ FRAMES_PAGES = {
     "Shape flow": "the 5-D shapes, layer by layer",
     "Equivalence": "TimeDistributed(Conv2D) against the reshape it stands for, and what the wrapper costs",
     "Code": "a runnable Keras 3 script that builds it (or shows Keras refusing it)",
+    "Training": "its training on a small video task, fitted in Keras",
 }
 
 

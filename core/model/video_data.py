@@ -49,6 +49,14 @@ def _start(rng: np.random.Generator, step: int, frames: int, room: int) -> int:
     return offset if step > 0 else room - offset
 
 
+def motion_fits(spec: ModelSpec) -> bool:
+    """True when the motion task can be drawn for the spec: frames, at least two classes, frames larger than the
+    square along the axes that move."""
+    classes = min(len(DIRECTIONS), spec.output_size)
+    wide_enough = spec.frame_width > SQUARE and (classes <= 2 or spec.frame_height > SQUARE)
+    return spec.input_kind == "frames" and spec.output_size >= 2 and wide_enough
+
+
 def make_video_dataset(spec: ModelSpec, samples: int = 512, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(X, Y) float32 for a frames spec: X (N, T, H, W, C), Y one-hot directions per sequence (N, O) or repeated
     at every step (N, T, O), as `spec.target_shape` says. Uses the first min(4, O) directions; O must be at least 2
@@ -56,9 +64,9 @@ def make_video_dataset(spec: ModelSpec, samples: int = 512, seed: int = 0) -> tu
     whole_number("samples", samples, 1, MAX_SAMPLES)
     if spec.input_kind != "frames" or spec.output_size < 2:
         raise ValueError("The motion task needs input_kind=frames and an output size of at least 2 (the directions).")
-    classes = min(len(DIRECTIONS), spec.output_size)
-    if spec.frame_width <= SQUARE or (classes > 2 and spec.frame_height <= SQUARE):
+    if not motion_fits(spec):
         raise ValueError(f"The motion task needs frames larger than its {SQUARE}×{SQUARE} square.")
+    classes = min(len(DIRECTIONS), spec.output_size)
     rng = np.random.default_rng(seed)
     steps, height, width = spec.timesteps, spec.frame_height, spec.frame_width
     labels = rng.integers(0, classes, size=samples)
