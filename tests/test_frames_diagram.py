@@ -55,3 +55,10 @@ def test_talk_mode_is_larger_and_the_text_says_what_is_shared() -> None:
         "feature maps; TimeDistributed(GlobalAveragePooling2D) turns them into one vector per frame, (None, 5, 3); "
         "the GRU walks along the 5 vectors and TimeDistributed(Dense) gives (None, 5, 8)."
     )
+
+
+def test_the_phone_layout_shows_fewer_frames() -> None:
+    description = describe(FRAMES.replace(timesteps=8))
+    wide, narrow = frames_diagram(description), frames_diagram(description, compact=True)
+    assert _texts(narrow).count("Conv2D<br>3×3×2→3") < _texts(wide).count("Conv2D<br>3×3×2→3")
+    assert "…" in _texts(narrow)

@@ -34,7 +34,8 @@ def render(spec: ModelSpec, page: str) -> None:
             st.markdown(description.error)
     with key_picture("frames_picture"):
         if page == "Unrolled network":
-            chart(frames_diagram(description, talk_mode()), key="frames_diagram")
+            compact = frames_diagram(description, talk_mode(), compact=True)
+            chart(frames_diagram(description, talk_mode()), key="frames_diagram", compact=compact)
             st.caption(frames_diagram_text(description))
         elif page == "Weights":
             table(pd.DataFrame(frames_weight_rows(description)), key="frames_weights")

@@ -71,10 +71,19 @@ def _line(figure: go.Figure, x0: float, y0: float, x1: float, y1: float, dash: s
     figure.add_shape(type="line", x0=x0, y0=y0, x1=x1, y1=y1, line=line)
 
 
-def _kernel(figure: go.Figure, description: Description, row: int, columns: list[int], size: int, width: int) -> None:
+def _kernel(
+    figure: go.Figure,
+    description: Description,
+    row: int,
+    columns: list[int],
+    size: int,
+    width: int,
+    short: bool = False,
+) -> None:
     """The one kernel at the left, and a dotted bus above the convolutions that drops into every frame's copy."""
     params = conv_params(description.spec)[0]
-    _box(figure, KERNEL_X, row, f"one kernel<br>{fmt(params)} params", PALETTE["feature_acted"], size)
+    label = f"kernel<br>{fmt(params)}" if short else f"one kernel<br>{fmt(params)} params"
+    _box(figure, KERNEL_X, row, label, PALETTE["feature_acted"], size)
     bus = row + BOX_HEIGHT / 2 + 0.12
     _line(figure, KERNEL_X, row + BOX_HEIGHT / 2, KERNEL_X, bus, "dot", width)
     _line(figure, KERNEL_X, bus, max(columns) + BOX_WIDTH / 4, bus, "dot", width)
@@ -82,9 +91,10 @@ def _kernel(figure: go.Figure, description: Description, row: int, columns: list
         _line(figure, column + BOX_WIDTH / 4, bus, column + BOX_WIDTH / 4, row + BOX_HEIGHT / 2, "dot", width)
 
 
-def frames_diagram(description: Description, talk_mode: bool = False) -> go.Figure:
-    """The frames model unrolled over its frames: every frame's Conv2D linked to the one kernel they share."""
-    theme = theme_for(talk_mode)
+def frames_diagram(description: Description, talk_mode: bool = False, compact: bool = False) -> go.Figure:
+    """The frames model unrolled over its frames: every frame's Conv2D linked to the one kernel they share. `compact`
+    lays it out for a phone (fewer frames, shorter row labels)."""
+    theme = theme_for(talk_mode, compact)
     spec = description.spec
     rows = _rows(description)
     steps = shown_steps(spec.timesteps, theme.first, theme.last)
@@ -104,10 +114,11 @@ def frames_diagram(description: Description, talk_mode: bool = False) -> go.Figu
     for row, (role, _, label, _) in enumerate(rows):
         if role == "conv":
             columns = [column for column, step in enumerate(steps) if step is not None]
-            _kernel(figure, description, row, columns, theme.label, theme.line)
+            _kernel(figure, description, row, columns, theme.label, theme.line, short=compact)
         else:
             font = {"color": PALETTE["ink"], "size": theme.label}
-            figure.add_annotation(x=KERNEL_X, y=row, text=wrap_words(label, 18), showarrow=False, font=font)
+            text = wrap_words(label.replace("TimeDistributed(", "TimeDistributed( "), 10 if compact else 18)
+            figure.add_annotation(x=KERNEL_X, y=row, text=text, showarrow=False, font=font)
     figure.update_layout(
         height=theme.row_height * (len(rows) + 1),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
