@@ -47,9 +47,11 @@ def test_a_last_step_model_has_one_head_and_a_refused_one_stops_in_red() -> None
     assert frames_diagram_text(conv).startswith("The 5 frames (8×8×2) reach the Conv2D, and Keras refuses")
 
 
-def test_talk_mode_is_larger_and_the_text_says_what_is_shared() -> None:
+def test_talk_mode_is_larger_fits_a_slide_and_the_text_says_what_is_shared() -> None:
     description = describe(FRAMES)
-    assert frames_diagram(description, talk_mode=True).layout.height > frames_diagram(description).layout.height
+    talk, normal = frames_diagram(description, talk_mode=True), frames_diagram(description)
+    assert talk.layout.font.size > normal.layout.font.size
+    assert talk.layout.height <= 440  # a slide's key picture fits under the title at 1280x720
     assert frames_diagram_text(description) == (
         "At each of the 5 frames (8×8×2), the same Conv2D kernel (3×3×2→3, 57 parameters stored once) makes 6×6×3 "
         "feature maps; TimeDistributed(GlobalAveragePooling2D) turns them into one vector per frame, (None, 5, 3); "

@@ -120,7 +120,7 @@ def frames_diagram(description: Description, talk_mode: bool = False, compact: b
             text = wrap_words(label.replace("TimeDistributed(", "TimeDistributed( "), 10 if compact else 18)
             figure.add_annotation(x=KERNEL_X, y=row, text=text, showarrow=False, font=font)
     figure.update_layout(
-        height=theme.row_height * (len(rows) + 1),
+        height=min(theme.row_height * (len(rows) + 1), theme.picture_height or 10**6),  # a slide: fit
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         xaxis={"visible": False, "range": [KERNEL_X - 0.6, len(steps) - 0.4]},
         yaxis={"visible": False, "range": [-0.6, len(rows) - 0.3]},
