@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, ROOT, require_browser, streamlit_server, wait_idle
+from tests.browser_support import APP_IDLE, ROOT, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
-WRAPPER = '''
+WRAPPER = """
 import os, pathlib, runpy
 import views.story as story
 
@@ -31,7 +31,7 @@ def before_sidebar(*args, **kwargs):
 
 story.before_sidebar = before_sidebar
 runpy.run_path(str(pathlib.Path(__file__).with_name("app.py")), run_name="__main__")
-'''
+"""
 LINK = "/?cell=LSTM&timesteps=12&input_size=3&hidden_size=5&output_size=2"
 
 
@@ -44,18 +44,17 @@ def _press_r(page) -> None:
     page.keyboard.press("r")
 
 
-def test_the_model_survives_a_run_that_ended_before_the_sidebar(tmp_path, monkeypatch):
-    require_browser()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+def test_the_model_survives_a_run_that_ended_before_the_sidebar(tmp_path, monkeypatch, chromium):
+    # The test process's shared Chromium: a second sync_playwright() in a process where the shared one runs fails
+    # ("Sync API inside the asyncio loop"), which happened whenever xdist gave this file a browser test's worker.
 
     flag = tmp_path / "fault"
     monkeypatch.setenv("TDE_TEST_FAULT_FLAG", str(flag))
     wrapper = ROOT / f".fault_frame_{tmp_path.name}.py"  # beside app.py, so that the pages resolve as they do for it
     wrapper.write_text(WRAPPER)
     try:
-        with streamlit_server(script=wrapper.name, speculate=False) as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        with streamlit_server(script=wrapper.name, speculate=False) as url:
+            page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             page.goto(url + LINK)
             wait_idle(page, title=OVERVIEW)
             timesteps = page.get_by_role("spinbutton", name="Timesteps (T)")
@@ -73,6 +72,6 @@ def test_the_model_survives_a_run_that_ended_before_the_sidebar(tmp_path, monkey
             assert page.get_by_role("spinbutton", name="Output size (Dense units)").input_value() == "2"
             assert "timesteps=12" in page.url and "cell=LSTM" in page.url, page.url
             assert page.get_by_text("is below 1").count() == 0
-            browser.close()
+            page.context.close()
     finally:
         wrapper.unlink(missing_ok=True)
