@@ -26,7 +26,7 @@ from core.model.spec import (
     clamp_whole_number,
 )
 from core.model.url_state import NOT_FOUND_PARAM, not_found_message, problem_message, read_url, share_url, spec_to_query
-from views import frames_note, story
+from views import frames_note, navigation, story
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
 # must work offline (talks, closed networks).
@@ -35,16 +35,7 @@ st.set_page_config(page_title="TimeDistributed Explorer", page_icon="assets/icon
 # The pages live in views/, not pages/: with a pages/ folder beside the entry point, Streamlit runs a fresh
 # server's first session through its legacy folder discovery, so a shared deep link opened first (e.g. right
 # after Community Cloud wakes the app) would run the page script alone, without this frame or the link's spec.
-PAGES = [
-    st.Page("views/overview.py", title="Overview", icon=":material/home:", default=True),
-    st.Page("views/unrolled.py", title="Unrolled network", icon=":material/account_tree:", url_path="unrolled"),
-    st.Page("views/weights.py", title="Weights", icon=":material/table_chart:", url_path="weights"),
-    st.Page("views/shapes.py", title="Shape flow", icon=":material/swap_horiz:", url_path="shapes"),
-    st.Page("views/training.py", title="Training", icon=":material/monitoring:", url_path="training"),
-    st.Page("views/equivalence.py", title="Equivalence", icon=":material/compare_arrows:", url_path="equivalence"),
-    st.Page("views/code.py", title="Code", icon=":material/code:", url_path="code"),
-    st.Page("views/fix.py", title="Fix my error", icon=":material/build:", url_path="fix"),
-]
+PAGES = navigation.pages()
 
 SIZE_LABELS = {
     "timesteps": "Timesteps (T)",
@@ -58,14 +49,6 @@ REPEAT_CHOICES = {
     "none": "none",
     "input": "after a vector input (one-to-many)",
     "encoder": "between encoder and decoder (seq2seq)",
-}
-# Why Keras refuses, in one sidebar line (the pages show where, on their pictures).
-REFUSAL_NOTES = {
-    "stack": "A recurrent layer is stacked on one with return_sequences=False: Keras refuses it (expected ndim=3, "
-    "found ndim=2). See the Unrolled network.",
-    "repeat": "RepeatVector needs the encoder's last state (return_sequences=False): Keras refuses a sequence "
-    "(expected ndim=2, found ndim=3).",
-    "head": "TimeDistributed needs return_sequences=True: Keras refuses this combination (see Overview).",
 }
 
 # Larger type and slide layout for projectors (talk mode), and the phone layout (always): one file each in assets/.
@@ -280,8 +263,8 @@ if (pending_spec := st.session_state.pop("pending_spec", None)) is not None:
     load_spec(pending_spec)
 with st.sidebar:
     spec = sidebar(_current())
-    if spec.refused_at is not None:
-        st.warning(REFUSAL_NOTES.get(spec.refused_at) or describe(spec).error)
+    if (refusal := describe(spec).refusal) is not None:  # why Keras refuses, in one line (the pages show where)
+        st.warning(refusal.sidebar_note)
     st.caption(summary_line(spec))
     st.divider()
     st.toggle("Talk mode", key="talk_toggle", help="Larger text and lines, for projectors", on_change=_take_talk)

@@ -6,6 +6,9 @@ Why: Streamlit answers any unknown path with its HTML page, whose scripts are li
 shows a blank page with no app code running to say why. Here a browser's request for a page two or more levels deep
 (outside Streamlit's own routes) is redirected to the home page, which names the missing path and links home.
 `streamlit run app.py` still works, without this redirect.
+
+When the server stops (SIGTERM, SIGINT, SIGHUP, or a normal exit), the TensorFlow worker's process and its socket folder
+in the temp directory go with it (`core.keras.worker_process.remove_children_on_signals`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 
+from core.keras.worker_process import remove_children_on_signals
 from core.model.url_state import MAX_VALUE_CHARS, NOT_FOUND_PARAM
 
 # Streamlit's own multi-level routes (assets, websocket, media, components, static serving): never redirected.
@@ -56,3 +60,4 @@ class DeepPathRedirect:
 
 
 app = st.App("app.py", middleware=[Middleware(DeepPathRedirect)])
+remove_children_on_signals()

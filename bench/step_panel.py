@@ -48,9 +48,9 @@ def main(presses: int = 10) -> None:
     step = statistics.median(steps)
 
     spec = ModelSpec()
-    weights = next(iter(at.session_state["step_weights"].values()))
+    weights = at.session_state["step_panel"].weights[1]
     assert isinstance(weights, ModelWeights)
-    trace = at.session_state["step_trace"][1]
+    trace = at.session_state["step_panel"].trace[1]
 
     def figures() -> None:
         for figure in (

@@ -23,6 +23,8 @@ BROWSER_FILES = (
     "tests/test_patterns_browser.py",
     "tests/test_step_panel_browser.py",
     "tests/test_talk_browser.py",
+    "tests/test_spec_wins_browser.py",
+    "tests/test_a11y_browser.py",
 )
 
 

@@ -18,8 +18,10 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # wait for it. Warm-ups are tested on their own (test_worker, and a page test that turns them back on); the browser
 # tests' servers run as shipped (tests/browser_support.py drops this variable).
 os.environ["TDE_SPECULATE"] = "0"
-# The tests' shared worker holds many small models at once; recycling by memory has its own test (test_worker).
+# The tests' shared worker holds many small models at once; recycling by memory and the in-job memory guard have their
+# own tests (test_worker, test_worker_watchdog).
 os.environ.setdefault("TDE_WORKER_RSS_LIMIT_MB", "2000")
+os.environ.setdefault("TDE_WORKER_MEMORY_LIMIT_MB", "4000")
 # The tests wait for their worker's jobs while other test processes use the cores: at the shipped nice 19 it would
 # get almost no CPU from them. Priority changes no result.
 os.environ.setdefault("TDE_WORKER_NICE", "0")
@@ -73,10 +75,39 @@ def _no_keras_cleanup_after_apptest_runs() -> None:
 _no_keras_cleanup_after_apptest_runs()
 
 
+def _switch_page_reaches_the_callable_views() -> None:
+    """The views are callable pages (`st.Page(render, url_path=...)`, views/navigation.py), and AppTest.switch_page
+    finds a page only by its registered script path, which a callable page has not. Let `switch_page("views/x.py")`
+    open the page whose url path is the view's name (the Overview: the default page), as a browser's /x does: the
+    tests keep naming pages by their file, and views/navigation.py keeps url path and module name equal."""
+    from streamlit.testing.v1 import AppTest
+
+    assert hasattr(AppTest, "_resolve_page_hash"), "Streamlit renamed AppTest's page lookup: update this"
+    by_script = AppTest._resolve_page_hash
+
+    def resolve(self, page_path_str: str) -> str:
+        path = Path(page_path_str)
+        if path.parent == ROOT / "views":
+            from views.navigation import DEFAULT
+
+            url_path = "" if path.stem == DEFAULT else path.stem
+            for page_hash, info in self._registered_pages.items():
+                if not info.get("script_path") and info.get("url_pathname") == url_path:
+                    return page_hash
+        return by_script(self, page_path_str)
+
+    AppTest._resolve_page_hash = resolve
+
+
+_switch_page_reaches_the_callable_views()
+
+
 # After the browser files (one unit, run first), the test files that take longest (seconds measured here with
 # --durations), in that order: xdist hands the files out in collection order, so the two processes end together
 # instead of one waiting for a long file the other started last. Unlisted files follow, in their usual order.
 LONGEST_AFTER_BROWSER = (
+    "tests/test_deploy.py",
+    "tests/test_fix_corpus.py",
     "tests/test_code.py",
     "tests/test_weights_shapes.py",
     "tests/test_equivalence.py",
@@ -176,12 +207,27 @@ def run_app(page: str = "overview", params: dict[str, str | list[str]] | None = 
     return at
 
 
-def run_view(path: str, spec) -> object:
-    """One view script alone (not yet run), with `spec` in session state as the frame would put it."""
+def _view_alone(module: str) -> None:
+    """AppTest's script for one view alone: import it and render it (a view is a function of the session state)."""
+    import importlib
+
+    importlib.import_module(module).render()
+
+
+def run_view(path: str, spec=None) -> object:
+    """One view alone, without the frame (not yet run), with `spec` in session state as the frame would put it
+    (None: no spec, as a page run without the frame). `path` names the view's file, e.g. "views/code.py"."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / path), default_timeout=120)
-    at.session_state["spec"] = spec
+    from views.navigation import SCRIPT_PAGES
+
+    if Path(path).stem in SCRIPT_PAGES:
+        at = AppTest.from_file(str(ROOT / path), default_timeout=120)
+    else:
+        module = Path(path).with_suffix("").as_posix().replace("/", ".")
+        at = AppTest.from_function(_view_alone, args=(module,), default_timeout=120)
+    if spec is not None:
+        at.session_state["spec"] = spec
     return at
 
 

@@ -6,11 +6,13 @@ import ast
 import time
 from collections.abc import Callable
 
-import plotly.graph_objects as go
 import pytest
 
-from core.diagnose import MAX_CHARS, MAX_PASTE_CHARS, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
-from core.figures.unrolled.clicks import clicked_element
+from core.diagnosis import MAX_CHARS, MAX_PASTE_CHARS, MAX_SHAPE_CHARS, Diagnosis, ShapeError, diagnose, parse_shape
+from core.figures.theme import NORMAL
+from core.figures.unrolled import layout
+from core.figures.unrolled.clicks import clickable, clicked_element
+from core.model.anatomy import describe
 from core.model.spec import (
     CHOICES,
     DEFAULTS,
@@ -152,7 +154,7 @@ def test_the_shape_boxes_read_a_hostile_megabyte_in_bounded_time(text: str) -> N
 @pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
 def test_the_error_text_reads_a_hostile_megabyte_in_bounded_time(text: str) -> None:
     _within_bound(lambda: diagnose(text))
-    assert isinstance(diagnose(text, spec=DEFAULTS), Diagnosis)
+    assert isinstance(diagnose(text, model=DEFAULTS), Diagnosis)
 
 
 def test_the_error_text_reads_ten_megabytes_in_bounded_time() -> None:
@@ -247,9 +249,11 @@ def test_the_largest_link_streamlit_passes_on_opens_with_one_short_message(hosti
 )
 def test_a_crafted_click_on_the_diagram_is_no_click(point: object) -> None:
     # A selection event is JSON from the browser: int(NaN) raised ValueError, a string curve number TypeError.
-    figure = go.Figure(data=[go.Scatter(x=[0], y=[0], meta={"role": "cell"})])
-    assert clicked_element(figure, [point]) is None
-    assert clicked_element(figure, [point, {"curve_number": 0, "customdata": 2.0}]).step == 2
+    drawn = layout(describe(DEFAULTS.replace(timesteps=3)), NORMAL)
+    curve = next(index for index, trace in enumerate(clickable(drawn)) if trace)
+    assert clicked_element(drawn, [point]) is None
+    real = {"curve_number": curve, "point_index": 0}
+    assert clicked_element(drawn, [point, real]) == clickable(drawn)[curve][0]
 
 
 # -- every text box is bounded at the widget too ---------------------------------------------------------------

@@ -40,13 +40,19 @@ def test_the_crash_reproduction_is_refused_with_settings_that_pass() -> None:
     """The issue's crash: LSTM, bidirectional, T=512, every size 512, one sample, batch 1, one epoch."""
     work = training_work(_training(LARGEST, samples=1, batch_size=1, epochs=1))
     assert not work.allowed and "MB of memory" in work.message
-    assert "the Dense head" in work.message
-    assert training_work(_training(LARGEST.replace(head="dense"), samples=1, batch_size=1, epochs=1)).allowed
     suggested = int(re.search(r"T ≤ ([\d,]+)", work.message).group(1).replace(",", ""))
     assert training_work(_training(LARGEST.replace(timesteps=suggested), samples=1, batch_size=1, epochs=1)).allowed
     assert not training_work(
         _training(LARGEST.replace(timesteps=suggested + 1), samples=1, batch_size=1, epochs=1)
     ).allowed
+
+
+def test_a_long_time_distributed_trace_is_pointed_to_the_dense_head() -> None:
+    """TimeDistributed's trace grows with T²: a long sequence that fails for it fits with the Dense head."""
+    long = SEED.replace(timesteps=120)
+    work = training_work(_training(long, samples=256, batch_size=32))
+    assert not work.allowed and "the Dense head" in work.message
+    assert training_work(_training(long.replace(head="dense"), samples=256, batch_size=32)).allowed
 
 
 def test_a_refusal_never_suggests_a_value_that_is_already_at_its_floor() -> None:
@@ -70,28 +76,46 @@ def test_memory_grows_with_t_squared_for_time_distributed_only() -> None:
     dense_short, dense_long = (
         fit_cost(SEED.replace(timesteps=t, head="dense"), 64, 32, 1).memory_mb for t in (64, 256)
     )
-    assert long - short > 8 * (dense_long - dense_short)
+    assert long - short > 5 * (dense_long - dense_short)
 
 
 def test_a_dataset_too_large_for_a_small_server_is_refused_for_its_memory() -> None:
-    wide = ModelSpec(timesteps=512, input_size=512, hidden_size=1, output_size=1, head="dense")
+    wide = ModelSpec(timesteps=128, input_size=512, hidden_size=1, output_size=1, head="dense")
     work = training_work(_training(wide, samples=2000, batch_size=200, epochs=1))
     assert not work.allowed and "MB of memory" in work.message and "samples ≤" in work.message
 
 
 @pytest.mark.parametrize("head", ["time_distributed", "dense"])
 def test_the_estimate_covers_the_memory_the_worker_really_used(head: str) -> None:
-    """Train the seed's model in the worker and compare its measured peak (the kernel's high-water mark, reset before
-    the job) with the estimate: the estimate must not be below what happened."""
+    """Train the seed's model in the worker and compare its measured peak (anonymous memory, what a container cannot
+    reclaim, sampled through the job) with the estimate: the estimate must not be below what happened."""
     from core.keras.worker import shared_worker
 
     worker = shared_worker()
-    idle = worker.submit(f"budget-{head}", "tests.worker_handlers:memory", None)
+    idle = worker.submit(f"budget-{head}", "tests.worker_handlers:memory", "RssAnon")
     assert idle.wait(300) and idle.status == "done"
     settings = _training(SEED.replace(head=head, hidden_size=19), samples=1000, batch_size=128, epochs=2)
     job = worker.submit(f"budget-{head}", "train", settings, group="train")
     assert job.wait(300) and job.status == "done", job.error
-    used = job.peak_mb - idle.result
+    used = job.peak_anon_mb - idle.result
     estimate = training_work(settings).memory_mb
     print(f"{head}: peak {used:.0f} MB above idle, estimate {estimate:.0f} MB (limit {JOB_MEMORY_MB})")
     assert used <= estimate
+
+
+def test_the_limits_follow_from_the_containers_memory() -> None:
+    """TDE_MEMORY_MB sets the worker's guard, its recycling and the job limit, so that a job the budget allows, started
+    in any child the recycling kept, stays under the guard, and the guard leaves the server its share."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    names = ("WORKER_MEMORY_LIMIT_MB", "SERVER_MB", "WORKER_RECYCLE_MB", "JOB_MEMORY_MB", "WORKER_IDLE_ANON_MB")
+    code = f"import json, core.model.budget as b; print(json.dumps([getattr(b, n) for n in {names!r}]))"
+    for memory in (690, 1024):  # read at import: a fresh interpreter for each setting
+        env = dict(os.environ, TDE_MEMORY_MB=str(memory))
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        guard, server, recycle, job, idle = json.loads(out.stdout)
+        assert guard + server < memory
+        assert recycle + job <= guard and recycle > idle and job > 0

@@ -1,4 +1,5 @@
-"""Fix my error in a real browser: paste a real Keras 3 traceback, see the cause, load the suggested fix.
+"""Fix my error in a real browser: paste each of the issue's four cases with the learner's model, see the cause and
+where the model came from, load the fixed model, and paste a real Keras 3 traceback.
 
 Skips when Chromium or Playwright is missing, except with CI=true, where that is a failure (as tests/test_browser.py).
 """
@@ -6,70 +7,107 @@ Skips when Chromium or Playwright is missing, except with CI=true, where that is
 from __future__ import annotations
 
 import re
-import traceback
 
 import pytest
 
 from tests.browser_fixtures import new_tab
 from tests.browser_support import screenshot, settle_frames, wait_idle
+from tests.test_diagnose import CASE_A, CASE_B, CASE_C, MODEL_A, MODEL_B, MODEL_C, MODEL_D
 
 pytestmark = pytest.mark.browser
 
+# (error, X, Y, model, cause, what the model line shows, what the URL holds once the first loadable fix is loaded)
+CASES = [
+    (
+        CASE_A,
+        "(1000, 20)",
+        "(1000, 1)",
+        MODEL_A,
+        "input_rank",
+        "LSTM(32) → Dense(1)",
+        ("cell=LSTM", "timesteps=20", "input_size=1", "hidden_size=32", "activation=linear"),
+    ),
+    (
+        CASE_B,
+        "(500, 30, 8)",
+        "(500, 30, 1)",
+        MODEL_B,
+        "target_rank",
+        "LSTM(32) → Dense(1, activation=",
+        ("cell=LSTM", "timesteps=30", "head=dense", "output_size=1", "activation=linear"),
+    ),
+    (
+        CASE_C,
+        "(500, 30, 4)",
+        "(500, 8)",
+        MODEL_C,
+        "target_rank",
+        "GRU(16, return_sequences=True)",
+        ("return_sequences=false", "timesteps=30", "input_size=4", "head=dense", "activation=linear"),
+    ),
+    (
+        "",
+        "(500, 30, 8)",
+        "(500, 30)",
+        MODEL_D,
+        "already_works",
+        "LSTM(32, return_sequences=True) → Dense(1)",
+        ("cell=LSTM", "timesteps=30", "hidden_size=32", "head=dense", "output_size=1"),
+    ),
+]
 
 
-def _real_traceback() -> str:
-    """The whole traceback Keras 3 prints for per-sequence targets fed to a per-timestep model."""
-    import numpy as np
-
-    from core.keras.env import load_keras
-
-    keras = load_keras()
-    model = keras.Sequential(
-        [
-            keras.Input((15, 3)),
-            keras.layers.GRU(4, return_sequences=True),
-            keras.layers.TimeDistributed(keras.layers.Dense(2)),
-            keras.layers.Activation("softmax"),
-        ]
-    )
-    model.compile(loss="categorical_crossentropy", optimizer="rmsprop")
-    try:
-        model.fit(np.zeros((4, 15, 3), "float32"), np.zeros((4, 2), "float32"), verbose=0)
-    except ValueError:
-        return traceback.format_exc()
-    raise AssertionError("Keras accepted per-sequence targets for a per-timestep model")
+def _fill(main, label: str, value: str, key: str) -> None:
+    box = main.get_by_label(label, exact=True)
+    box.fill(value)
+    box.press(key)
 
 
-def test_paste_a_traceback_and_load_the_fix(chromium, app_server):
-    """One session: the diagnosis and Keras's checks of the fixes at 1400x900, the same page at 400x850 (a phone), where
-    the fix is loaded."""
-    text = _real_traceback()
-    assert text.startswith("Traceback") and "must have the same rank" in text
+@pytest.mark.parametrize("case", CASES, ids=[case[4] for case in CASES])
+def test_paste_each_case_and_load_the_fix(chromium, app_server, case):
+    text, x, y, model, cause, line, url_parts = case
     page = new_tab(chromium, app_server, 1400, 900)
     try:
         page.goto(f"{app_server}/fix")
         wait_idle(page)
         main = page.locator("[data-testid='stMain']")
-        main.locator("textarea").fill(text)
-        main.locator("textarea").press("Control+Enter")
-        # The cause is drawn at once; the fixes once Keras has checked them (the load button is drawn last).
-        main.get_by_text("Cause code:").wait_for(timeout=90_000)
+        _fill(main, "model.summary() or the code that builds it", model, "Control+Enter")
+        _fill(main, "Shape of X", x, "Enter")
+        _fill(main, "Shape of Y", y, "Enter")
+        if text:
+            _fill(main, "Your Keras error", text, "Control+Enter")
+        main.get_by_text(f"Cause code: {cause}").wait_for(timeout=90_000)
+        assert main.get_by_text("Your model, as read from your code:").count() == 1
+        assert line in main.get_by_text("Your model, as read from your code:").inner_text()
         load = main.get_by_role("button", name="Load this model into the app").first
-        load.wait_for(timeout=90_000)
-        wait_idle(page, timeout_ms=90_000)
-        assert "target_rank" in main.get_by_text("Cause code:").inner_text()
+        load.wait_for(timeout=120_000)
+        wait_idle(page, timeout_ms=120_000)
+        assert main.get_by_text("Checked by Keras").count() >= 1
         assert main.locator("[data-testid='stException']").count() == 0
-        screenshot(page, "fix-wide")
-        page.set_viewport_size({"width": 400, "height": 850})
-        settle_frames(page)
-        assert main.get_by_text("Cause code:").is_visible() and load.is_visible()
-        screenshot(page, "fix-narrow")
+        screenshot(page, f"fix-{cause}")
         load.click()
-        page.wait_for_url(re.compile(r"return_sequences=false"), timeout=30_000)
-        wait_idle(page)
-        assert "head=dense" in page.url and "timesteps=15" in page.url
         main.get_by_text("Loaded the fixed model").wait_for(timeout=30_000)
-        assert main.locator("[data-testid='stException']").count() == 0
-        screenshot(page, "fix-narrow-loaded")
+        page.wait_for_url(re.compile(re.escape(url_parts[0])), timeout=30_000)
+        wait_idle(page)
+        for part in url_parts:
+            assert part in page.url, (part, page.url)
+    finally:
+        page.context.close()
+
+
+def test_a_phone_width_shows_the_cause_and_the_fixes(chromium, app_server):
+    page = new_tab(chromium, app_server, 400, 850)
+    try:
+        page.goto(f"{app_server}/fix")
+        wait_idle(page)
+        main = page.locator("[data-testid='stMain']")
+        _fill(main, "model.summary() or the code that builds it", MODEL_D, "Control+Enter")
+        _fill(main, "Shape of X", "(500, 30, 8)", "Enter")
+        _fill(main, "Shape of Y", "(500, 30)", "Enter")
+        main.get_by_text("Cause code: already_works").wait_for(timeout=90_000)
+        main.get_by_role("button", name="Load this model into the app").first.wait_for(timeout=120_000)
+        settle_frames(page)
+        assert main.get_by_text("This already works in Keras").is_visible()
+        screenshot(page, "fix-narrow")
     finally:
         page.context.close()

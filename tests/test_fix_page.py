@@ -1,75 +1,94 @@
-"""The Fix my error page through AppTest: the issue's five messages, bad input, loading a fix, and the links here."""
+"""The Fix my error page through AppTest: the issue's four cases with the learner's model, where the model came from,
+loading a checked fix, the sidebar's model only by choice, bad input, and the links here."""
 
 from __future__ import annotations
 
 import pytest
 
 from core import ModelSpec
-from tests.conftest import page_text, run_app
+from tests.conftest import page_text, run_app, settle
+from tests.test_diagnose import CASE_A, CASE_B, CASE_C, MODEL_A, MODEL_B, MODEL_C, MODEL_D
 
-ISSUE_MESSAGES = [
-    (
-        "Error when checking target: expected time_distributed_1 to have 3 dimensions, but got array with shape "
-        "(1822, 1)",
-        "target_rank",
-    ),
-    (
-        "Input 0 of layer lstm_1 is incompatible with the layer: expected ndim=3, found ndim=2",
-        "stacked_return_sequences",
-    ),
-    ("A target array with shape (6682, 2) was passed for an output of shape (None, 15, 2)", "target_rank"),
-    ("Arguments `target` and `output` must have the same rank", "target_rank"),
-    ("Incompatible shapes: [1,15,127] vs. [1,30,127]", "timesteps_mismatch"),
+CASES = [
+    (CASE_A, "(1000, 20)", "(1000, 1)", MODEL_A, "input_rank", "LSTM(32) → Dense(1)"),
+    (CASE_B, "(500, 30, 8)", "(500, 30, 1)", MODEL_B, "target_rank", "LSTM(32) → Dense(1, activation="),
+    (CASE_C, "(500, 30, 4)", "(500, 8)", MODEL_C, "target_rank", "GRU(16, return_sequences=True)"),
+    ("", "(500, 30, 8)", "(500, 30)", MODEL_D, "already_works", "LSTM(32, return_sequences=True) → Dense(1)"),
 ]
 
 
 @pytest.fixture(scope="module")
 def fix_page():
     """One app session on the Fix page, reused (each test sets the inputs it needs)."""
-    at = run_app(timeout=120)
+    at = run_app(timeout=180)
     at.switch_page("views/fix.py").run()
     assert not at.exception
     return at
 
 
-def _paste(at, text: str, x: str = "", y: str = ""):
+def _paste(at, text: str, x: str = "", y: str = "", model: str | None = None, choice: int = 0):
     at.text_area(key="fix_text").set_value(text)
     at.text_input(key="fix_x").set_value(x)
     at.text_input(key="fix_y").set_value(y)
+    at.radio(key="fix_model_choice").set_value(
+        ("Paste its summary or code", "Upload a .keras file", "Use the sidebar's model", "No model")[choice]
+    )
     at.run()
+    if model is not None:
+        at.text_area(key="fix_model_text").set_value(model)
+        at.run()
+    settle(at)  # the fixes' check ran in the worker: the page shows its verdict on the next run
     assert not at.exception, at.exception
     return at
 
 
-@pytest.mark.parametrize(("message", "cause"), ISSUE_MESSAGES, ids=[cause for _, cause in ISSUE_MESSAGES])
-def test_each_issue_message_gets_its_cause_and_a_checked_fix(fix_page, message, cause):
-    at = _paste(fix_page, message)
-    text = page_text(at)
-    assert f"Cause code: `{cause}`" in text
-    # At least one fix card, and every model fix shown says Keras checked it.
-    assert "1. " in text
-    assert "Checked by Keras" in text
-    loadable = any(button.key.startswith("fix_load_") for button in at.button)
-    # Longer targets than outputs: the fixes change the data (or add layers), not today's spec.
-    assert loadable == (cause != "timesteps_mismatch")
+@pytest.mark.parametrize(("text", "x", "y", "model", "cause", "line"), CASES, ids=[case[4] for case in CASES])
+def test_each_case_gets_its_cause_the_model_line_and_checked_fixes(fix_page, text, x, y, model, cause, line):
+    at = _paste(fix_page, text, x, y, model)
+    shown = page_text(at)
+    assert f"Cause code: `{cause}`" in shown
+    assert "Your model, as read from your code:" in shown and line in shown
+    assert "Checked by Keras" in shown
+    assert "did not pass Keras's check" not in shown
 
 
-def test_a_fix_button_loads_its_spec_into_the_sidebar(fix_page):
-    at = _paste(fix_page, "A target array with shape (6682, 2) was passed for an output of shape (None, 15, 2)")
+def test_a_checked_fix_loads_the_learners_fixed_model(fix_page):
+    at = _paste(fix_page, *CASES[0][:4])
     at.button(key="fix_load_0").click().run()
     assert not at.exception
     spec = at.session_state["spec"]
-    assert (spec.return_sequences, spec.head, spec.timesteps, spec.output_size) == (False, "dense", 15, 2)
-    # The sidebar widgets show it too (the frame applied the pending spec before drawing them).
-    assert at.toggle(key="return_sequences").value is False
-    assert at.number_input(key="timesteps").value == 15
+    assert (spec.cell, spec.hidden_size, spec.return_sequences, spec.head) == ("LSTM", 32, False, "dense")
+    assert (spec.timesteps, spec.input_size, spec.output_size, spec.activation) == (20, 1, 1, "linear")
+    assert at.number_input(key="timesteps").value == 20
     assert "Loaded the fixed model" in page_text(at)
 
 
-def test_shapes_alone_give_a_diagnosis(fix_page):
-    fix_page.button(key="reset").click().run()  # the seed's model 1, whatever an earlier test loaded
-    at = _paste(fix_page, "", x="(100, 64, 15)", y="(100, 8)")
-    assert "Cause code: `target_rank`" in page_text(at)
+def test_without_a_model_the_sidebar_is_not_used(fix_page):
+    at = _paste(fix_page, CASE_A, choice=3)
+    shown = page_text(at)
+    assert "No model given" in shown and "as read from your" not in shown
+    assert "as read from the error message (you gave none): layer 'lstm', the first LSTM in Keras's naming" in shown
+    assert "Cause code: `input_rank`" in shown
+    assert "GRU" not in shown  # the sidebar's cell never appears uninvited
+
+
+def test_the_sidebars_model_only_when_chosen(fix_page):
+    fix_page.button(key="reset").click().run()  # the seed's model 1
+    at = _paste(fix_page, "", "(100, 64, 15)", "(100, 8)", choice=2)
+    shown = page_text(at)
+    assert "Your model, as read from the sidebar (you chose it):" in shown
+    assert "Cause code: `target_rank`" in shown
+
+
+def test_an_unreadable_model_says_why(fix_page):
+    at = _paste(fix_page, CASE_A, model="this is not a model (")
+    assert "no model could be read" in page_text(at).lower()
+
+
+def test_upload_choice_shows_a_capped_uploader(fix_page):
+    at = _paste(fix_page, CASE_A, choice=1)
+    uploaders = at.get("file_uploader")
+    assert uploaders and uploaders[0].proto.max_upload_size_mb == 5
 
 
 @pytest.mark.parametrize(
@@ -82,7 +101,7 @@ def test_shapes_alone_give_a_diagnosis(fix_page):
     ],
 )
 def test_bad_input_gets_a_clear_message(fix_page, text, x, message):
-    at = _paste(fix_page, text, x=x)
+    at = _paste(fix_page, text, x=x, choice=3)
     assert message in page_text(at)
 
 
@@ -101,3 +120,41 @@ def test_a_fresh_page_invites_a_paste():
     assert not at.exception
     assert "Paste an error or give a shape to start" in page_text(at)
     assert ModelSpec() == at.session_state["spec"]
+
+
+def _saved_keras_file(tmp_path) -> bytes:
+    """A .keras file saved by Keras itself: LSTM(4, return_sequences=True) → Dense(1), compiled with MSE."""
+    from core.keras.env import load_keras
+
+    keras = load_keras()
+    model = keras.Sequential([keras.Input((6, 3)), keras.layers.LSTM(4, return_sequences=True), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    path = tmp_path / "model.keras"
+    model.save(path)
+    return path.read_bytes()
+
+
+def test_an_uploaded_keras_file_gives_the_model_and_already_works(fix_page, tmp_path):
+    at = _paste(fix_page, "", "(20, 6, 3)", "(20, 6)", choice=1)
+    at.get("file_uploader")[0].upload("model.keras", _saved_keras_file(tmp_path)).run()
+    settle(at)
+    shown = page_text(at)
+    assert "Your model, as read from your .keras file: `LSTM(4, return_sequences=True) → Dense(1)`" in shown
+    assert "Cause code: `already_works`" in shown
+
+
+def test_an_upload_that_is_not_a_keras_file_gets_one_sentence(fix_page):
+    at = _paste(fix_page, CASE_A, choice=1)
+    at.get("file_uploader")[0].upload("model.keras", b"not a zip at all" * 10).run()
+    warnings = [element.value for element in at.warning]
+    assert len(warnings) == 1 and warnings[0].endswith(".")
+    assert "Cause code: `input_rank`" in page_text(at)
+
+
+def test_an_unreadable_model_still_lends_its_layer_names(fix_page):
+    python2 = "model.add(Conv2D(8, (3, 3), input_shape=(32, 32, 3)))\nmodel.add(Flatten())\nmodel.add(LSTM(8))\nprint X"
+    text = "ValueError: Input 0 is incompatible with layer lstm_1: expected ndim=3, found ndim=2"
+    at = _paste(fix_page, text, model=python2)
+    shown = page_text(at)
+    assert "no model could be read" in shown.lower()
+    assert "Cause code: `flatten_merges_time`" in shown

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from core import ModelSpec, describe
-from core.figures.frames_diagram import frames_diagram, frames_diagram_text, shown_steps
+from core.figures.alt_text import frames_alt
+from core.figures.frames_diagram import frames_diagram, shown_steps
+from core.figures.theme import COMPACT, TALK
 
 FRAMES = ModelSpec(input_kind="frames", timesteps=5, channels=2, filters=3)
 
@@ -41,18 +43,18 @@ def test_a_last_step_model_has_one_head_and_a_refused_one_stops_in_red() -> None
     refused = describe(FRAMES.replace(frame_reduction="none"))
     figure = frames_diagram(refused)
     assert _texts(figure).count("refused") == 5 and "GRU refuses" in _texts(figure)
-    assert refused.keras_error in frames_diagram_text(refused)
+    assert refused.keras_error in frames_alt(refused)
     conv = describe(FRAMES.replace(conv_wrapped=False))
     assert "one kernel<br>57 params" not in _texts(frames_diagram(conv))
-    assert frames_diagram_text(conv).startswith("The 5 frames (8×8×2) reach the Conv2D, and Keras refuses")
+    assert frames_alt(conv).startswith("The 5 frames (8×8×2) reach the Conv2D, and Keras refuses")
 
 
 def test_talk_mode_is_larger_fits_a_slide_and_the_text_says_what_is_shared() -> None:
     description = describe(FRAMES)
-    talk, normal = frames_diagram(description, talk_mode=True), frames_diagram(description)
+    talk, normal = frames_diagram(description, TALK), frames_diagram(description)
     assert talk.layout.font.size > normal.layout.font.size
     assert talk.layout.height <= 440  # a slide's key picture fits under the title at 1280x720
-    assert frames_diagram_text(description) == (
+    assert frames_alt(description) == (
         "At each of the 5 frames (8×8×2), the same Conv2D kernel (3×3×2→3, 57 parameters stored once) makes 6×6×3 "
         "feature maps; TimeDistributed(GlobalAveragePooling2D) turns them into one vector per frame, (None, 5, 3); "
         "the GRU walks along the 5 vectors and TimeDistributed(Dense) gives (None, 5, 8)."
@@ -61,6 +63,6 @@ def test_talk_mode_is_larger_fits_a_slide_and_the_text_says_what_is_shared() -> 
 
 def test_the_phone_layout_shows_fewer_frames() -> None:
     description = describe(FRAMES.replace(timesteps=8))
-    wide, narrow = frames_diagram(description), frames_diagram(description, compact=True)
+    wide, narrow = frames_diagram(description), frames_diagram(description, COMPACT)
     assert _texts(narrow).count("Conv2D<br>3×3×2→3") < _texts(wide).count("Conv2D<br>3×3×2→3")
     assert "…" in _texts(narrow)

@@ -3,10 +3,12 @@ and counts from describe(), and Keras's own refusal when it refuses; nothing cra
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from core import ModelSpec, describe
-from core.figures.frames_diagram import frames_diagram_text
+from core.figures.alt_text import frames_alt
 from core.model.frames import frames_chain, frames_page_note, per_frame_copies_params, shared_kernel_note
 from core.model.url_state import spec_to_query
 from core.talk.stories import STORIES
@@ -40,7 +42,8 @@ def test_every_page_shows_the_frames_model_in_its_own_way_or_says_it_does_not_dr
     if page == "code":
         return  # tests/test_frames_code.py runs the script
     if page == "unrolled":
-        assert frames_diagram_text(describe(FRAMES)) in text and not at.dataframe
+        alts = " ".join(element.proto.body for element in at.get("html"))  # views.common.chart's tde-alt paragraph
+        assert html.escape(frames_alt(describe(FRAMES))) in alts and not at.dataframe
         return
     shown = at.dataframe[0].value.to_string()
     if page == "weights":  # the kernel once, used at each of the 5 frames

@@ -35,3 +35,11 @@ def test_the_suites_longest_first_order_names_real_files_browser_files_first() -
     assert order[: len(BROWSER_FILES)] == BROWSER_FILES and BROWSER_FILES[0] == "tests/test_browser.py"
     assert [path for path in order if not (ROOT / path).is_file()] == []
     assert len(set(order)) == len(order)
+
+
+def test_readme_stays_short_and_its_links_to_docs_resolve() -> None:
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#:]+)\)", readme)
+    assert {"docs/architecture.md", "docs/performance.md", "docs/testing.md"} <= set(links)
+    assert [link for link in links if not (ROOT / link).is_file()] == []
+    assert len(readme.splitlines()) <= 100

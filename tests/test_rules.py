@@ -7,7 +7,7 @@ import pytest
 
 from core import ModelSpec
 from core.model.datasets import make_dataset, random_batch
-from tests.conftest import ROOT, page_text
+from tests.conftest import page_text, run_view
 
 ALONE = """
 import streamlit as st
@@ -38,9 +38,7 @@ def test_accessors_fall_back_to_the_seed_model_and_talk_off(state: dict) -> None
 
 
 def test_a_page_run_without_the_frame_shows_the_seed_model() -> None:
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "views/unrolled.py"), default_timeout=60)
+    at = run_view("views/unrolled.py")
     at.run()
     assert not at.exception
     assert "64** timesteps" in page_text(at)

@@ -27,6 +27,7 @@ from core.figures.equivalence import counts_table, loss_figure, op_counts_figure
 from core.figures.shape_flow import shape_flow_figure
 from core.figures.step import head_figure, merge_figure, states_strip, vectors_figure, weights_figure
 from core.figures.tables import summary_table, summary_totals, table_csv, variants_table, weights_table
+from core.figures.theme import COMPACT, theme_for
 from core.figures.training import loss_figure as training_loss_figure
 from core.figures.training import prediction_figure, timestep_heatmap
 from core.figures.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
@@ -134,13 +135,13 @@ def step_figures(spec: ModelSpec, talk: bool) -> dict[str, Any]:
     trace = run(weights, x)
     t = min(1, trace.top.steps - 1)
     out = {
-        "step_vectors": vectors_figure(trace.forward[t], talk_mode=talk, bidirectional=spec.bidirectional),
-        "step_states": states_strip(trace, t, talk_mode=talk),
-        "step_weights": weights_figure(weights, "forward", 0, talk_mode=talk),
-        "step_head": head_figure(trace, weights, t, trace.top.steps - 1, talk_mode=talk),
+        "step_vectors": vectors_figure(trace.forward[t], theme=theme_for(talk), bidirectional=spec.bidirectional),
+        "step_states": states_strip(trace, t, theme=theme_for(talk)),
+        "step_weights": weights_figure(weights, "forward", 0, theme=theme_for(talk)),
+        "step_head": head_figure(trace, weights, t, trace.top.steps - 1, theme=theme_for(talk)),
     }
     if spec.bidirectional:
-        out["step_merge"] = merge_figure(trace, t, talk_mode=talk)
+        out["step_merge"] = merge_figure(trace, t, theme=theme_for(talk))
     return out
 
 
@@ -148,15 +149,15 @@ def preset_figures(spec: ModelSpec, talk: bool) -> dict[str, Any]:
     """Every pure figure a preset draws, by name."""
     description = describe(spec)
     figures: dict[str, Any] = {
-        "unrolled": unrolled_figure(description, talk_mode=talk),
-        "unrolled_focus": unrolled_figure(description, talk_mode=talk, focus=("time", 1), height=300),
-        "shape_flow": shape_flow_figure(spec, talk_mode=talk),
-        "shape_flow_per_sequence": shape_flow_figure(spec, per_timestep_targets=False, talk_mode=talk),
-        "growth_timesteps": growth_figure(spec, "timesteps", talk_mode=talk),
-        "growth_hidden": growth_figure(spec, "hidden_size", talk_mode=talk),
+        "unrolled": unrolled_figure(description, theme=theme_for(talk)),
+        "unrolled_focus": unrolled_figure(description, theme=theme_for(talk), focus=("time", 1), height=300),
+        "shape_flow": shape_flow_figure(spec, theme=theme_for(talk)),
+        "shape_flow_per_sequence": shape_flow_figure(spec, per_timestep_targets=False, theme=theme_for(talk)),
+        "growth_timesteps": growth_figure(spec, "timesteps", theme=theme_for(talk)),
+        "growth_hidden": growth_figure(spec, "hidden_size", theme=theme_for(talk)),
     }
     if not talk:
-        figures["unrolled_compact"] = unrolled_figure(description, compact=True)
+        figures["unrolled_compact"] = unrolled_figure(description, COMPACT)
     if spec.is_valid:
         figures.update(step_figures(spec, talk))
     return {name: figure_json(figure) for name, figure in figures.items()}
@@ -202,13 +203,15 @@ def lab_and_training_figures(talk: bool) -> dict[str, Any]:
     }
     curves = [("Model 1", [1.0, 0.9, 0.8, 0.7], [0.95, 0.75]), ("Model 2", [1.1, 0.9, 0.8, 0.6], [1.0, 0.7])]
     figures = {
-        "equivalence_heatmaps": output_heatmaps(outputs, 0, talk_mode=talk),
-        "equivalence_losses": loss_figure(training, talk_mode=talk),
-        "equivalence_ops": op_counts_figure(counts, talk_mode=talk),
-        "training_losses": training_loss_figure(curves, 2, loss_name="mse", talk_mode=talk, dashed=["Model 2"]),
-        "training_heatmap": timestep_heatmap(rng.random((3, spec.timesteps)), "mse", talk_mode=talk),
+        "equivalence_heatmaps": output_heatmaps(outputs, 0, theme=theme_for(talk)),
+        "equivalence_losses": loss_figure(training, theme=theme_for(talk)),
+        "equivalence_ops": op_counts_figure(counts, theme=theme_for(talk)),
+        "training_losses": training_loss_figure(curves, 2, loss_name="mse", theme=theme_for(talk), dashed=["Model 2"]),
+        "training_heatmap": timestep_heatmap(rng.random((3, spec.timesteps)), "mse", theme=theme_for(talk)),
         "training_prediction": prediction_figure(
-            rng.random((spec.timesteps, spec.output_size)), rng.random((spec.timesteps, spec.output_size)), talk
+            rng.random((spec.timesteps, spec.output_size)),
+            rng.random((spec.timesteps, spec.output_size)),
+            theme_for(talk),
         ),
     }
     out = {name: figure_json(figure) for name, figure in figures.items()}

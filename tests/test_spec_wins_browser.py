@@ -45,9 +45,6 @@ def _press_r(page) -> None:
 
 
 def test_the_model_survives_a_run_that_ended_before_the_sidebar(tmp_path, monkeypatch, chromium):
-    # The test process's shared Chromium: a second sync_playwright() in a process where the shared one runs fails
-    # ("Sync API inside the asyncio loop"), which happened whenever xdist gave this file a browser test's worker.
-
     flag = tmp_path / "fault"
     monkeypatch.setenv("TDE_TEST_FAULT_FLAG", str(flag))
     wrapper = ROOT / f".fault_frame_{tmp_path.name}.py"  # beside app.py, so that the pages resolve as they do for it

@@ -10,7 +10,8 @@ import pytest
 
 from core import ModelSpec, describe
 from core.figures.step import head_figure, sharing_counts, vectors_figure, weights_figure
-from core.figures.unrolled import unrolled_figure
+from core.figures.theme import NORMAL, TALK
+from core.figures.unrolled import layout, render
 from core.figures.unrolled.clicks import clicked_element, column_of
 from core.model.stepper import GATE_NAMES, ModelWeights, run
 from tests.conftest import page_text, settle
@@ -70,7 +71,7 @@ def test_on_a_slide_a_cell_of_the_seed_size_fits_under_the_strip_with_every_numb
     figure within what a 1280×720 slide leaves under the diagram strip, an LSTM's nine rows included."""
     spec = ModelSpec(cell=cell)
     trace = run(_weights(spec), np.ones((spec.timesteps, spec.input_size), np.float32))
-    figure = vectors_figure(trace.forward[5], talk_mode=True)
+    figure = vectors_figure(trace.forward[5], TALK)
     heatmap = figure.data[0]
     assert heatmap.texttemplate == "%{text}" and heatmap.textfont.size >= 16
     rows = len(trace.forward[5].quantities)
@@ -89,18 +90,20 @@ def test_the_sharing_table_counts_come_from_describe():
 
 def test_a_click_on_the_diagram_names_the_element_and_its_step():
     spec = ModelSpec(bidirectional=True, **TINY)
-    figure = unrolled_figure(describe(spec))
+    drawn = layout(describe(spec), NORMAL)
+    figure = render(drawn, NORMAL)
     backward = next(
         i
         for i, trace in enumerate(figure.data)
         if (trace.meta or {}).get("direction") == "backward" and trace.meta.get("role") == "cell"
     )
     state = next(i for i, trace in enumerate(figure.data) if (trace.meta or {}).get("role") == "state")
-    assert clicked_element(figure, [{"curve_number": backward, "customdata": 4}]).direction == "backward"
-    focus = clicked_element(figure, [{"curve_number": state, "customdata": [5]}])
+    assert clicked_element(drawn, [{"curve_number": backward, "customdata": 4}]).direction == "backward"
+    focus = clicked_element(drawn, [{"curve_number": state, "customdata": [5]}])
     assert (focus.step, focus.role) == (5, "state")
-    assert clicked_element(figure, []) is None
-    assert clicked_element(figure, [{"curve_number": 999, "customdata": 1}]) is None
+    assert clicked_element(drawn, []) is None
+    assert clicked_element(drawn, [{"curve_number": 999, "customdata": 1}]) is None
+    assert clicked_element(drawn, [{"curve_number": 0, "customdata": 1}]) is None  # the play highlight
     assert column_of(figure, 0) is not None and column_of(figure, 99) is None
 
 
@@ -113,16 +116,16 @@ def test_the_panel_opens_fetches_keras_weights_once_and_steps(app):
     text = page_text(at)
     assert "initial weights" in text and "seed 0" in text
     spec = ModelSpec(**TINY)
-    weights = next(iter(at.session_state["step_weights"].values()))
+    weights = at.session_state["step_panel"].weights[1]
     # The weights the worker sent are the real model's: the shapes describe(spec) gives, named by Keras.
     assert weights.forward.names == tuple(w.name for w in describe(spec).recurrent.weights)
-    first = at.session_state["step_trace"][1]
+    first = at.session_state["step_panel"].trace[1]
     assert at.session_state["step_t"] == 0
     at.button(key="step_forward").click().run()
     assert not at.exception and at.session_state["step_t"] == 1
     # Stepping did not ask the worker again: the same weights object, the same trace.
-    assert next(iter(at.session_state["step_weights"].values())) is weights
-    assert at.session_state["step_trace"][1] is first
+    assert at.session_state["step_panel"].weights[1] is weights
+    assert at.session_state["step_panel"].trace[1] is first
     # The cell figure shows step 1's state h_1 (the state leaving the cell), with its full value on hover.
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     vectors = next(c for c in charts if "Cell at t=1" in json.dumps(c["layout"].get("title", {})))
@@ -145,7 +148,7 @@ def test_overview_and_weights_link_to_the_panel_open(app, page, key):
     assert not at.exception
     # The switch lands on the unrolled page with the panel open (its weights asked of the worker).
     assert at.title[0].value == "Unrolled network"
-    assert at.session_state["step_open"] is True
+    assert at.session_state["step_panel"].focus is not None
     assert "Inside one timestep: the real numbers" in page_text(at)
     assert "step_open_button" not in [button.key for button in at.button]
     from core.keras.worker import shared_worker
@@ -201,7 +204,7 @@ def test_the_panel_shows_a_lower_layer_and_the_decoder_of_a_sequence_to_sequence
     assert not at.exception
     assert at.session_state["step_layer"] == 1  # the decoder, which the head reads
     assert at.slider(key="step_t").max == 2
-    trace = at.session_state["step_trace"][1]
+    trace = at.session_state["step_panel"].trace[1]
     assert "the encoder's final state" in json.dumps(_chart(at, "Cell at t=0", "of 'lstm_1'")["layout"])
     at.segmented_control(key="step_layer").set_value(0).run()
     at.slider(key="step_t").set_value(4).run()
@@ -263,3 +266,16 @@ def test_on_a_slide_a_bidirectional_cell_shows_one_direction_at_a_time(app):
         keys = _keys_in_order(at.main)
         assert [key for key in keys if key in figures] == [figure], direction
         assert keys.index(figure) < keys.index("step_cell_direction")
+
+
+def test_the_panel_steps_the_data_the_training_pages_controls_describe(app):
+    """The panel reads the Training page's controls (one TrainingControls), not defaults of its own: a seed set there
+    is the seed of the sample and of the initial weights here."""
+    at = app("training", {k: str(v) for k, v in TINY.items()})
+    at.number_input(key="training_seed").set_value(5).run()
+    at.switch_page("views/unrolled.py").run()
+    at.button(key="step_open_button").click().run()
+    settle(at)
+    assert not at.exception
+    text = page_text(at)
+    assert "initial weights** of seed 5" in text and "data (seed 5)" in text

@@ -67,15 +67,15 @@ def test_each_twin_keeps_its_model_colour():
 def test_every_figure_uses_the_theme_font(talk_mode):
     theme = theme_for(talk_mode)
     figures = {
-        "unrolled": unrolled_figure(describe(TINY), talk_mode=talk_mode),
-        "growth": growth_figure(TINY, "timesteps", talk_mode=talk_mode),
-        "heatmaps": output_heatmaps(_twins(TINY), talk_mode=talk_mode),
-        "losses": loss_figure(_training(TINY), talk_mode=talk_mode),
-        "ops": op_counts_figure(_counts(), talk_mode=talk_mode),
+        "unrolled": unrolled_figure(describe(TINY), theme=theme_for(talk_mode)),
+        "growth": growth_figure(TINY, "timesteps", theme=theme_for(talk_mode)),
+        "heatmaps": output_heatmaps(_twins(TINY), theme=theme_for(talk_mode)),
+        "losses": loss_figure(_training(TINY), theme=theme_for(talk_mode)),
+        "ops": op_counts_figure(_counts(), theme=theme_for(talk_mode)),
     }
     for name, fig in figures.items():
         assert fig.layout.font.size == theme.font, name
-    flow = shape_flow_figure(TINY, per_timestep_targets=True, talk_mode=talk_mode)
+    flow = shape_flow_figure(TINY, per_timestep_targets=True, theme=theme_for(talk_mode))
     sizes = {annotation.font.size for annotation in flow.layout.annotations if annotation.text}
     assert sizes == {theme.font, theme.label}
 
@@ -84,7 +84,7 @@ def test_heights_follow_the_content_within_the_theme_bounds():
     short, long = (output_heatmaps(_twins(TINY.replace(timesteps=t))).layout.height for t in (4, 40))
     assert short < long <= NORMAL.max_height
     assert output_heatmaps(_twins(TINY.replace(timesteps=500))).layout.height == NORMAL.max_height
-    assert output_heatmaps(_twins(TINY), talk_mode=True).layout.height > short
+    assert output_heatmaps(_twins(TINY), theme=TALK).layout.height > short
     one_row = unrolled_figure(describe(TINY)).layout.height
     two_rows = unrolled_figure(describe(TINY.replace(bidirectional=True))).layout.height
     assert two_rows - one_row == NORMAL.row_height

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from core import ModelSpec, describe, format_shape
+from core import PRESETS, ModelSpec, describe, format_shape
 from core.figures.theme import COMPACT, NORMAL, SLIDE_STRIP_HEIGHT, TALK
 from core.figures.unrolled import LINE_SPACING, TimeAxis, layout, render, unrolled_figure, visible_steps
 
@@ -23,7 +23,7 @@ def diagram(talk_mode: bool = False, **fields):
 
 
 def figure(talk_mode: bool = False, **fields):
-    return unrolled_figure(describe(ModelSpec(**{**TINY, **fields})), talk_mode=talk_mode)
+    return unrolled_figure(describe(ModelSpec(**{**TINY, **fields})), TALK if talk_mode else NORMAL)
 
 
 def traces(fig, role: str) -> list:
@@ -206,10 +206,11 @@ def test_a_focused_step_of_the_seeds_model_is_drawn_and_clickable(step):
         assert len(hidden) == 2
         assert sum(int(note.text.split()[1]) for note in hidden) == 64 - len(drawn.steps_of("cell"))
         assert len(drawn.axes[0].steps) <= style.max_columns
-    fig = unrolled_figure(seed, focus=("time", step))
+    drawn = layout(seed, NORMAL, focus=("time", step))
+    fig = render(drawn, NORMAL)
     curve, cells = next((i, t) for i, t in enumerate(fig.data) if (t.meta or {}).get("role") == "cell")
     index = list(cells.customdata).index(step)
-    clicked = clicked_element(fig, [{"curve_number": curve, "point_index": index, "customdata": step}])
+    clicked = clicked_element(drawn, [{"curve_number": curve, "point_index": index, "customdata": step}])
     assert (clicked.step, clicked.role, clicked.layer, clicked.axis) == (step, "cell", 0, "time")
 
 
@@ -219,15 +220,40 @@ def test_a_click_on_a_lower_layer_or_the_decoder_names_that_layer():
     spec = ModelSpec(
         **{**TINY, "timesteps": 30}, layers=2, return_sequences=False, repeat="encoder", output_timesteps=20
     )
-    fig = unrolled_figure(describe(spec), focus=("decoder", 12))
+    drawn = layout(describe(spec), NORMAL, focus=("decoder", 12))
+    fig = render(drawn, NORMAL)
     curve, cells = next((i, t) for i, t in enumerate(fig.data) if (t.meta or {}).get("role") == "cell")
     found = {
         (layer, axis, step)
         for index, (step, (layer, axis)) in enumerate(zip(cells.customdata, cells.meta["points"], strict=True))
-        if (clicked := clicked_element(fig, [{"curve_number": curve, "point_index": index, "customdata": step}]))
+        if (clicked := clicked_element(drawn, [{"curve_number": curve, "point_index": index, "customdata": step}]))
         and (clicked.layer, clicked.axis, clicked.step) == (layer, axis, step)
     }
     assert {(0, "time", 0), (1, "time", 29), (2, "decoder", 12)} <= found
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+@pytest.mark.parametrize("style", [NORMAL, TALK])
+def test_a_click_read_from_the_diagram_names_what_the_drawn_figure_shows_at_that_point(name, style):
+    """`clicked_element` reads a click from the Diagram, not the figure: for every point of every trace of the
+    figure drawn from it, the element named has the step, role, direction, layer and axis the figure's point shows."""
+    from core.figures.unrolled.clicks import clicked_element
+
+    drawn = layout(describe(PRESETS[name]), style, focus=("time", 1))
+    fig = render(drawn, style)
+    clickable = 0
+    for curve, trace in enumerate(fig.data):
+        meta = trace.meta or {}
+        for index, step in enumerate(trace.customdata if trace.customdata is not None else ()):
+            clicked = clicked_element(drawn, [{"curve_number": curve, "point_index": index}])
+            layer, axis = meta["points"][index]
+            role = "cell" if meta["role"] == "passed_label" else meta["role"]
+            assert (clicked.step, clicked.role, clicked.layer, clicked.axis) == (step, role, layer, axis)
+            assert clicked.direction == meta.get("direction")
+            clickable += 1
+        if trace.customdata is None:
+            assert clicked_element(drawn, [{"curve_number": curve, "point_index": 0}]) is None
+    assert clickable >= len(drawn.nodes)
 
 
 # -- room for stacked layers and two time axes -----------------------------------------------------------------------
@@ -449,7 +475,7 @@ def test_row_labels_of_a_deep_stack_on_two_time_axes_do_not_overlap(talk, extra)
     """Three layers and a decoder: each row label's lines fit within its row's height, so neighbours never overlap."""
 
     spec = ModelSpec(layers=3, return_sequences=False, repeat="encoder", **extra)
-    layout = unrolled_figure(describe(spec), talk_mode=talk).layout
+    layout = unrolled_figure(describe(spec), TALK if talk else NORMAL).layout
     low, high = layout.yaxis.range
     row_px = (layout.height - layout.margin.t - layout.margin.b) / (high - low)
     font = layout.yaxis.tickfont.size or layout.font.size
@@ -463,7 +489,7 @@ def test_a_slides_strip_keeps_two_line_row_labels_in_a_smaller_font():
     """With the step panel open a slide squeezes the diagram into a strip whose rows cannot hold two lines of the
     theme's font. One-line labels ("bidirectional backward h (None, 16)") would widen the label column and the plot
     would lose that width (its cell heading ran off the figure): the labels keep their two lines, a little smaller."""
-    strip = unrolled_figure(describe(ModelSpec(bidirectional=True)), talk_mode=True, height=SLIDE_STRIP_HEIGHT)
+    strip = unrolled_figure(describe(ModelSpec(bidirectional=True)), TALK, height=SLIDE_STRIP_HEIGHT)
     layout = strip.layout
     low, high = layout.yaxis.range
     row_px = (layout.height - layout.margin.t - layout.margin.b) / (high - low)

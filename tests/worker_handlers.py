@@ -64,9 +64,42 @@ def fail(_: Any, context: Any) -> None:
     raise ValueError("this handler always fails")
 
 
-def memory(_: Any, context: Any) -> float:
-    """The worker's resident memory now, in MB."""
+def memory(field: Any, context: Any) -> float:
+    """The worker's resident memory now, in MB (`field` "RssAnon": its anonymous part)."""
+    name = (field or "VmRSS") + ":"
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(name):
             return float(line.split()[1]) / 1024
     return 0.0
+
+
+def hold_and_mark(paths: tuple[str, str], context: Any) -> str:
+    """`hold` on `paths[1]`, after creating the file `paths[0]`: a sign another process (a test) can see."""
+    Path(paths[0]).touch()
+    return hold(paths[1], context)
+
+
+def allocate(total_mb: int, context: Any) -> str:
+    """Say "allocating", then fill `total_mb` MB, 10 MB at a time, and keep it: a job whose memory keeps growing.
+    The worker's memory guard must end it; if it does not, the job never ends (and the test fails)."""
+    context.emit("allocating")
+    kept = [bytearray(10 * 2**20) for _ in range(total_mb // 10)]  # bytearray writes its zeros: pages are resident
+    while kept:
+        time.sleep(0.01)  # waiting to be ended, not measuring time
+    return "never"
+
+
+_KEPT: list[bytearray] = []
+
+
+def keep(total_mb: int, context: Any) -> int:
+    """Allocate `total_mb` MB and keep it after the job (as a model cache would): the child's memory stays up."""
+    _KEPT.append(bytearray(total_mb * 2**20))
+    return len(_KEPT)
+
+
+def ignore_stops(_: Any, context: Any) -> str:
+    """Say "held", then never end (a job stuck in one long call): the process stays alive and keeps beating."""
+    context.emit("held")
+    while True:
+        time.sleep(0.01)

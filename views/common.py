@@ -3,11 +3,12 @@
 app.py (the frame) puts the current `ModelSpec` in `st.session_state["spec"]` and the talk-mode flag in
 `st.session_state["talk_mode"]` before `pg.run()`. Pages read them through `current_spec()` and `talk_mode()`, so the
 fallback for a page run without the frame (a view-alone test) is written once: the seed's model 1, talk mode off.
-Not a page itself (app.py registers the pages by path).
+Not a page itself (views/navigation.py lists the pages).
 """
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Hashable, Sequence
 from typing import Any
@@ -18,11 +19,14 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.figures.tables import html_table, whole_columns, with_separators
+from core.figures.theme import Theme, theme_for
 from core.keras.training_session import TrainingJob
 from core.keras.worker import Job, KerasWorker, SessionBusy, shared_worker
 from core.model.budget import Work
 from core.model.spec import DEFAULTS, ModelSpec
+from core.model.training_controls import TrainingControls
 
+TRAINING_CONTROLS = "training_controls"  # session state: the Training page's TrainingControls
 POLL_SECONDS = 0.5  # a poll only reads the job in this process: cheap, so Stop and the end show quickly
 
 
@@ -35,6 +39,11 @@ def current_spec() -> ModelSpec:
 def talk_mode() -> bool:
     """True when the presenter turned talk mode on (larger text and lines)."""
     return st.session_state.get("talk_mode") is True
+
+
+def theme() -> Theme:
+    """The figures' theme for this page: TALK on a slide, NORMAL otherwise."""
+    return theme_for(talk_mode())
 
 
 def session_id() -> str:
@@ -68,6 +77,18 @@ def training_job() -> TrainingJob:
     if not isinstance(job, TrainingJob):
         job = st.session_state["training_job"] = TrainingJob(keras_worker(), session_id())
     return job
+
+
+def training_controls() -> TrainingControls:
+    """The Training page's controls as this session last set them (the defaults before a visit): the Training page
+    restores its widgets from them, and the step panel steps a sample of the data they describe."""
+    saved = st.session_state.get(TRAINING_CONTROLS)
+    return saved if isinstance(saved, TrainingControls) else TrainingControls()
+
+
+def save_training_controls(controls: TrainingControls) -> None:
+    """Keep the Training page's controls for the session (its widgets' own state ends when the page is left)."""
+    st.session_state[TRAINING_CONTROLS] = controls
 
 
 def keras_job(
@@ -151,11 +172,19 @@ def keras_call(kind: str, payload: Any, label: str = "Asking Keras", timeout: fl
 PNG_EXPORT = {"toImageButtonOptions": {"format": "png", "width": 1920, "height": 1080, "scale": 1}}
 
 
-def chart(figure: Any, key: str, *, compact: Any = None, config: dict | None = None, **events: Any) -> Any:
+def chart(
+    figure: Any, key: str, *, alt: str = "", compact: Any = None, config: dict | None = None, **events: Any
+) -> Any:
     """Draw a plotly figure full width, its camera button exporting 1920x1080 PNGs. With `compact` (the same figure
     laid out for a phone), both are sent and the page's CSS shows the one that fits the screen's width: Python cannot
     know the width of the browser's window. `events` (on_select, selection_mode) go to the full-size figure, whose
-    selection is returned."""
+    selection is returned.
+
+    `alt` (core.figures.alt_text) is the figure's text alternative: plotly's SVG has no accessible name, so the text
+    goes in a paragraph right before the figure, hidden from the eye but read by a screen reader (assets/layout.css:
+    tde-alt)."""
+    if alt:
+        st.html(f'<p class="tde-alt">Figure: {html.escape(alt)}</p>')
     options = {**PNG_EXPORT, **(config or {})}
     if compact is None:
         return st.plotly_chart(figure, width="stretch", key=key, config=options, **events)

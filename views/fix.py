@@ -1,22 +1,25 @@
-"""Fix my error: paste a Keras error (or give X's and Y's shapes), see where it breaks, get fixes Keras accepts.
+"""Fix my error: paste a Keras error, X's and Y's shapes and your model; see the ranked cause and fixes Keras learned.
 
-The diagnosis is analytic and instant (`core.diagnose`); each fix with a model is checked by real Keras (build, one
-`fit` batch on zeros of the learner's shapes) through `keras_call`, and only the fixes Keras accepts are shown.
+The diagnosis is analytic and instant (`core.diagnosis`); the fixes are checked together in one worker job (build,
+a few fit steps on synthetic data of your shapes, the loss must fall) and only the ones that pass are called checked.
 """
 
 import streamlit as st
 
 from core import ModelSpec, format_shape
-from core.diagnose import MAX_PASTE_CHARS, Diagnosis, Fix, diagnose
-from core.diagnose import MAX_SHAPE_CHARS as SHAPE_CAP
-from core.diagnose_figure import diagnosis_figure
+from core.diagnosis import MAX_PASTE_CHARS, MAX_SHAPE_CHARS, Diagnosis, Fix, diagnose
+from core.diagnosis.check import checks_work
+from core.diagnosis.source import read_learner_file, read_learner_text
+from core.figures.alt_text import diagnosis_alt
+from core.figures.diagnosis import diagnosis_figure
 from views import common
-from views.common import keras_call
 
 EXAMPLE = (
     "ValueError: Arguments `target` and `output` must have the same rank (ndim). "
     "Received: target.shape=(None, 2), output.shape=(None, 15, 2)"
 )
+MAX_UPLOAD_MB = 5
+MODEL_CHOICES = ("Paste its summary or code", "Upload a .keras file", "Use the sidebar's model", "No model")
 
 
 def _load(spec: ModelSpec) -> None:
@@ -25,57 +28,145 @@ def _load(spec: ModelSpec) -> None:
     st.session_state["fix_loaded"] = spec
 
 
-def _keras_verdict(fix: Fix) -> tuple[bool, str]:
-    """(shown, caption) for a fix: checked fixes are shown only when Keras fits them; results kept per session."""
-    if fix.check is None:
-        return True, "A code change this app's one-layer model cannot hold, so Keras did not check it here."
-    spec, x_shape, y_shape = fix.check
-    results: dict = st.session_state.setdefault("fix_checks", {})
-    key = (spec, x_shape, y_shape)
-    if key not in results:
-        try:
-            results[key] = keras_call(
-                "check_fix", {"spec": spec.to_params(), "x_shape": list(x_shape), "y_shape": list(y_shape)}
-            )
-        except RuntimeError as error:
-            return False, str(error)
-    message = results[key]
-    if message is not None:
-        return False, message
-    return True, (
-        f"Checked by Keras: it built this model and fit one batch with X {format_shape(x_shape)} "
-        f"and Y {format_shape(y_shape)}."
+def _learner_model(spec: ModelSpec) -> tuple[object | None, str]:
+    """The model the learner chose to give (and their pasted text, whose layer names are clues even when it cannot be
+    read as a model); a warning when it could not be read."""
+    choice = st.radio("Your model", MODEL_CHOICES, key="fix_model_choice", horizontal=True)
+    model, why, text = None, None, ""
+    if choice == MODEL_CHOICES[0]:
+        text = st.text_area(
+            "model.summary() or the code that builds it", key="fix_model_text", height=120, max_chars=MAX_PASTE_CHARS
+        )
+        model, why = read_learner_text(text)
+    elif choice == MODEL_CHOICES[1]:
+        upload = st.file_uploader(
+            ".keras file (only its config is read)", type=["keras"], key="fix_upload", max_upload_size=MAX_UPLOAD_MB
+        )
+        if upload is not None:
+            model, why = read_learner_file(upload.getvalue())
+    elif choice == MODEL_CHOICES[2]:
+        model = spec
+    if why:
+        st.warning(why, icon=":material/warning:")
+    return model, text
+
+
+def _checks(diagnosis: Diagnosis) -> dict[int, str | None] | None:
+    """Keras's verdict on every checkable fix, from one worker job shared by every session asking the same; None while
+    the job runs (its live status is drawn and the page reruns when it ends)."""
+    wanted = {index: fix.check for index, fix in enumerate(diagnosis.fixes) if fix.check is not None}
+    if not wanted:
+        return {}
+    checks = list(wanted.values())
+    work = checks_work(checks)
+    if not work.allowed:
+        st.caption(f"Not checked by Keras here: {work.message}")
+        return {}
+    job = common.keras_job(
+        "fix_checks",
+        "check_fix",
+        {"checks": checks},
+        ("check_fix", repr(checks)),
+        start=True,
+        work=work,
+        exclusive=False,
+    )
+    if job is None or not common.finished(job):
+        return None
+    reason = common.failure(job)
+    answers = job.result if reason is None else [reason] * len(checks)
+    return dict(zip(wanted, answers, strict=False))
+
+
+def _caption(fix: Fix) -> str:
+    check = fix.check
+    assert check is not None
+    return (
+        f"Checked by Keras: it built this model, fitted it a few steps on synthetic data shaped like X "
+        f"{format_shape(tuple(check['x_shape']))} and Y {format_shape(tuple(check['y_shape']))}, and the loss fell."
     )
 
 
+def _fix_card(index: int, shown: int, fix: Fix, caption: str) -> None:
+    with st.container(border=True, key=f"fix_card_{index}"):
+        st.markdown(f"**{shown}. {fix.description}**")
+        if fix.changes_prediction:
+            st.markdown(f"_{fix.changes_prediction}_")
+        st.code(fix.diff, language="diff")
+        st.caption(caption)
+        if fix.spec is not None and fix.check is not None:
+            st.button(
+                "Load this model into the app",
+                key=f"fix_load_{index}",
+                icon=":material/upload:",
+                on_click=_load,
+                args=(fix.spec,),
+                help="Sets the sidebar to this model, for every page",
+            )
+
+
 def _show_fixes(diagnosis: Diagnosis) -> None:
-    refused: list[str] = []
-    shown = 0
+    verdicts = _checks(diagnosis)
+    if verdicts is None:
+        return
+    refused, shown = [], 0
     for index, fix in enumerate(diagnosis.fixes):
-        ok, caption = _keras_verdict(fix)
-        if not ok:
-            refused.append(f"{fix.description}: {caption}")
+        if index in verdicts and verdicts[index] is not None:
+            refused.append(f"{fix.description}: {verdicts[index]}")
             continue
         shown += 1
-        with st.container(border=True, key=f"fix_card_{index}"):
-            st.markdown(f"**{shown}. {fix.description}**")
-            st.code(fix.diff, language="diff")
-            st.caption(caption)
-            if fix.spec is not None:
-                st.button(
-                    "Load this model into the app",
-                    key=f"fix_load_{index}",
-                    icon=":material/upload:",
-                    on_click=_load,
-                    args=(fix.spec,),
-                    help="Sets the sidebar to this model, for every page",
-                )
+        caption = (
+            _caption(fix)
+            if index in verdicts
+            else "Not checked: paste your model (summary or code) so Keras can check a fix."
+        )
+        _fix_card(index, shown, fix, caption)
     if not shown:
-        st.info("No fix to show: none of the candidate fixes passed Keras's check for these shapes.")
+        st.info("No fix to show: none of the candidate fixes learned in Keras's check.")
     if refused:
-        with st.expander(f"{len(refused)} candidate fix(es) hidden: Keras refused them"):
+        with st.expander(f"{len(refused)} candidate fix(es) hidden: they did not pass Keras's check"):
             for line in refused:
                 st.caption(line)
+
+
+def _show_model(diagnosis: Diagnosis) -> None:
+    if diagnosis.model_source == "the error message":
+        st.markdown(f"Your model, as read from the error message (you gave none): {diagnosis.model_line}")
+        st.caption("No model given: paste it to get fixes Keras can check.")
+        return
+    if not diagnosis.model_line:
+        st.caption("No model given: the diagnosis uses only the error and the shapes.")
+        return
+    st.markdown(f"Your model, as read from {diagnosis.model_source}: `{diagnosis.model_line}`")
+    if diagnosis.guessed:
+        st.caption("Guessed: " + "; ".join(diagnosis.guessed))
+    if diagnosis.outside:
+        st.caption("Outside this app's models (read around): " + ", ".join(diagnosis.outside))
+    if diagnosis.model_spec is not None:
+        st.button("Load your model into the app", key="fix_load_model", on_click=_load, args=(diagnosis.model_spec,))
+
+
+def _show_cause(diagnosis: Diagnosis, talk_mode: bool) -> None:
+    icon = ":material/check_circle:" if diagnosis.cause == "already_works" else ":material/error:"
+    where = f" · breaks at `{diagnosis.layer}`" if diagnosis.layer and diagnosis.cause != "already_works" else ""
+    (st.success if diagnosis.cause == "already_works" else st.error)(f"**{diagnosis.title}**{where}", icon=icon)
+    if diagnosis.error_line:
+        st.code(diagnosis.error_line[:2000], language=None, wrap_lines=True)
+    picture, why = st.columns([2, 3], gap="large")
+    with picture:
+        if diagnosis.flow:
+            common.chart(
+                diagnosis_figure(diagnosis, talk_mode=talk_mode),
+                key="fix_flow",
+                alt=diagnosis_alt(diagnosis.flow),
+                config={"displayModeBar": False, "staticPlot": True},
+            )
+    with why:
+        st.subheader("Why")
+        st.markdown(diagnosis.explanation)
+        if diagnosis.runner_up:
+            st.markdown(f"**Also possible:** {diagnosis.runner_up.replace('_', ' ')}. {diagnosis.separator}")
+        st.caption(f"Cause code: `{diagnosis.cause}`")
 
 
 spec: ModelSpec = st.session_state.get("spec", ModelSpec())
@@ -83,56 +174,32 @@ talk_mode: bool = st.session_state.get("talk_mode", False)
 
 st.title("Fix my error")
 st.markdown(
-    "Paste the error Keras gave you (a whole traceback is fine: the last error line is read), and, if you know "
-    "them, the shapes of X and Y. You get where it breaks, why, and fixes that Keras itself accepted."
+    "Paste the error Keras gave you (a whole traceback is fine), the shapes of X and Y, and your model. You get the "
+    "likely cause, and fixes of your own model that Keras built and trained for a few steps."
 )
-loaded = st.session_state.pop("fix_loaded", None)
-if loaded is not None:
+if st.session_state.pop("fix_loaded", None) is not None:
     st.success("Loaded the fixed model: the sidebar and every page now show it.", icon=":material/check_circle:")
 
-text = st.text_area(
-    "Your Keras error",
-    key="fix_text",
-    height=150,
-    placeholder=EXAMPLE,
-    max_chars=MAX_PASTE_CHARS,
-)
+text = st.text_area("Your Keras error", key="fix_text", height=150, placeholder=EXAMPLE, max_chars=MAX_PASTE_CHARS)
 x_column, y_column = st.columns(2, gap="medium")
-x_text = x_column.text_input("Shape of X (optional)", key="fix_x", placeholder="(1822, 64, 15)", max_chars=SHAPE_CAP)
-y_text = y_column.text_input("Shape of Y (optional)", key="fix_y", placeholder="(1822, 64, 8)", max_chars=SHAPE_CAP)
-st.caption(
-    "Your model, if the message does not say: the sidebar's. Numbers in the message (shapes, sizes) take precedence."
-)
+x_text = x_column.text_input("Shape of X", key="fix_x", placeholder="(1822, 64, 15)", max_chars=MAX_SHAPE_CHARS)
+y_text = y_column.text_input("Shape of Y", key="fix_y", placeholder="(1822, 64, 8)", max_chars=MAX_SHAPE_CHARS)
+model, model_text = _learner_model(spec)
 
-diagnosis = diagnose(text, x_text, y_text, spec)
+diagnosis = diagnose(text, x_text, y_text, model, model_text)
 for problem in diagnosis.problems:
     st.warning(problem, icon=":material/warning:")
 for note in diagnosis.notes:
     st.caption(note)
+_show_model(diagnosis)
 
-if not (text.strip() or x_text.strip() or y_text.strip()):
+if not (text.strip() or x_text.strip() or y_text.strip() or model is not None):
     st.info("Paste an error or give a shape to start. Example: " + EXAMPLE, icon=":material/info:")
 elif diagnosis.cause == "unknown":
     st.info(f"**Not recognised.** {diagnosis.explanation}", icon=":material/help:")
     if diagnosis.error_line:
-        st.caption("The line read:")
         st.code(diagnosis.error_line[:2000], language=None, wrap_lines=True)
 else:
-    st.error(f"**{diagnosis.title}** · breaks at `{diagnosis.layer}`", icon=":material/error:")
-    if diagnosis.error_line:
-        st.code(diagnosis.error_line[:2000], language=None, wrap_lines=True)
-    # Side by side on a laptop; stacked (picture first) on a phone, where the vertical flow fits the width.
-    picture, why = st.columns([2, 3], gap="large")
-    with picture:
-        if diagnosis.flow:
-            common.chart(
-                diagnosis_figure(diagnosis, talk_mode=talk_mode),
-                key="fix_flow",
-                config={"displayModeBar": False, "staticPlot": True},
-            )
-    with why:
-        st.subheader("Why")
-        st.markdown(diagnosis.explanation)
-        st.caption(f"Cause code: `{diagnosis.cause}`")
-    st.subheader("Fixes")
+    _show_cause(diagnosis, talk_mode)
+    st.subheader("Fixes" if diagnosis.cause != "already_works" else "Optional")
     _show_fixes(diagnosis)

@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from core import describe
-from core.figures.frames_diagram import frames_diagram, frames_diagram_text
+from core.figures.alt_text import frames_alt
+from core.figures.frames_diagram import frames_diagram
+from core.figures.theme import COMPACT
 from core.model.frames import (
     frames_page_note,
     frames_rows,
@@ -20,7 +22,7 @@ from core.model.frames import (
 from core.model.frames_code import frames_keras_code
 from core.model.spec import ModelSpec
 from views import frames_lab, frames_training
-from views.common import chart, intro, key_picture, table, talk_mode
+from views.common import chart, intro, key_picture, table, theme
 
 
 def render(spec: ModelSpec, page: str) -> None:
@@ -34,9 +36,9 @@ def render(spec: ModelSpec, page: str) -> None:
             st.markdown(description.error)
     with key_picture("frames_picture"):
         if page == "Unrolled network":
-            compact = frames_diagram(description, talk_mode(), compact=True)
-            chart(frames_diagram(description, talk_mode()), key="frames_diagram", compact=compact)
-            st.caption(frames_diagram_text(description))
+            compact = frames_diagram(description, COMPACT)
+            alt = frames_alt(description)
+            chart(frames_diagram(description, theme()), key="frames_diagram", alt=alt, compact=compact)
         elif page == "Weights":
             table(pd.DataFrame(frames_weight_rows(description)), key="frames_weights")
         elif page == "Code":

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.figures.alt_text import loss_curves_alt
+from core.figures.training import loss_figure
 from core.keras.training_session import TrainingSettings
 from core.model.budget import training_work
 from core.model.datasets import TASKS
@@ -42,6 +44,8 @@ def render(spec: ModelSpec) -> None:
         f"The loss went from {losses[0]:.3f} after the first epoch to {losses[-1]:.3f} after epoch {len(losses)} "
         f"({result.wall_time:.1f} s in the worker)."
     )
+    curves = [("frames model", [], losses)]
+    figure = loss_figure(curves, SAMPLES // BATCH_SIZE, loss_name=spec.loss, theme=common.theme())
+    common.chart(figure, key="frames_loss_chart", alt=loss_curves_alt(curves, spec.loss))
     frame = pd.DataFrame({"epoch": range(1, len(losses) + 1), "loss": losses})
-    st.line_chart(frame, x="epoch", y="loss", height=220)
     common.table(frame, key="frames_losses")

@@ -5,14 +5,19 @@ TensorFlow. Keras is asked only when the user clicks: a one-step `fit()` on a ti
 run by the server's TensorFlow worker; their answers are shared by every visitor (the same spec gives the same answer).
 """
 
+from __future__ import annotations
+
 import streamlit as st
 
 from core import describe, format_shape
+from core.figures.alt_text import shape_flow_alt
 from core.figures.shape_flow import shape_flow_figure
 from core.figures.tables import summary_table, summary_totals
+from core.model.anatomy import Description
 from core.model.budget import probe_work, summary_work
-from core.model.target_checker import probe_batch_size, target_verdict
-from views import common
+from core.model.spec import ModelSpec
+from core.model.target_checker import TargetVerdict, probe_batch_size, target_verdict
+from views import common, navigation
 
 TARGET_KINDS = {
     "per_timestep": "One target per timestep: Y shaped (N, T, O)",
@@ -20,55 +25,75 @@ TARGET_KINDS = {
 }
 
 
-spec = common.current_spec()
-talk_mode = common.talk_mode()
-description = describe(spec)
+def render() -> None:
+    """The page: the shapes through each layer, whether fit() takes the learner's targets (and what Keras says), and
+    Keras's summary beside this app's table."""
+    spec = common.current_spec()
+    description = describe(spec)
+    st.title("Shape flow")
+    with common.intro(
+        "Each box is a layer with the shape it outputs. **None** is the batch axis: Keras leaves it open, so the same "
+        f"model takes 1 sample or 10,000; here a sample is a sequence of T={spec.timesteps} steps of "
+        f"{spec.input_size} features. The highlighted cell is the axis the layer acts on.",
+        f"The shape of the data through each layer, from (None, {spec.timesteps}, {spec.input_size}) to the targets",
+    ):
+        navigation.link("fix", "Got an error? Paste it on Fix my error", ":material/build:")
+    per_timestep = _targets_choice(spec)
+    _picture(spec, description, per_timestep)
+    st.header("Will fit() accept my targets?")
+    verdict = _verdict(spec, per_timestep)
+    explain, keras_side = st.columns(2, gap="medium")
+    with explain:
+        _why(verdict)
+    with keras_side:
+        _what_keras_says(spec, per_timestep, verdict)
+    _summaries(spec)
 
-st.title("Shape flow")
-with common.intro(
-    "Each box is a layer with the shape it outputs. **None** is the batch axis: Keras leaves it open, so the same "
-    f"model takes 1 sample or 10,000; here a sample is a sequence of T={spec.timesteps} steps of "
-    f"{spec.input_size} features. The highlighted cell is the axis the layer acts on.",
-    f"The shape of the data through each layer, from (None, {spec.timesteps}, {spec.input_size}) to the targets",
-):
-    st.page_link("views/fix.py", label="Got an error? Paste it on Fix my error", icon=":material/build:")
 
-kind = st.radio(
-    "Which targets do you have?",
-    options=list(TARGET_KINDS),
-    format_func=TARGET_KINDS.get,
-    index=0 if spec.sequence_output else 1,
-    horizontal=True,
-    key="shapes_target_kind",
-)
-per_timestep = kind == "per_timestep"
-
-# On a phone the boxes keep their width and the picture scrolls sideways (assets/layout.css: "scroll-").
-with common.key_picture("shapes_picture"), st.container(key="scroll-shapes"):
-    common.chart(shape_flow_figure(spec, per_timestep_targets=per_timestep, talk_mode=talk_mode), key="shapes_flow")
-if description.target_shape is not None:
-    st.markdown(
-        f"The model outputs `{format_shape(description.output_shape)}`, so `fit()` needs targets shaped "
-        f"`{format_shape(description.target_shape)}`: N samples, "
-        + (f"{spec.output_steps} timesteps, " if spec.sequence_output else "")
-        + f"{spec.output_size} values each."
+def _targets_choice(spec: ModelSpec) -> bool:
+    """Which targets the learner has: True for one per timestep."""
+    kind = st.radio(
+        "Which targets do you have?",
+        options=list(TARGET_KINDS),
+        format_func=TARGET_KINDS.get,
+        index=0 if spec.sequence_output else 1,
+        horizontal=True,
+        key="shapes_target_kind",
     )
+    return kind == "per_timestep"
 
-# -- the target checker ------------------------------------------------------------------------------------
-st.header("Will fit() accept my targets?")
-verdict = target_verdict(spec, per_timestep)
-verdict_box = common.key_picture("shapes_verdict")
-show = {
-    "ok": verdict_box.success,
-    "stretched": verdict_box.warning,
-    "silent": verdict_box.warning,
-    "error": verdict_box.error,
-    "build_error": verdict_box.error,
-}[verdict.status]
-show(f"**{verdict.headline}**", icon=":material/check_circle:" if verdict.status == "ok" else ":material/error:")
 
-explain, keras_side = st.columns(2, gap="medium")
-with explain:
+def _picture(spec: ModelSpec, description: Description, per_timestep: bool) -> None:
+    """The boxes from the input to the targets, and the target shape fit() needs."""
+    # On a phone the boxes keep their width and the picture scrolls sideways (assets/layout.css: "scroll-").
+    with common.key_picture("shapes_picture"), st.container(key="scroll-shapes"):
+        common.chart(shape_flow_figure(spec, per_timestep, common.theme()), key="shapes_flow", alt=shape_flow_alt(spec))
+    if description.target_shape is not None:
+        st.markdown(
+            f"The model outputs `{format_shape(description.output_shape)}`, so `fit()` needs targets shaped "
+            f"`{format_shape(description.target_shape)}`: N samples, "
+            + (f"{spec.output_steps} timesteps, " if spec.sequence_output else "")
+            + f"{spec.output_size} values each."
+        )
+
+
+def _verdict(spec: ModelSpec, per_timestep: bool) -> TargetVerdict:
+    """The analytic verdict on these targets, as the page's headline box."""
+    verdict = target_verdict(spec, per_timestep)
+    verdict_box = common.key_picture("shapes_verdict")
+    show = {
+        "ok": verdict_box.success,
+        "stretched": verdict_box.warning,
+        "silent": verdict_box.warning,
+        "error": verdict_box.error,
+        "build_error": verdict_box.error,
+    }[verdict.status]
+    show(f"**{verdict.headline}**", icon=":material/check_circle:" if verdict.status == "ok" else ":material/error:")
+    return verdict
+
+
+def _why(verdict: TargetVerdict) -> None:
+    """The verdict's explanation, its caveat and, when it does not fit, the fix."""
     st.subheader("Why")
     st.markdown(verdict.explanation)
     if verdict.caveat:
@@ -76,7 +101,10 @@ with explain:
     if verdict.status != "ok":
         st.subheader("Fix")
         st.markdown(verdict.fix)
-with keras_side:
+
+
+def _what_keras_says(spec: ModelSpec, per_timestep: bool, verdict: TargetVerdict) -> None:
+    """One real fit() step in the worker, on a click, and whether Keras agrees with the verdict."""
     st.subheader("What Keras says")
     samples = probe_batch_size(spec)
     fit_key = (spec, per_timestep, samples)
@@ -113,29 +141,31 @@ with keras_side:
             else:  # never expected: shown rather than hidden, so a disagreement gets noticed
                 st.warning("Keras disagrees with the analysis on the left for this configuration; trust Keras.")
 
-# -- Keras's own summary ------------------------------------------------------------------------------------
-st.header("Keras's model.summary() and this app's table")
-summary_clicked = st.button("Show Keras's model.summary()", icon=":material/terminal:", key="shapes_summary_button")
-# Keras's table is 78 characters wide and its box-drawing characters render wider than the code font: it needs
-# the full width, so the app's table sits above it rather than beside it.
-st.subheader("This app (computed without Keras)")
-app_table, app_totals = st.columns([3, 2], gap="medium")
-common.table(summary_table(spec), "shapes_app_table", where=app_table)
-app_totals.markdown("  \n".join(f"{label}: {value}" for label, value in summary_totals(spec).items()))
-st.subheader("Keras")
-summary_job = common.keras_job(
-    "shapes_summary", "summary", spec, ("summary", spec), start=summary_clicked, work=summary_work(spec)
-)
-if summary_job is None:
-    st.caption("Click the button to build the real model and print its summary here.")
-elif common.finished(summary_job):
-    reason = common.failure(summary_job)
-    if reason is not None:
-        st.error(f"Keras could not answer: {reason}", icon=":material/error:")
-    else:
-        text, error = summary_job.result
-        if text is not None:
-            st.code(text, language=None)
+
+def _summaries(spec: ModelSpec) -> None:
+    """This app's summary table beside Keras's own model.summary() (on a click)."""
+    st.header("Keras's model.summary() and this app's table")
+    summary_clicked = st.button("Show Keras's model.summary()", icon=":material/terminal:", key="shapes_summary_button")
+    # Keras's table is 78 characters wide and its box-drawing characters render wider than the code font: it needs
+    # the full width, so the app's table sits above it rather than beside it.
+    st.subheader("This app (computed without Keras)")
+    app_table, app_totals = st.columns([3, 2], gap="medium")
+    common.table(summary_table(spec), "shapes_app_table", where=app_table)
+    app_totals.markdown("  \n".join(f"{label}: {value}" for label, value in summary_totals(spec).items()))
+    st.subheader("Keras")
+    summary_job = common.keras_job(
+        "shapes_summary", "summary", spec, ("summary", spec), start=summary_clicked, work=summary_work(spec)
+    )
+    if summary_job is None:
+        st.caption("Click the button to build the real model and print its summary here.")
+    elif common.finished(summary_job):
+        reason = common.failure(summary_job)
+        if reason is not None:
+            st.error(f"Keras could not answer: {reason}", icon=":material/error:")
         else:
-            st.error("Keras cannot build this model, so there is no summary. Keras says:", icon=":material/block:")
-            st.code(error, language=None, wrap_lines=True)
+            text, error = summary_job.result
+            if text is not None:
+                st.code(text, language=None)
+            else:
+                st.error("Keras cannot build this model, so there is no summary. Keras says:", icon=":material/block:")
+                st.code(error, language=None, wrap_lines=True)

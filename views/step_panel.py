@@ -1,14 +1,18 @@
 """The unrolled page's step panel: one timestep of one sample, with the real numbers (not a page; views/unrolled.py
-calls `prepare_figure` before drawing its diagram and `show` after it).
+reads a click with `take_click`, draws its diagram around `focus(spec)`, bands it with `mark`, then calls `show`).
 
-The weights are fetched once per (spec, source) from the TensorFlow worker (`model_weights` job) or taken from this
-session's finished training of the spec, and kept in session state; the whole sample is stepped once in numpy
-(`core.model.stepper.run`), so moving t only redraws.
+Its state is one value in one session key (`PanelState` under `STATE_KEY`): the `StepFocus` (core.model.step_focus,
+where the pure moves live), the focus the diagram was drawn around (a click is read against that Diagram, with no
+figure drawn again), and caches keyed by value. The weights are fetched once per (spec, source) from the TensorFlow
+worker (`model_weights` job) or taken from this session's finished training of the spec; the whole sample is stepped
+once in numpy (`core.model.stepper.run`), so moving t only redraws. The panel's widgets keep their own keys (they
+are how Streamlit tells widgets apart); each is set from the focus before it is drawn and writes back through its
+callback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -16,17 +20,56 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.figures.step import head_figure, merge_figure, sharing_counts, states_strip, vectors_figure, weights_figure
+from core.figures.step_alt_text import head_alt, merge_alt, states_alt, vectors_alt, weights_alt
+from core.figures.theme import theme_for
+from core.figures.unrolled import Diagram, layout
 from core.figures.unrolled.clicks import clicked_element, column_of, mark_focus
 from core.model.anatomy import Description, format_shape
 from core.model.budget import summary_work
-from core.model.datasets import make_dataset, tasks_for
+from core.model.datasets import make_dataset
 from core.model.spec import ModelSpec
+from core.model.step_focus import (
+    MAX_SAMPLE_CHOICES,
+    DataSource,
+    StepFocus,
+    after_click,
+    axis_of,
+    clamped,
+    data_source,
+    initial,
+    moved,
+    steps_on,
+)
 from core.model.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace, run
-from views.common import failure, finished, keras_job
+from views import navigation
+from views.common import chart, failure, finished, keras_job, training_controls
 
 CHART_KEY = "unrolled_figure"
-DEFAULT_TASK, DEFAULT_SAMPLES, DEFAULT_SEED = "recall", 1000, 0  # the Training page's defaults
-MAX_SAMPLE_CHOICES = 1000
+STATE_KEY = "step_panel"
+# The panel's focus widgets: StepFocus field -> widget key.
+WIDGETS = {"layer": "step_layer", "t": "step_t", "sample": "step_sample", "other": "step_other"}
+
+
+@dataclass
+class PanelState:
+    """Everything the step panel keeps between runs. `focus` is None while the panel is closed; `drawn` is the
+    (axis, step) the diagram was last drawn around, since a click's curve and point numbers index that drawing; the
+    caches hold one value each, keyed by what it is computed from."""
+
+    focus: StepFocus | None = None
+    drawn: tuple[str, int] | None = None
+    last_click: list = field(default_factory=list)
+    weights: tuple[tuple, ModelWeights] | None = None
+    trace: tuple[tuple, Trace] | None = None
+    weights_figure: tuple[tuple, go.Figure] | None = None
+
+
+def state() -> PanelState:
+    """This session's panel state (created closed)."""
+    panel = st.session_state.get(STATE_KEY)
+    if not isinstance(panel, PanelState):
+        panel = st.session_state[STATE_KEY] = PanelState()
+    return panel
 
 
 # -- where the weights and the sample come from ------------------------------------------------------------------------
@@ -43,49 +86,23 @@ def _trained(spec: ModelSpec) -> tuple[Any, Any] | None:
     return None
 
 
-def _data_choice(spec: ModelSpec) -> tuple[str, int, int, bool, str, tuple]:
-    """(task, samples, seed, normalise, source sentence, source key): the trained run's, else the Training page's
-    controls (or their defaults) with the seed's initial weights."""
-    trained = _trained(spec)
-    if trained is not None:
-        result, settings = trained
-        epochs = len(result.epoch_losses)
-        sentence = (
-            f"the weights **after training** on the Training page ({epochs} epoch{'s' * (epochs != 1)}"
-            f"{', stopped early' if result.stopped else ''}, seed {settings.seed})"
-        )
-        key = ("trained", id(result))
-        return settings.task, settings.samples, settings.seed, settings.normalise_targets, sentence, key
-    controls = st.session_state.get("training_controls", {})
-    fitting = tasks_for(spec)  # a sequence pattern has its own tasks, as on the Training page
-    task = controls.get("training_task", DEFAULT_TASK)
-    task = task if task in fitting else (DEFAULT_TASK if DEFAULT_TASK in fitting else fitting[0])
-    samples = int(controls.get("training_samples", DEFAULT_SAMPLES))
-    seed = int(controls.get("training_seed", DEFAULT_SEED))
-    normalise = bool(controls.get("training_normalise", False))
-    sentence = (
-        f"the **initial weights** of seed {seed} (what a training starts from; train this model to see learnt ones)"
-    )
-    return task, samples, seed, normalise, sentence, ("seed", seed)
-
-
-def _weights(spec: ModelSpec, source: tuple, start: bool) -> ModelWeights | None:
-    """The model's weights for `source`, from the session cache, the trained result, or the worker (started now if
+def _weights(spec: ModelSpec, source: DataSource, start: bool) -> ModelWeights | None:
+    """The model's weights for `source`, from the panel's cache, the trained result, or the worker (started now if
     `start`); None while the worker works (its live status line is drawn)."""
-    cache: dict = st.session_state.setdefault("step_weights", {})
-    if (spec, source) in cache:
-        return cache[(spec, source)]
-    if source[0] == "trained":
+    panel = state()
+    key = (spec, source.weights_key)
+    if panel.weights is not None and panel.weights[0] == key:
+        return panel.weights[1]
+    if source.run is not None:
         trained = _trained(spec)
         assert trained is not None
         weights = ModelWeights.from_arrays(spec, trained[0].final_weights)
     else:
-        seed = source[1]
         job = keras_job(
             "step_weights",
             "model_weights",
-            (spec, seed),
-            ("model_weights", spec, seed),
+            (spec, source.seed),
+            ("model_weights", spec, source.seed),
             start=start,
             work=summary_work(spec),
         )
@@ -97,53 +114,30 @@ def _weights(spec: ModelSpec, source: tuple, start: bool) -> ModelWeights | None
             return None
         _, arrays = job.result
         weights = ModelWeights.from_arrays(spec, arrays)
-    cache.clear()  # one model's weights at a time: a 512-unit model holds megabytes
-    cache[(spec, source)] = weights
+    panel.weights = (key, weights)  # one model's weights at a time: a 512-unit model holds megabytes
     return weights
 
 
-def _trace(weights: ModelWeights, task: str, samples: int, seed: int, normalise: bool, sample: int) -> Trace:
-    """The sample stepped through the model, cached for this (weights, data, sample): stepping t is a lookup."""
-    key = (id(weights), task, samples, seed, normalise, sample)
-    cached = st.session_state.get("step_trace")
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    x, _ = make_dataset(weights.spec, task, max(samples, sample + 1), seed, normalise)
+def _trace(spec: ModelSpec, source: DataSource, weights: ModelWeights, sample: int) -> Trace:
+    """The sample stepped through the model, cached for this (spec, source, sample): stepping t is a lookup."""
+    panel = state()
+    key = (spec, source, sample)
+    if panel.trace is not None and panel.trace[0] == key:
+        return panel.trace[1]
+    x, _ = make_dataset(spec, source.task, max(source.samples, sample + 1), source.seed, source.normalise)
     trace = run(weights, x[sample])
-    st.session_state["step_trace"] = (key, trace)
+    panel.trace = (key, trace)
     return trace
 
 
 # -- the diagram's side ---------------------------------------------------------------------------------------------
-def _layer(spec: ModelSpec) -> int:
-    """The recurrent layer the panel shows (0 reads the input; the decoder is `spec.layers`); the top by default."""
-    top = spec.recurrent_count - 1
-    layer = st.session_state.get("step_layer")
-    if not isinstance(layer, int) or not 0 <= layer <= top:
-        layer = top
-        st.session_state["step_layer"] = layer  # only when not yet set by its widget (or a click) in this run
-    return layer
-
-
-def _length(spec: ModelSpec, layer: int) -> int:
-    """How many steps the layer runs: the decoder's output_timesteps, else T."""
-    return spec.output_timesteps if spec.repeat == "encoder" and layer == spec.layers else spec.timesteps
-
-
-def _clamp_t(spec: ModelSpec) -> int:
-    steps = _length(spec, _layer(spec))
-    t = st.session_state.get("step_t", 0)
-    t = t if isinstance(t, int) and 0 <= t < steps else min(max(int(t or 0), 0), steps - 1)
-    st.session_state["step_t"] = t
-    return t
-
-
 def focus(spec: ModelSpec) -> tuple[str, int] | None:
     """The (time axis, step) the diagram must keep drawn: the panel's step while it is open, else None."""
-    if not st.session_state.get("step_open") or not spec.is_valid:
+    panel = state()
+    if panel.focus is None or not spec.is_valid:
         return None
-    axis = "decoder" if spec.repeat == "encoder" and _layer(spec) == spec.layers else "time"
-    return axis, _clamp_t(spec)
+    panel.focus = clamped(panel.focus, spec)
+    return panel.focus.drawn
 
 
 def _new_click() -> list[dict]:
@@ -152,51 +146,58 @@ def _new_click() -> list[dict]:
     points = []
     if selection is not None:
         points = list((selection.get("selection") or {}).get("points") or [])
-    return [] if points == st.session_state.get("step_last_click") else points
+    return [] if points == state().last_click else points
 
 
-def _read_click(figure: go.Figure, spec: ModelSpec, points: list[dict]) -> None:
-    """A new click on the diagram becomes the panel's layer and step."""
-    st.session_state["step_last_click"] = points
-    clicked = clicked_element(figure, points)
-    if clicked is None:
-        return
-    top = spec.recurrent_count - 1
-    # The head and its output read the top layer; on the decoder's axis everything belongs to the decoder.
-    layer = top if clicked.role in ("head", "output") or clicked.axis == "decoder" else clicked.layer
-    st.session_state["step_layer"] = min(max(layer, 0), top)
-    st.session_state["step_t"] = clicked.step
-    st.session_state["step_open"] = True
-    st.session_state["step_focus"] = clicked
-
-
-def take_click(build: Callable[[tuple[str, int] | None], go.Figure], spec: ModelSpec) -> None:
+def take_click(description: Description, talk: bool) -> None:
     """Read a new click on the diagram before the page lays itself out (a click opens the panel, and a slide with the
-    panel open draws the diagram as a strip): the click is read on the figure the learner clicked, drawn again by
-    `build(focus)` around the previous focus, since its traces are what the click's curve numbers index."""
+    panel open draws the diagram as a strip): the click is read against the Diagram the learner clicked, laid out
+    again around the focus it was drawn with (its layout is pure and small; no figure is drawn)."""
     points = _new_click()
-    if points:
-        _read_click(build(st.session_state.get("step_drawn_focus")), spec, points)
+    if not points:
+        return
+    panel = state()
+    panel.last_click = points
+    diagram: Diagram = layout(description, theme_for(talk), panel.drawn)
+    clicked = clicked_element(diagram, points)
+    if clicked is not None:
+        spec = description.spec
+        panel.focus = after_click(panel.focus or initial(spec), spec, clicked)
 
 
-def prepare_figure(build: Callable[[tuple[str, int] | None], go.Figure], spec: ModelSpec, talk: bool) -> go.Figure:
-    """The unrolled figure with the panel's step drawn and banded: `build(focus)` draws the diagram around a focus
-    (after `take_click`, which this calls again harmlessly: a click is read once)."""
-    take_click(build, spec)
-    wanted = focus(spec)
-    figure = build(wanted)
-    st.session_state["step_drawn_focus"] = wanted
-    band = column_of(figure, wanted[1], wanted[0]) if wanted is not None else None
-    return mark_focus(figure, band, talk)
-
-
-def _move(delta: int, last: int) -> None:
-    st.session_state["step_t"] = min(max(st.session_state.get("step_t", 0) + delta, 0), last)
-    st.session_state["step_open"] = True
+def mark(figure: go.Figure, drawn: tuple[str, int] | None) -> go.Figure:
+    """The unrolled figure, drawn around `drawn` (the panel's `focus`), made clickable with that step banded; the
+    panel remembers `drawn` to read the next click against."""
+    state().drawn = drawn
+    band = column_of(figure, drawn[1], drawn[0]) if drawn is not None else None
+    return mark_focus(figure, band)
 
 
 def _open() -> None:
-    st.session_state["step_open"] = True
+    """Open the panel (the button, or another page's link); it keeps the step it had."""
+    panel = state()
+    if panel.focus is None:
+        panel.focus = StepFocus(layer=-1, axis="time", t=0)  # the top layer, once a spec clamps it
+
+
+def _move(delta: int, spec: ModelSpec) -> None:
+    """◀ / ▶ callback."""
+    panel = state()
+    panel.focus = moved(panel.focus or initial(spec), spec, delta)
+
+
+def _take(name: str) -> None:
+    """A focus widget changed: its value becomes the focus's field `name` (clamped on the run)."""
+    panel = state()
+    value = st.session_state.get(WIDGETS[name])
+    if panel.focus is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        panel.focus = replace(panel.focus, **{name: int(value)})
+
+
+def _set_widgets(focus: StepFocus) -> None:
+    """Give each focus widget the focus's value, before it is drawn in this run."""
+    for name, key in WIDGETS.items():
+        st.session_state[key] = getattr(focus, name)
 
 
 # -- the panel --------------------------------------------------------------------------------------------------------
@@ -209,7 +210,9 @@ def _layer_choice(description: Description) -> None:
         "Layer",
         list(range(len(layers))),
         format_func=lambda index: f"{layers[index].name}" + (" (decoder)" if layers[index].role == "decoder" else ""),
-        key="step_layer",
+        key=WIDGETS["layer"],
+        on_change=_take,
+        args=("layer",),
         help="The stacked layers bottom first, then the decoder; the head reads the last one",
     )
 
@@ -226,24 +229,22 @@ def _boxes(talk: bool) -> tuple[Any, ...]:
     return back, slider, forward, sample, other, cell
 
 
-def _controls(spec: ModelSpec, samples: int, boxes: tuple[Any, ...]) -> tuple[int, int]:
-    """◀ t ▶ (keyboard ← →), the sample and the head's other step, in `boxes` (see `_boxes`); returns
-    (sample, other step)."""
-    last = _length(spec, _layer(spec)) - 1
-    head_last = spec.output_steps - 1
+def _controls(spec: ModelSpec, focus: StepFocus, samples: int, boxes: tuple[Any, ...]) -> None:
+    """◀ t ▶ (keyboard ← →), the sample and the head's other step, in `boxes` (see `_boxes`), showing `focus`."""
+    last = steps_on(spec, focus.axis) - 1
     left, middle, right, sample_box, other_box = boxes[:5]
     left.button(
         "◀",
         key="step_back",
         shortcut="Left",
         on_click=_move,
-        args=(-1, last),
+        args=(-1, spec),
         help="Previous step (←)",
-        disabled=st.session_state["step_t"] == 0,
+        disabled=focus.t == 0,
         width="stretch",
     )
     if last > 0:
-        middle.slider("Timestep t", 0, last, key="step_t")
+        middle.slider("Timestep t", 0, last, key=WIDGETS["t"], on_change=_take, args=("t",))
     else:
         middle.markdown("Timestep **t = 0** (the only one)")
     right.button(
@@ -251,31 +252,31 @@ def _controls(spec: ModelSpec, samples: int, boxes: tuple[Any, ...]) -> tuple[in
         key="step_forward",
         shortcut="Right",
         on_click=_move,
-        args=(1, last),
+        args=(1, spec),
         help="Next step (→)",
-        disabled=st.session_state["step_t"] == last,
+        disabled=focus.t == last,
         width="stretch",
     )
-    sample = sample_box.number_input(
+    sample_box.number_input(
         "Sample",
         min_value=0,
         max_value=min(samples, MAX_SAMPLE_CHOICES) - 1,
         step=1,
-        key="step_sample",
+        key=WIDGETS["sample"],
+        on_change=_take,
+        args=("sample",),
         help="Which sequence of the Training page's dataset",
     )
-    other = st.session_state.get("step_other")
-    if not isinstance(other, int) or not 0 <= other <= head_last:
-        st.session_state["step_other"] = min(40, head_last)
-    other = other_box.number_input(
+    other_box.number_input(
         "Also at t",
         min_value=0,
-        max_value=head_last,
+        max_value=spec.output_steps - 1,
         step=1,
-        key="step_other",
+        key=WIDGETS["other"],
+        on_change=_take,
+        args=("other",),
         help="The head's W at another step: the same matrix",
     )
-    return int(sample), int(other)
 
 
 def _offered(layer: LayerTrace, returns_sequences: bool) -> list[str]:
@@ -306,18 +307,20 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
     offered = _offered(layer, returns_sequences)
     shown = _directions(offered, talk)
     if "forward" in shown:
-        st.plotly_chart(
-            vectors_figure(layer.forward[t], talk, spec.bidirectional, name),
-            width="stretch",
+        chart(
+            vectors_figure(layer.forward[t], theme_for(talk), spec.bidirectional, name),
             key="step_forward_vectors",
+            alt=vectors_alt(layer.forward[t], name),
         )
     if layer.backward is not None:
         if "backward" in shown:
-            st.plotly_chart(
-                vectors_figure(layer.backward[t], talk, True, name), width="stretch", key="step_backward_vectors"
+            chart(
+                vectors_figure(layer.backward[t], theme_for(talk), True, name),
+                key="step_backward_vectors",
+                alt=vectors_alt(layer.backward[t], name),
             )
         if "merged" in shown:
-            st.plotly_chart(merge_figure(layer, t, talk), width="stretch", key="step_merge")
+            chart(merge_figure(layer, t, theme_for(talk)), key="step_merge", alt=merge_alt(layer, t))
         if talk:
             st.segmented_control(
                 "Direction",
@@ -337,7 +340,7 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
         )
 
 
-def _weights_tab(weights: ModelWeights, layer: int, talk: bool) -> None:
+def _weights_tab(weights: ModelWeights, source: DataSource, layer: int, talk: bool) -> None:
     spec = weights.spec
     gates = GATE_NAMES[spec.cell]
     columns = st.columns([3, 2] if spec.bidirectional else [1])
@@ -355,17 +358,16 @@ def _weights_tab(weights: ModelWeights, layer: int, talk: bool) -> None:
             or "forward"
         )
     # The matrices do not change with t: build their figure once per (weights, layer, direction, gate, mode).
-    key = (id(weights), layer, direction, gate if gate is not None else 0, talk)
-    cached = st.session_state.get("step_weights_figure_cache")
-    if cached is None or cached[0] != key:
-        cached = (key, weights_figure(weights, direction, key[3], talk, layer))
-        st.session_state["step_weights_figure_cache"] = cached
-    figure = cached[1]
-    st.plotly_chart(figure, width="stretch", key="step_weights_figure")
+    panel = state()
+    key = (spec, source.weights_key, layer, direction, gate if gate is not None else 0, talk)
+    if panel.weights_figure is None or panel.weights_figure[0] != key:
+        panel.weights_figure = (key, weights_figure(weights, direction, key[4], theme_for(talk), layer))
+    figure = panel.weights_figure[1]
+    chart(figure, key="step_weights_figure", alt=weights_alt(weights, direction, key[4], layer))
     cell = weights.cell(direction, layer)
     st.caption(
         "The same three matrices at every one of the "
-        f"{_length(spec, layer)} steps: "
+        f"{steps_on(spec, axis_of(spec, layer))} steps: "
         + ", ".join(
             f"`{name}` {format_shape(tuple(a.shape))}" for name, a in zip(cell.names, _arrays(cell), strict=True)
         )
@@ -380,7 +382,9 @@ def _head_tab(description: Description, weights: ModelWeights, trace: Trace, t: 
     spec = description.spec
     head = description.head
     assert head is not None
-    st.plotly_chart(head_figure(trace, weights, t, other, talk), width="stretch", key="step_head")
+    chart(
+        head_figure(trace, weights, t, other, theme_for(talk)), key="step_head", alt=head_alt(trace, weights, t, other)
+    )
     kernel_name = weights.head_names[0]
     if spec.sequence_output:
         st.markdown(
@@ -411,54 +415,71 @@ def show(spec: ModelSpec, description: Description, talk: bool) -> None:
     """The panel under the diagram: closed until a click (or the button), then the numbers of step t."""
     if description.error is not None:
         return
-    if not talk or not st.session_state.get("step_open"):
+    panel = state()
+    if not talk or panel.focus is None:
         st.subheader("Inside one timestep: the real numbers")  # on a slide the open panel needs the room
-    if not st.session_state.get("step_open"):
+    if panel.focus is None:
         st.markdown(
             "Click any element of the diagram, or press the button, to see that step of one sample in numbers: "
             "every gate, the states, and the one shared head W. Keras starts once (a few seconds); stepping is instant."
         )
         st.button("Show the numbers", key="step_open_button", on_click=_open, icon=":material/calculate:")
         return
-    task, samples, seed, normalise, sentence, source = _data_choice(spec)
+    source = data_source(spec, training_controls(), _trained(spec))
     weights = _weights(spec, source, start=True)
     if weights is None:
         return
+    focus = panel.focus = clamped(panel.focus, spec, source.samples)
+    _set_widgets(focus)
     if not talk:
         _layer_choice(description)
-    layer = _layer(spec)
-    t = _clamp_t(spec)
     boxes = _boxes(talk)
-    sample, other = _controls(spec, samples, boxes)
+    _controls(spec, focus, source.samples, boxes)
     if talk:  # a slide: the cell's numbers come first, right under the diagram strip; the layer picker follows them
         _layer_choice(description)
-    trace = _trace(weights, task, samples, seed, normalise, sample)
-    shown = trace.layers[layer]
+    trace = _trace(spec, source, weights, focus.sample)
+    _tabs(description, weights, source, trace, focus, boxes[5], talk)
+    st.caption(
+        f"Sample {focus.sample} of the Training page's *{source.task}* data (seed {source.seed}), {source.sentence}. "
+        "Numbers are rounded to 2 decimals; hover for the full value. ← → step t."
+    )
+
+
+def _tabs(
+    description: Description,
+    weights: ModelWeights,
+    source: DataSource,
+    trace: Trace,
+    focus: StepFocus,
+    cell_box: Any,
+    talk: bool,
+) -> None:
+    """The states strip, the cell, the weights per gate and the shared head; on a slide (`cell_box` given) the cell
+    comes first, under the diagram strip, and the states over time go into a tab."""
+    spec = description.spec
+    shown = trace.layers[focus.layer]
     several = len(trace.layers) > 1
-    cell_box = boxes[5]
-    if cell_box is not None:  # a slide: the cell first, the states over time in a tab
+    t = focus.t
+    if cell_box is not None:
         with cell_box:
             _cell_tab(shown, t, talk, several)
         strip_tab, weights_tab, head_tab = st.tabs(["Every step's h", "Weights per gate", "The shared head"])
-        strip_tab.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
+        with strip_tab:
+            chart(states_strip(shown, t, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
     else:
-        st.plotly_chart(states_strip(shown, t, talk), width="stretch", key="step_strip")
+        chart(states_strip(shown, t, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
         cell_tab, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
         with cell_tab:
             _cell_tab(shown, t, talk, several)
     with weights_tab:
-        _weights_tab(weights, layer, talk)
+        _weights_tab(weights, source, focus.layer, talk)
     with head_tab:
         head_t = min(t, spec.output_steps - 1)
         if shown is not trace.top:
             st.caption(
                 f"The head reads the top layer '{trace.top.name}', not '{shown.name}': its step t={head_t} is shown."
             )
-        _head_tab(description, weights, trace, head_t, other, talk)
-    st.caption(
-        f"Sample {sample} of the Training page's *{task}* data (seed {seed}), {sentence}. Numbers are rounded to "
-        "2 decimals; hover for the full value. ← → step t."
-    )
+        _head_tab(description, weights, trace, head_t, focus.other, talk)
 
 
 def link(key: str) -> None:
@@ -470,4 +491,4 @@ def link(key: str) -> None:
         icon=":material/calculate:",
         type="tertiary",
     ):
-        st.switch_page("views/unrolled.py")
+        navigation.switch("unrolled")

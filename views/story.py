@@ -16,14 +16,10 @@ import streamlit as st
 from core.figures.theme import PALETTE
 from core.model.spec import ModelSpec
 from core.talk.stories import STORIES, Story, read_story, story_query
+from views import navigation
 
 STATE = "story"  # session state: {"name": str, "index": int, "pending": bool} or None
 PROBLEM = "story_problem"
-
-
-def page_script(url_path: str) -> str:
-    """The view script of a page's url_path ("" is the Overview)."""
-    return f"views/{url_path or 'overview'}.py"
 
 
 def current() -> tuple[Story, int] | None:
@@ -58,7 +54,7 @@ def before_sidebar(url_path: str, load_spec: Callable[[ModelSpec], None]) -> Non
     story, index = now
     step = story.steps[index]
     if url_path != step.page:
-        st.switch_page(page_script(step.page))
+        navigation.switch(step.page)
     state["pending"] = False
     load_spec(step.spec)
     for key, value in step.widgets.items():

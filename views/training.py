@@ -5,41 +5,69 @@ what the worker streamed back, from a fragment that polls the session's `Trainin
 runs. A run goes on when the learner visits other pages; closing the tab stops it (the worker sees the session go).
 """
 
+from __future__ import annotations
+
 import pandas as pd
 import streamlit as st
 
 from core import describe
+from core.figures.alt_text import loss_curves_alt, prediction_alt, timestep_losses_alt
 from core.figures.training import loss_figure, prediction_figure, timestep_heatmap
 from core.keras.jobs import WarmUp
-from core.keras.training_session import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingSettings, TrainingSnapshot
-from core.model.budget import probe_work, training_work
+from core.keras.training_session import TrainingJob, TrainingSettings, TrainingSnapshot
+from core.model.anatomy import Description
+from core.model.budget import Work, probe_work, training_work
 from core.model.datasets import MAX_SAMPLES, TASKS, tasks_for
-from views import common
-
-spec = common.current_spec()
-talk = common.talk_mode()
-job = common.training_job()
+from core.model.spec import ModelSpec
+from core.model.training_controls import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingControls
+from views import common, navigation
 
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
 WHAT = {"current": "The current model (sidebar)", "variants": "The seed's three models, to compare"}
-CONTROL_DEFAULTS = {
-    "training_task": "recall",
-    "training_samples": 1000,
-    "training_batch": 128,
-    "training_epochs": 10,
-    "training_seed": 0,
-    "training_lr": RECALL_LEARNING_RATE,
-    "training_what": "current",
-    "training_normalise": False,
-}
+# Each poll redraws the growing loss chart: once a second keeps it live without loading a busy server (a click on
+# Stop does not wait for a poll: it waits for the job itself).
+TRAINING_POLL_SECONDS = 1.0
+
+
+def render() -> None:
+    """The page: the settings, Train and Stop, the live loss curves, and the last run's results."""
+    spec = common.current_spec()
+    talk = common.talk_mode()
+    job = common.training_job()
+    st.title("Training")
+    common.intro(
+        f"Fit the real Keras models with `fit()` and watch the loss fall. The models are compiled as in the seed: "
+        f"RMSprop and `{spec.loss}`. Train the current model, or the seed's three models side by side: models 1 and 2 "
+        "(`TimeDistributed(Dense)` and `Dense` after `return_sequences=True`) should trace the same curve.",
+        "Fit the real Keras models and watch the loss fall",
+    )
+    description = describe(spec)
+    controls = _controls(spec, description, talk)
+    settings = _settings(spec, description, controls)
+    work = training_work(settings) if settings is not None else None
+    if work is not None:
+        if work.allowed:
+            st.caption(f"Work: {work.message}")
+        else:
+            st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
+    running = job.running
+    if settings is not None and work is not None and work.allowed and not running:
+        # Build and trace these models in the worker now, while the learner reads: the click then starts at once.
+        specs = tuple(variant for _, variant in settings.variants)
+        warm = WarmUp(specs, settings.samples, settings.batch_size, settings.seed)
+        common.speculate("warm_up_training", warm, key=warm)
+    starting = running and job.snapshot().batches_done == 0
+    _buttons(job, settings, work, running, starting)
+    with common.key_picture("training_picture"):
+        _live_progress(job, running, starting)
+    _last_run(job, settings)
 
 
 def _restore_controls() -> None:
     """Page widgets lose their state when the page is left; give them back the values they had."""
-    saved = st.session_state.setdefault("training_controls", {})
-    for key, default in CONTROL_DEFAULTS.items():
+    for key, value in common.training_controls().widget_values().items():
         if key not in st.session_state:
-            st.session_state[key] = saved.get(key, default)
+            st.session_state[key] = value
 
 
 def _task_changed() -> None:
@@ -52,119 +80,104 @@ def _lr_label(rate: float) -> str:
     return f"{rate:g} (RMSprop's default, the seed's)" if rate == SEED_LEARNING_RATE else f"{rate:g}"
 
 
-st.title("Training")
-common.intro(
-    f"Fit the real Keras models with `fit()` and watch the loss fall. The models are compiled as in the seed: "
-    f"RMSprop and `{spec.loss}`. Train the current model, or the seed's three models side by side: models 1 and 2 "
-    "(`TimeDistributed(Dense)` and `Dense` after `return_sequences=True`) should trace the same curve.",
-    "Fit the real Keras models and watch the loss fall",
-)
-
-_restore_controls()
-description = describe(spec)
-# On a slide the settings fold away, so that the loss chart sits under the Train button on the first screen.
-with st.expander("Training settings", icon=":material/tune:") if talk else st.container(border=True):
-    top = st.columns([2, 1, 1, 1])
-    task_options = tasks_for(spec)  # each sequence pattern has its own tasks (they fit the seed's variants too)
-    if st.session_state.get("training_task") not in task_options:
-        st.session_state["training_task"] = task_options[0]
-        _task_changed()
-    task = top[0].selectbox("Data", task_options, key="training_task", on_change=_task_changed)
-    samples = top[1].number_input("Samples", min_value=1, max_value=MAX_SAMPLES, step=100, key="training_samples")
-    batch_size = top[2].number_input("Batch size", min_value=1, max_value=4096, step=16, key="training_batch")
-    epochs = top[3].number_input("Epochs", min_value=1, max_value=200, step=1, key="training_epochs")
-    bottom = st.columns([2, 1, 2])
-    if description.error is not None:
-        # Keras cannot build this spec: the only thing to train is the seed's valid variants.
-        st.session_state["training_what"] = "variants"
-    what = bottom[0].radio(
-        "What to train",
-        list(WHAT),
-        format_func=WHAT.get,
-        key="training_what",
-        disabled=description.error is not None,
-    )
-    seed = bottom[1].number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="training_seed")
-    learning_rate = bottom[2].selectbox("Learning rate", LEARNING_RATES, format_func=_lr_label, key="training_lr")
-    st.caption(TASKS[task])
-    normalise = False
-    if task == "random":
-        normalise = st.toggle(
-            "Normalise the targets (each target vector sums to 1)",
-            key="training_normalise",
-            help="The seed's targets are uniform random numbers, not probability distributions.",
+def _controls(spec: ModelSpec, description: Description, talk: bool) -> TrainingControls:
+    """The training settings' widgets (restored from the session), saved for the session and the step panel."""
+    _restore_controls()
+    # On a slide the settings fold away, so that the loss chart sits under the Train button on the first screen.
+    with st.expander("Training settings", icon=":material/tune:") if talk else st.container(border=True):
+        top = st.columns([2, 1, 1, 1])
+        task_options = tasks_for(spec)  # each sequence pattern has its own tasks (they fit the seed's variants too)
+        if st.session_state.get("training_task") not in task_options:
+            st.session_state["training_task"] = task_options[0]
+            _task_changed()
+        task = top[0].selectbox("Data", task_options, key="training_task", on_change=_task_changed)
+        top[1].number_input("Samples", min_value=1, max_value=MAX_SAMPLES, step=100, key="training_samples")
+        top[2].number_input("Batch size", min_value=1, max_value=4096, step=16, key="training_batch")
+        top[3].number_input("Epochs", min_value=1, max_value=200, step=1, key="training_epochs")
+        bottom = st.columns([2, 1, 2])
+        if description.error is not None:
+            # Keras cannot build this spec: the only thing to train is the seed's valid variants.
+            st.session_state["training_what"] = "variants"
+        bottom[0].radio(
+            "What to train",
+            list(WHAT),
+            format_func=WHAT.get,
+            key="training_what",
+            disabled=description.error is not None,
         )
-        if spec.activation == "softmax":
-            st.caption(
-                "With the seed's verbatim targets, categorical cross-entropy can *rise* while the model trains "
-                "(plain Keras does the same): a target vector that does not sum to 1 makes the loss "
-                "−Σ y·log p, which is lowest when p puts all its mass on the largest y, not when p matches y. "
-                "Normalised targets are distributions, and the loss falls toward their entropy."
-            )
-st.session_state["training_controls"] = {key: st.session_state[key] for key in CONTROL_DEFAULTS}
+        bottom[1].number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="training_seed")
+        bottom[2].selectbox("Learning rate", LEARNING_RATES, format_func=_lr_label, key="training_lr")
+        st.caption(TASKS[task])
+        if task == "random":
+            _normalise_toggle(spec)
+    controls = TrainingControls.from_widgets(st.session_state)
+    common.save_training_controls(controls)
+    return controls
 
-if description.error is not None:
-    st.error(
-        f"{description.error} There is no model to train for this spec, so the seed's three valid models "
-        "(with your cell and sizes) are trained instead.",
-        icon=":material/block:",
+
+def _normalise_toggle(spec: ModelSpec) -> None:
+    """The seed's random targets: normalised or verbatim, and why it matters for softmax."""
+    st.toggle(
+        "Normalise the targets (each target vector sums to 1)",
+        key="training_normalise",
+        help="The seed's targets are uniform random numbers, not probability distributions.",
     )
+    if spec.activation == "softmax":
+        st.caption(
+            "With the seed's verbatim targets, categorical cross-entropy can *rise* while the model trains "
+            "(plain Keras does the same): a target vector that does not sum to 1 makes the loss "
+            "−Σ y·log p, which is lowest when p puts all its mass on the largest y, not when p matches y. "
+            "Normalised targets are distributions, and the loss falls toward their entropy."
+        )
 
-settings: TrainingSettings | None = None
-try:
-    options = {
-        "task": task,
-        "samples": int(samples),
-        "batch_size": int(batch_size),
-        "epochs": int(epochs),
-        "seed": int(seed),
-        "learning_rate": float(learning_rate),
-        "normalise_targets": bool(normalise),
-    }
-    if what == "variants":
-        settings = TrainingSettings.for_seed_variants(spec, **options)
-    else:
-        settings = TrainingSettings.for_spec(spec, **options)
-except ValueError as error:
-    st.error(f"Cannot train with these settings: {error}")
 
-work = training_work(settings) if settings is not None else None
-if work is not None:
-    if work.allowed:
-        st.caption(f"Work: {work.message}")
-    else:
-        st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
-
-running = job.running
-if settings is not None and work is not None and work.allowed and not running:
-    # Build and trace these models in the worker now, while the learner reads: the click then starts at once.
-    specs = tuple(variant for _, variant in settings.variants)
-    warm = WarmUp(specs, settings.samples, settings.batch_size, settings.seed)
-    common.speculate("warm_up_training", warm, key=warm)
-
-left, right, _ = st.columns([1, 1, 3])
-can_train = settings is not None and work is not None and work.allowed and not running
-starting = running and job.snapshot().batches_done == 0
-label = "Train" if not running else ("Starting…" if starting else "Training…")
-if left.button(label, type="primary", key="training_train", disabled=not can_train, icon=":material/play_arrow:"):
+def _settings(spec: ModelSpec, description: Description, controls: TrainingControls) -> TrainingSettings | None:
+    """What a click on Train would run, or None (with the reason shown) when the controls do not make one."""
+    if description.error is not None:
+        st.error(
+            f"{description.error} There is no model to train for this spec, so the seed's three valid models "
+            "(with your cell and sizes) are trained instead.",
+            icon=":material/block:",
+        )
     try:
-        job.start(settings)
-    except common.SessionBusy as busy:
-        st.warning(str(busy), icon=":material/hourglass_top:")
-    else:
-        st.rerun()  # redraw the buttons and start the polling fragment
-if right.button("Stop", key="training_stop", disabled=not running, icon=":material/stop:"):
-    job.stop("Stopped by you.")
-    job.wait(3.0)  # the worker stops within one batch: show Train again on this very rerun
-    st.rerun()
+        options = {
+            "task": controls.task,
+            "samples": int(controls.samples),
+            "batch_size": int(controls.batch),
+            "epochs": int(controls.epochs),
+            "seed": int(controls.seed),
+            "learning_rate": float(controls.lr),
+            # Only the seed's random data can be normalised (the toggle is shown for it alone).
+            "normalise_targets": bool(controls.normalise) and controls.task == "random",
+        }
+        if controls.what == "variants":
+            return TrainingSettings.for_seed_variants(spec, **options)
+        return TrainingSettings.for_spec(spec, **options)
+    except ValueError as error:
+        st.error(f"Cannot train with these settings: {error}")
+        return None
 
-if running and settings is not None and job.settings is not None and settings != job.settings:
-    st.caption("The run below uses the settings it started with; the controls above have changed since.")
 
-
-# Each poll redraws the growing loss chart: once a second keeps it live without loading a busy server (a click on
-# Stop does not wait for a poll: it waits for the job itself).
-TRAINING_POLL_SECONDS = 1.0
+def _buttons(
+    job: TrainingJob, settings: TrainingSettings | None, work: Work | None, running: bool, starting: bool
+) -> None:
+    """Train (Starting… / Training… while it runs) and Stop."""
+    left, right, _ = st.columns([1, 1, 3])
+    can_train = settings is not None and work is not None and work.allowed and not running
+    label = "Train" if not running else ("Starting…" if starting else "Training…")
+    if left.button(label, type="primary", key="training_train", disabled=not can_train, icon=":material/play_arrow:"):
+        try:
+            job.start(settings)
+        except common.SessionBusy as busy:
+            st.warning(str(busy), icon=":material/hourglass_top:")
+        else:
+            st.rerun()  # redraw the buttons and start the polling fragment
+    if right.button("Stop", key="training_stop", disabled=not running, icon=":material/stop:"):
+        job.stop("Stopped by you.")
+        job.wait(3.0)  # the worker stops within one batch: show Train again on this very rerun
+        st.rerun()
+    if running and settings is not None and job.settings is not None and settings != job.settings:
+        st.caption("The run below uses the settings it started with; the controls above have changed since.")
 
 
 def _progress_text(snap: TrainingSnapshot) -> str:
@@ -198,14 +211,14 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
             curves,
             snap.settings.batches_per_epoch,
             loss_name=group[0].spec.loss,
-            talk_mode=talk,
+            theme=common.theme(),
             title=title,
             dashed=[v.label for v in group[1:]],
             first_color=offset,
         )
         offset += len(group)
         with column:
-            common.chart(fig, key=f"training_loss_chart_{offset}")
+            common.chart(fig, key=f"training_loss_chart_{offset}", alt=loss_curves_alt(curves, group[0].spec.loss))
     if len(groups) > 1:
         st.caption(
             "Model 3 (`return_sequences=False`) learns a different target: one vector per sequence, not one per "
@@ -213,27 +226,28 @@ def _loss_charts(snap: TrainingSnapshot) -> None:
         )
 
 
-@st.fragment(run_every=TRAINING_POLL_SECONDS if running else None)
-def live_progress() -> None:
-    """Redraw the progress and the growing loss chart; when the run ends, rerun the page to show the results."""
-    snap = job.snapshot()
-    if snap.running:
-        if starting and snap.batches_done > 0:
-            st.rerun()  # the first loss arrived: the button outside this fragment turns from "Starting…" to "Training…"
-        st.progress(snap.fraction, text=_progress_text(snap))
-    elif running:
-        st.rerun()  # the run just ended: the full page draws the results and re-enables Train
-    if snap.run_id == 0 or snap.settings is None:
-        st.info("No training yet in this session: set the controls and press Train.")
-        return
-    _loss_charts(snap)
+def _live_progress(job: TrainingJob, running: bool, starting: bool) -> None:
+    """The progress and the growing loss chart, in a fragment that polls the job while it runs."""
 
+    @st.fragment(run_every=TRAINING_POLL_SECONDS if running else None)
+    def live_progress() -> None:
+        """Redraw the progress and the growing loss chart; when the run ends, rerun the page to show the results."""
+        snap = job.snapshot()
+        if snap.running:
+            if starting and snap.batches_done > 0:
+                st.rerun()  # the first loss arrived: the button outside this fragment turns to "Training…"
+            st.progress(snap.fraction, text=_progress_text(snap))
+        elif running:
+            st.rerun()  # the run just ended: the full page draws the results and re-enables Train
+        if snap.run_id == 0 or snap.settings is None:
+            st.info("No training yet in this session: set the controls and press Train.")
+            return
+        _loss_charts(snap)
 
-with common.key_picture("training_picture"):
     live_progress()
 
 
-def _model3_mismatch(model3) -> None:
+def _model3_mismatch(model3: ModelSpec) -> None:
     """Model 3 fed models 1 and 2's per-timestep targets: Keras's own refusal, asked in the worker (shared answer)."""
     per_sequence, per_step = model3.target_shape(1)[1:], model3.target_shape(1, per_timestep=True)[1:]
     st.caption(
@@ -252,7 +266,7 @@ def _model3_mismatch(model3) -> None:
     )
     if job is not None and common.finished(job) and common.failure(job) is None and job.result is not None:
         st.code(job.result, language=None, wrap_lines=True)
-    st.page_link("views/shapes.py", label="Why, shape by shape, on Shape flow", icon=":material/swap_horiz:")
+    navigation.link("shapes", "Why, shape by shape, on Shape flow", ":material/swap_horiz:")
 
 
 def _results(snap: TrainingSnapshot) -> None:
@@ -297,10 +311,9 @@ def _results(snap: TrainingSnapshot) -> None:
         st.subheader("Where in the sequence the model learns")
         choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
         chosen = next(v for v in per_step if v.label == choice)
-        common.chart(
-            timestep_heatmap(chosen.result.timestep_losses, loss_name=chosen.spec.loss, talk_mode=talk),
-            key="training_timestep_heatmap",
-        )
+        losses, loss_name = chosen.result.timestep_losses, chosen.spec.loss
+        figure = timestep_heatmap(losses, loss_name=loss_name, theme=common.theme())
+        common.chart(figure, key="training_timestep_heatmap", alt=timestep_losses_alt(losses, loss_name))
         st.caption(
             "Each row is the loss at every timestep, measured after one epoch on up to 256 samples. In the recall "
             "task timestep 0 has nothing to recall (its target is uniform), so its loss cannot fall."
@@ -311,13 +324,17 @@ def _results(snap: TrainingSnapshot) -> None:
         choice = st.selectbox("Model", [v.label for v in with_prediction], key="training_prediction_model")
         chosen = next(v for v in with_prediction if v.label == choice)
         common.chart(
-            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, talk_mode=talk),
+            prediction_figure(chosen.result.sample_prediction, chosen.result.sample_target, common.theme()),
             key="training_prediction",
+            alt=prediction_alt(chosen.result.sample_prediction, chosen.result.sample_target),
         )
 
 
-snap = job.snapshot()
-if not snap.running and snap.run_id > 0:
+def _last_run(job: TrainingJob, settings: TrainingSettings | None) -> None:
+    """How the last run ended, and its results."""
+    snap = job.snapshot()
+    if snap.running or snap.run_id == 0:
+        return
     if snap.status == "stopped":
         st.warning(f"Training stopped early. {snap.stop_reason or ''}", icon=":material/stop_circle:")
     elif snap.status == "failed":

@@ -1,42 +1,59 @@
 """Unrolled network: the model drawn over time, so the seed's question is answered at a glance."""
 
+from __future__ import annotations
+
+from dataclasses import replace
+
 import streamlit as st
 
 from core import describe
-from core.figures.theme import SLIDE_STRIP_HEIGHT, theme_for
-from core.figures.unrolled import head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
+from core.figures.alt_text import unrolled_alt
+from core.figures.theme import COMPACT, SLIDE_STRIP_HEIGHT, theme_for
+from core.figures.unrolled import Diagram, head_caption, hidden_steps_caption, layout, pattern_caption, unrolled_figure
+from core.figures.unrolled import render as draw
+from core.model.anatomy import Description
 from views import common, step_panel, story
 from views.common import current_spec, talk_mode
 
-st.title("Unrolled network")
 
-spec = current_spec()
-talk = talk_mode()
-description = describe(spec)
-layer_name = f"bidirectional {spec.cell}" if spec.bidirectional else spec.cell
-# Stacks and decoders are named as such: "one layer over T steps" would be untrue for them.
-subject = f"One **{layer_name}** layer" if spec.layers == 1 else f"**{spec.layers} stacked {layer_name}** layers"
-over = f"**{spec.timesteps}** timesteps" + (
-    f", then a decoder over its own **{spec.output_timesteps}**" if spec.repeat == "encoder" else ""
-)
+def render() -> None:
+    """The page: the diagram (kept drawn around the step panel's step), its captions, then the step panel."""
+    st.title("Unrolled network")
+    spec = current_spec()
+    talk = talk_mode()
+    description = describe(spec)
+    # A click on the diagram opens the panel, so it is read before the page lays itself out, against the Diagram the
+    # learner clicked. On a slide with the panel open, the diagram is a strip with the cell's numbers right under it
+    # (one 1280×720 screen): the introduction, the compact twin and the captions step aside.
+    step_panel.take_click(description, talk)
+    focus = step_panel.focus(spec)
+    slide_with_panel = talk and focus is not None
+    if slide_with_panel:
+        story.bar()  # a running story keeps its bar; the one-line introduction waits for the panel to close
+    else:
+        _intro(description)
+    if description.error:
+        st.error(f"**This combination cannot be built.** {description.error}")
+        st.code(f"ValueError: {description.keras_error}", language="text")
+    diagram = _diagram(description, focus, talk, slide_with_panel)
+    if not slide_with_panel:
+        # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T.
+        hidden = hidden_steps_caption(diagram) if diagram is not None else None
+        if hidden is not None:
+            st.caption(hidden)
+        st.caption(head_caption(description))
+    step_panel.show(spec, description, talk)
 
 
-def diagram(focus: tuple[str, int] | None, height: int | None = None):
-    """The unrolled figure kept drawn around the step panel's `focus`; `height` squeezes it into a strip."""
-    return unrolled_figure(description, talk_mode=talk, focus=focus, height=height)
-
-
-try:
-    step_panel.take_click(diagram, spec)  # a click on the diagram opens the panel: known before the layout
-except Exception:  # noqa: BLE001 (the same drawing error is shown where the diagram is drawn below)
-    pass
-# On a slide with the panel open, the diagram is a strip with the cell's numbers right under it (one 1280×720
-# screen): the introduction, the compact twin and the captions step aside.
-slide_with_panel = talk and step_panel.focus(spec) is not None
-
-if slide_with_panel:
-    story.bar()  # a running story keeps its bar; the one-line introduction waits for the panel to close
-else:
+def _intro(description: Description) -> None:
+    """What the picture shows, in words: the layers, the time axes, what return_sequences keeps, the pattern."""
+    spec = description.spec
+    layer_name = f"bidirectional {spec.cell}" if spec.bidirectional else spec.cell
+    # Stacks and decoders are named as such: "one layer over T steps" would be untrue for them.
+    subject = f"One **{layer_name}** layer" if spec.layers == 1 else f"**{spec.layers} stacked {layer_name}** layers"
+    over = f"**{spec.timesteps}** timesteps" + (
+        f", then a decoder over its own **{spec.output_timesteps}**" if spec.repeat == "encoder" else ""
+    )
     intro = common.intro(
         f"{subject} unrolled over {over}: the same cell (one set of weights per layer) runs at every step and "
         "passes its state on. "
@@ -52,26 +69,30 @@ else:
     if (pattern := pattern_caption(description)) is not None:
         intro.markdown(pattern)  # part of the introduction: on a slide it folds with it
 
-if description.error:
-    st.error(f"**This combination cannot be built.** {description.error}")
-    st.code(f"ValueError: {description.keras_error}", language="text")
 
-with common.key_picture("unrolled_picture"):
-    try:
+def _diagram(
+    description: Description, focus: tuple[str, int] | None, talk: bool, slide_with_panel: bool
+) -> Diagram | None:
+    """Lay the diagram out once around the panel's step and draw it (a strip on a slide with the panel open, with
+    its phone twin otherwise); returns the Diagram, which the next click and the hidden-steps caption read (None
+    when drawing failed: the page says what failed instead of going down)."""
+    theme = theme_for(talk)
+    with common.key_picture("unrolled_picture"):
+        try:
+            diagram = layout(description, theme, focus)
+            strip = replace(theme, picture_height=SLIDE_STRIP_HEIGHT) if slide_with_panel else theme
+            figure = step_panel.mark(draw(diagram, strip), focus)
+            compact = None if slide_with_panel else unrolled_figure(description, COMPACT, focus=focus)
+        except Exception as error:  # a drawing bug must not take the page down; say what failed instead
+            st.error(f"The diagram could not be drawn for this model: {error}")
+            return None
         # A click on a node opens the numbers of that step (the step panel below); the diagram keeps that step drawn.
-        strip = SLIDE_STRIP_HEIGHT if slide_with_panel else None
-        figure = step_panel.prepare_figure(lambda focus: diagram(focus, strip), spec, talk)
-        compact = None if slide_with_panel else unrolled_figure(description, compact=True, focus=step_panel.focus(spec))
-    except Exception as error:  # a drawing bug must not take the page down; say what failed instead
-        st.error(f"The diagram could not be drawn for this model: {error}")
-    else:
-        common.chart(figure, key="unrolled_figure", compact=compact, on_select="rerun", selection_mode=("points",))
-
-focus = step_panel.focus(spec)
-# Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T.
-hidden = hidden_steps_caption(layout(description, theme_for(talk), focus))
-if hidden is not None and not slide_with_panel:
-    st.caption(hidden)
-if not slide_with_panel:
-    st.caption(head_caption(description))
-step_panel.show(spec, description, talk)
+        common.chart(
+            figure,
+            key="unrolled_figure",
+            alt=unrolled_alt(description),
+            compact=compact,
+            on_select="rerun",
+            selection_mode=("points",),
+        )
+    return diagram

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.theme import HEAD_COLOURS, HEATMAP_SCALES, PALETTE, step_label, theme_for
+from core.figures.theme import HEAD_COLOURS, HEATMAP_SCALES, NORMAL, PALETTE, Theme, step_label
 from core.keras.equivalence import GraphCounts, Timing, TwinOutputs, TwinTraining
 from core.model.spec import HEAD_LABELS
 
@@ -22,7 +22,7 @@ def _grid(output: np.ndarray, sample: int) -> np.ndarray:
     return one if one.ndim == 2 else one[np.newaxis, :]
 
 
-def output_heatmaps(result: TwinOutputs, sample: int = 0, talk_mode: bool = False) -> go.Figure:
+def output_heatmaps(result: TwinOutputs, sample: int = 0, theme: Theme = NORMAL) -> go.Figure:
     """One sample's output of each twin as heatmaps on a shared colour scale, plus their absolute difference."""
     dense = _grid(result.dense, sample)
     panels = [(HEAD_LABELS["dense"], dense)]
@@ -63,7 +63,6 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, talk_mode: bool = Fals
             col=col,
         )
         fig.update_yaxes(autorange="reversed", showticklabels=col == 1, row=1, col=col)
-    theme = theme_for(talk_mode)
     fig.update_annotations(font={"size": theme.font})  # the subplot titles
     fig.update_layout(
         height=theme.heatmap_height(dense.shape[0]),
@@ -74,10 +73,9 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, talk_mode: bool = Fals
     return fig
 
 
-def loss_figure(training: TwinTraining, talk_mode: bool = False) -> go.Figure:
+def loss_figure(training: TwinTraining, theme: Theme = NORMAL) -> go.Figure:
     """Both twins' training losses per epoch, overlaid: the dashed line lies on the solid one."""
     epochs = list(range(1, training.epochs + 1))
-    theme = theme_for(talk_mode)
     width = theme.line * 1.5
     fig = go.Figure()
     fig.add_trace(
@@ -111,11 +109,10 @@ def loss_figure(training: TwinTraining, talk_mode: bool = False) -> go.Figure:
     return fig
 
 
-def op_counts_figure(counts: dict[str, dict[str, GraphCounts]], talk_mode: bool = False) -> go.Figure:
+def op_counts_figure(counts: dict[str, dict[str, GraphCounts]], theme: Theme = NORMAL) -> go.Figure:
     """Grouped bars: all ops and MatMul ops in the head layer's traced graph, for each twin."""
     heads = list(counts)
     labels = [HEAD_LABELS[head] for head in heads]
-    theme = theme_for(talk_mode)
     fig = go.Figure()
     fig.add_trace(
         go.Bar(

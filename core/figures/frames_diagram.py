@@ -3,14 +3,14 @@
 Columns are frames t=0…T-1 (the first `theme.first` and last `theme.last` when T is long); rows, bottom to top, are the
 frame, the Conv2D (one kernel, drawn once at the left and linked to every frame's copy), the per-frame reduction, the
 recurrent layer walking along time and the head. A model Keras refuses is drawn up to the layer that refuses, which is
-red and names Keras's reason. `frames_diagram_text` is the figure's text alternative.
+red and says what it needs. Its text alternative is `core.figures.alt_text.frames_alt`.
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from core.figures.theme import PALETTE, step_label, theme_for, wrap_words
+from core.figures.theme import NORMAL, PALETTE, Theme, step_label, wrap_words
 from core.model.anatomy import Description, fmt, format_shape
 from core.model.frames import conv_params, reduction_label
 
@@ -48,7 +48,7 @@ def _rows(description: Description) -> list[tuple[str, str, str, str]]:
         if role in roles:
             rows.append((role, box, label, colour))
         elif description.keras_error is not None:
-            rows.append(("refused", "refused", f"{description.broken_kind} refuses", PALETTE["error"]))
+            rows.append(("refused", "refused", f"{description.refusal.layer_class} refuses", PALETTE["error"]))
             break
     return rows
 
@@ -91,10 +91,10 @@ def _kernel(
         _line(figure, column + BOX_WIDTH / 4, bus, column + BOX_WIDTH / 4, row + BOX_HEIGHT / 2, "dot", width)
 
 
-def frames_diagram(description: Description, talk_mode: bool = False, compact: bool = False) -> go.Figure:
-    """The frames model unrolled over its frames: every frame's Conv2D linked to the one kernel they share. `compact`
-    lays it out for a phone (fewer frames, shorter row labels)."""
-    theme = theme_for(talk_mode, compact)
+def frames_diagram(description: Description, theme: Theme = NORMAL) -> go.Figure:
+    """The frames model unrolled over its frames: every frame's Conv2D linked to the one kernel they share. The
+    COMPACT theme lays it out for a phone (fewer frames, shorter row labels)."""
+    compact = theme.compact
     spec = description.spec
     rows = _rows(description)
     steps = shown_steps(spec.timesteps, theme.first, theme.last)
@@ -129,27 +129,3 @@ def frames_diagram(description: Description, talk_mode: bool = False, compact: b
         font={"size": theme.font},
     )
     return figure
-
-
-def frames_diagram_text(description: Description) -> str:
-    """The diagram's text alternative: what runs at each frame, what is shared, and where Keras refuses."""
-    spec = description.spec
-    if spec.refused_at in ("conv", "frame_size"):
-        return (
-            f"The {spec.timesteps} frames ({spec.frame_height}×{spec.frame_width}×{spec.channels}) reach the Conv2D, "
-            f"and Keras refuses the model at '{description.broken_at}': {description.keras_error}"
-        )
-    params = conv_params(spec)[0]
-    height, width = spec.frame_height - spec.kernel + 1, spec.frame_width - spec.kernel + 1
-    text = (
-        f"At each of the {spec.timesteps} frames ({spec.frame_height}×{spec.frame_width}×{spec.channels}), the same "
-        f"Conv2D kernel ({spec.kernel}×{spec.kernel}×{spec.channels}→{spec.filters}, {fmt(params)} parameters stored "
-        f"once) makes {height}×{width}×{spec.filters} feature maps"
-    )
-    if description.keras_error is not None:
-        return f"{text}. Keras refuses the model at '{description.broken_at}': {description.keras_error}"
-    reduced = format_shape(description.layers[2].output_shape)
-    return (
-        f"{text}; {reduction_label(spec)} turns them into one vector per frame, {reduced}; the {spec.cell} walks "
-        f"along the {spec.timesteps} vectors and {spec.head_label} gives {format_shape(description.output_shape)}."
-    )

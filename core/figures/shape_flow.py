@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
-from core.figures.theme import PALETTE, TRANSPARENT, arrow, theme_for, wrap_words
+from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme, arrow, wrap_words
 from core.model.anatomy import Shape, describe, format_shape
 from core.model.spec import ModelSpec
 from core.model.target_checker import target_verdict
@@ -81,13 +81,8 @@ def flow_stages(spec: ModelSpec) -> list[Stage]:
         else:
             note = f"{spec.activation} over the last axis"
             stages.append(Stage(title, layer.output_shape, len(layer.output_shape) - 1, note))
-    if description.output_shape is None:
-        given = format_shape(description.broken_input)
-        why = {
-            "stack": f"needs (batch, T, features) but gets {given}: expected ndim=3, found ndim=2",
-            "repeat": f"needs one vector but gets the sequence {given}: expected ndim=2, found ndim=3",
-        }.get(spec.refused_at or "", "needs an input of rank ≥ 3: Keras refuses to build")
-        stages.append(Stage(f"{description.broken_at}<br>{description.broken_kind}", None, None, why, failed=True))
+    if (refusal := description.refusal) is not None:
+        stages.append(Stage(f"{refusal.layer}<br>{refusal.layer_class}", None, None, refusal.flow_note, failed=True))
     else:
         note = "what fit() compares the output with"
         stages.append(Stage("targets Y<br>must be", description.target_shape, None, note))
@@ -100,6 +95,63 @@ def _axis_kind(shape: Shape, index: int) -> str:
     if len(shape) == 3 and index == 1:
         return "time"
     return "feature"
+
+
+def _shape_cells(stage: Stage, left: float, box_w: float, cell_h: float, theme: Theme) -> tuple[list[dict], list[dict]]:
+    """A stage's shape as a row of cells, one per axis (the axis the layer acts on filled), each named under it,
+    and the whole shape above them."""
+    font, small, ink, muted = theme.font, theme.label, PALETTE["ink"], PALETTE["muted"]
+    title_font = {"size": font, "color": ink}
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    assert stage.shape is not None
+    dims = len(stage.shape)
+    cell_w = (box_w - 0.4) / dims
+    for axis, dim in enumerate(stage.shape):
+        x0 = left + 0.2 + axis * cell_w
+        kind = _axis_kind(stage.shape, axis)
+        fill = AXIS_FILLS[kind]
+        if stage.acts_on == axis:
+            fill = AXIS_FILLS["time_acted"] if stage.time_acted else AXIS_FILLS["acted"]
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": x0,
+                "x1": x0 + cell_w - 0.05,
+                "y0": 1.6,
+                "y1": 1.6 + cell_h,
+                "line": {"color": muted, "width": 1},
+                "fillcolor": fill,
+            }
+        )
+        annotations.append(
+            {
+                "x": x0 + (cell_w - 0.05) / 2,
+                "y": 1.6 + cell_h / 2,
+                "text": "None" if dim is None else str(dim),
+                "showarrow": False,
+                "font": {"size": font, "color": PALETTE["on_fill"] if stage.acts_on == axis else ink},
+            }
+        )
+        annotations.append(
+            {
+                "x": x0 + (cell_w - 0.05) / 2,
+                "y": 1.35,
+                "text": {"batch": "batch", "time": "time", "feature": "features"}[kind],
+                "showarrow": False,
+                "font": {"size": small, "color": muted},
+            }
+        )
+    annotations.append(
+        {
+            "x": left + box_w / 2,
+            "y": 2.65,
+            "text": format_shape(stage.shape),
+            "showarrow": False,
+            "font": title_font,
+        }
+    )
+    return shapes, annotations
 
 
 def _stage_marks(
@@ -133,52 +185,9 @@ def _stage_marks(
         }
     )
     if stage.shape is not None:
-        dims = len(stage.shape)
-        cell_w = (box_w - 0.4) / dims
-        for axis, dim in enumerate(stage.shape):
-            x0 = left + 0.2 + axis * cell_w
-            kind = _axis_kind(stage.shape, axis)
-            fill = AXIS_FILLS[kind]
-            if stage.acts_on == axis:
-                fill = AXIS_FILLS["time_acted"] if stage.time_acted else AXIS_FILLS["acted"]
-            shapes.append(
-                {
-                    "type": "rect",
-                    "x0": x0,
-                    "x1": x0 + cell_w - 0.05,
-                    "y0": 1.6,
-                    "y1": 1.6 + cell_h,
-                    "line": {"color": muted, "width": 1},
-                    "fillcolor": fill,
-                }
-            )
-            annotations.append(
-                {
-                    "x": x0 + (cell_w - 0.05) / 2,
-                    "y": 1.6 + cell_h / 2,
-                    "text": "None" if dim is None else str(dim),
-                    "showarrow": False,
-                    "font": {"size": font, "color": PALETTE["on_fill"] if stage.acts_on == axis else ink},
-                }
-            )
-            annotations.append(
-                {
-                    "x": x0 + (cell_w - 0.05) / 2,
-                    "y": 1.35,
-                    "text": {"batch": "batch", "time": "time", "feature": "features"}[kind],
-                    "showarrow": False,
-                    "font": {"size": small, "color": muted},
-                }
-            )
-        annotations.append(
-            {
-                "x": left + box_w / 2,
-                "y": 2.65,
-                "text": format_shape(stage.shape),
-                "showarrow": False,
-                "font": title_font,
-            }
-        )
+        cell_shapes, cell_annotations = _shape_cells(stage, left, box_w, cell_h, theme)
+        shapes += cell_shapes
+        annotations += cell_annotations
     annotations.append(
         {
             "x": left + box_w / 2,
@@ -195,14 +204,43 @@ def _stage_marks(
     return shapes, annotations
 
 
-def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None, talk_mode: bool = False) -> go.Figure:
+def _your_targets(spec: ModelSpec, per_timestep_targets: bool, x: float, y: float, theme: Theme) -> dict:
+    """The learner's targets under the required ones: their shape, green with ✓ when fit() takes them."""
+    verdict = target_verdict(spec, per_timestep_targets)
+    color, mark = {"ok": (PALETTE["ok"], "✓"), "error": (PALETTE["error"], "✗")}.get(
+        verdict.status, (PALETTE["warn"], "⚠")
+    )
+    return {
+        "x": x,
+        "y": y,
+        "text": f"your Y: {format_shape(verdict.targets_shape)} {mark}",
+        "showarrow": False,
+        "font": {"size": theme.font, "color": color},
+    }
+
+
+def _key(theme: Theme) -> dict:
+    """The line above the boxes that says what None and the two fills mean."""
+    return {
+        "x": 0,
+        "y": 4.5,
+        "xanchor": "left",
+        "text": (
+            "None = the batch axis: any number of samples. "
+            f"<span style='color:{AXIS_FILLS['time_acted']}'>■</span> walked along (time) "
+            f"<span style='color:{AXIS_FILLS['acted']}'>■</span> transformed (features)"
+        ),
+        "showarrow": False,
+        "font": {"size": theme.label, "color": PALETTE["ink"]},
+    }
+
+
+def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None, theme: Theme = NORMAL) -> go.Figure:
     """Input → layers → output → targets, each box with its shape as cells; the axis each layer acts on in colour.
 
     With `per_timestep_targets`, the user's targets are drawn under the required ones, green if they match.
     """
     stages = flow_stages(spec)
-    theme = theme_for(talk_mode)
-    font, small, ink = theme.font, theme.label, PALETTE["ink"]
     box_w, gap, cell_h = 3.0, 1.0, 0.8
     notes = [wrap_words(stage.note, theme.box_chars) for stage in stages]
     # The boxes reach down as far as their longest note: a data unit is 0.6 of the theme's diagram row in pixels.
@@ -223,35 +261,10 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
     right = len(stages) * (box_w + gap) - gap
     bottom = box_bottom - 0.2
     if per_timestep_targets is not None and stages[-1].shape is not None:
-        verdict = target_verdict(spec, per_timestep_targets)
-        left = (len(stages) - 1) * (box_w + gap)
-        color, mark = {"ok": (PALETTE["ok"], "✓"), "error": (PALETTE["error"], "✗")}.get(
-            verdict.status, (PALETTE["warn"], "⚠")
-        )
-        annotations.append(
-            {
-                "x": left + box_w / 2,
-                "y": box_bottom - 0.5,
-                "text": f"your Y: {format_shape(verdict.targets_shape)} {mark}",
-                "showarrow": False,
-                "font": {"size": font, "color": color},
-            }
-        )
+        middle = (len(stages) - 1) * (box_w + gap) + box_w / 2
+        annotations.append(_your_targets(spec, per_timestep_targets, middle, box_bottom - 0.5, theme))
         bottom = box_bottom - 0.9
-    annotations.append(
-        {
-            "x": 0,
-            "y": 4.5,
-            "xanchor": "left",
-            "text": (
-                "None = the batch axis: any number of samples. "
-                f"<span style='color:{AXIS_FILLS['time_acted']}'>■</span> walked along (time) "
-                f"<span style='color:{AXIS_FILLS['acted']}'>■</span> transformed (features)"
-            ),
-            "showarrow": False,
-            "font": {"size": small, "color": ink},
-        }
-    )
+    annotations.append(_key(theme))
     figure.update_layout(
         shapes=shapes,
         annotations=annotations,

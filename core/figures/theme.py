@@ -1,9 +1,9 @@
 """One look for every figure of the app: one colour per concept, one set of sizes for screens and for talks.
 
-Every figure builder takes `talk_mode: bool` and reads `theme_for(talk_mode)`; nothing else in core/ names a colour,
-a font size or a height in pixels. A concept keeps its colour on every page: the recurrent cell is the same blue in
-the unrolled diagram, the shape flow (the time axis it walks along) and the growth chart; the head the same green;
-the time axis the same light blue.
+Every figure builder takes a `Theme` (the page picks it, `theme_for(talk_mode, compact)`); nothing else in core/
+names a colour, a font size or a height in pixels. A concept keeps its colour on every page: the recurrent cell is the
+same blue in the unrolled diagram, the shape flow (the time axis it walks along) and the growth chart; the head the
+same green; the time axis the same light blue.
 
 Timesteps are numbered from 0 everywhere, as Keras arrays index them: step t is `X[:, t, :]`, the first is t=0 and
 the last t=T-1. Axes say "t", diagram subscripts (x₀, h₀) and hovers use the same numbers.
@@ -20,11 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Mid-tone fills that read on both Streamlit's light (white) and dark (#0e1117) backgrounds, with white text inside.
+# The colours a figure must tell apart stay apart under deuteranopia too (tests/test_colour_vision.py).
 PALETTE: dict[str, str] = {
     # the parts of the model
-    "input": "#7c5cbf",  # x_t, the input sequence
+    "input": "#5b2e9e",  # x_t, the input sequence (dark: told from the cell's blue under deuteranopia)
     "cell": "#2f6fd6",  # the recurrent cell (forward copy), and the time axis it walks along
-    "cell_backward": "#0f8a80",  # the backward copy of a Bidirectional cell
+    "cell_backward": "#0a6f67",  # the backward copy of a Bidirectional cell
     "state": "#d9822b",  # h_t, the state the recurrent layer returns
     "head": "#2e9e4f",  # Dense / TimeDistributed(Dense)
     "output": "#c43d7f",  # y, the model's output
@@ -36,7 +37,7 @@ PALETTE: dict[str, str] = {
     # verdicts and emphasis
     "ok": "#2e9e4f",
     "warn": "#d9822b",
-    "error": "#e5484d",  # the one thing that breaks
+    "error": "#b42318",  # the one thing that breaks (dark: told from "ok" green under deuteranopia)
     "now": "#f5c518",  # what is being computed / the current spec
     # neutrals
     "link": "#8a8f98",  # connections, borders

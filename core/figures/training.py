@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.theme import HEATMAP_SCALES, MODEL_COLOURS, SERIES_COLOURS, theme_for
+from core.figures.theme import HEATMAP_SCALES, MODEL_COLOURS, NORMAL, SERIES_COLOURS, Theme
 
 
 def _colour(label: str, index: int) -> str:
@@ -21,8 +21,7 @@ def _colour(label: str, index: int) -> str:
     return MODEL_COLOURS.get(label, SERIES_COLOURS[index % len(SERIES_COLOURS)])
 
 
-def _style(fig: go.Figure, talk_mode: bool, height: int) -> go.Figure:
-    theme = theme_for(talk_mode)
+def _style(fig: go.Figure, theme: Theme, height: int) -> go.Figure:
     fig.update_layout(height=height, margin=theme.margin(top=3), font={"size": theme.font})
     return fig
 
@@ -37,7 +36,7 @@ def loss_figure(
     curves: Sequence[tuple[str, Sequence[float], Sequence[float]]],
     batches_per_epoch: int,
     loss_name: str = "loss",
-    talk_mode: bool = False,
+    theme: Theme = NORMAL,
     title: str = "Training loss",
     dashed: Sequence[str] = (),
     first_color: int = 0,
@@ -50,7 +49,6 @@ def loss_figure(
     keeps its colour when it is drawn on a chart of its own.
     """
     fig = go.Figure()
-    theme = theme_for(talk_mode)
     width = theme.line * 0.75
     for index, (label, batch_losses, epoch_losses) in enumerate(curves):
         color = _colour(label, first_color + index)
@@ -92,11 +90,11 @@ def loss_figure(
         hovermode="closest",
     )
     fig.update_xaxes(rangemode="tozero")
-    return _style(fig, talk_mode, theme.chart_height)
+    return _style(fig, theme, theme.chart_height)
 
 
 def timestep_heatmap(
-    timestep_losses: Sequence[Sequence[float]], loss_name: str = "loss", talk_mode: bool = False, title: str = ""
+    timestep_losses: Sequence[Sequence[float]], loss_name: str = "loss", theme: Theme = NORMAL, title: str = ""
 ) -> go.Figure:
     """Loss per timestep (columns) after each epoch (rows): where in the sequence the model learns, and when."""
     z = np.asarray(timestep_losses, dtype=float)
@@ -114,12 +112,10 @@ def timestep_heatmap(
     )
     fig.update_layout(title=title or f"{loss_name} per timestep and epoch", xaxis_title="timestep t")
     fig.update_yaxes(title="after epoch", autorange="reversed", dtick=1 if epochs <= 20 else None)
-    return _style(fig, talk_mode, theme_for(talk_mode).heatmap_height(2 * min(epochs, 15)))
+    return _style(fig, theme, theme.heatmap_height(2 * min(epochs, 15)))
 
 
-def prediction_figure(
-    prediction: np.ndarray, target: np.ndarray, talk_mode: bool = False, title: str = ""
-) -> go.Figure:
+def prediction_figure(prediction: np.ndarray, target: np.ndarray, theme: Theme = NORMAL, title: str = "") -> go.Figure:
     """The model's output for one sample beside its target, as timesteps × classes heatmaps on one colour scale.
 
     A per-sequence model (return_sequences=False) outputs one row: its prediction for the last step.
@@ -151,4 +147,4 @@ def prediction_figure(
         fig.update_yaxes(autorange="reversed", row=1, col=col)
     fig.update_yaxes(title_text="timestep t" if steps > 1 else "", row=1, col=1)
     fig.update_layout(title=title or "One sample: prediction and target")
-    return _style(fig, talk_mode, theme_for(talk_mode).heatmap_height(min(steps, 30)))
+    return _style(fig, theme, theme.heatmap_height(min(steps, 30)))

@@ -9,15 +9,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.figures.tables import GROWTH_AXES, growth_data
-from core.figures.theme import CELL_KIND_COLOURS, CELL_KIND_DASHES, PALETTE, TRANSPARENT, theme_for
+from core.figures.theme import CELL_KIND_COLOURS, CELL_KIND_DASHES, NORMAL, PALETTE, TRANSPARENT, Theme
 from core.model.spec import CELLS, ModelSpec
 
 
-def growth_figure(spec: ModelSpec, axis: str, talk_mode: bool = False) -> go.Figure:
+def growth_figure(spec: ModelSpec, axis: str, theme: Theme = NORMAL) -> go.Figure:
     """Two panels, parameters and multiply-adds against `axis`, one line per cell, the current spec marked."""
     data = growth_data(spec, axis)
     label = GROWTH_AXES[axis]
-    theme = theme_for(talk_mode)
     figure = make_subplots(
         rows=1, cols=2, subplot_titles=("Parameters (weights stored)", "Multiply-adds per sample (work done)")
     )

@@ -153,13 +153,18 @@ def equivalence_lab(payload: tuple[ModelSpec, float], context: Any) -> dict[str,
     return results
 
 
-def check_fix(payload: dict[str, Any], context: Any) -> str | None:
-    """A fix from the Fix my error page, checked by Keras: build it and fit one batch of zeros of the learner's shapes
-    (None when Keras accepts it, else Keras's message)."""
-    from core.fix_check import check_fix as check  # noqa: PLC0415
+def check_fix(payload: dict[str, Any], context: Any) -> list[str | None]:
+    """Fixes from the Fix my error page, checked by Keras in one job: each fixed model is built, fitted a few steps on
+    synthetic data of the learner's shapes, and must lower its loss (None for a pass, else the reason)."""
+    from core.keras.fix_check import check_net  # noqa: PLC0415
 
-    context.stage("Building the fixed model and fitting one batch…")
-    return check(**payload)
+    results: list[str | None] = []
+    for index, check in enumerate(payload["checks"]):
+        if context.should_stop():
+            break
+        context.stage(f"Building and fitting fix {index + 1} of {len(payload['checks'])}…")
+        results.append(check_net(check))
+    return results
 
 
 def model_weights(payload: tuple[ModelSpec, int], context: Any) -> tuple[list[str], list[np.ndarray]]:

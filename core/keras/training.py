@@ -118,6 +118,81 @@ def timestep_losses(spec: ModelSpec, y_true: np.ndarray, y_pred: np.ndarray) -> 
     return per.mean(axis=0).astype(float).tolist()
 
 
+@dataclass
+class _Run:
+    """One fit()'s bookkeeping, fed by the Keras callback (`_progress`): each batch's own loss, each epoch's loss
+    and per-timestep losses, and the stop check."""
+
+    spec: ModelSpec
+    result: TrainingResult
+    samples: int
+    batch_size: int
+    started: float
+    probe_x: np.ndarray
+    probe_y: np.ndarray
+    per_timestep: bool
+    on_batch: BatchCallback | None
+    on_epoch: EpochCallback | None
+    should_stop: Callable[[], bool] | None
+    last_probe: np.ndarray | None = None
+    epoch: int = 0
+    seen: int = 0
+    total: float = 0.0
+    epoch_started: float = 0.0
+
+    def epoch_begins(self, epoch: int) -> None:
+        self.epoch, self.seen, self.total = epoch, 0, 0.0
+        self.epoch_started = time.perf_counter()
+
+    def batch_ends(self, batch: int, running: float) -> bool:
+        """Record the batch's own loss; True when the training must stop."""
+        size = min(self.batch_size, self.samples - batch * self.batch_size)
+        # Keras reports the epoch's sample-weighted running mean; undo the averaging to get this batch's loss.
+        own = (running * (self.seen + size) - self.total) / size
+        self.seen += size
+        self.total = running * self.seen
+        result = self.result
+        if result.time_to_first_loss is None:
+            result.time_to_first_loss = time.perf_counter() - self.started
+        result.batch_losses.append(own)
+        if self.on_batch is not None:
+            self.on_batch(self.epoch, batch, own)
+        if self.should_stop is not None and self.should_stop():
+            result.stopped = True
+        return result.stopped
+
+    def epoch_ends(self, epoch: int, loss: float, model: Any) -> None:
+        result = self.result
+        if result.stopped and self.seen < self.samples:
+            return  # a partial epoch has no epoch loss
+        result.epoch_times.append(time.perf_counter() - self.epoch_started)
+        result.epoch_losses.append(loss)
+        if self.per_timestep:
+            # predict_on_batch runs a traced function; an eager call runs op by op, each op needing the
+            # GIL, which a busy server (Streamlit's threads) holds often: eagerly this took seconds per epoch.
+            self.last_probe = np.asarray(model.predict_on_batch(self.probe_x))
+            result.timestep_losses.append(timestep_losses(self.spec, self.probe_y, self.last_probe))
+        if self.on_epoch is not None:
+            self.on_epoch(epoch, loss)
+
+
+def _progress(keras: Any, run: _Run) -> Any:
+    """A Keras callback that hands every batch and epoch to `run`, and stops fit() when `run` says so."""
+
+    class Progress(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            run.epoch_begins(epoch)
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if run.batch_ends(batch, float(logs["loss"])):
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            run.epoch_ends(epoch, float(logs["loss"]), self.model)
+
+    return Progress()
+
+
 def train(
     spec: ModelSpec,
     dataset: tuple[np.ndarray, np.ndarray],
@@ -152,54 +227,16 @@ def train(
     result = TrainingResult(spec=spec, reused_model=reused)
     probe_x, probe_y = x[: probe_size(len(x))], y[: probe_size(len(y))]
     per_timestep = track_timesteps and spec.sequence_output
-    last_probe: list[np.ndarray | None] = [None]
-
-    class Progress(keras.callbacks.Callback):
-        """Turns Keras's running epoch mean back into each batch's own loss, and checks for a stop request."""
-
-        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            self.epoch = epoch
-            self.seen = 0
-            self.total = 0.0
-            self.epoch_started = time.perf_counter()
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            running = float(logs["loss"])
-            size = min(batch_size, len(x) - batch * batch_size)
-            # Keras reports the epoch's sample-weighted running mean; undo the averaging to get this batch's loss.
-            own = (running * (self.seen + size) - self.total) / size
-            self.seen += size
-            self.total = running * self.seen
-            if result.time_to_first_loss is None:
-                result.time_to_first_loss = time.perf_counter() - started
-            result.batch_losses.append(own)
-            if on_batch is not None:
-                on_batch(self.epoch, batch, own)
-            if should_stop is not None and should_stop():
-                result.stopped = True
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            if result.stopped and self.seen < len(x):
-                return  # a partial epoch has no epoch loss
-            result.epoch_times.append(time.perf_counter() - self.epoch_started)
-            loss = float(logs["loss"])
-            result.epoch_losses.append(loss)
-            if per_timestep:
-                # predict_on_batch runs a traced function; an eager call runs op by op, each op needing the
-                # GIL, which a busy server (Streamlit's threads) holds often: eagerly this took seconds per epoch.
-                prediction = np.asarray(self.model.predict_on_batch(probe_x))
-                last_probe[0] = prediction
-                result.timestep_losses.append(timestep_losses(spec, probe_y, prediction))
-            if on_epoch is not None:
-                on_epoch(epoch, loss)
-
-    model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=False, verbose=0, callbacks=[Progress()])
+    run = _Run(
+        spec, result, len(x), batch_size, started, probe_x, probe_y, per_timestep, on_batch, on_epoch, should_stop
+    )
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=False, verbose=0, callbacks=[_progress(keras, run)])
     # After a full run the last epoch's probe already holds the first sample's prediction with the final weights;
     # otherwise predict the probe batch (the same batch shape each run, so a reused model does not retrace).
-    if last_probe[0] is None or result.stopped:
-        last_probe[0] = np.asarray(model.predict_on_batch(probe_x))
-    result.sample_prediction = last_probe[0][0]
+    last_probe = run.last_probe
+    if last_probe is None or result.stopped:
+        last_probe = np.asarray(model.predict_on_batch(probe_x))
+    result.sample_prediction = last_probe[0]
     result.sample_target = y[0]
     result.final_weights = [np.asarray(array) for array in model.get_weights()]
     result.wall_time = time.perf_counter() - started

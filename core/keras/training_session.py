@@ -22,11 +22,7 @@ from typing import Any
 
 from core.model.datasets import MAX_SAMPLES, TASKS
 from core.model.spec import ModelSpec, seed_variants, whole_number
-
-# Learning rates offered: RMSprop's default 0.001 (the seed's) learns the recall task slowly; 0.01 learns it in a few
-# epochs at batch 128.
-SEED_LEARNING_RATE = 0.001
-RECALL_LEARNING_RATE = 0.01
+from core.model.training_controls import RECALL_LEARNING_RATE
 
 
 @dataclass(frozen=True)

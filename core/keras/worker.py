@@ -6,15 +6,21 @@ server also fights the server's threads for the GIL. Here the server never impor
 TensorFlow-free.
 
 The shape of it:
-- `KerasWorker.submit(session, kind, payload)` queues a `Job`; a dispatcher thread (started on demand) feeds the
-  child process one job at a time (on a 1-2 core host two jobs at once would each run at half speed and need twice
-  the memory; TensorFlow already uses both cores for one). Interactive probes go before trainings, speculative
-  warm-ups last; a session has at most one job queued or running.
+- `KerasWorker.submit(session, kind, payload)` queues a `Job` (core.keras.job); a dispatcher thread (started on
+  demand) feeds the child process one job at a time (on a 1-2 core host two jobs at once would each run at half speed
+  and need twice the memory; TensorFlow already uses both cores for one). Interactive probes go before trainings,
+  speculative warm-ups last; a session has at most one job queued or running.
 - The child (`core.keras.worker_child`, started on demand with `python -m`) streams events back (`Job.events`, and the
   job's listener); `Job.stop()` reaches it at once over a control channel and the job honours it within one batch.
 - The child shuts down after `idle_seconds` without work, and is recycled between jobs after `max_jobs` jobs or
-  above `rss_limit_mb`, so memory comes back. If it dies mid-job, that job fails with a plain reason and the next
-  job starts a new child.
+  when its anonymous memory stayed above `rss_limit_mb`, so memory comes back. If it dies mid-job, that job fails
+  with a plain reason and the next job starts a new child.
+- A watchdog: while a job runs the child beats every second; a child silent for `watchdog_seconds` (a stopped or
+  hung process) is killed, its job failed with a plain sentence, and the next job gets a new child. During a job
+  the child also guards its own memory (`memory_limit_mb`, see core/model/budget.py): above it, it reports and ends
+  itself before the container's out-of-memory killer would.
+- Stop answers at once: a running job is "stopped" from the server's view within `STOP_ANSWER_SECONDS` of the
+  request, whatever the child does; a child that has not even acknowledged the stop within `stop_grace` is killed.
 - Abandonment comes from the session's own liveness (`liveness(session) -> bool | None`, the browser connection),
   never from poll timing: a job whose session has been disconnected for `disconnect_grace` seconds is stopped.
 
@@ -29,234 +35,23 @@ from __future__ import annotations
 
 import itertools
 import os
-import secrets
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, Listener
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from core.keras.job import FINAL, EventListener, Job, SessionBusy, WorkerStats
+from core.keras.worker_process import Child
+from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB
 
 # Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative.
 PRIORITY = {"probe": 0, "train": 1, "warmup": 2}
 WARM_UPS_WAITING = 2  # speculative jobs waiting server-wide: the newest are the likeliest to be clicked
 WARM_KEYS_KEPT = 3  # trainings warmed that the child's model cache (6 models, up to 3 per training) still holds
-FINAL = frozenset({"done", "stopped", "failed", "cancelled"})
-EventListener = Callable[[tuple], None]
+STOP_ANSWER_SECONDS = 0.5  # a running job's Stop shows on the page within this (plus one poll of the page)
 Liveness = Callable[[str], "bool | None"]
-
-
-class SessionBusy(RuntimeError):
-    """The session already has a job queued or running: one at a time per visitor keeps the queue fair."""
-
-    def __init__(self, job: Job) -> None:
-        self.job = job
-        super().__init__(f"Your {job.label} is still {job.status}: wait for it to end, or stop it, first.")
-
-
-@dataclass(frozen=True)
-class WorkerStats:
-    """What the worker did so far, for the README's measurements and the tests."""
-
-    pid: int | None
-    alive: bool
-    processes_started: int
-    jobs_done: int
-    last_rss_mb: float | None
-    last_peak_mb: float | None
-    last_anon_mb: float | None
-
-
-@dataclass
-class Job:
-    """One unit of Keras work for one session: its state, the events it streamed, and its result.
-
-    Written by the dispatcher thread, read by the pages; every field is read and written under `_lock`.
-    """
-
-    id: int
-    session: str
-    kind: str
-    payload: Any
-    priority: int
-    label: str
-    listener: EventListener | None = None
-    cache_key: Hashable | None = None  # finished results are shared under this key (see KerasWorker.submit)
-    status: str = "queued"  # queued, running, done, stopped, failed, cancelled
-    stage: str = "Waiting for the TensorFlow worker…"
-    result: Any = None
-    error: str | None = None
-    stop_reason: str | None = None
-    position: int | None = None  # 1 = next; None when not queued
-    submitted: float = field(default_factory=time.monotonic)
-    started: float | None = None
-    finished: float | None = None
-    peak_mb: float | None = None  # the child's peak resident memory during this job
-    events: list[tuple] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _done: threading.Event = field(default_factory=threading.Event, repr=False)
-    _stop_requested: bool = False
-
-    @property
-    def active(self) -> bool:
-        """True while queued or running."""
-        return self.status not in FINAL
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds since the job started running (0 while queued)."""
-        if self.started is None:
-            return 0.0
-        return (self.finished or time.monotonic()) - self.started
-
-    def stop(self, reason: str = "Stopped.") -> None:
-        """Ask for the job to stop: a queued job ends at once, a running one within one batch."""
-        with self._lock:
-            if self.status in FINAL or self._stop_requested:
-                return
-            self._stop_requested = True
-            self.stop_reason = reason
-            queued = self.status == "queued"
-        if queued:  # never sent to the child: it ends now (the dispatcher skips finished jobs)
-            self._finish("stopped")
-
-    @property
-    def stop_requested(self) -> bool:
-        """True once `stop()` was called."""
-        return self._stop_requested
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job has ended (True) or the timeout passed (False)."""
-        return self._done.wait(timeout)
-
-    def partial_results(self) -> dict[str, Any]:
-        """The results the job has streamed so far as ("partial", key, value) events (a handler's `context.emit`),
-        key -> value: what a page can show before the job ends."""
-        with self._lock:
-            events = list(self.events)
-        return {event[1]: event[2] for event in events if event and event[0] == "partial"}
-
-    # -- the dispatcher's side ----------------------------------------------------------------------------
-    def _deliver(self, event: tuple) -> None:
-        with self._lock:
-            self.events.append(event)
-            if event and event[0] == "stage":
-                self.stage = str(event[1])
-        if self.listener is not None:
-            self.listener(event)
-
-    def _finish(self, status: str, result: Any = None, error: str | None = None) -> None:
-        with self._lock:
-            if self.status in FINAL:
-                return
-            self.status = status
-            self.result = result
-            self.error = error
-            self.position = None
-            self.finished = time.monotonic()
-            if status != "stopped" and status != "cancelled":
-                self.stop_reason = None
-        if self.listener is not None:
-            self.listener(("end", status))
-        self._done.set()
-
-
-class _Child:
-    """The running child process and its two channels (jobs and stops go down, events come up)."""
-
-    def __init__(self, started_timeout: float) -> None:
-        folder = tempfile.mkdtemp(prefix="tde-worker-")
-        address = os.path.join(folder, "socket")
-        key = secrets.token_bytes(16)
-        listener = Listener(address, family="AF_UNIX", authkey=key)
-        env = dict(os.environ, TDE_WORKER_ADDRESS=address, TDE_WORKER_KEY=key.hex())
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self.process = subprocess.Popen([sys.executable, "-m", "core.keras.worker_child"], cwd=ROOT, env=env)
-        self._listener = listener
-        self._folder = folder
-        self.control: Connection | None = None
-        self.events: Connection | None = None
-        # Accept both connections without blocking forever on a child that died while importing.
-        accepted: list[Connection] = []
-        thread = threading.Thread(target=lambda: accepted.extend([listener.accept(), listener.accept()]), daemon=True)
-        thread.start()
-        thread.join(started_timeout)
-        if len(accepted) < 2:
-            self.kill()
-            raise RuntimeError("The TensorFlow worker did not start (it did not connect back).")
-        self.control, self.events = accepted
-        self.jobs = 0
-        self.ready = False
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def exit_reason(self) -> str:
-        try:  # the channel closes a moment before the process is reaped
-            code = self.process.wait(2)
-        except subprocess.TimeoutExpired:
-            code = None
-        if code is None:
-            return "it stopped answering"
-        if code < 0:
-            import signal  # noqa: PLC0415
-
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            return {"SIGKILL": "it was killed (SIGKILL, often: out of memory)", "SIGSEGV": "it crashed (SIGSEGV)"}.get(
-                name, f"it was ended by {name}"
-            )
-        return f"it exited with code {code}"
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Ask the child to exit, then make sure it has."""
-        try:
-            if self.control is not None and self.alive():
-                self.control.send(("exit",))
-        except (OSError, ValueError):
-            pass
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        self._cleanup()
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-        self._cleanup()
-
-    def _cleanup(self) -> None:
-        for conn in (self.control, self.events):
-            if conn is not None:
-                try:
-                    conn.close()
-                except OSError:
-                    pass
-        try:
-            self._listener.close()
-        except OSError:
-            pass
-        try:
-            os.rmdir(self._folder)
-        except OSError:
-            pass
 
 
 class KerasWorker:
@@ -265,7 +60,16 @@ class KerasWorker:
     Args:
         idle_seconds: shut the child down after this long without a job (its memory goes back to the OS).
         max_jobs: recycle the child after this many jobs.
-        rss_limit_mb: recycle the child after a job that left it above this resident size.
+        rss_limit_mb: recycle the child after a job that left its anonymous resident memory (RssAnon: what the
+            container cannot reclaim) above this (core.model.budget.WORKER_RECYCLE_MB).
+        memory_limit_mb: the child ends a job whose anonymous memory passes this, before the container would
+            (core.model.budget.WORKER_MEMORY_LIMIT_MB); None for no guard.
+        watchdog_seconds: a job whose child sends nothing (no heartbeat, no event) for this long is failed and the
+            child replaced (TDE_WORKER_WATCHDOG_SECONDS, default 30: the largest allowed training and lab went at
+            most 3.4 s without a message on a host loaded ten times over its two cores; a fresh child gets
+            `start_timeout` to import Keras first).
+        stop_grace: a stopped job's child that has not acknowledged the stop within this is killed.
+        preload: the child imports Keras before its first job (False: on first use; for tests of the machinery).
         liveness: `liveness(session)` is True while the session's browser is connected, False once it is not, None
             when unknown (then the job is never abandoned).
         disconnect_grace: seconds a session may stay disconnected (a reconnecting tab) before its job is stopped.
@@ -276,15 +80,27 @@ class KerasWorker:
         self,
         idle_seconds: float = float(os.environ.get("TDE_WORKER_IDLE_SECONDS", 600)),
         max_jobs: int = 100,
-        rss_limit_mb: float = float(os.environ.get("TDE_WORKER_RSS_LIMIT_MB", 750)),
+        rss_limit_mb: float = float(os.environ.get("TDE_WORKER_RSS_LIMIT_MB", WORKER_RECYCLE_MB)),
         liveness: Liveness | None = None,
         disconnect_grace: float = 20.0,
         result_cache: int = 64,
         start_timeout: float = 120.0,
+        memory_limit_mb: float | None = float(os.environ.get("TDE_WORKER_MEMORY_LIMIT_MB", WORKER_MEMORY_LIMIT_MB)),
+        watchdog_seconds: float = float(os.environ.get("TDE_WORKER_WATCHDOG_SECONDS", 30)),
+        stop_grace: float = 2.0,
+        preload: bool = True,
     ) -> None:
         self.idle_seconds = idle_seconds
         self.max_jobs = max_jobs
         self.rss_limit_mb = rss_limit_mb
+        self.watchdog_seconds = watchdog_seconds
+        self.stop_grace = stop_grace
+        self._child_settings = {
+            "TDE_WORKER_BEAT_SECONDS": f"{min(1.0, watchdog_seconds / 4):g}",
+            "TDE_WORKER_PRELOAD": "1" if preload else "0",
+        }
+        if memory_limit_mb is not None:
+            self._child_settings["TDE_WORKER_MEMORY_LIMIT_MB"] = f"{memory_limit_mb:g}"
         self.liveness = liveness
         self.disconnect_grace = disconnect_grace
         self._start_timeout = start_timeout
@@ -298,12 +114,12 @@ class KerasWorker:
         self._results: OrderedDict[Hashable, Job] = OrderedDict()
         self._result_cache = result_cache
         self._disconnected_since: dict[str, float] = {}
-        self._child: _Child | None = None
+        self._child: Child | None = None
         self._thread: threading.Thread | None = None
         self._closed = False
         self._processes_started = 0
         self._jobs_done = 0
-        self._last_memory: tuple[float, float, float] | None = None
+        self._last_memory: tuple[float, ...] | None = None
 
     # -- the pages' side ----------------------------------------------------------------------------------
     def submit(
@@ -406,6 +222,7 @@ class KerasWorker:
                 last_rss_mb=memory[0] if memory else None,
                 last_peak_mb=memory[1] if memory else None,
                 last_anon_mb=memory[2] if memory else None,
+                last_peak_anon_mb=memory[3] if memory and len(memory) > 3 else None,
             )
 
     def shutdown(self) -> None:
@@ -533,14 +350,14 @@ class KerasWorker:
                             self._results.popitem(last=False)
                 self._renumber()
                 self._cond.notify_all()
-            self._maybe_recycle()
+            self._maybe_recycle(warmed=job.priority == PRIORITY["warmup"] and job.status == "done")
 
-    def _ensure_child(self, job: Job) -> _Child:
+    def _ensure_child(self, job: Job) -> Child:
         if self._child is not None and self._child.alive():
             return self._child
         self._discard_child()
         job._deliver(("stage", "Starting TensorFlow (a few seconds, once)…"))
-        child = _Child(self._start_timeout)
+        child = Child(self._start_timeout, self._child_settings)
         with self._cond:
             self._child = child
             self._processes_started += 1
@@ -553,15 +370,17 @@ class KerasWorker:
         if child is not None:
             child.kill()
 
-    def _maybe_recycle(self) -> None:
+    def _maybe_recycle(self, warmed: bool = False) -> None:
+        """Replace the child after `max_jobs` jobs, or when a job left its anonymous memory above `rss_limit_mb`
+        (checked after the job: a warm-up's memory is the traced model the next click reuses, so it stays)."""
         child = self._child
         if child is None:
             return
         if not child.alive():
             self._discard_child()
             return
-        rss = self._last_memory[0] if self._last_memory else 0.0
-        if child.jobs >= self.max_jobs or rss > self.rss_limit_mb:
+        anon = self._last_memory[2] if self._last_memory else 0.0
+        if child.jobs >= self.max_jobs or (anon > self.rss_limit_mb and not warmed):
             child.close()
             with self._cond:
                 self._child = None
@@ -569,7 +388,7 @@ class KerasWorker:
             # Start the replacement now, between jobs, so that the next click does not wait for TensorFlow's start
             # (an idle replacement still leaves after idle_seconds).
             try:
-                fresh = _Child(self._start_timeout)
+                fresh = Child(self._start_timeout, self._child_settings)
             except RuntimeError:
                 return
             with self._cond:
@@ -599,22 +418,13 @@ class KerasWorker:
             self._discard_child()
             return
         child.jobs += 1
-        stop_sent = False
-        last_liveness = 0.0
+        watch = _Watch(time.monotonic())
         while True:
-            if job.stop_requested and not stop_sent:
-                try:
-                    child.control.send(("stop", job.id))
-                except (OSError, ValueError):
-                    pass
-                stop_sent = True
-            now = time.monotonic()
-            if self.liveness is not None and now - last_liveness >= 1.0 and not stop_sent:
-                last_liveness = now
-                reason = self._abandoned(job.session)
-                if reason:
-                    job.stop(reason)
-                    continue
+            verdict = self._check(job, child, watch)
+            if verdict is not None:
+                self._discard_child()
+                job._finish("stopped" if job.stop_requested else "failed", error=verdict)
+                return
             try:
                 ready = child.events.poll(0.05)
                 message = child.events.recv() if ready else None
@@ -632,18 +442,81 @@ class KerasWorker:
                     )
                     return
                 continue
-            tag = message[0]
-            if tag == "event" and message[1] == job.id:
-                job._deliver(message[2])
-            elif tag in ("done", "error") and message[1] == job.id:
-                _, _, body, stopped, memory = message
-                self._last_memory = memory
-                job.peak_mb = memory[1]
-                if tag == "done":
-                    job._finish("stopped" if stopped else "done", result=body)
-                else:
-                    job._finish("failed", error=body)
+            now = time.monotonic()
+            job.longest_silence = max(job.longest_silence, now - watch.heard)
+            watch.heard = now
+            if self._take(job, child, watch, message):
                 return
+
+    def _check(self, job: Job, child: Child, watch: _Watch) -> str | None:
+        """Between two reads of the child: send a requested stop, answer it on time, and judge the child's silence.
+        Returns why the child must be killed now, or None."""
+        now = time.monotonic()
+        if job.stop_requested and watch.stop_sent is None:
+            watch.stop_sent = now
+            try:
+                child.control.send(("stop", job.id))
+            except (OSError, ValueError):
+                pass
+        if watch.stop_sent is not None:
+            if now - watch.stop_sent >= STOP_ANSWER_SECONDS:
+                job._finish("stopped")  # the page shows Stop's answer now; the child may still be letting go
+            if not watch.acknowledged and now - watch.stop_sent >= self.stop_grace:
+                return "The TensorFlow worker did not answer the stop, so it was ended."
+            if now - watch.stop_sent >= self.watchdog_seconds:
+                return "The TensorFlow worker did not let go of a stopped job, so it was ended."
+        limit = self.watchdog_seconds if child.ready else self._start_timeout
+        if now - watch.heard >= limit:
+            return (
+                f"The TensorFlow worker stopped responding for {limit:g} s, so this job was ended and the worker "
+                "restarted; nothing else was lost, and you can try again."
+            )
+        if self.liveness is not None and now - watch.liveness_checked >= 1.0 and watch.stop_sent is None:
+            watch.liveness_checked = now
+            reason = self._abandoned(job.session)
+            if reason:
+                job.stop(reason)
+        return None
+
+    def _take(self, job: Job, child: Child, watch: _Watch, message: tuple) -> bool:
+        """Handle one message from the child; True when the job has ended."""
+        tag = message[0]
+        if tag == "ready":
+            child.ready = True
+        elif tag == "stopping" and message[1] == job.id:
+            watch.acknowledged = True
+        elif tag == "event" and message[1] == job.id:
+            job._deliver(message[2])
+        elif tag == "memory" and message[1] == job.id:
+            self._discard_child()
+            job._finish(
+                "failed",
+                error=f"This job needed more memory than this server can give (over {message[2]:,.0f} MB in the "
+                "TensorFlow worker), so it was ended before the server ran out; try a smaller model or fewer samples.",
+            )
+            return True
+        elif tag in ("done", "error") and message[1] == job.id:
+            _, _, body, stopped, memory = message
+            self._last_memory = memory
+            job.peak_mb = memory[1]
+            job.peak_anon_mb = memory[3] if len(memory) > 3 else None
+            if tag == "done":
+                job._finish("stopped" if stopped else "done", result=body)
+                job._keep_late_result(body)
+            else:
+                job._finish("failed", error=body)
+            return True
+        return False
+
+
+@dataclass
+class _Watch:
+    """What the dispatcher knows about the running job's child: when it was last heard, and the stop's progress."""
+
+    heard: float
+    stop_sent: float | None = None
+    acknowledged: bool = False
+    liveness_checked: float = 0.0
 
 
 _shared: KerasWorker | None = None

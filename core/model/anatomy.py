@@ -18,17 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.model.refusal import Refusal, head_refusal, repeat_refusal, stack_refusal
+from core.model.shapes import Shape, fmt
+from core.model.shapes import format_shape as format_shape  # re-exported: pages read shapes and their words here
 from core.model.spec import ModelSpec
-
-Shape = tuple[int | None, ...]
 
 GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
 CELL_LAYER_NAMES = {"SimpleRNN": "simple_rnn", "GRU": "gru", "LSTM": "lstm"}
-
-# Keras's own words for the one combination it refuses (keras/src/layers/rnn/time_distributed.py).
-TIME_DISTRIBUTED_RANK_ERROR = (
-    "`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions, received: {shape}"
-)
 
 
 @dataclass(frozen=True)
@@ -85,9 +81,9 @@ class Layer:
 class Description:
     """Everything the views need to know about a spec's model, without building it.
 
-    For a stack Keras refuses, `error` explains it in plain words, `keras_error` is the message Keras gives,
-    `broken_at` names the layer that refuses its input, `layers` stop before it (what Keras built before failing)
-    and the shapes are None.
+    For a stack Keras refuses, `refusal` says where and why in every wording the app uses (`error` is its plain
+    explanation, `keras_error` Keras's message, `broken_at` the refusing layer), `layers` stop before it (what Keras
+    built before failing) and the shapes are None.
     """
 
     spec: ModelSpec
@@ -95,11 +91,22 @@ class Description:
     total_params: int
     output_shape: Shape | None
     target_shape: Shape | None
-    error: str | None = None
-    keras_error: str | None = None
-    broken_at: str | None = None
-    broken_kind: str | None = None  # the refused layer's class as code spells it: "LSTM", "RepeatVector", …
-    broken_input: Shape | None = None  # what it was given
+    refusal: Refusal | None = None
+
+    @property
+    def error(self) -> str | None:
+        """Why Keras refuses this model, in plain words; None when it builds."""
+        return self.refusal.why if self.refusal else None
+
+    @property
+    def keras_error(self) -> str | None:
+        """Keras's own message when it refuses; None when it builds."""
+        return self.refusal.keras_error if self.refusal else None
+
+    @property
+    def broken_at(self) -> str | None:
+        """The name of the layer Keras refuses to build; None when it builds."""
+        return self.refusal.layer if self.refusal else None
 
     @property
     def stack(self) -> tuple[Layer, ...]:
@@ -135,19 +142,6 @@ class Description:
     def total_macs(self) -> int:
         """Multiply-adds per sample, over all layers."""
         return sum(layer.macs for layer in self.layers)
-
-
-def fmt(number: int) -> str:
-    """An integer with thousands separators, as Keras's summary prints it."""
-    return f"{number:,}"
-
-
-def format_shape(shape: tuple[int | str | None, ...] | None) -> str:
-    """(None, 64, 8) as Keras prints it (a named batch such as "N" as given); None (no shape) as an em dash."""
-    if shape is None:
-        return "—"
-    inside = ", ".join("None" if dim is None else str(dim) for dim in shape)
-    return f"({inside},)" if len(shape) == 1 else f"({inside})"
 
 
 def recurrent_params(cell: str, inputs: int, units: int, use_bias: bool, reset_after: bool) -> tuple[int, str]:
@@ -292,14 +286,6 @@ def _head_layer(spec: ModelSpec, features: Shape) -> Layer:
     )
 
 
-def _ndim_error(layer: str, expected: int, shape: Shape) -> str:
-    """Keras's InputSpec refusal (keras/src/layers/input_spec.py), as it reads for these models."""
-    return (
-        f"Input 0 with name 'None' of layer '{layer}' is incompatible with the layer: expected ndim={expected}, "
-        f"found ndim={len(shape)}. Full shape received: {format_shape(shape)}"
-    )
-
-
 def _input_layer(spec: ModelSpec) -> Layer:
     shape: Shape = spec.input_shape()
     what = "one vector per sample" if spec.repeat == "input" else "it only fixes the input shape"
@@ -322,44 +308,18 @@ def _refused(spec: ModelSpec, built: list[Layer], where: str, given: Shape) -> D
     last = built[-1]
     if where == "stack":
         broken = _recurrent_layer(spec, 1, merged_width(spec), spec.timesteps, True)
-        keras_error = _ndim_error(broken.name, 3, given)
-        error = (
-            f"Layer '{broken.name}' ({broken.class_label}) is stacked on '{last.name}', which has "
-            f"return_sequences=False (inner_return_sequences=False): '{last.name}' hands on only its last state, "
-            f"shaped {format_shape(given)}, and the time axis is lost there. A recurrent layer walks along time and "
-            f'needs (batch, timesteps, features), so Keras refuses: "expected ndim=3, found ndim=2". Set '
-            "return_sequences=True on every recurrent layer below the top one."
-        )
-        name, kind = broken.name, broken.class_label
+        refusal = stack_refusal(spec, broken.name, broken.class_label, last.name, given)
     elif where == "repeat":
-        keras_error = _ndim_error("repeat_vector", 2, given)
-        error = (
-            f"RepeatVector ('repeat_vector') copies one vector to every decoder step, but the encoder '{last.name}' "
-            f"has return_sequences=True and hands it a whole sequence, shaped {format_shape(given)}. Keras "
-            'refuses: "expected ndim=2, found ndim=3". Set return_sequences=False on the encoder\'s top layer: '
-            "its last state is the summary the decoder starts from."
-        )
-        name, kind = "repeat_vector", "RepeatVector"
+        refusal = repeat_refusal(spec, last.name, given)
     else:
-        keras_error = TIME_DISTRIBUTED_RANK_ERROR.format(shape=format_shape(given))
-        error = (
-            f"With return_sequences=False the {last.kind} layer '{last.name}' returns only its last state, shaped "
-            f"{format_shape(given)}: there is no time axis left. TimeDistributed ('time_distributed') needs one "
-            "(an input of rank 3 or more) to apply its Dense at every timestep, so Keras refuses to build the "
-            "model. Use a plain Dense, or set return_sequences=True."
-        )
-        name, kind = "time_distributed", "TimeDistributed(Dense)"
+        refusal = head_refusal(spec, last.name, last.kind, given)
     return Description(
         spec=spec,
         layers=tuple(built),
         total_params=sum(layer.params for layer in built),
         output_shape=None,
         target_shape=None,
-        error=error,
-        keras_error=keras_error,
-        broken_at=name,
-        broken_kind=kind,
-        broken_input=given,
+        refusal=refusal,
     )
 
 

@@ -3,14 +3,30 @@
 Every Keras button passes through here before its job is queued: training, the Shape flow probe, the Equivalence
 lab and Keras's summary. A refusal says what to shrink, with a value that would pass.
 
-The cost model, fitted on the 2-core development machine (peak resident memory above the worker's idle size, measured
-with the kernel's peak-RSS mark reset before each job; `bench/worker.py` prints the estimate next to the peak):
-- about 80 MB for building, compiling and tracing any model, plus 6 copies of the weights (weights, gradients,
+Memory follows from one setting, `TDE_MEMORY_MB` (default 690: Community Cloud's smallest container), in anonymous
+memory (what a container cannot reclaim; TensorFlow's 376 MB of mapped library files are reclaimable, and a job ran at
+full speed with only ~50 MB of them resident, bench/container.py):
+    WORKER_MEMORY_LIMIT_MB = TDE_MEMORY_MB - SERVER_MB - MARGIN_MB        (690 - 190 - 50 = 450)
+        the worker's guard: a child whose anonymous memory passes it during a job ends the job
+        (core.keras.worker_child);
+    WORKER_RECYCLE_MB = WORKER_IDLE_ANON_MB + WORKER_CACHE_MB             (225 + 25 = 250)
+        between jobs, a child that kept more (cached models, a fragmented heap) is replaced by a fresh one;
+    JOB_MEMORY_MB = WORKER_MEMORY_LIMIT_MB - WORKER_RECYCLE_MB            (200)
+        what one job may add: a job the budget allows, started in any child the recycling kept, stays under the guard.
+SERVER_MB is the Streamlit server's idle size (188 MB measured), WORKER_IDLE_ANON_MB the child's anonymous memory
+after importing Keras (223 MB measured), MARGIN_MB the library pages TensorFlow needs resident, kernel memory, and what
+a job allocates between two of the guard's 50 ms samples.
+
+The cost model (peak anonymous memory above the worker's idle size, sampled every 50 ms in a fresh child for each job;
+`bench/container.py` prints the estimate next to the peak, inside a cgroup of the container's size):
+- about 50 MB for building, compiling and tracing any model, plus 6 copies of the weights (weights, gradients,
   RMSprop's velocity, the cache's initial weights and optimizer state);
-- the dataset about 3 times (NumPy arrays and TensorFlow's copies of a batch pipeline);
-- activations kept for the backward pass: per sample and timestep, about 8 values per recurrent gate unit;
-- `TimeDistributed` traces one Dense call per timestep with its gradient, and the graph's memory grows with T²:
-  +70 MB at T=64, +1.09 GB at T=256 (hidden 128) against `Dense`; plus each step's kernel gradient.
+- the dataset about 7.5 times (NumPy arrays, TensorFlow's copies, the per-timestep evaluation and its prediction;
+  measured 6 copies per sample at input 512, T=217);
+- 0.5 MB per recurrent step walked (the loop's per-step buffers in the traced graph), and activations kept for the
+  backward pass: per sample and timestep, about 8 values per recurrent gate unit;
+- `TimeDistributed` traces one Dense call per timestep with its gradient, and the graph's memory grows with T²
+  (+369 MB for a training at T=128, hidden 128); plus each step's kernel gradient.
 Time keeps the earlier fit: 0.6 ns per multiply-add of forward and backward, 0.4 ms per recurrent step of a batch,
 1.5 s of tracing plus 60 ms per timestep for TimeDistributed (10 ms otherwise), and 1.5x for a one-core server.
 """
@@ -18,6 +34,7 @@ Time keeps the earlier fit: 0.6 ns per multiply-add of forward and backward, 0.4
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,15 +43,23 @@ from core.model.frames_budget import frames_fit_extra
 from core.model.spec import INT_RANGES, ModelSpec
 
 MB = 2**20
-JOB_MEMORY_MB = 450  # peak above the worker's idle size (TensorFlow alone holds ~600 MB resident, ~220 MB of it anon)
+MEMORY_MB = int(os.environ.get("TDE_MEMORY_MB", "690"))
+SERVER_MB = 190
+MARGIN_MB = 50
+WORKER_IDLE_ANON_MB = 225
+WORKER_CACHE_MB = 25
+WORKER_MEMORY_LIMIT_MB = MEMORY_MB - SERVER_MB - MARGIN_MB
+WORKER_RECYCLE_MB = WORKER_IDLE_ANON_MB + WORKER_CACHE_MB
+JOB_MEMORY_MB = WORKER_MEMORY_LIMIT_MB - WORKER_RECYCLE_MB
 TIME_BUDGET_SECONDS = 60.0
 SLOWDOWN_ONE_CORE = 1.5
 
-BASE_MB = 80.0
+BASE_MB = 50.0
 WEIGHT_COPIES = 6
-DATA_COPIES = 3
+DATA_COPIES = 7.5
+MB_PER_STEP = 0.5
 ACTIVATION_VALUES_PER_GATE_UNIT = 8
-TD_TRACE_MB_PER_STEP_SQUARED = 0.0165
+TD_TRACE_MB_PER_STEP_SQUARED = 0.013
 
 SECONDS_PER_MAC = 0.6e-9
 SECONDS_PER_BATCH_STEP = 0.4e-3
@@ -92,7 +117,8 @@ def fit_cost(spec: ModelSpec, samples: int, batch_size: int, epochs: int, trace:
     macs = 3 * description.total_macs * samples * epochs  # backward costs about twice the forward
     steps = math.ceil(samples / batch) * walked * epochs * directions
     seconds = macs * SECONDS_PER_MAC + steps * SECONDS_PER_BATCH_STEP
-    memory = BASE_MB + WEIGHT_COPIES * 4 * description.total_params / MB
+    # Built but not trained (a summary): the weights and the cache's initial copy; trained: every copy.
+    memory = BASE_MB + (WEIGHT_COPIES if trace else 2) * 4 * description.total_params / MB
     inputs = math.prod(spec.input_shape(1)[1:])
     target = math.prod(spec.target_shape(1))
     memory += DATA_COPIES * 4 * samples * (inputs + target) / MB
@@ -100,6 +126,7 @@ def fit_cost(spec: ModelSpec, samples: int, batch_size: int, epochs: int, trace:
     memory += 4 * batch * walked * per_step / MB
     memory += 4 * batch * (spec.output_steps * 4 * spec.output_size + spec.timesteps * 2 * spec.input_size) / MB
     if trace:
+        memory += MB_PER_STEP * walked * directions
         seconds += TRACE_SECONDS + TRACE_SECONDS_PER_STEP[spec.head] * spec.output_steps
         if spec.head == "time_distributed" and spec.sequence_output:
             head_inputs = spec.hidden_size * (2 if spec.bidirectional and spec.merge_mode == "concat" else 1)

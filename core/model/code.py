@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from core.model.anatomy import CELL_LAYER_NAMES, Description, describe, format_shape, keras_layer_name
+from core.model.refusal import Refusal
 from core.model.spec import ModelSpec
 
 # The generated script's last line, and how to read it back.
@@ -54,40 +55,25 @@ def _head_expr(spec: ModelSpec) -> str:
     return f"keras.layers.Dense({dense_args})"
 
 
-def _refusal(expression: str, why: str, fix: str) -> list[str]:
+def _refused_line(expression: str, refusal: Refusal) -> list[str]:
     """The line Keras refuses, run so that the learner sees Keras's own message, then exit with status 1."""
     return [
         "",
-        f"# {why}",
+        f"# {refusal.script_why}",
         "try:",
         f"    x = {expression}(x)",
         "except ValueError as error:",
         '    print("Keras refuses to build this model:")',
         "    print(error)",
-        f"    print({fix!r})",
+        f"    print({refusal.script_fix!r})",
         "    raise SystemExit(1) from None",
         "",
     ]
 
 
-REFUSALS = {
-    "stack": (
-        "A recurrent layer needs (batch, timesteps, features); the layer below returned only its last step.",
-        "Fix: return_sequences=True on every recurrent layer below the top one.",
-    ),
-    "repeat": (
-        "RepeatVector copies one vector; the encoder returned a whole sequence (return_sequences=True).",
-        "Fix: return_sequences=False on the encoder's top layer.",
-    ),
-    "head": (
-        "TimeDistributed needs a time axis (an input of rank 3 or more); return_sequences=False removed it.",
-        "Fix: use keras.layers.Dense(OUTPUT_SIZE) instead, or set return_sequences=True.",
-    ),
-}
-
-
 def _model_lines(spec: ModelSpec, description: Description) -> tuple[list[str], bool]:
     """The functional-API lines from Input to the model's output `x`, and whether they end in Keras's refusal."""
+    refusal = description.refusal
     shapes = {layer.name: format_shape(layer.output_shape) for layer in description.layers}
     input_shape = "(INPUT_SIZE,)" if spec.repeat == "input" else "(TIMESTEPS, INPUT_SIZE)"
     lines = [f'inputs = keras.Input(shape={input_shape}, name="input_layer")', "x = inputs"]
@@ -97,8 +83,8 @@ def _model_lines(spec: ModelSpec, description: Description) -> tuple[list[str], 
         top = index == spec.layers - 1
         return_sequences = spec.return_sequences if top else spec.inner_return_sequences
         expression = _recurrent_expr(spec, index, return_sequences, top and spec.return_state)
-        if index == 1 and spec.refused_at == "stack":
-            return lines + _refusal(expression, *REFUSALS["stack"]), True
+        if index == 1 and refusal is not None and refusal.kind == "stack":
+            return lines + _refused_line(expression, refusal), True
         layer = description.stack[index]
         if top and spec.return_state:
             states = ", ".join(format_shape(shape) for shape in layer.state_shapes)
@@ -108,16 +94,16 @@ def _model_lines(spec: ModelSpec, description: Description) -> tuple[list[str], 
             lines.append(f"x = {expression}(x)  # {shapes[layer.name]}")
     if spec.repeat == "encoder":
         repeat = 'keras.layers.RepeatVector(OUTPUT_TIMESTEPS, name="repeat_vector")'
-        if spec.refused_at == "repeat":
-            return lines + _refusal(repeat, *REFUSALS["repeat"]), True
+        if refusal is not None and refusal.kind == "repeat":
+            return lines + _refused_line(repeat, refusal), True
         decoder = description.decoder
         assert decoder is not None
         lines.append(f"x = {repeat}(x)  # {shapes['repeat_vector']}: the summary, once per decoder step")
         start = ", initial_state=states" if spec.return_state else ""
         note = "the encoder's final states start the decoder" if spec.return_state else "starts from zeros"
         lines.append(f"x = {_recurrent_expr(spec, spec.layers, True)}(x{start})  # {shapes[decoder.name]}, {note}")
-    if spec.refused_at == "head":
-        return lines + _refusal(_head_expr(spec), *REFUSALS["head"]), True
+    if refusal is not None:  # TimeDistributed refuses the last state
+        return lines + _refused_line(_head_expr(spec), refusal), True
     return lines + [f"x = {_head_expr(spec)}(x)"], False
 
 
@@ -133,6 +119,16 @@ def keras_code(spec: ModelSpec) -> str:
         True
     """
     description = describe(spec)
+    lines = _preamble(spec, description)
+    body, refused = _model_lines(spec, description)
+    lines += body
+    if refused:
+        return "\n".join(lines)
+    return "\n".join(lines + _fit_lines(spec, description))
+
+
+def _preamble(spec: ModelSpec, description: Description) -> list[str]:
+    """The script's docstring, imports and sizes: everything before the model."""
     recurrent = description.recurrent
     title = f"{recurrent.kind}" + (f"({spec.cell})" if spec.bidirectional else "")
     if spec.layers > 1:
@@ -168,15 +164,16 @@ def keras_code(spec: ModelSpec) -> str:
         "",
         "keras.utils.set_random_seed(0)",
     ]
-    body, refused = _model_lines(spec, description)
-    lines += body
-    if refused:
-        return "\n".join(lines)
+    return lines
+
+
+def _fit_lines(spec: ModelSpec, description: Description) -> list[str]:
+    """The script after the model: compile, random data of the right shapes, one epoch, and the parameter count."""
     x_shape = "(N_SAMPLES, INPUT_SIZE)" if spec.repeat == "input" else "(N_SAMPLES, TIMESTEPS, INPUT_SIZE)"
     steps = "OUTPUT_TIMESTEPS" if spec.repeat == "encoder" else "TIMESTEPS"
     target = f"(N_SAMPLES, {steps}, OUTPUT_SIZE)" if spec.sequence_output else "(N_SAMPLES, OUTPUT_SIZE)"
     target_note = "one target per timestep" if spec.sequence_output else "one target per sequence"
-    lines += [
+    lines = [
         f'outputs = keras.layers.Activation("{spec.activation}", name="activation")(x)',
         f'model = keras.Model(inputs, outputs, name="{spec.cell.lower()}_{spec.head}")',
         f'model.compile(loss="{spec.loss}", optimizer="{OPTIMIZER}")',
@@ -193,7 +190,7 @@ def keras_code(spec: ModelSpec) -> str:
         f'print(f"{COUNT_PREFIX}{{model.count_params()}}")',
         "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def script_filename(spec: ModelSpec) -> str:

@@ -22,7 +22,6 @@ from core.model.anatomy import (
     Shape,
     Weight,
     _head_layer,
-    _ndim_error,
     _recurrent_layer,
     _refused,
     _repeat_layer,
@@ -32,6 +31,7 @@ from core.model.anatomy import (
     merged_width,
 )
 from core.model.frame_fields import REDUCTION_LABELS, feature_map, frame_features, frames_refused_at
+from core.model.refusal import Refusal, frames_refusal
 from core.model.spec import ModelSpec
 
 # The names build_model gives the frames layers: the wrapper's and, inside it (or alone, unwrapped), Keras's own.
@@ -119,77 +119,33 @@ def _first_recurrent_name(spec: ModelSpec) -> str:
     return "bidirectional" if spec.bidirectional else keras_layer_name(CELL_LAYER_NAMES[spec.cell], 0)
 
 
-def _frames_refusal(spec: ModelSpec, where: str) -> tuple[str, str, str, str, Shape]:
-    """Keras's message, the sentence of why, the refused layer's name and class, and what it was given."""
-    k, c, f, t = spec.kernel, spec.channels, spec.filters, spec.timesteps
-    frames, kernel = spec.input_shape(), (k, k, c, f)
+def _frames_refusal(spec: ModelSpec, where: str) -> Refusal:
+    """Where Keras refuses the frames part (`where`, core.model.frame_fields.frames_refused_at): the refused layer's
+    name and class and what it is given; the wordings are core.model.refusal's."""
     height, width = feature_map(spec)
-    maps: Shape = (None, t, height, width, f)
+    maps: Shape = (None, spec.timesteps, height, width, spec.filters)
     recurrent = _first_recurrent_name(spec)
     recurrent_kind = f"Bidirectional({spec.cell})" if spec.bidirectional else spec.cell
     if where == "conv":
-        keras_error = (
-            "Kernel shape must have the same length as input, but received kernel of shape "
-            f"{format_shape(kernel)} and input of shape {format_shape(frames)}."
-        )
-        why = (
-            f"Conv2D slides its {k}×{k} kernel over one image, (batch, height, width, channels); the frames have one "
-            f"axis more, {format_shape(frames)}, so Keras refuses. Wrap it: TimeDistributed(Conv2D(...)) applies "
-            "the same kernel to every frame."
-        )
-        return keras_error, why, "conv2d", "Conv2D", frames
+        return frames_refusal(spec, where, INNER_NAMES["conv"], "Conv2D", spec.input_shape())
     if where == "frame_size":
-        one_frame = (None, spec.frame_height, spec.frame_width, c)
-        keras_error = (
-            f"Computed output size would be zero or negative. Received `inputs shape={format_shape(one_frame)}`, "
-            f"`kernel shape={format_shape(kernel)}`, `dilation_rate=[1 1]`, `strides=(1, 1)`, `padding=valid`."
-        )
-        why = (
-            f"A {k}×{k} kernel does not fit in a {spec.frame_height}×{spec.frame_width} frame without padding: the "
-            f"feature map would be {height}×{width}. Use a kernel of at most "
-            f"{min(spec.frame_height, spec.frame_width)}."
-        )
-        return keras_error, why, CONV_WRAPPER, "TimeDistributed(Conv2D)", frames
+        return frames_refusal(spec, where, CONV_WRAPPER, "TimeDistributed(Conv2D)", spec.input_shape())
     if where == "reduction":
-        keras_error = _ndim_error(INNER_NAMES["pool"], 4, maps)
-        why = (
-            "GlobalAveragePooling2D averages the maps of one image, (batch, height, width, filters); without the "
-            f"wrapper it gets every frame's maps at once, {format_shape(maps)}, and Keras refuses. Wrap it in "
-            f"TimeDistributed: each frame becomes a vector of {f}."
-        )
-        return keras_error, why, INNER_NAMES["pool"], "GlobalAveragePooling2D", maps
+        return frames_refusal(spec, where, INNER_NAMES["pool"], "GlobalAveragePooling2D", maps)
     if where == "flatten":
-        merged: Shape = (None, t * frame_features(spec))
-        keras_error = _ndim_error(recurrent, 3, merged)
-        why = (
-            f"Flatten without the wrapper flattens everything but the batch axis, so time is merged into "
-            f"{fmt(t * frame_features(spec))} features, {format_shape(merged)}, and the {spec.cell} has no time "
-            f"axis left to walk. Wrap it: TimeDistributed(Flatten()) gives one vector per frame, "
-            f"{format_shape((None, t, frame_features(spec)))}."
-        )
-        return keras_error, why, recurrent, recurrent_kind, merged
-    keras_error = _ndim_error(recurrent, 3, maps)
-    why = (
-        f"The {spec.cell} needs one vector per step, (batch, timesteps, features), but it gets each frame's feature "
-        f"maps, {format_shape(maps)}, so Keras refuses. Reduce each frame first: "
-        "TimeDistributed(GlobalAveragePooling2D()) or TimeDistributed(Flatten())."
-    )
-    return keras_error, why, recurrent, recurrent_kind, maps
+        merged: Shape = (None, spec.timesteps * frame_features(spec))
+        return frames_refusal(spec, where, recurrent, recurrent_kind, merged)
+    return frames_refusal(spec, where, recurrent, recurrent_kind, maps)
 
 
 def _refused_frames(spec: ModelSpec, built: list[Layer], where: str) -> Description:
-    keras_error, why, name, kind, given = _frames_refusal(spec, where)
     return Description(
         spec=spec,
         layers=tuple(built),
         total_params=sum(layer.params for layer in built),
         output_shape=None,
         target_shape=None,
-        error=why,
-        keras_error=keras_error,
-        broken_at=name,
-        broken_kind=kind,
-        broken_input=given,
+        refusal=_frames_refusal(spec, where),
     )
 
 
@@ -349,7 +305,7 @@ def frames_shape_rows(description: Description) -> list[dict[str, str]]:
         }
         for layer in description.layers
     ]
-    if description.broken_at is not None:
-        broken = {"Layer": description.broken_at, "Class": description.broken_kind or ""}
-        rows.append({**broken, "Input": format_shape(description.broken_input), "Output": "refused by Keras"})
+    if (refusal := description.refusal) is not None:
+        broken = {"Layer": refusal.layer, "Class": refusal.layer_class, "Input": format_shape(refusal.given)}
+        rows.append({**broken, "Output": "refused by Keras"})
     return rows

@@ -9,18 +9,11 @@ message. Generating text needs no TensorFlow.
 from __future__ import annotations
 
 from core.model.anatomy import format_shape
-from core.model.code import _recurrent_expr, _refusal, keras_code
+from core.model.code import _recurrent_expr, _refused_line, keras_code
 from core.model.frames import CONV_WRAPPER, INNER_KINDS, INNER_NAMES, REDUCTION_WRAPPERS, describe_frames, frames_chain
 from core.model.spec import ModelSpec
 
 VECTOR_INPUT = 'inputs = keras.Input(shape=(TIMESTEPS, INPUT_SIZE), name="input_layer")\nx = inputs\n'
-FIXES = {
-    "conv": "Fix: keras.layers.TimeDistributed(keras.layers.Conv2D(...)) applies the kernel to every frame.",
-    "frame_size": "Fix: a kernel no larger than the frame (or padding='same').",
-    "reduction": "Fix: keras.layers.TimeDistributed(keras.layers.GlobalAveragePooling2D()) pools every frame.",
-    "flatten": "Fix: keras.layers.TimeDistributed(keras.layers.Flatten()) keeps one vector per frame.",
-    "no_reduction": "Fix: pool or flatten every frame first, wrapped in TimeDistributed.",
-}
 
 
 def _conv_expr(spec: ModelSpec) -> str:
@@ -42,18 +35,17 @@ def frames_lines(spec: ModelSpec) -> tuple[list[str], bool]:
     shapes = [format_shape(layer.output_shape) for layer in description.layers]
     lines = ['inputs = keras.Input(shape=(TIMESTEPS, FRAME_HEIGHT, FRAME_WIDTH, CHANNELS), name="input_layer")']
     lines.append("x = inputs")
-    where = spec.refused_at
-    why = description.error or ""
+    where, refusal = spec.refused_at, description.refusal
     if where in ("conv", "frame_size"):
-        return lines + _refusal(_conv_expr(spec), why, FIXES[where]), True
+        return lines + _refused_line(_conv_expr(spec), refusal), True
     lines.append(f"x = {_conv_expr(spec)}(x)  # {shapes[1]}: one kernel for every frame")
     if where == "reduction":
-        return lines + _refusal(_reduction_expr(spec), why, FIXES[where]), True
+        return lines + _refused_line(_reduction_expr(spec), refusal), True
     if spec.frame_reduction != "none":
         lines.append(f"x = {_reduction_expr(spec)}(x)  # {shapes[2]}")
     if where in ("flatten", "no_reduction"):
         first = _recurrent_expr(spec, 0, spec.return_sequences if spec.layers == 1 else spec.inner_return_sequences)
-        return lines + _refusal(first, why, FIXES[where]), True
+        return lines + _refused_line(first, refusal), True
     return lines, False
 
 

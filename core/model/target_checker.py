@@ -24,22 +24,12 @@ Dim = int | str
 
 STATUSES = ("ok", "stretched", "silent", "error", "build_error")
 
-# The start of each Keras message (3.15.1), to recognise the real one and to quote it when predicting.
+# The start of each Keras message (3.15.1) fit() gives, to recognise the real one and to quote it when predicting
+# (a model Keras refuses to build has its own, in core.model.refusal).
 KERAS_PHRASES = {
-    "build": "`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions",
     "rank": "Arguments `target` and `output` must have the same rank (ndim)",
     "shape": "Arguments `target` and `output` must have the same shape",
     "broadcast": "Dimensions must be equal",
-    "stack": "expected ndim=3, found ndim=2",
-    "repeat": "expected ndim=2, found ndim=3",
-}
-# What fixes a model Keras refuses to build, by where it refuses (core.model.spec.ModelSpec.refused_at).
-BUILD_FIXES = {
-    "head": "Use a plain Dense head (one prediction per sequence, targets (N, {O})), or set return_sequences=True "
-    "(one per timestep, targets (N, {T}, {O})).",
-    "stack": "Set return_sequences=True on every recurrent layer below the top one (inner_return_sequences); the top "
-    "one then decides the targets.",
-    "repeat": "Set return_sequences=False on the encoder: RepeatVector copies its last state to every decoder step.",
 }
 
 
@@ -151,6 +141,89 @@ def _fix(spec: ModelSpec, per_timestep_targets: bool) -> str:
     )
 
 
+def _explanation(spec: ModelSpec, per_timestep_targets: bool, have: Shape, output: Shape) -> str:
+    """What the model predicts (its output, and why it has that shape) against what the targets give."""
+    kind = "one target per timestep" if per_timestep_targets else "one target per sequence"
+    loss_name = "categorical cross-entropy" if spec.loss == "categorical_crossentropy" else "mean squared error"
+    cell = describe(spec).recurrent.kind
+    if per_timestep_targets == spec.sequence_output:
+        where = "at each of the output's timesteps" if spec.sequence_output else "once per sequence"
+        return (
+            f"The model predicts {spec.output_size} values {where}: output {format_shape(output)}; you have {kind}: "
+            f"{format_shape(have)}. Each target meets its prediction ({loss_name})."
+        )
+    if spec.repeat == "encoder":
+        return (
+            f"The decoder after RepeatVector returns a sequence of output_timesteps={spec.output_steps} steps, so the "
+            f"model predicts at each of them: output {format_shape(output)}. You have {kind}, {format_shape(have)}: "
+            "one axis fewer than the output."
+        )
+    if spec.return_sequences:
+        return (
+            f"With return_sequences=True the {cell} layer hands every timestep's state to the head, so "
+            f"the model predicts at each of the {spec.timesteps} timesteps: output {format_shape(output)}. You have "
+            f"{kind}, {format_shape(have)}: one axis fewer than the output."
+        )
+    return (
+        f"With return_sequences=False the {cell} layer keeps only its last state, so the model "
+        f"predicts once per sequence: output {format_shape(output)}. You have {kind}, {format_shape(have)}: "
+        "a time axis the output does not have."
+    )
+
+
+def _consequence(
+    spec: ModelSpec, per_timestep_targets: bool, status: str, phrase_key: str | None, target: tuple, output: tuple
+) -> tuple[str, str, str]:
+    """The headline, what to add to the explanation, and the fix, for what `fit()` does with these (concrete)
+    target and output shapes."""
+    if status == "ok":
+        return "fit() will work: the targets have the output's shape.", "", "Nothing to fix."
+    fix = _fix(spec, per_timestep_targets)
+    shown_target, shown_output = _squeeze_or_expand(target, output)
+    if status == "stretched":
+        each = (
+            "single prediction is compared with its target at every timestep."
+            if per_timestep_targets
+            else "target is compared with its prediction at every timestep."
+        )
+        return (
+            "fit() runs, but Keras reshapes the comparison: check that it is the one you mean.",
+            f" With {spec.output_size} output value(s), Keras drops the size-1 last axis and compares targets "
+            f"{format_shape(shown_target)} with predictions {format_shape(shown_output)}: each sample's " + each,
+            fix,
+        )
+    if status == "silent":
+        combined = _broadcast(shown_target, shown_output)
+        assert combined is not None
+        return (
+            "fit() runs without an error, but the loss is wrong.",
+            f" Mean squared error subtracts targets {format_shape(shown_target)} from predictions "
+            f"{format_shape(shown_output)}; broadcasting stretches that to {format_shape(combined)}, so targets are "
+            "compared with predictions they do not belong to, and Keras says nothing.",
+            fix,
+        )
+    if phrase_key == "broadcast":
+        why = (
+            " Mean squared error subtracts the targets from the predictions; the shapes do not broadcast, so "
+            "TensorFlow stops with a dimensions error."
+        )
+    else:
+        why = " Categorical cross-entropy checks that targets and output have the same shape, and stops."
+    return "fit() will fail with a shape error.", why, fix
+
+
+def _caveat(spec: ModelSpec, have: Shape, output: Shape) -> str:
+    """For an MSE model that fails: the batch sizes with which the shapes would broadcast after all (silently)."""
+    lucky = [size for size in sorted({spec.output_steps, 1}) if _mse_runs(spec, have, output, size)]
+    if not lucky:
+        return ""
+    sizes = " or ".join(str(size) for size in lucky)
+    return (
+        f"Careful: with a batch of exactly {sizes} sample(s) these shapes happen to broadcast, and fit() "
+        "would run silently with a wrong loss instead of failing."
+    )
+
+
 def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int | None = None) -> TargetVerdict:
     """Predict what `model.fit(X, Y)` does when Y is per timestep (N, T, O) or per sequence (N, O).
 
@@ -159,105 +232,33 @@ def target_verdict(spec: ModelSpec, per_timestep_targets: bool, batch_size: int 
     """
     description = describe(spec)
     have = targets_shape(spec, per_timestep_targets)
-    kind = "one target per timestep" if per_timestep_targets else "one target per sequence"
-    if description.output_shape is None:
+    if (refusal := description.refusal) is not None:
         return TargetVerdict(
             status="build_error",
             fits=False,
             headline="fit() never runs: Keras cannot build this model.",
-            explanation=description.error or "",
-            fix=BUILD_FIXES.get(spec.refused_at or "", BUILD_FIXES["head"]).format(
-                O=spec.output_size, T=spec.timesteps
-            ),
+            explanation=refusal.why,
+            fix=refusal.fix,
             targets_shape=have,
             output_shape=None,
-            keras_phrase=KERAS_PHRASES["build"] if spec.refused_at == "head" else KERAS_PHRASES[spec.refused_at or ""],
+            keras_phrase=refusal.keras_phrase,
         )
     output = description.output_shape
+    assert output is not None
     batch: Dim = BATCH if batch_size is None else batch_size
-    status, phrase_key = loss_outcome(spec.loss, _concrete(have, batch), _concrete(output, batch))
-    loss_name = "categorical cross-entropy" if spec.loss == "categorical_crossentropy" else "mean squared error"
-    recurrent = description.recurrent
-    if per_timestep_targets == spec.sequence_output:
-        where = "at each of the output's timesteps" if spec.sequence_output else "once per sequence"
-        explanation = (
-            f"The model predicts {spec.output_size} values {where}: output {format_shape(output)}; you have {kind}: "
-            f"{format_shape(have)}. Each target meets its prediction ({loss_name})."
-        )
-    elif spec.repeat == "encoder":
-        explanation = (
-            f"The decoder after RepeatVector returns a sequence of output_timesteps={spec.output_steps} steps, so the "
-            f"model predicts at each of them: output {format_shape(output)}. You have {kind}, {format_shape(have)}: "
-            "one axis fewer than the output."
-        )
-    elif spec.return_sequences:
-        explanation = (
-            f"With return_sequences=True the {recurrent.kind} layer hands every timestep's state to the head, so "
-            f"the model predicts at each of the {spec.timesteps} timesteps: output {format_shape(output)}. You have "
-            f"{kind}, {format_shape(have)}: one axis fewer than the output."
-        )
-    else:
-        explanation = (
-            f"With return_sequences=False the {recurrent.kind} layer keeps only its last state, so the model "
-            f"predicts once per sequence: output {format_shape(output)}. You have {kind}, {format_shape(have)}: "
-            "a time axis the output does not have."
-        )
-    if status == "ok":
-        headline = "fit() will work: the targets have the output's shape."
-        fix = "Nothing to fix."
-    elif status == "stretched":
-        shown_target, shown_output = _squeeze_or_expand(_concrete(have, batch), _concrete(output, batch))
-        headline = "fit() runs, but Keras reshapes the comparison: check that it is the one you mean."
-        explanation += (
-            f" With {spec.output_size} output value(s), Keras drops the size-1 last axis and compares targets "
-            f"{format_shape(shown_target)} with predictions {format_shape(shown_output)}: each sample's "
-            + (
-                "target is compared with its prediction at every timestep."
-                if not per_timestep_targets
-                else "single prediction is compared with its target at every timestep."
-            )
-        )
-        fix = _fix(spec, per_timestep_targets)
-    elif status == "silent":
-        shown_target, shown_output = _squeeze_or_expand(_concrete(have, batch), _concrete(output, batch))
-        combined = _broadcast(shown_target, shown_output)
-        assert combined is not None
-        headline = "fit() runs without an error, but the loss is wrong."
-        explanation += (
-            f" Mean squared error subtracts targets {format_shape(shown_target)} from predictions "
-            f"{format_shape(shown_output)}; broadcasting stretches that to {format_shape(combined)}, so targets are "
-            "compared with predictions they do not belong to, and Keras says nothing."
-        )
-        fix = _fix(spec, per_timestep_targets)
-    else:
-        headline = "fit() will fail with a shape error."
-        if phrase_key == "broadcast":
-            explanation += (
-                " Mean squared error subtracts the targets from the predictions; the shapes do not broadcast, so "
-                "TensorFlow stops with a dimensions error."
-            )
-        else:
-            explanation += " Categorical cross-entropy checks that targets and output have the same shape, and stops."
-        fix = _fix(spec, per_timestep_targets)
-    caveat = ""
-    if batch_size is None and spec.loss == "mse" and status == "error":
-        lucky = [size for size in sorted({spec.output_steps, 1}) if _mse_runs(spec, have, output, size)]
-        if lucky:
-            sizes = " or ".join(str(size) for size in lucky)
-            caveat = (
-                f"Careful: with a batch of exactly {sizes} sample(s) these shapes happen to broadcast, and fit() "
-                "would run silently with a wrong loss instead of failing."
-            )
+    target, concrete_output = _concrete(have, batch), _concrete(output, batch)
+    status, phrase_key = loss_outcome(spec.loss, target, concrete_output)
+    headline, more, fix = _consequence(spec, per_timestep_targets, status, phrase_key, target, concrete_output)
     return TargetVerdict(
         status=status,
         fits=status in ("ok", "stretched", "silent"),
         headline=headline,
-        explanation=explanation,
+        explanation=_explanation(spec, per_timestep_targets, have, output) + more,
         fix=fix,
         targets_shape=have,
         output_shape=output,
         keras_phrase=KERAS_PHRASES[phrase_key] if phrase_key else None,
-        caveat=caveat,
+        caveat=_caveat(spec, have, output) if batch_size is None and spec.loss == "mse" and status == "error" else "",
     )
 
 

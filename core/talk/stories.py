@@ -126,8 +126,7 @@ RETURN_SEQUENCES = Story(
             "unrolled",
             LAST_STEP_ONLY,
             ("unrolled_picture",),
-            "With return_sequences=False the same 64 steps run, but only the last state leaves the layer: "
-            "(None, 16).",
+            "With return_sequences=False the same 64 steps run, but only the last state leaves the layer: (None, 16).",
         ),
         Step(
             "shapes",
@@ -275,7 +274,7 @@ def _wrapper_story() -> Story:
             ("none", {"frame_reduction": "none"}),
         )
     }
-    flat = refusals["flatten"].broken_input
+    flat = refusals["flatten"].refusal.given
     return Story(
         "wrapper",
         "When the wrapper matters",
@@ -293,21 +292,21 @@ def _wrapper_story() -> Story:
                 _params(spec.replace(conv_wrapped=False)),
                 ("frames_verdict",),
                 "Without the wrapper Conv2D gets five axes where its kernel has four, and Keras refuses: "
-                '"Kernel shape must have the same length as input".',
+                f'"{refusals["conv"].refusal.keras_phrase}".',
             ),
             Step(
                 "shapes",
                 _params(spec.replace(frame_reduction="flatten", reduction_wrapped=False)),
                 ("frames_verdict",),
                 f"Flatten without the wrapper merges time into the features, {_shape(flat)}, so the {spec.cell} "
-                'has no time axis left: "expected ndim=3, found ndim=2".',
+                f'has no steps left to walk: "{refusals["flatten"].refusal.keras_phrase}".',
             ),
             Step(
                 "shapes",
                 _params(spec.replace(frame_reduction="none")),
                 ("frames_verdict",),
                 f"With no per-frame pooling or Flatten the {spec.cell} gets each frame's maps, "
-                f'{_shape(refusals["none"].broken_input)}: "expected ndim=3, found ndim=5".',
+                f'{_shape(refusals["none"].refusal.given)}: "{refusals["none"].refusal.keras_phrase}".',
             ),
             Step(
                 "weights",

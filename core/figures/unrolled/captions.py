@@ -30,13 +30,9 @@ def head_caption(description: Description) -> str:
     """How Keras computes the head, Dense against TimeDistributed(Dense), and why both give the same numbers."""
     spec = description.spec
     head = description.head
-    if head is None and spec.refused_at in ("stack", "repeat"):
-        return f"No head is drawn: Keras stops at '{description.broken_at}', before the head."
-    if head is None:
-        return (
-            "No head is drawn: with return_sequences=False there is no time axis for TimeDistributed to walk along. "
-            "A plain Dense on the last state works (the seed's model 3)."
-        )
+    if description.refusal is not None:
+        return description.refusal.no_head
+    assert head is not None
     if not spec.sequence_output:
         return (
             f"Dense is applied once, to the last state {format_shape(head.input_shape)}: one output per sequence, "
@@ -81,6 +77,6 @@ def pattern_caption(description: Description) -> str | None:
                 f"`return_state=True` also returns the top layer's final {names} (the diamonds); this model does not "
                 "use them."
             )
-    if description.broken_at is not None and spec.refused_at in ("stack", "repeat"):
-        parts.append(f"The ✕ marks where Keras stops: **{description.broken_at}**.")
+    if description.refusal is not None and description.refusal.before_head:
+        parts.append(f"The ✕ marks where Keras stops: **{description.refusal.layer}**.")
     return " ".join(parts) or None

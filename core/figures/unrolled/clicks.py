@@ -1,6 +1,6 @@
-"""What a click on the unrolled figure points at: the figure writes each point's timestep in `customdata` and its
-layer and axis in its trace's `meta` (`render`); `clicked_element` reads them back, `column_of` finds a step's
-column, `mark_focus` bands it.
+"""What a click on the unrolled figure points at, read from the Diagram the figure was drawn from: `render` puts its
+traces in a fixed order (`clickable` follows it), so `clicked_element` needs no figure; `column_of` finds a step's
+column on a figure, `mark_focus` bands it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from core.figures.theme import PALETTE, step_label
+from core.figures.unrolled.model import Diagram
+from core.figures.unrolled.render import FIRST_NODE_TRACE, PASSED_LABELS_TRACE, series
 
 
 @dataclass(frozen=True)
@@ -26,35 +28,43 @@ class Focus:
     axis: str = "time"
 
 
-def _is_whole_number(value: object) -> bool:
-    """An int, or a float without a fraction (JSON's 3.0), as a timestep must be; not a bool, NaN or infinity."""
-    if isinstance(value, float):
-        return value.is_integer()
-    return isinstance(value, int) and not isinstance(value, bool)
+def clickable(diagram: Diagram) -> list[tuple[Focus | None, ...]]:
+    """What a click picks on each trace of `render(diagram)`, by trace then point: the passed-state labels (a click
+    names the cell that passed the state on) and every node; empty for a trace a click cannot pick, None for a point
+    without a timestep."""
+    traces: list[tuple[Focus | None, ...]] = [() for _ in range(FIRST_NODE_TRACE)]
+    traces[PASSED_LABELS_TRACE] = tuple(
+        Focus(edge.step, "cell", None, edge.layer, edge.axis) if edge.step is not None else None
+        for edge in diagram.edges_of("passed")
+    )
+    for group in series(diagram.nodes):
+        traces.append(tuple(Focus(node.step, node.role, node.direction, node.layer, node.axis) for node in group))
+    return traces
 
 
-def clicked_element(figure: go.Figure, points: Sequence[dict[str, Any]]) -> Focus | None:
-    """The element of the unrolled figure a plotly selection event names (its trace's `meta`, the point's
-    timestep in `customdata` and its layer and axis in the trace's `meta["points"]`); None for an empty selection or
-    a point without a timestep."""
+def clicked_element(diagram: Diagram, points: Sequence[dict[str, Any]]) -> Focus | None:
+    """The element of the drawn `diagram` that a plotly selection event on `render(diagram)` names (a point's
+    `curve_number` and `point_index`, or its timestep in `customdata`); None for an empty selection or a point on no
+    element. Read from the Diagram, so a click needs no figure drawn again."""
+    traces = clickable(diagram)
     for point in points:
         if not isinstance(point, dict):
             continue
         curve = point.get("curve_number")
-        step = point.get("customdata")
-        if isinstance(step, list | tuple):
-            step = step[0] if step else None
-        # The event is JSON from the browser: a crafted one may hold a string, a fraction, NaN or infinity.
-        if type(curve) is not int or not 0 <= curve < len(figure.data) or not _is_whole_number(step):
+        # The event is JSON from the browser: a crafted one may hold a bool, a string, NaN or infinity.
+        if type(curve) is not int or not 0 <= curve < len(traces) or not traces[curve]:
             continue
-        meta = figure.data[curve].meta or {}
-        role = meta.get("role", "cell")
-        layer, axis = meta.get("layer") or 0, "time"
+        elements = traces[curve]
         index = point.get("point_index", point.get("point_number"))
-        per_point = meta.get("points") or []
-        if isinstance(index, int) and 0 <= index < len(per_point):
-            layer, axis = per_point[index]
-        return Focus(int(step), "cell" if role == "passed_label" else role, meta.get("direction"), int(layer), axis)
+        if type(index) is int and 0 <= index < len(elements):
+            if elements[index] is not None:
+                return elements[index]
+            continue
+        step = point.get("customdata")
+        step = step[0] if isinstance(step, list | tuple) and step else step
+        found = next((element for element in elements if element is not None and element.step == step), None)
+        if found is not None:
+            return found
     return None
 
 
@@ -69,7 +79,7 @@ def column_of(figure: go.Figure, step: int, axis: str = "time") -> float | None:
     return None
 
 
-def mark_focus(figure: go.Figure, x: float | None, talk_mode: bool = False) -> go.Figure:
+def mark_focus(figure: go.Figure, x: float | None) -> go.Figure:
     """Make the unrolled figure clickable without fading: keep unselected nodes opaque, and band the column `x`
     (the timestep the panel shows; None when it is hidden in the ellipsis)."""
     figure.update_traces(unselected={"marker": {"opacity": 1}}, selector={"type": "scatter"})

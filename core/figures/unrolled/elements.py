@@ -85,7 +85,7 @@ def place_nodes(plan: Plan) -> Iterator[Node]:
             label = sub("y", t) if top.m.returns_sequences else "y"
             series = f"output y {format_shape(step_shape(head.output_shape))}"
             yield Node("output", t, x, plan.output_y, label, output_hover(top.m, t), series, top.axis.name)
-    if plan.broken_y is not None:
+    if plan.description.refusal is not None and plan.broken_y is not None:
         axis = top.axis
         yield Node(
             "error",
@@ -93,7 +93,7 @@ def place_nodes(plan: Plan) -> Iterator[Node]:
             axis.x(axis.last),
             plan.broken_y,
             "✕",
-            error_hover(description),
+            error_hover(plan.description.refusal),
             "breaks here",
             axis.name,
             len(plan.blocks),
@@ -108,11 +108,18 @@ def _final_state_steps(block: Block) -> dict[str, int]:
     return {direction: (0 if direction == "backward" else block.axis.last) for direction in block.cell_y}
 
 
+def _top_refused(plan: Plan) -> bool:
+    """Whether Keras refuses a layer of the stack (then the top layer, whose states return_state returns, is not
+    built)."""
+    refusal = plan.description.refusal
+    return refusal is not None and refusal.kind == "stack"
+
+
 def _state_outputs(plan: Plan) -> Iterator[Node]:
     """return_state without a decoder: the top layer's final states as extra outputs, beside the cell that made
     them (with a decoder they are handed over instead, see `_handover_links`)."""
     spec = plan.spec
-    if not spec.return_state or spec.repeat == "encoder" or spec.refused_at == "stack":
+    if not spec.return_state or spec.repeat == "encoder" or _top_refused(plan):
         return
     block = plan.encoder_top
     layer = block.m.layer
@@ -275,7 +282,7 @@ def _handover_links(plan: Plan) -> Iterator[Edge]:
 
 def _state_out_links(plan: Plan) -> Iterator[Edge]:
     spec = plan.spec
-    if not spec.return_state or spec.repeat == "encoder" or spec.refused_at == "stack":
+    if not spec.return_state or spec.repeat == "encoder" or _top_refused(plan):
         return
     block = plan.encoder_top
     for direction, step in _final_state_steps(block).items():

@@ -15,6 +15,7 @@ from core.figures.unrolled.facts import (
 )
 from core.figures.unrolled.model import step_shape
 from core.model.anatomy import Description, fmt, format_shape
+from core.model.refusal import Refusal
 
 
 # -- hover texts ------------------------------------------------------------------------------------------------------
@@ -104,12 +105,11 @@ def output_hover(m: LayerFacts, t: int) -> str:
     )
 
 
-def error_hover(description: Description) -> str:
-    who = description.broken_kind or description.spec.head_label
+def error_hover(refusal: Refusal) -> str:
     return (
-        f"<b>{who} '{description.broken_at}' cannot be built here</b><br>"
-        + "<br>".join(textwrap.wrap(description.error or "", 70))
-        + f"<br><br>Keras: ValueError: {'<br>'.join(textwrap.wrap(description.keras_error or '', 70))}"
+        f"<b>{refusal.layer_class} '{refusal.layer}' cannot be built here</b><br>"
+        + "<br>".join(textwrap.wrap(refusal.why, 70))
+        + f"<br><br>Keras: ValueError: {'<br>'.join(textwrap.wrap(refusal.keras_error, 70))}"
     )
 
 

@@ -16,7 +16,7 @@ from core.figures.unrolled.model import (
     Stop,
 )
 from core.figures.unrolled.plan import Block, Plan, make_plan
-from core.model.anatomy import Description, fmt, format_shape
+from core.model.anatomy import Description, fmt
 
 
 def _stack_heading(plan: Plan) -> str:
@@ -40,7 +40,7 @@ def _stack_heading(plan: Plan) -> str:
 
 def _notes(plan: Plan) -> list[Note]:
     """The headings (what is shared and how often), the ellipses, and the pointer to the break."""
-    description, spec, head = plan.description, plan.spec, plan.description.head
+    spec, head, refusal = plan.spec, plan.description.head, plan.description.refusal
     notes = [Note("cell_label", _stack_heading(plan))]
     if head is not None:
         notes.append(
@@ -50,18 +50,8 @@ def _notes(plan: Plan) -> list[Note]:
                 f"used {times(head.applications)} ({fmt(head.params)} parameters)",
             )
         )
-    elif description.error is not None:
-        given = format_shape(description.broken_input)
-        if spec.refused_at == "stack":
-            text = (
-                f"<b>{description.broken_at}</b> breaks: it gets {given}, the last step only "
-                "(expected ndim=3, found ndim=2)"
-            )
-        elif spec.refused_at == "repeat":
-            text = f"<b>RepeatVector</b> breaks: it gets the whole sequence {given} (expected ndim=2, found ndim=3)"
-        else:
-            text = f"<b>{spec.head_label}</b> breaks: {given} has no time axis"
-        notes.append(Note("error_label", text, error=True))
+    elif refusal is not None:
+        notes.append(Note("error_label", refusal.breaks, error=True))
     top_y = max(row.y for row in plan.rows)
     for axis in plan.axes:
         if axis.hidden:
@@ -79,14 +69,9 @@ def _notes(plan: Plan) -> list[Note]:
                         (low + high) / 2,
                     )
                 )
-    if plan.broken_y is not None:
+    if refusal is not None and plan.broken_y is not None:
         top = plan.top
-        pointer = {
-            "stack": f"{description.broken_at} needs a sequence",
-            "repeat": "RepeatVector needs one vector",
-            "head": f"{spec.head_label} needs a time axis",
-        }[spec.refused_at or "head"]
-        notes.append(Note("error_pointer", pointer, top.axis.x(top.axis.last), plan.broken_y, error=True))
+        notes.append(Note("error_pointer", refusal.needs, top.axis.x(top.axis.last), plan.broken_y, error=True))
     return notes
 
 

@@ -127,11 +127,10 @@ def make_plan(description: Description, style: Theme, focus: tuple[str, int] | N
         faded_steps = tuple(step for step in axis.shown if not m.returned(step))
         source_y, source = state_y, f"h{'′' * (layer.index + 1)}"
     head_y = output_y = broken_y = None
-    refused = spec.refused_at
-    if refused in ("stack", "repeat"):
+    refusal = description.refusal
+    if refusal is not None and refusal.before_head:
         broken_y = float(len(rows))
-        label = f"{description.broken_at}<br>refused" if refused == "stack" else "RepeatVector<br>refused"
-        rows.append(Row("broken", broken_y, label, len(blocks)))
+        rows.append(Row("broken", broken_y, f"{refusal.name}<br>refused", len(blocks)))
     else:
         head_y = float(len(rows))
         rows.append(Row("head", head_y, spec.head_label))
@@ -139,6 +138,6 @@ def make_plan(description: Description, style: Theme, focus: tuple[str, int] | N
         output = format_shape(step_shape(head.output_shape)) if head is not None else "not built"
         output_y = float(len(rows))
         rows.append(Row("output", output_y, f"output y<br>{output}"))
-        if refused == "head":
+        if refusal is not None:  # TimeDistributed refuses: the head's row is where it breaks
             broken_y = head_y
     return Plan(description, tuple(axes), tuple(rows), tuple(blocks), 0.0, repeat_y, head_y, output_y, broken_y)

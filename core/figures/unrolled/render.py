@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import plotly.graph_objects as go
 
-from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme, theme_for
+from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme
 from core.figures.unrolled.layout import layout
 from core.figures.unrolled.model import (
     Diagram,
@@ -42,7 +42,7 @@ def _node_colour(node: Node) -> str:
     return PALETTE[COLOUR_OF.get(node.role, node.role)]
 
 
-def _series(nodes: Sequence[Node]) -> list[list[Node]]:
+def series(nodes: Sequence[Node]) -> list[list[Node]]:
     """Nodes grouped by legend entry, in drawing order: by role, layer, forward before backward, solid before faded."""
     groups: dict[str, list[Node]] = {}
     for node in nodes:
@@ -133,6 +133,12 @@ def _edge_trace(
     )
 
 
+# Where `_traces` puts the traces a click can pick (core.figures.unrolled.clicks reads a click by these): the
+# passed-state labels, and the node series from this index on, one trace per `series` group.
+PASSED_LABELS_TRACE = 7
+FIRST_NODE_TRACE = 9
+
+
 def _traces(diagram: Diagram, theme: Theme) -> list[go.Scatter]:
     """The highlight of the play control first (drawn under what it walks through), then edges, then nodes."""
     now = go.Scatter(
@@ -184,7 +190,7 @@ def _traces(diagram: Diagram, theme: Theme) -> list[go.Scatter]:
             meta={"role": "handover_label", "faded": False},
         ),
     ]
-    return traces + [_node_trace(group, theme) for group in _series(diagram.nodes)]
+    return traces + [_node_trace(group, theme) for group in series(diagram.nodes)]
 
 
 def _annotations(diagram: Diagram, theme: Theme) -> tuple[list[dict], int]:
@@ -454,15 +460,13 @@ def _row_labels(diagram: Diagram, style: Theme, row_px: float) -> dict:
 
 def unrolled_figure(
     description: Description,
-    talk_mode: bool = False,
-    compact: bool = False,
+    theme: Theme = NORMAL,
     focus: tuple[str, int] | None = None,
     height: int | None = None,
 ) -> go.Figure:
     """Draw `description`'s model unrolled over its timesteps: `render(layout(description))` in the page's theme
-    (`compact`: the phone layout, with fewer columns), keeping the `focus` step (axis name, step) drawn; `height`
+    (COMPACT: the phone layout, with fewer columns), keeping the `focus` step (axis name, step) drawn; `height`
     (pixels) squeezes the rows into a strip, as a slide with the step panel under it needs."""
-    theme = theme_for(talk_mode, compact)
     if height is not None:
         theme = replace(theme, picture_height=height)
     return render(layout(description, theme, focus), theme)

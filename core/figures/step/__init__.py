@@ -1,0 +1,29 @@
+"""The step panel's figures: one timestep's vectors, the weight matrices split per gate, the shared head W at two
+steps, and what not sharing would cost.
+
+Data first (`core.model.stepper` computes every value, `core.describe` every count), then plotly in the app's theme:
+`vectors`, `weights`, `head` draw; `sharing` counts; `scale` is their one colour scale and size limits.
+
+Example:
+    >>> from core import ModelSpec, describe
+    >>> spec = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
+    >>> [row.what for row in sharing_counts(describe(spec))]
+    ['Keras: one Dense, shared by all steps', 'A separate Dense per timestep', 'Flatten → one big Dense']
+"""
+
+from core.figures.step.head import head_figure, head_title
+from core.figures.step.sharing import SharingRow, describe_counts, sharing_counts
+from core.figures.step.vectors import merge_figure, states_strip, vectors_figure
+from core.figures.step.weights import weights_figure
+
+__all__ = [
+    "SharingRow",
+    "describe_counts",
+    "head_figure",
+    "head_title",
+    "merge_figure",
+    "sharing_counts",
+    "states_strip",
+    "vectors_figure",
+    "weights_figure",
+]

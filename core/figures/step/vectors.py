@@ -1,0 +1,177 @@
+"""One timestep's vectors in the step panel: x_t, the gates with their equations, the states; the merge of a
+bidirectional layer; and every step's state as one strip. Numbers inside cells are rounded to 2 decimals; the hover
+gives the full float32 value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.figures.step.scale import MAX_MATRIX, MAX_TEXT_COLUMNS, SCALE
+from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme
+from core.model.stepper import MERGE_EQUATIONS, CellStep, LayerTrace, Trace
+
+
+def _cells(values: np.ndarray, width: int) -> tuple[list[float | None], list[str], list[str]]:
+    """One row of a padded heatmap: values, the 2-decimal text, and the full value for the hover."""
+    flat = [float(v) for v in np.ravel(values)]
+    pad = width - len(flat)
+    return (
+        flat + [None] * pad,
+        [f"{v:.2f}" for v in flat] + [""] * pad,
+        [repr(float(np.float32(v))) for v in flat] + [""] * pad,
+    )
+
+
+def _vector_trace(rows: Sequence[tuple[str, np.ndarray]], width: int, theme: Theme) -> go.Heatmap:
+    """The rows, padded to `width`, as one heatmap (the first row on top); their numbers shown when they fit."""
+    z, text, full = [], [], []
+    for _, values in reversed(rows):
+        a, b, c = _cells(values, width)
+        z.append(a)
+        text.append(b)
+        full.append(c)
+    show_text = width <= MAX_TEXT_COLUMNS[theme.talk_mode]
+    return go.Heatmap(
+        z=z,
+        text=text,
+        customdata=full,
+        texttemplate="%{text}" if show_text else None,
+        textfont={"size": theme.step_number},
+        hovertemplate="%{y}<br>[%{x}] = %{customdata}<extra></extra>",
+        colorscale=SCALE,
+        zmid=0,
+        zmin=-1,
+        zmax=1,
+        showscale=False,
+        xgap=1,
+        ygap=2,
+        y=list(range(len(rows))),
+    )
+
+
+def _vector_heatmap(
+    rows: Sequence[tuple[str, np.ndarray]], theme: Theme, title: str, colour: str | None = None
+) -> go.Figure:
+    """Vectors of different lengths as rows of one heatmap (top to bottom in the order given)."""
+    width = max(len(np.ravel(values)) for _, values in rows)
+    labels = [label for label, _ in reversed(rows)]
+    figure = go.Figure(_vector_trace(rows, width, theme))
+    # On a slide the unit indices above the columns give way to the numbers' rows (the hover names the unit).
+    unit_ticks = width <= 24 and not theme.talk_mode
+    margin = {"l": 10, "r": 10, "t": int(theme.font * (2.2 if unit_ticks else 1.7)), "b": int(theme.font * 0.4)}
+    row_px = theme.step_row
+    if theme.step_height is not None:  # a slide: shorter rows for many gates (an LSTM), never shorter than a number
+        room = (theme.step_height - margin["t"] - margin["b"]) // len(rows)
+        row_px = max(theme.step_number + 6, min(row_px, room))
+    figure.update_layout(
+        height=row_px * len(rows) + margin["t"] + margin["b"],
+        margin=margin,
+        title={"text": title, "font": {"size": theme.font, **({"color": colour} if colour else {})}, "x": 0},
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
+        font={"size": theme.label},
+        xaxis={
+            "showgrid": False,
+            "zeroline": False,
+            "side": "top",
+            "dtick": 1 if width <= 24 else None,
+            "fixedrange": True,
+            "showticklabels": unit_ticks,
+            **({} if unit_ticks else {"ticks": ""}),
+        },
+        yaxis={
+            "tickvals": list(range(len(labels))),
+            "ticktext": labels,
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
+            "automargin": True,
+        },
+    )
+    return figure
+
+
+def _row_label(symbol: str, equation: str, name: str) -> str:
+    if equation.startswith(("X[", "zeros")):
+        return f"<b>{symbol}</b> ({name})"
+    return f"<b>{symbol}</b> = {equation}"
+
+
+def vectors_figure(
+    step: CellStep, theme: Theme = NORMAL, bidirectional: bool = False, layer: str | None = None
+) -> go.Figure:
+    """One direction's step t: x_t, the incoming state(s), every gate with its equation, the outgoing state(s);
+    the title names the direction when the layer has two, and the `layer` when the model has several."""
+    rows = [(_row_label(q.symbol, q.equation, q.name), q.values) for q in step.quantities]
+    arrow = "→ forward" if step.direction == "forward" else "← backward"
+    colour = PALETTE["cell_backward"] if step.direction == "backward" else PALETTE["cell"]
+    title = (
+        f"<b>Cell at t={step.t}</b>" + (f" of '{layer}'" if layer else "") + (f" ({arrow})" if bidirectional else "")
+    )
+    return _vector_heatmap(rows, theme, title, colour)
+
+
+def merge_figure(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go.Figure:
+    """A bidirectional layer's merge at step t (the top layer's for a Trace): both directions' states and what the
+    layer returns."""
+    assert trace.backward is not None
+    spec = trace.spec
+    last = len(trace.forward) - 1
+    merged_eq = MERGE_EQUATIONS[spec.merge_mode]
+    rows = [
+        (f"<b>h<sup>→</sup><sub>t</sub></b> forward (after x<sub>0</sub>…x<sub>{t}</sub>)", trace.forward[t].h),
+        (
+            f"<b>h<sup>←</sup><sub>t</sub></b> backward (after x<sub>{last}</sub>…x<sub>{t}</sub>)",
+            trace.backward[t].h,
+        ),
+        (f"<b>{spec.merge_mode}</b> = {merged_eq}", trace.merged(t)),
+    ]
+    return _vector_heatmap(rows, theme, f"<b>Merge at t={t}</b> ({spec.merge_mode})", PALETTE["state"])
+
+
+def states_strip(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go.Figure:
+    """Every step's returned state h_0 … h_{T-1} of the sample as one strip (units × time), step t outlined: the
+    whole sequence at a glance, each column computed from the one before it."""
+    T = len(trace.forward)
+    states = np.stack([trace.merged(step) for step in range(T)]).T[:MAX_MATRIX]
+    figure = go.Figure(
+        go.Heatmap(
+            z=states,
+            customdata=[
+                [f"h<sub>{step}</sub>[{unit}] = {float(v)!r}" for step, v in enumerate(row)]
+                for unit, row in enumerate(states)
+            ],
+            hovertemplate="%{customdata}<extra></extra>",
+            colorscale=SCALE,
+            zmid=0,
+            zmin=-1,
+            zmax=1,
+            showscale=False,
+        )
+    )
+    figure.add_shape(
+        type="rect",
+        x0=t - 0.5,
+        x1=t + 0.5,
+        y0=-0.5,
+        y1=states.shape[0] - 0.5,
+        line={"color": PALETTE["now"], "width": theme.line + 1},
+    )
+    figure.update_layout(
+        height=int(theme.font * 7),  # on a slide it has a tab of its own, under the cell
+        margin={"l": 10, "r": 10, "t": int(theme.font * 1.8), "b": int(theme.font * 1.6)},
+        title={
+            "text": f"h<sub>t</sub> at every step of this sample (t={t} outlined)",
+            "font": {"size": theme.label},
+            "x": 0,
+        },
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
+        font={"size": theme.label},
+        xaxis={"showgrid": False, "zeroline": False, "fixedrange": True, "title": None},
+        yaxis={"showticklabels": False, "showgrid": False, "zeroline": False, "fixedrange": True},
+    )
+    return figure
