@@ -62,6 +62,7 @@ def test_a_refused_frames_model_shows_keras_s_words_on_the_page_and_the_sidebar(
     assert description.keras_error in text and "expected ndim=3, found ndim=2" in text
     assert description.error in text
     assert "Keras cannot build this model" in text
+    assert description.refusal.sidebar_note in text  # the sidebar's note, as for the vectors' refusals
 
 
 def test_a_sidebar_edit_keeps_the_frames_and_a_reset_leaves_them() -> None:

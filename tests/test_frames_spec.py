@@ -3,6 +3,8 @@ describe() without TensorFlow (issue 27)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from core import ModelSpec, describe
@@ -95,4 +97,9 @@ def test_the_refusals_stop_where_keras_does() -> None:
         assert spec.refused_at == where and not spec.is_valid
         assert [layer.name for layer in description.layers] == built
         assert description.broken_at == broken and description.keras_error and description.error
+        refusal = description.refusal  # one Refusal, like the vectors' three: every wording filled, Keras's phrase
+        assert refusal.kind == where and refusal.before_head and refusal.given is not None
+        assert all(getattr(refusal, field.name) for field in dataclasses.fields(refusal)), refusal
+        assert refusal.keras_phrase in refusal.keras_error and refusal.fix in refusal.why
+        assert refusal.keras_phrase in refusal.sidebar_note and refusal.script_fix.startswith("Fix: ")
     assert describe(FRAMES.replace(kernel=5, frame_width=4)).error.endswith("Use a kernel of at most 4.")

@@ -43,7 +43,7 @@ def render(spec: ModelSpec, page: str) -> None:
             table(pd.DataFrame(frames_weight_rows(description)), key="frames_weights")
         elif page == "Code":
             script = frames_keras_code(spec)
-            st.code(script, language="python", line_numbers=True)
+            st.code(script, language="python", line_numbers=True, wrap_lines=True)  # no sideways scroll (axe)
             st.download_button("Download the script", data=script, file_name="frames_model.py", key="frames_code")
         elif page == "Shape flow":
             table(pd.DataFrame(frames_shape_rows(description)), key="frames_shapes")

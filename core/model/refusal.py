@@ -176,7 +176,7 @@ def _frames_reason(spec: ModelSpec, kind: str, layer: str, given: Shape) -> tupl
             f"Conv2D slides its {k}×{k} kernel over one image, (batch, height, width, channels); the frames have one "
             f"axis more, {format_shape(given)}, so Keras refuses."
         )
-        return keras_error, why, "Wrap it: TimeDistributed(Conv2D(...)) applies the same kernel to every frame."
+        return keras_error, why, "Wrap it, as TimeDistributed(Conv2D(...)), to apply the same kernel to every frame."
     if kind == "frame_size":
         height, width = feature_map(spec)
         one_frame = (None, spec.frame_height, spec.frame_width, c)
@@ -194,19 +194,24 @@ def _frames_reason(spec: ModelSpec, kind: str, layer: str, given: Shape) -> tupl
             "GlobalAveragePooling2D averages the maps of one image, (batch, height, width, filters); without the "
             f"wrapper it gets every frame's maps at once, {format_shape(given)}, and Keras refuses."
         )
-        return _ndim_error(layer, 4, given), why, f"Wrap it in TimeDistributed: each frame becomes a vector of {f}."
+        return (
+            _ndim_error(layer, 4, given),
+            why,
+            f"Wrap it, as TimeDistributed(GlobalAveragePooling2D()), to make each frame a vector of {f}.",
+        )
     if kind == "flatten":
         why = (
             f"Flatten without the wrapper flattens everything but the batch axis, so time is merged into "
             f"{fmt(t * features)} features, {format_shape(given)}, and the {spec.cell} has no time axis left to walk."
         )
-        fix = f"Wrap it: TimeDistributed(Flatten()) gives one vector per frame, {format_shape((None, t, features))}."
+        per_frame = format_shape((None, t, features))
+        fix = f"Wrap it, as TimeDistributed(Flatten()), to keep one vector per frame: {per_frame}."
         return _ndim_error(layer, 3, given), why, fix
     why = (
         f"The {spec.cell} needs one vector per step, (batch, timesteps, features), but it gets each frame's feature "
         f"maps, {format_shape(given)}, so Keras refuses."
     )
-    fix = "Reduce each frame first: TimeDistributed(GlobalAveragePooling2D()) or TimeDistributed(Flatten())."
+    fix = "Reduce each frame first, with TimeDistributed(GlobalAveragePooling2D()) or TimeDistributed(Flatten())."
     return _ndim_error(layer, 3, given), why, fix
 
 
@@ -250,7 +255,7 @@ def frames_refusal(spec: ModelSpec, kind: str, layer: str, layer_class: str, giv
         breaks=f"<b>{layer_class}</b> breaks: it gets {format_shape(given)} ({phrase})",
         flow_note=f"gets {format_shape(given)}: {phrase}",
         script_why=why,
-        script_fix=f"Fix: {fix}",
+        script_fix=f"Fix: {fix[0].lower()}{fix[1:]}",
         no_head=f"No head is drawn: Keras stops at '{layer}', before the head.",
         slide_line=slide,
     )
