@@ -66,3 +66,7 @@ def test_the_phone_layout_shows_fewer_frames() -> None:
     wide, narrow = frames_diagram(description), frames_diagram(description, COMPACT)
     assert _texts(narrow).count("Conv2D<br>3×3×2→3") < _texts(wide).count("Conv2D<br>3×3×2→3")
     assert "…" in _texts(narrow)
+    # The row labels fit the phone's narrow label column: no line longer than "TimeDistributed(" (it was clipped
+    # at the left as "obalAveragePooling2D)" at 400 px).
+    lines = [line for text in _texts(narrow) for line in text.split("<br>")]
+    assert "GlobalAverage" in lines and max(len(line) for line in lines) <= len("TimeDistributed(")

@@ -117,7 +117,10 @@ def frames_diagram(description: Description, theme: Theme = NORMAL) -> go.Figure
             _kernel(figure, description, row, columns, theme.label, theme.line, short=compact)
         else:
             font = {"color": PALETTE["ink"], "size": theme.label}
-            text = wrap_words(label.replace("TimeDistributed(", "TimeDistributed( "), 10 if compact else 18)
+            spaced = label.replace("TimeDistributed(", "TimeDistributed( ")
+            if compact:  # a phone's narrow label column: break the longest class name too
+                spaced = spaced.replace("GlobalAverage", "GlobalAverage ")
+            text = wrap_words(spaced, 10 if compact else 18)
             figure.add_annotation(x=KERNEL_X, y=row, text=text, showarrow=False, font=font)
     figure.update_layout(
         height=min(theme.row_height * (len(rows) + 1), theme.picture_height or 10**6),  # a slide: fit
