@@ -293,7 +293,9 @@ if (missing := st.session_state.get("not_found")) is not None:
     else:  # the learner has moved on to a page
         st.session_state["not_found"] = None
 
-if spec.input_kind == "frames":  # issue 27: frames are reachable by link only, and no page draws them yet
+if spec.input_kind == "frames":
+    # Issue 27: a frames spec (reachable by link) gets each page's frames view, views/frames_note.py, in place of the
+    # page's render(): one routing for every page of the navigation table, the script page (Fix my error) included.
     frames_note.render(spec, pg.title)
 else:
     pg.run()
