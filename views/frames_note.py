@@ -30,10 +30,10 @@ def render(spec: ModelSpec, page: str) -> None:
     st.title(page)
     intro(frames_page_note(spec, page), "A frames model")
     description = describe(spec)
-    if description.keras_error is not None:
+    if (refusal := description.refusal) is not None:
         with st.container(key="frames_verdict"):
-            st.error(f"Keras refuses this model at '{description.broken_at}': {description.keras_error}")
-            st.markdown(description.error)
+            st.error(f"Keras refuses this model at '{refusal.layer}': {refusal.keras_error}")
+            st.markdown(refusal.why)
     with key_picture("frames_picture"):
         if page == "Unrolled network":
             compact = frames_diagram(description, COMPACT)

@@ -4,7 +4,7 @@ the recurrent stack → the head (issue 27).
 `core.model.anatomy.describe` hands frames specs to `describe_frames`, which gives every layer's shape, weights and
 count as Keras builds them (tests/test_frames_keras.py compares a random grid with real Keras), and for the
 counterfactuals Keras refuses (Conv2D or the reduction without the wrapper, no reduction, a kernel larger than a
-frame) Keras's own message and one sentence of why.
+frame) a `Refusal` whose wordings, Keras's own message first, live in `core.model.refusal.frames_refusal`.
 
 Example:
     >>> from core.model.spec import ModelSpec
