@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import PRESETS, ModelSpec, SpecError, describe
+from core.model.frames import frames_chain
 from core.model.spec import (
     CELLS,
     DEFAULTS,
@@ -25,7 +26,7 @@ from core.model.spec import (
     clamp_whole_number,
 )
 from core.model.url_state import NOT_FOUND_PARAM, not_found_message, problem_message, read_url, share_url, spec_to_query
-from views import navigation, story
+from views import frames_note, navigation, story
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
 # must work offline (talks, closed networks).
@@ -235,6 +236,8 @@ def summary_line(spec: ModelSpec) -> str:
     if spec.head == "time_distributed":
         head = f"TimeDistributed({head})"
     line = f"{recurrent} → {head} · T={spec.timesteps}, {spec.input_size} inputs"
+    if spec.input_kind == "frames":  # issue 27: the frames part replaces the input vectors
+        line = f"{frames_chain(spec)} → {recurrent} → {head}"
     if not spec.is_valid:
         return line + " · Keras cannot build this model"
     return line + f" · {describe(spec).total_params:,} params"
@@ -290,4 +293,9 @@ if (missing := st.session_state.get("not_found")) is not None:
     else:  # the learner has moved on to a page
         st.session_state["not_found"] = None
 
-pg.run()
+if spec.input_kind == "frames":
+    # Issue 27: a frames spec (reachable by link) gets each page's frames view, views/frames_note.py, in place of the
+    # page's render(): one routing for every page of the navigation table, the script page (Fix my error) included.
+    frames_note.render(spec, pg.title)
+else:
+    pg.run()

@@ -212,3 +212,35 @@ def test_the_invalid_cards_identifiers_never_break_inside(chromium, app_server):
         assert inside == [], breaks
     finally:
         page.context.close()
+
+
+def test_the_frames_pages_have_no_serious_axe_violation_and_their_figures_a_text_alternative(chromium, app_server):
+    """A frames spec (issue 27) on every page, normal and phone: 0 serious or critical violations, and the shared-CNN
+    diagram (the frames pages' figure) says what it shows."""
+    from urllib.parse import urlencode  # noqa: PLC0415
+
+    from core.model.spec import ModelSpec  # noqa: PLC0415
+    from core.model.url_state import spec_to_query  # noqa: PLC0415
+
+    query = "?" + urlencode(spec_to_query(ModelSpec(input_kind="frames"), False))
+    page = new_tab(chromium, app_server, *MODES["normal"][1])
+    found: dict[str, list[str]] = {}
+    frames_alts = []
+    try:
+        for mode in ("normal", "phone"):
+            page.set_viewport_size(dict(zip(("width", "height"), MODES[mode][1], strict=True)))
+            for path, (title, _) in PAGES.items():
+                page.goto(f"{app_server}/{path}{query}")
+                wait_idle(page, title=title)  # a frames page's title is its navigation title
+                page.wait_for_function(_FIGURES_DRAWN, polling=100, timeout=30_000)
+                if violations := _blocking_violations(page):
+                    found[f"{mode} /{path}"] = violations
+                alts = _figure_alts(page)
+                for key, alt in alts.items():
+                    if len(alt) < 40:
+                        found.setdefault(f"{mode} /{path}", []).append(f"figure {key}: text alternative {alt!r}")
+                frames_alts += [alt for key, alt in alts.items() if key.startswith("frames_diagram")]
+    finally:
+        page.context.close()
+    assert not found, found
+    assert len(frames_alts) == 2 and all("the same Conv2D kernel" in alt for alt in frames_alts), frames_alts

@@ -14,7 +14,7 @@ from tests.browser_support import APP_IDLE, ROOT, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
-WRAPPER = '''
+WRAPPER = """
 import os, pathlib, runpy
 import views.story as story
 
@@ -31,7 +31,7 @@ def before_sidebar(*args, **kwargs):
 
 story.before_sidebar = before_sidebar
 runpy.run_path(str(pathlib.Path(__file__).with_name("app.py")), run_name="__main__")
-'''
+"""
 LINK = "/?cell=LSTM&timesteps=12&input_size=3&hidden_size=5&output_size=2"
 
 

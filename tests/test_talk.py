@@ -27,7 +27,8 @@ def test_every_step_names_a_page_a_valid_spec_and_one_sentence():
         assert 4 <= len(story.steps) <= 9
         for step in story.steps:
             assert step.page in PAGE_TITLES
-            assert step.spec.is_valid or step.highlight == ("overview_invalid",)
+            # A refused model is shown where its page names the refusal: the Overview's card, a frames verdict.
+            assert step.spec.is_valid or step.highlight in (("overview_invalid",), ("frames_verdict",))
             assert step.takeaway.count(". ") == 0 and step.takeaway.endswith(".")  # one sentence
 
 
@@ -221,13 +222,16 @@ def test_in_talk_mode_the_weights_tables_are_html_whose_text_grows_with_the_same
     assert "8,960" in shown.values()
     assert {row["Keras class"] for row in weights} >= {"LSTM", "TimeDistributed(Dense)"}
     facts = {row["Fact"]: row for row in variants}
-    assert facts["Targets must be"]["Model 3"] == format_shape(description.spec.replace(return_sequences=False,
-        head="dense").target_shape())
+    assert facts["Targets must be"]["Model 3"] == format_shape(
+        description.spec.replace(return_sequences=False, head="dense").target_shape()
+    )
     assert facts["return_sequences"]["Model 1"] == "True" and facts["Builds in Keras"]["Invalid"] == "no"
     assert facts["Total parameters"]["Model 1"] == f"{description.total_params:,}"
     assert any("background-color: #fdd0a2" in element.proto.body for element in at.get("html"))  # differences
     normal = run_app("weights", spec_params)
-    assert not normal.exception and normal.get("html") and not [
-        element for element in normal.get("html") if "tde-table" in element.proto.body
-    ]
+    assert (
+        not normal.exception
+        and normal.get("html")
+        and not [element for element in normal.get("html") if "tde-table" in element.proto.body]
+    )
     assert len(normal.dataframe) >= 2

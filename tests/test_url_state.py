@@ -25,6 +25,15 @@ EVERY_FIELD = ModelSpec(
     repeat="encoder",
     output_timesteps=4,
     return_state=True,
+    input_kind="frames",
+    frame_height=5,
+    frame_width=6,
+    channels=2,
+    filters=3,
+    kernel=2,
+    frame_reduction="flatten",
+    conv_wrapped=False,
+    reduction_wrapped=False,
 )
 
 

@@ -51,5 +51,3 @@ def checks_work(payloads: list[dict]) -> Work:
     allowed = cost.seconds <= TIME_BUDGET_SECONDS and cost.memory_mb <= JOB_MEMORY_MB
     message = f"Checking these fixes would take about {cost.seconds:,.0f} s and {cost.memory_mb:,.0f} MB"
     return Work(cost, allowed, message + (": fine." if allowed else ", more than a small server allows."))
-
-

@@ -22,7 +22,9 @@ import numpy as np
 
 from core.figures.shape_flow import flow_stages
 from core.figures.tables import GROWTH_AXES, growth_data
-from core.model.anatomy import Description, Layer, format_shape
+from core.model.anatomy import Description, Layer, fmt, format_shape
+from core.model.frame_fields import feature_map
+from core.model.frames import conv_params, reduction_label
 from core.model.spec import ModelSpec
 
 CELL_KINDS = ("SimpleRNN", "GRU", "LSTM")
@@ -184,3 +186,27 @@ def diagnosis_alt(flow: Sequence[Any]) -> str:
         shape = format_shape(step.shape) if step.shape is not None else "shape unknown"
         parts.append(f"{step.label} {shape}" + (" (breaks here)" if step.broken else ""))
     return "Where the shapes go, top to bottom: " + " → ".join(parts) + "."
+
+
+def frames_alt(description: Description) -> str:
+    """The frames diagram's text alternative: what runs at each frame, what is shared, and where Keras refuses."""
+    spec = description.spec
+    if spec.refused_at in ("conv", "frame_size"):
+        return (
+            f"The {spec.timesteps} frames ({spec.frame_height}×{spec.frame_width}×{spec.channels}) reach the Conv2D, "
+            f"and Keras refuses the model at '{description.broken_at}': {description.keras_error}"
+        )
+    params = conv_params(spec)[0]
+    height, width = feature_map(spec)
+    text = (
+        f"At each of the {spec.timesteps} frames ({spec.frame_height}×{spec.frame_width}×{spec.channels}), the same "
+        f"Conv2D kernel ({spec.kernel}×{spec.kernel}×{spec.channels}→{spec.filters}, {fmt(params)} parameters stored "
+        f"once) makes {height}×{width}×{spec.filters} feature maps"
+    )
+    if description.keras_error is not None:
+        return f"{text}. Keras refuses the model at '{description.broken_at}': {description.keras_error}"
+    reduced = format_shape(description.layers[2].output_shape)
+    return (
+        f"{text}; {reduction_label(spec)} turns them into one vector per frame, {reduced}; the {spec.cell} walks "
+        f"along the {spec.timesteps} vectors and {spec.head_label} gives {format_shape(description.output_shape)}."
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from core.keras.frames import FRAMES_HANDLERS
 from core.keras.training_session import TrainingSettings
 from core.model.spec import ModelSpec
 
@@ -187,3 +188,4 @@ HANDLERS = {
     "seed_summary": seed_summary,
     "equivalence_lab": equivalence_lab,
 }
+HANDLERS.update(FRAMES_HANDLERS)  # issue 27: the frames family's jobs (core/keras/frames.py)

@@ -329,6 +329,10 @@ def describe(spec: ModelSpec) -> Description:
     Layers in `model.layers` order: Input, [RepeatVector], the recurrent stack, [RepeatVector, decoder], head,
     Activation. Costs O(layers), whatever the sizes.
     """
+    if spec.input_kind == "frames":  # frames → shared CNN per frame → the same stack (issue 27)
+        from core.model.frames import describe_frames  # noqa: PLC0415 - frames.py builds on this module
+
+        return describe_frames(spec)
     built: list[Layer] = [_input_layer(spec)]
     T = spec.timesteps
     features = spec.input_size

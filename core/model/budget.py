@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.model.anatomy import describe
+from core.model.frames_budget import frames_fit_extra
 from core.model.spec import INT_RANGES, ModelSpec
 
 MB = 2**20
@@ -131,6 +132,8 @@ def fit_cost(spec: ModelSpec, samples: int, batch_size: int, epochs: int, trace:
             head_inputs = spec.hidden_size * (2 if spec.bidirectional and spec.merge_mode == "concat" else 1)
             memory += TD_TRACE_MB_PER_STEP_SQUARED * spec.output_steps**2
             memory += 4 * spec.output_steps * head_inputs * spec.output_size / MB
+    frames_seconds, frames_mb = frames_fit_extra(spec, samples, batch_size, epochs, trace)  # issue 27
+    seconds, memory = seconds + frames_seconds, memory + frames_mb
     return Cost(seconds * SLOWDOWN_ONE_CORE, memory, macs)
 
 

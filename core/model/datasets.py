@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.model.spec import ModelSpec, whole_number
+from core.model.video_data import MOTION_TASK, make_video_dataset
 
 TASKS: dict[str, str] = {
     "random": "The seed's data: uniform random X and Y. Nothing to learn; the loss only fits the noise's average.",
@@ -29,6 +30,9 @@ TASKS: dict[str, str] = {
     "reverse": "The input reversed, to the decoder's length: the target at decoder step t is the token at input step "
     "T-1-t. Sequence to sequence: the encoder's last state must hold the whole sequence.",
 }
+TASKS["motion"] = MOTION_TASK  # frames only (core.model.video_data)
+FRAME_TASKS = ("motion", "random")
+FRAME_ONLY_TASKS = ("motion",)
 # The tasks each pattern can learn (by `ModelSpec.repeat`), the first one the default.
 PATTERN_TASKS = {
     "none": ("recall", "first", "reverse", "random"),
@@ -39,6 +43,8 @@ PATTERN_TASKS = {
 
 def tasks_for(spec: ModelSpec) -> tuple[str, ...]:
     """The tasks whose data fits the spec's pattern, the one that teaches it best first (many-to-one: a class)."""
+    if spec.input_kind == "frames":
+        return FRAME_TASKS
     if spec.repeat == "none" and not spec.return_sequences:
         return ("first", "recall", "random")
     return PATTERN_TASKS[spec.repeat]
@@ -92,6 +98,10 @@ def make_dataset(
     if task not in TASKS:
         raise ValueError(f"task: got {task!r}; allowed: {' | '.join(TASKS)}.")
     whole_number("samples", samples, 1, MAX_SAMPLES)
+    if spec.input_kind == "frames" and task not in FRAME_TASKS:
+        raise ValueError(f"task: got {task!r}; allowed for frames: {' | '.join(FRAME_TASKS)}.")
+    if task == "motion":
+        return make_video_dataset(spec, samples, seed)
     rng = np.random.default_rng(seed)
     O = spec.output_size
     if task == "random":

@@ -14,6 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from core.model.frame_fields import (
+    FRAME_BOOL_FIELDS,
+    FRAME_CHOICES,
+    FRAME_INT_RANGES,
+    frames_conflict,
+    frames_refused_at,
+)
+
 CELLS = ("SimpleRNN", "GRU", "LSTM")
 MERGE_MODES = ("concat", "sum", "ave", "mul")
 HEADS = ("time_distributed", "dense")
@@ -42,6 +50,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "repeat": REPEATS,
 }
 BOOL_FIELDS = ("bidirectional", "return_sequences", "use_bias", "reset_after", "inner_return_sequences", "return_state")
+# The frames family (core.model.frame_fields): frames through one shared CNN per frame, and its counterfactuals.
+INT_RANGES.update(FRAME_INT_RANGES)
+CHOICES.update(FRAME_CHOICES)
+BOOL_FIELDS += FRAME_BOOL_FIELDS
 
 HEAD_LABELS = {"time_distributed": "TimeDistributed(Dense)", "dense": "Dense"}
 REPEAT_LABELS = {
@@ -164,6 +176,9 @@ class ModelSpec:
         output_timesteps: the decoder's length when repeat="encoder".
         return_state: the top recurrent layer also returns its final state(s); with repeat="encoder" they are
             the decoder's `initial_state`.
+        input_kind, frame_height, frame_width, channels, filters, kernel, frame_reduction, conv_wrapped,
+            reduction_wrapped: "frames" reads (N, T, H, W, C) through TimeDistributed(Conv2D) and a per-frame
+            reduction before the stack (see `core.model.frame_fields`); "vectors" (the default) ignores them.
 
     Example:
         >>> spec = ModelSpec(cell="LSTM", return_sequences=False, head="dense")
@@ -188,6 +203,15 @@ class ModelSpec:
     repeat: str = "none"
     output_timesteps: int = 10
     return_state: bool = False
+    input_kind: str = "vectors"
+    frame_height: int = 8
+    frame_width: int = 8
+    channels: int = 1
+    filters: int = 4
+    kernel: int = 3
+    frame_reduction: str = "pool"
+    conv_wrapped: bool = True
+    reduction_wrapped: bool = True
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():
@@ -200,13 +224,18 @@ class ModelSpec:
                 raise SpecError(name, value, "true | false")
         for name, (low, high) in INT_RANGES.items():
             whole_number(name, getattr(self, name), low, high)
+        conflict = frames_conflict(self)
+        if conflict is not None:
+            raise SpecError(*conflict)
 
     # -- derived facts, used by the views ------------------------------------------------------------
     @property
     def refused_at(self) -> str | None:
         """Where Keras refuses to build the model, first failure first: "stack" (a recurrent layer gets the last step
         of the one below), "repeat" (RepeatVector gets a sequence), "head" (TimeDistributed after a last step); None
-        when it builds."""
+        when it builds. Frames refuse first where their CNN part does (`core.model.frame_fields.frames_refused_at`)."""
+        if self.input_kind == "frames" and (frames_where := frames_refused_at(self)) is not None:
+            return frames_where
         if self.layers >= 2 and not self.inner_return_sequences:
             return "stack"
         if self.repeat == "encoder":
@@ -245,9 +274,11 @@ class ModelSpec:
         """The loss compiled with the model: the seed's categorical cross-entropy after softmax, MSE after linear."""
         return "categorical_crossentropy" if self.activation == "softmax" else "mse"
 
-    def input_shape(self, samples: int | None = None) -> tuple[int | None, int, int] | tuple[int | None, int]:
+    def input_shape(self, samples: int | None = None) -> tuple[int | None, ...]:
         """The shape of X for `samples` sequences (None: Keras's open batch axis): (samples, T, I), or one vector
-        per sample (samples, I) when RepeatVector makes the sequence (repeat="input")."""
+        per sample (samples, I) when RepeatVector makes the sequence (repeat="input"); frames: (samples, T, H, W, C)."""
+        if self.input_kind == "frames":
+            return (samples, self.timesteps, self.frame_height, self.frame_width, self.channels)
         if self.repeat == "input":
             return (samples, self.input_size)
         return (samples, self.timesteps, self.input_size)
@@ -345,7 +376,11 @@ def parse_params(params: Mapping[str, Any]) -> tuple[ModelSpec, list[SpecError]]
             values[key] = parse_value(key, raw)
         except SpecError as error:
             errors.append(error)
-    return ModelSpec(**values), errors
+    try:
+        return ModelSpec(**values), errors
+    except SpecError as error:  # fields that disagree (frames with repeat=input): the named one falls back
+        values.pop(error.field, None)
+        return ModelSpec(**values), [*errors, error]
 
 
 # Named configurations for the sidebar and for talks. The seed's three models use the seed's sizes.

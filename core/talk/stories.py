@@ -256,7 +256,72 @@ PATTERNS_STORY = Story(
     (_one_to_one(), _many_to_one(), _many_to_many(), _one_to_many(), *_sequence_to_sequence()),
 )
 
-STORIES: dict[str, Story] = {story.name: story for story in (SEED, RETURN_SEQUENCES, PATTERNS_STORY)}
+# Frames through one shared CNN per frame (issue 27): where the wrapper is required, in Keras's own words.
+FRAMES_SPEC = ModelSpec(input_kind="frames", timesteps=6, cell="LSTM", return_sequences=False, head="dense")
+
+
+def _wrapper_story() -> Story:
+    """When the wrapper matters: the shared kernel, then each counterfactual Keras refuses, then the count."""
+    spec = FRAMES_SPEC
+    description = describe(spec)
+    conv = description.layers[1]
+    kernel = conv.weights[0]
+    refusals = {
+        where: describe(spec.replace(**changes))
+        for where, changes in (
+            ("conv", {"conv_wrapped": False}),
+            ("flatten", {"frame_reduction": "flatten", "reduction_wrapped": False}),
+            ("none", {"frame_reduction": "none"}),
+        )
+    }
+    flat = refusals["flatten"].refusal.given
+    return Story(
+        "wrapper",
+        "When the wrapper matters",
+        (
+            Step(
+                "unrolled",
+                _params(spec),
+                ("frames_picture",),
+                f"Frames {_shape(description.layers[0].output_shape)} go through TimeDistributed(Conv2D): one "
+                f"{_shape(kernel.shape)} kernel slides over each of the {spec.timesteps} frames, shared like the "
+                "recurrent cell.",
+            ),
+            Step(
+                "shapes",
+                _params(spec.replace(conv_wrapped=False)),
+                ("frames_verdict",),
+                "Without the wrapper Conv2D gets five axes where its kernel has four, and Keras refuses: "
+                f'"{refusals["conv"].refusal.keras_phrase}".',
+            ),
+            Step(
+                "shapes",
+                _params(spec.replace(frame_reduction="flatten", reduction_wrapped=False)),
+                ("frames_verdict",),
+                f"Flatten without the wrapper merges time into the features, {_shape(flat)}, so the {spec.cell} "
+                f'has no steps left to walk: "{refusals["flatten"].refusal.keras_phrase}".',
+            ),
+            Step(
+                "shapes",
+                _params(spec.replace(frame_reduction="none")),
+                ("frames_verdict",),
+                f"With no per-frame pooling or Flatten the {spec.cell} gets each frame's maps, "
+                f'{_shape(refusals["none"].refusal.given)}: "{refusals["none"].refusal.keras_phrase}".',
+            ),
+            Step(
+                "weights",
+                _params(spec),
+                ("frames_picture",),
+                f"The kernel is counted once, {conv.params:,} parameters used at all {spec.timesteps} frames, where "
+                f"a kernel per frame would take {spec.timesteps * conv.params:,}.",
+            ),
+        ),
+    )
+
+
+WRAPPER_STORY = _wrapper_story()
+
+STORIES: dict[str, Story] = {story.name: story for story in (SEED, RETURN_SEQUENCES, PATTERNS_STORY, WRAPPER_STORY)}
 
 
 def read_story(params: Mapping[str, Sequence[str] | str]) -> tuple[Story | None, int, str | None]:
