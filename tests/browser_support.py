@@ -88,7 +88,10 @@ def child_pids(pid: int) -> list[int]:
     """The direct children of a process (Linux)."""
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):  # a thread that ended between the listing and the read
+            continue
     return found
 
 
