@@ -286,9 +286,11 @@ def _head_layer(spec: ModelSpec, features: Shape) -> Layer:
     )
 
 
-def _input_layer(spec: ModelSpec) -> Layer:
+def input_layer(spec: ModelSpec, what: str | None = None) -> Layer:
+    """The InputLayer of `spec`'s model; `what` says what it holds (the frames' input names its frames)."""
     shape: Shape = spec.input_shape()
-    what = "one vector per sample" if spec.repeat == "input" else "it only fixes the input shape"
+    if what is None:
+        what = "one vector per sample" if spec.repeat == "input" else "it only fixes the input shape"
     return Layer(
         name="input_layer",
         kind="InputLayer",
@@ -333,11 +335,19 @@ def describe(spec: ModelSpec) -> Description:
         from core.model.frames import describe_frames  # noqa: PLC0415 - frames.py builds on this module
 
         return describe_frames(spec)
-    built: list[Layer] = [_input_layer(spec)]
+    built: list[Layer] = [input_layer(spec)]
     T = spec.timesteps
     features = spec.input_size
     if spec.repeat == "input":
         built.append(_repeat_layer(features, T, built[0].output_shape))
+    return describe_stack(spec, built, features)
+
+
+def describe_stack(spec: ModelSpec, built: list[Layer], features: int) -> Description:
+    """The rest of `describe` once the layers before the recurrent stack are `built` (an Input, a RepeatVector, or the
+    frames' CNN) and hand it `features` per step: the stack, [RepeatVector, decoder], head and Activation, or Keras's
+    refusal where it stops."""
+    T = spec.timesteps
     for index in range(spec.layers):
         top = index == spec.layers - 1
         return_sequences = spec.return_sequences if top else spec.inner_return_sequences

@@ -21,14 +21,11 @@ from core.model.anatomy import (
     Layer,
     Shape,
     Weight,
-    _head_layer,
-    _recurrent_layer,
-    _refused,
-    _repeat_layer,
+    describe_stack,
     fmt,
     format_shape,
+    input_layer,
     keras_layer_name,
-    merged_width,
 )
 from core.model.frame_fields import REDUCTION_LABELS, feature_map, frame_features, frames_refused_at
 from core.model.refusal import Refusal, frames_refusal
@@ -43,19 +40,8 @@ INNER_KINDS = {"pool": "GlobalAveragePooling2D", "flatten": "Flatten"}
 
 def frame_input_layer(spec: ModelSpec) -> Layer:
     """The input: T frames of H × W × C."""
-    shape: Shape = spec.input_shape()
-    return Layer(
-        name="input_layer",
-        kind="InputLayer",
-        input_shape=shape,
-        output_shape=shape,
-        params=0,
-        weights=(),
-        formula=f"no weights: {spec.timesteps} frames of {spec.frame_height} × {spec.frame_width} × {spec.channels}",
-        applications=0,
-        macs=0,
-        role="input",
-    )
+    frames = f"{spec.timesteps} frames of {spec.frame_height} × {spec.frame_width} × {spec.channels}"
+    return input_layer(spec, frames)
 
 
 def conv_params(spec: ModelSpec) -> tuple[int, str]:
@@ -169,47 +155,7 @@ def describe_frames(spec: ModelSpec) -> Description:
     built, refusal = frames_front(spec)
     if refusal is not None:
         return refusal
-    features = frame_features(spec)
-    for index in range(spec.layers):
-        top = index == spec.layers - 1
-        return_sequences = spec.return_sequences if top else spec.inner_return_sequences
-        layer = _recurrent_layer(
-            spec, index, features, spec.timesteps, return_sequences, return_state=top and spec.return_state
-        )
-        built.append(layer)
-        features = merged_width(spec)
-        if not top and not return_sequences:
-            return _refused(spec, built, "stack", layer.output_shape)
-    top_output = built[-1].output_shape
-    if spec.repeat == "encoder":
-        if len(top_output) != 2:
-            return _refused(spec, built, "repeat", top_output)
-        built.append(_repeat_layer(features, spec.output_timesteps, top_output))
-        built.append(_recurrent_layer(spec, spec.layers, features, spec.output_timesteps, True, role="decoder"))
-        top_output = built[-1].output_shape
-    elif spec.head == "time_distributed" and len(top_output) != 3:
-        return _refused(spec, built, "head", top_output)
-    head = _head_layer(spec, top_output)
-    activation = Layer(
-        name="activation",
-        kind="Activation",
-        input_shape=head.output_shape,
-        output_shape=head.output_shape,
-        params=0,
-        weights=(),
-        formula=f"no weights: {spec.activation} over the last axis",
-        applications=0,
-        macs=0,
-        role="activation",
-    )
-    layers = (*built, head, activation)
-    return Description(
-        spec=spec,
-        layers=layers,
-        total_params=sum(layer.params for layer in layers),
-        output_shape=head.output_shape,
-        target_shape=spec.target_shape(),
-    )
+    return describe_stack(spec, built, frame_features(spec))
 
 
 def reduction_label(spec: ModelSpec) -> str:
