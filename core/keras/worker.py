@@ -20,8 +20,9 @@ The shape of it:
   hung process) is killed, its job failed with a plain sentence, and the next job gets a new child. During a job
   the child also guards its own memory (`memory_limit_mb`, see core/model/budget.py): above it, it reports and ends
   itself before the container's out-of-memory killer would.
-- Stop answers at once: a running job is "stopped" from the server's view within `STOP_ANSWER_SECONDS` of the
-  request, whatever the child does; a child that has not even acknowledged the stop within `stop_grace` is killed.
+- Stop answers at once (core.keras.job_run, the dispatcher's conversation with the child): a running job is
+  "stopped" from the server's view within `STOP_ANSWER_SECONDS` of the request, whatever the child does; a child
+  that has not even acknowledged the stop within `stop_grace` is killed.
 - Abandonment comes from the session's own liveness (`liveness(session) -> bool | None`, the browser connection),
   never from poll timing: a job whose session has been disconnected for `disconnect_grace` seconds is stopped.
 
@@ -40,11 +41,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from typing import Any
 
 from core.keras.fair_queue import order_key, turn
-from core.keras.job import FINAL, EventListener, Job, SessionBusy, WorkerStats
+from core.keras.job import EventListener, Job, SessionBusy, WorkerStats
+from core.keras.job_run import ChildConversation
 from core.keras.worker_process import Child
 from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB
 
@@ -52,7 +53,6 @@ from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB
 PRIORITY = {"probe": 0, "train": 1, "warmup": 2}
 WARM_UPS_WAITING = 2  # speculative jobs waiting server-wide: the newest are the likeliest to be clicked
 WARM_KEYS_KEPT = 3  # trainings warmed that the child's model cache (6 models, up to 3 per training) still holds
-STOP_ANSWER_SECONDS = 0.5  # a running job's Stop shows on the page within this (plus one poll of the page)
 Liveness = Callable[[str], "bool | None"]
 
 
@@ -61,7 +61,7 @@ def _queue_order(job: Job) -> tuple[int, int, int]:
     return order_key(job.priority, job.turn, job.id)
 
 
-class KerasWorker:
+class KerasWorker(ChildConversation):
     """The server-wide queue in front of one TensorFlow child process (see the module docstring).
 
     Args:
@@ -409,129 +409,6 @@ class KerasWorker:
             with self._cond:
                 self._child = fresh
                 self._processes_started += 1
-
-    def _run(self, job: Job) -> None:
-        with job._lock:
-            if job.status in FINAL:  # stopped while it was being taken off the queue
-                return
-            job.status = "running"
-            job.started = time.monotonic()
-            job.position = None
-        if self.liveness is not None and self._abandoned(job.session):
-            job._finish("stopped")
-            return
-        try:
-            child = self._ensure_child(job)
-        except RuntimeError as error:
-            job._finish("failed", error=str(error))
-            return
-        assert child.control is not None and child.events is not None
-        try:
-            child.control.send(("job", job.id, job.kind, job.payload))
-        except (OSError, ValueError):
-            job._finish("failed", error=f"The TensorFlow worker could not take the job: {child.exit_reason()}.")
-            self._discard_child()
-            return
-        child.jobs += 1
-        watch = _Watch(time.monotonic())
-        while True:
-            verdict = self._check(job, child, watch)
-            if verdict is not None:
-                self._discard_child()
-                job._finish("stopped" if job.stop_requested else "failed", error=verdict)
-                return
-            try:
-                ready = child.events.poll(0.05)
-                message = child.events.recv() if ready else None
-            except (EOFError, OSError):
-                message = None
-                ready = True
-            if message is None:
-                if ready or not child.alive():
-                    reason = child.exit_reason()
-                    self._discard_child()
-                    job._finish(
-                        "failed",
-                        error=f"The TensorFlow worker stopped during this job: {reason}. Nothing else was lost; "
-                        "the next request starts a new worker.",
-                    )
-                    return
-                continue
-            now = time.monotonic()
-            job.longest_silence = max(job.longest_silence, now - watch.heard)
-            watch.heard = now
-            if self._take(job, child, watch, message):
-                return
-
-    def _check(self, job: Job, child: Child, watch: _Watch) -> str | None:
-        """Between two reads of the child: send a requested stop, answer it on time, and judge the child's silence.
-        Returns why the child must be killed now, or None."""
-        now = time.monotonic()
-        if job.stop_requested and watch.stop_sent is None:
-            watch.stop_sent = now
-            try:
-                child.control.send(("stop", job.id))
-            except (OSError, ValueError):
-                pass
-        if watch.stop_sent is not None:
-            if now - watch.stop_sent >= STOP_ANSWER_SECONDS:
-                job._finish("stopped")  # the page shows Stop's answer now; the child may still be letting go
-            if not watch.acknowledged and now - watch.stop_sent >= self.stop_grace:
-                return "The TensorFlow worker did not answer the stop, so it was ended."
-            if now - watch.stop_sent >= self.watchdog_seconds:
-                return "The TensorFlow worker did not let go of a stopped job, so it was ended."
-        limit = self.watchdog_seconds if child.ready else self._start_timeout
-        if now - watch.heard >= limit:
-            return (
-                f"The TensorFlow worker stopped responding for {limit:g} s, so this job was ended and the worker "
-                "restarted; nothing else was lost, and you can try again."
-            )
-        if self.liveness is not None and now - watch.liveness_checked >= 1.0 and watch.stop_sent is None:
-            watch.liveness_checked = now
-            reason = self._abandoned(job.session)
-            if reason:
-                job.stop(reason)
-        return None
-
-    def _take(self, job: Job, child: Child, watch: _Watch, message: tuple) -> bool:
-        """Handle one message from the child; True when the job has ended."""
-        tag = message[0]
-        if tag == "ready":
-            child.ready = True
-        elif tag == "stopping" and message[1] == job.id:
-            watch.acknowledged = True
-        elif tag == "event" and message[1] == job.id:
-            job._deliver(message[2])
-        elif tag == "memory" and message[1] == job.id:
-            self._discard_child()
-            job._finish(
-                "failed",
-                error=f"This job needed more memory than this server can give (over {message[2]:,.0f} MB in the "
-                "TensorFlow worker), so it was ended before the server ran out; try a smaller model or fewer samples.",
-            )
-            return True
-        elif tag in ("done", "error") and message[1] == job.id:
-            _, _, body, stopped, memory = message
-            self._last_memory = memory
-            job.peak_mb = memory[1]
-            job.peak_anon_mb = memory[3] if len(memory) > 3 else None
-            if tag == "done":
-                job._finish("stopped" if stopped else "done", result=body)
-                job._keep_late_result(body)
-            else:
-                job._finish("failed", error=body)
-            return True
-        return False
-
-
-@dataclass
-class _Watch:
-    """What the dispatcher knows about the running job's child: when it was last heard, and the stop's progress."""
-
-    heard: float
-    stop_sent: float | None = None
-    acknowledged: bool = False
-    liveness_checked: float = 0.0
 
 
 _shared: KerasWorker | None = None
