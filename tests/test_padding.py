@@ -110,3 +110,15 @@ def test_the_masked_training_loss_equals_the_hand_computation(spec: ModelSpec, t
         assert result["keras_loss"] != pytest.approx(result["hand_all_steps"], rel=1e-3)
     if spec.sample_weight == "rising":  # sum(w·l) / steps, not / sum(w)
         assert result["keras_loss"] != pytest.approx(result["hand_over_weights"], rel=1e-3)
+
+
+def test_the_unrolled_diagram_greys_the_shortest_sequences_padding() -> None:
+    from core.figures.unrolled import NORMAL, layout, render
+
+    diagram = layout(describe(TINY.replace(timesteps=7)), NORMAL)
+    assert diagram.steps_of("input", faded=True) == [4, 5, 6]  # the shortest real length of T=7 is 4
+    assert all("Padding (masked)" in node.hover for node in diagram.nodes_of("input", faded=True))
+    assert diagram.steps_of("input", faded=False) == [0, 1, 2, 3]
+    greyed = [trace for trace in render(diagram).data if trace.name == "padding (masked) after t=3"]
+    assert len(greyed) == 1 and greyed[0].opacity < 1 and greyed[0].marker.symbol.endswith("-open")
+    assert layout(describe(TINY.replace(padding="none")), NORMAL).steps_of("input", faded=True) == []

@@ -67,3 +67,16 @@ def pad(x: np.ndarray, spec: Any) -> np.ndarray:
     padded = x.copy()
     padded[~mask] = 0.0
     return padded
+
+
+def shortest_length(timesteps: int) -> int:
+    """The shortest real length of the cycle, T - ceil(T/2) + 1 = floor(T/2) + 1 (sample ceil(T/2) - 1's)."""
+    return timesteps // 2 + 1
+
+
+def padded_steps_drawn(spec: Any) -> frozenset[int]:
+    """The steps the unrolled diagram greys: the padding of the shortest sequence, t from floor(T/2) + 1 to T - 1
+    (none without padding)."""
+    if spec.padding == "none":
+        return frozenset()
+    return frozenset(range(shortest_length(spec.timesteps), spec.timesteps))
