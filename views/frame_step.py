@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from core.figures.step.frame_conv import frame_conv_alt, frame_conv_figure
+from core.figures.theme import COMPACT
 from core.model.budget import summary_work
 from core.model.datasets import make_dataset
 from core.model.frame_fields import feature_map
@@ -88,7 +89,7 @@ def render(spec: ModelSpec) -> None:
                       picks["filter"])  # fmt: skip
     channel = picks["channel"]
     common.chart(frame_conv_figure(step, channel, common.theme()), key="frame_step_figure",
-                 alt=frame_conv_alt(step, channel))  # fmt: skip
+                 alt=frame_conv_alt(step, channel), compact=frame_conv_figure(step, channel, COMPACT))  # fmt: skip
     _sums(step, channel)
     st.caption(
         f"The model's initial weights (seed {SEED}); frame {picks['t']} of sample 0 of the "

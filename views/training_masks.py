@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.figures.theme import COMPACT
 from core.figures.training import masked_heatmap_alt, masked_step_heatmap
 from core.keras.training_session import TrainingSettings
 from core.model.budget import training_work
@@ -36,14 +37,14 @@ def _formula(spec: ModelSpec, weighted: bool) -> str:
 def _numbers(spec: ModelSpec, result: dict, weighted: bool) -> None:
     """Keras's loss beside the hand computation and the two readings Keras does not compute."""
     rows = [
-        {"loss": "Keras, model.evaluate", "value": result["keras_loss"]},
-        {"loss": "numpy by hand, the formula above", "value": result["hand_loss"]},
+        {"loss": "Keras (evaluate)", "value": result["keras_loss"]},
+        {"loss": "numpy: the formula", "value": result["hand_loss"]},
     ]
     if spec.padding == "masking":
-        rows.append({"loss": "numpy, counting the padded steps too (not Keras's)", "value": result["hand_all_steps"]})
+        rows.append({"loss": "numpy: padding counted (not Keras)", "value": result["hand_all_steps"]})
     if weighted:
         over_weights = result["hand_over_weights"]
-        rows.append({"loss": "numpy, divided by the sum of the weights (not Keras's)", "value": over_weights})
+        rows.append({"loss": "numpy: ÷ sum of w (not Keras)", "value": over_weights})
     common.table(pd.DataFrame(rows), key="masked_numbers")
     steps = len(result["step_losses"])
     st.caption(f"On the first {steps} training samples after the fit (epoch losses: "
@@ -72,7 +73,8 @@ def _result(spec: ModelSpec, result: dict, weighted: bool) -> None:
     if spec.padding == "masking":
         losses, mask = result["step_losses"], result["mask"]
         figure = masked_step_heatmap(losses, mask, loss_name=spec.loss, theme=common.theme())
-        common.chart(figure, key="masked_heatmap", alt=masked_heatmap_alt(losses, mask, spec.loss))
+        compact = masked_step_heatmap(losses, mask, loss_name=spec.loss, theme=COMPACT)
+        common.chart(figure, key="masked_heatmap", alt=masked_heatmap_alt(losses, mask, spec.loss), compact=compact)
 
 
 def render(spec: ModelSpec, settings: TrainingSettings | None) -> None:
@@ -93,7 +95,8 @@ def render(spec: ModelSpec, settings: TrainingSettings | None) -> None:
         spec, task=settings.task, samples=settings.samples, batch_size=settings.batch_size, epochs=settings.epochs,
         seed=settings.seed, learning_rate=settings.learning_rate, normalise_targets=settings.normalise_targets,
     )  # fmt: skip
-    st.markdown("The plain training above passes no `sample_weight`; this fit passes the mask and the weights.")
+    passes = "the model's mask" + (" and the per-step weights as `sample_weight`" if weighted else "")
+    st.markdown(f"This fit uses {passes}, then compares Keras's loss on the first samples with the formula.")
     clicked = st.button("Train with the mask and weights", key="masked_train", icon=":material/play_arrow:")
     job = common.keras_job("masked_training", "masked_training", one, ("masked", one), start=clicked,
                            work=training_work(one))  # fmt: skip

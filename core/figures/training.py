@@ -171,14 +171,12 @@ def masked_step_heatmap(
             text=words,
             colorscale=HEATMAP_SCALES["loss"],
             reversescale=True,
-            colorbar={"title": loss_name},
+            colorbar={"title": "loss" if theme.compact else loss_name},
             hovertemplate="sample %{y}, step %{x}<br>%{text}<extra></extra>",
         )
     )
-    fig.update_layout(
-        title=f"{loss_name} per step of the first {rows} samples; blank: padding",
-        xaxis_title="timestep t",
-    )
+    title = f"{loss_name} per step of the first {rows} samples; blank: padding"
+    fig.update_layout(title="loss per step; blank: padding" if theme.compact else title, xaxis_title="timestep t")
     fig.update_yaxes(title="sample", autorange="reversed", dtick=1 if rows <= 16 else None)
     return _style(fig, theme, theme.heatmap_height(2 * rows))
 

@@ -13,11 +13,12 @@ from core.figures.theme import HEATMAP_SCALES, NORMAL, PALETTE, Theme
 from core.model.frame_step import FrameStep
 
 NUMBERS_UP_TO = 64  # cells: a heatmap this small prints its numbers in its cells
+PHONE_NUMBERS_UP_TO = 4  # columns: on a phone a wider heatmap's numbers run into each other (hover shows them)
 
 
 def _heatmap(values: np.ndarray, theme: Theme, scale: str, name: str) -> go.Heatmap:
     """A heatmap of a 2-D array, rows top to bottom, its numbers printed when it is small."""
-    small = values.size <= NUMBERS_UP_TO
+    small = values.size <= NUMBERS_UP_TO and (not theme.compact or values.shape[1] <= PHONE_NUMBERS_UP_TO)
     return go.Heatmap(
         z=values.tolist(),
         colorscale=scale,
@@ -52,6 +53,8 @@ def frame_conv_figure(step: FrameStep, channel: int = 0, theme: Theme = NORMAL) 
         f"feature map {f}: value {step.value:.4f}",
         "pooled vector (one number per filter)" if step.reduction == "pool" else "flattened vector (row-major)",
     )
+    if theme.compact:  # half a phone's width per title
+        titles = (f"frame, channel {channel}", f"kernel {f}, channel {channel}", f"map {f}: {step.value:.4f}", "vector")
     figure = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.08, vertical_spacing=0.14)
     figure.add_trace(_heatmap(step.frame[:, :, channel], theme, HEATMAP_SCALES["values"], "frame"), row=1, col=1)
     figure.add_trace(_heatmap(step.kernel[:, :, channel, f], theme, "RdBu", "kernel"), row=1, col=2)
