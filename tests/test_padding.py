@@ -122,3 +122,16 @@ def test_the_unrolled_diagram_greys_the_shortest_sequences_padding() -> None:
     greyed = [trace for trace in render(diagram).data if trace.name == "padding (masked) after t=3"]
     assert len(greyed) == 1 and greyed[0].opacity < 1 and greyed[0].marker.symbol.endswith("-open")
     assert layout(describe(TINY.replace(padding="none")), NORMAL).steps_of("input", faded=True) == []
+
+
+@pytest.mark.parametrize(
+    "spec", [TINY.replace(sample_weight="rising"), TINY.replace(return_sequences=False, head="dense")]
+)
+def test_the_exported_script_pads_masks_weighs_and_runs(spec: ModelSpec, capsys: pytest.CaptureFixture) -> None:
+    from core.model.code import keras_code, parse_count_params
+
+    script = keras_code(spec)
+    assert 'keras.layers.Masking(mask_value=0.0, name="masking")' in script and "LENGTHS = " in script
+    assert ("sample_weight=W" in script) == spec.sequence_output
+    exec(compile(script, "exported.py", "exec"), {"__name__": "__main__"})  # the learner's run, in this process
+    assert parse_count_params(capsys.readouterr().out) == describe(spec).total_params
