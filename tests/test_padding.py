@@ -135,3 +135,14 @@ def test_the_exported_script_pads_masks_weighs_and_runs(spec: ModelSpec, capsys:
     assert ("sample_weight=W" in script) == spec.sequence_output
     exec(compile(script, "exported.py", "exec"), {"__name__": "__main__"})  # the learner's run, in this process
     assert parse_count_params(capsys.readouterr().out) == describe(spec).total_params
+
+
+@pytest.mark.parametrize("page", ["overview", "unrolled", "weights", "shapes", "equivalence", "code", "fix"])
+def test_every_page_opens_a_padded_weighted_link(page: str) -> None:
+    from core.model.url_state import spec_to_query
+    from tests.conftest import run_app
+
+    spec = TINY.replace(sample_weight="rising")
+    at = run_app(page, spec_to_query(spec))
+    assert not at.exception, [str(error.value)[:300] for error in at.exception]
+    assert at.session_state["spec"] == spec
