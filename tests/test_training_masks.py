@@ -52,3 +52,9 @@ def test_the_masked_heatmap_leaves_padding_blank_and_says_so():
     assert np.isnan(z[1, 3]) and z[1, 2] == 6.0 and not np.isnan(z[0]).any()
     assert figure.data[0].text[1][3].startswith("padding")
     assert "and 1 padded step left blank" in masked_heatmap_alt(losses, mask, "mse")
+
+
+def test_a_refused_padded_model_gets_no_masked_part():
+    at = run_app("training", {**PADDED, "return_sequences": "false"})  # TimeDistributed after the last step
+    assert not at.exception
+    assert "Padded steps and per-step weights" not in page_text(at)

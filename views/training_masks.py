@@ -80,8 +80,8 @@ def _result(spec: ModelSpec, result: dict, weighted: bool) -> None:
 def render(spec: ModelSpec, settings: TrainingSettings | None) -> None:
     """The section, when the spec pads its sequences or weighs its steps; nothing otherwise."""
     weighted = spec.sample_weight != "none" and spec.sequence_output
-    if spec.padding == "none" and spec.sample_weight == "none":
-        return
+    if (spec.padding == "none" and spec.sample_weight == "none") or not spec.is_valid:
+        return  # nothing to weigh, or no model (the page says why Keras refuses it)
     st.subheader("Padded steps and per-step weights")
     if not spec.sequence_output:
         st.info(
@@ -89,7 +89,7 @@ def render(spec: ModelSpec, settings: TrainingSettings | None) -> None:
             "and there is one loss per sequence, so per-step weights are not used and there is no step to leave out."
         )
         return
-    if settings is None or not spec.is_valid:
+    if settings is None:
         return
     one = TrainingSettings.for_spec(
         spec, task=settings.task, samples=settings.samples, batch_size=settings.batch_size, epochs=settings.epochs,
