@@ -12,9 +12,13 @@ outputs one prediction per step; for a model with one output per sequence the Tr
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from core.model.stepper import CellStep
 
 PADDINGS = ("none", "masking")
 SAMPLE_WEIGHTS = ("none", "rising")
@@ -80,3 +84,23 @@ def padded_steps_drawn(spec: Any) -> frozenset[int]:
     if spec.padding == "none":
         return frozenset()
     return frozenset(range(shortest_length(spec.timesteps), spec.timesteps))
+
+
+def keras_mask(spec: Any, x: np.ndarray) -> np.ndarray | None:
+    """The mask Keras's Masking(0.0) gives one sample x (T, I): True where a step has a non-zero feature; None without
+    padding. Computed from the values, as Keras does (a real step of zeros would be masked too)."""
+    return None if spec.padding == "none" else np.any(x != 0.0, axis=-1)
+
+
+def kept_state(step: CellStep, h: np.ndarray, c: np.ndarray | None) -> CellStep:
+    """The stepper's step at a masked t: Keras computes the cell, then hands on the incoming h (and an LSTM's c)
+    instead of its result; the outgoing quantities say so."""
+    prev = "t+1" if step.direction == "backward" else "t-1"
+    kept = {"h<sub>t</sub>": (h, f"h<sub>{prev}</sub>"), "c<sub>t</sub>": (c, f"c<sub>{prev}</sub>")}
+    quantities = tuple(
+        replace(q, values=kept[q.symbol][0], equation=f"{kept[q.symbol][1]} (masked step: kept)")
+        if q.kind == "outgoing"
+        else q
+        for q in step.quantities
+    )
+    return replace(step, quantities=quantities, masked=True)
