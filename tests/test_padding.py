@@ -146,3 +146,17 @@ def test_every_page_opens_a_padded_weighted_link(page: str) -> None:
     at = run_app(page, spec_to_query(spec))
     assert not at.exception, [str(error.value)[:300] for error in at.exception]
     assert at.session_state["spec"] == spec
+
+
+@pytest.mark.parametrize("spec", [TINY, TINY.replace(cell="SimpleRNN", return_sequences=False, head="dense")])
+def test_the_shape_flow_says_where_the_mask_goes_as_keras_sends_it(spec: ModelSpec) -> None:
+    """The Masking box names the mask's shape (batch, T) and says it reaches the loss exactly when the built model's
+    output carries Keras's mask (a recurrent layer that returns only its last state ends it)."""
+    from core.figures.shape_flow import flow_stages
+
+    note = next(stage.note for stage in flow_stages(spec) if stage.title.startswith("masking"))
+    assert f"mask (None, {spec.timesteps})" in note
+    x = np.ones((2, spec.timesteps, spec.input_size), np.float32)
+    reaches_loss = getattr(build_model(spec, compile=False)(x), "_keras_mask", None) is not None
+    assert reaches_loss == spec.sequence_output
+    assert ("travels to the loss" in note) == reaches_loss
