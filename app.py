@@ -26,7 +26,7 @@ from core.model.spec import (
     clamp_whole_number,
 )
 from core.model.url_state import NOT_FOUND_PARAM, not_found_message, problem_message, read_url, share_url, spec_to_query
-from views import frames_note, navigation, story
+from views import frames_note, navigation, sidebar_frames, story
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
 # must work offline (talks, closed networks).
@@ -213,6 +213,7 @@ def sidebar(spec: ModelSpec) -> ModelSpec:
         st.warning(st.session_state["size_note"], icon=":material/straighten:")
     with st.expander("Pattern: stacking, RepeatVector, states", expanded=spec != spec.replace(**PATTERN_OFF)):
         _pattern_controls(spec)
+    sidebar_frames.controls(spec, _take)
     with st.expander("Advanced"):
         st.toggle("use_bias", key="use_bias", on_change=_take, args=("use_bias",))
         if spec.cell == "GRU":

@@ -49,6 +49,12 @@ valid_specs = (
         # Frames are already a sequence: the one pair of choices the spec refuses (core.model.frame_fields).
     )
     .filter(lambda fields: not (fields["input_kind"] == "frames" and fields["repeat"] == "input"))
+    # Padding takes sequences of vectors read from step 0 (core.model.sequence_fields): elsewhere it is "none".
+    .map(
+        lambda fields: (
+            fields | ({} if fields["input_kind"] == "vectors" and fields["repeat"] == "none" else {"padding": "none"})
+        )
+    )
     .map(lambda fields: ModelSpec(**fields))
 )
 

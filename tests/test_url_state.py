@@ -34,15 +34,19 @@ EVERY_FIELD = ModelSpec(
     frame_reduction="flatten",
     conv_wrapped=False,
     reduction_wrapped=False,
+    sample_weight="rising",
 )
+# Padding takes sequences of vectors (no frames, no RepeatVector): the one field EVERY_FIELD cannot set.
+PADDED = ModelSpec(padding="masking", sample_weight="rising", timesteps=9)
 
 
 def test_every_field_differs_from_its_default():
     """The fixture really exercises every field (otherwise the round trip below would prove less)."""
-    assert all(getattr(EVERY_FIELD, name) != getattr(DEFAULTS, name) for name in FIELD_NAMES)
+    assert all(getattr(EVERY_FIELD, name) != getattr(DEFAULTS, name) for name in FIELD_NAMES if name != "padding")
+    assert PADDED.padding != DEFAULTS.padding
 
 
-@pytest.mark.parametrize("spec", [DEFAULTS, EVERY_FIELD, *PRESETS.values()])
+@pytest.mark.parametrize("spec", [DEFAULTS, EVERY_FIELD, PADDED, *PRESETS.values()])
 @pytest.mark.parametrize("talk", [False, True])
 def test_round_trip(spec, talk):
     query = spec_to_query(spec, talk)
@@ -57,7 +61,8 @@ def test_defaults_are_left_out():
     assert spec_to_query(DEFAULTS) == {}
     assert spec_to_query(DEFAULTS, talk=True) == {"talk": "true"}
     assert spec_to_query(DEFAULTS.replace(timesteps=12)) == {"timesteps": "12"}
-    assert set(spec_to_query(EVERY_FIELD)) == set(FIELD_NAMES)
+    assert set(spec_to_query(EVERY_FIELD)) == set(FIELD_NAMES) - {"padding"}
+    assert spec_to_query(PADDED) == {"padding": "masking", "sample_weight": "rising", "timesteps": "9"}
 
 
 def test_plain_strings_and_any_case_are_accepted():

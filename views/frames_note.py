@@ -21,7 +21,7 @@ from core.model.frames import (
 )
 from core.model.frames_code import frames_keras_code
 from core.model.spec import ModelSpec
-from views import frames_lab, frames_training
+from views import frame_step, frames_lab, frames_training
 from views.common import chart, intro, key_picture, table, theme
 
 
@@ -55,3 +55,5 @@ def render(spec: ModelSpec, page: str) -> None:
         frames_lab.render(spec)
     if page == "Training":
         frames_training.render(spec)
+    if page == "Unrolled network":
+        frame_step.render(spec)

@@ -27,6 +27,7 @@ from core.figures.unrolled.clicks import clicked_element
 from core.model.anatomy import Description, format_shape
 from core.model.budget import summary_work
 from core.model.datasets import make_dataset
+from core.model.sequence_fields import keras_mask
 from core.model.spec import ModelSpec
 from core.model.step_focus import (
     MAX_SAMPLE_CHOICES,
@@ -125,7 +126,7 @@ def _trace(spec: ModelSpec, source: DataSource, weights: ModelWeights, sample: i
     if panel.trace is not None and panel.trace[0] == key:
         return panel.trace[1]
     x, _ = make_dataset(spec, source.task, max(source.samples, sample + 1), source.seed, source.normalise)
-    trace = run(weights, x[sample])
+    trace = run(weights, x[sample], keras_mask(spec, x[sample]))  # padding: Keras skips the masked steps
     panel.trace = (key, trace)
     return trace
 

@@ -22,7 +22,7 @@ from core.model.budget import Work, probe_work, training_work
 from core.model.datasets import MAX_SAMPLES, TASKS, tasks_for
 from core.model.spec import ModelSpec
 from core.model.training_controls import RECALL_LEARNING_RATE, SEED_LEARNING_RATE, TrainingControls
-from views import cache, common, navigation
+from views import cache, common, navigation, training_masks
 
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
 WHAT = {"current": "The current model (sidebar)", "variants": "The seed's three models, to compare"}
@@ -68,6 +68,7 @@ def render() -> None:
     with common.key_picture("training_picture"):
         _live_progress(job, running, starting)
     _last_run(job, settings)
+    training_masks.render(spec, settings)  # padded sequences and per-step weights (issue 27)
 
 
 def _restore_controls() -> None:
@@ -323,7 +324,7 @@ def _results(snap: TrainingSnapshot) -> None:
             "A reused model was already compiled and traced in the worker: its weights and optimizer were reset to "
             "the seed's, so its first loss came much sooner and its curve is the same."
         )
-    per_step = [v for v in finished if v.result.timestep_losses]
+    per_step = [v for v in finished if v.result.timestep_losses and _unpadded(finished)]
     if per_step:
         st.subheader("Where in the sequence the model learns")
         choice = st.selectbox("Model", [v.label for v in per_step], key="training_heatmap_model")
@@ -345,6 +346,12 @@ def _results(snap: TrainingSnapshot) -> None:
             key="training_prediction",
             alt=prediction_alt(chosen.result.sample_prediction, chosen.result.sample_target),
         )
+
+
+def _unpadded(finished: list) -> bool:
+    """False for padded models (all variants share the padding): this heatmap would average their padded steps in,
+    so theirs is the masked one in the part below (views/training_masks.py)."""
+    return all(variant.spec.padding == "none" for variant in finished)
 
 
 def _last_run(job: TrainingJob, settings: TrainingSettings | None) -> None:

@@ -49,7 +49,11 @@ def flow_stages(spec: ModelSpec) -> list[Stage]:
         kind = layer.class_label
         title = f"{layer.name}<br>{kind}"
         if layer.role == "input":
-            stages.append(Stage(title, layer.output_shape, None, "samples × timesteps × features"))
+            note = "samples × timesteps × features"
+            if kind == "Masking":  # its second output, the mask, is not drawn as a shape: say it
+                reach = "it travels to the loss" if spec.sequence_output else "only the recurrent layer uses it"
+                note = f"X as is, plus a mask {format_shape(layer.output_shape[:2])}: False at padded steps; {reach}"
+            stages.append(Stage(title, layer.output_shape, None, note))
         elif layer.role == "repeat":
             note = f"copies one vector of {layer.output_shape[-1]} to {layer.output_shape[1]} steps: a new time axis"
             stages.append(Stage(title, layer.output_shape, 1, note, time_acted=True))

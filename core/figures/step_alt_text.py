@@ -35,7 +35,8 @@ def vectors_alt(step: CellStep, layer: str | None = None) -> str:
     """One direction's cell at step t: every vector it computes, in order, with its values."""
     rows = "; ".join(f"{plain(q.symbol)} ({q.name}) {numbers(q.values)}" for q in step.quantities)
     where = f" of '{layer}'" if layer else ""
-    return f"Cell at t={step.t}{where}, {step.direction} direction, in the order it computes: {rows}."
+    skipped = " Masked step: Keras skips it and carries the incoming state over." if step.masked else ""
+    return f"Cell at t={step.t}{where}, {step.direction} direction, in the order it computes: {rows}.{skipped}"
 
 
 def merge_alt(trace: Trace | LayerTrace, t: int) -> str:

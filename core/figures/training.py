@@ -148,3 +148,46 @@ def prediction_figure(prediction: np.ndarray, target: np.ndarray, theme: Theme =
     fig.update_yaxes(title_text="timestep t" if steps > 1 else "", row=1, col=1)
     fig.update_layout(title=title or "One sample: prediction and target")
     return _style(fig, theme, theme.heatmap_height(min(steps, 30)))
+
+
+MASKED_ROWS = 16  # samples shown in the masked heatmap: enough to see every real length of the cycle at T ≤ 32
+
+
+def masked_step_heatmap(
+    step_losses: np.ndarray, mask: np.ndarray, loss_name: str = "loss", theme: Theme = NORMAL
+) -> go.Figure:
+    """The loss at every step (columns) of the first samples (rows), padded steps left blank: they are not in the
+    loss. Hover names a blank cell as padding, so nobody reads it as a missing number."""
+    losses = np.asarray(step_losses, dtype=float)[:MASKED_ROWS]
+    real = np.asarray(mask, dtype=bool)[:MASKED_ROWS]
+    rows, steps = losses.shape
+    z = np.where(real, losses, np.nan)
+    words = np.where(real, np.char.mod("%.4f", losses), "padding (masked, not in the loss)").tolist()
+    fig = go.Figure(
+        go.Heatmap(
+            z=[[None if np.isnan(value) else float(value) for value in row] for row in z],
+            x=list(range(steps)),
+            y=list(range(rows)),
+            text=words,
+            colorscale=HEATMAP_SCALES["loss"],
+            reversescale=True,
+            colorbar={"title": "loss" if theme.compact else loss_name},
+            hovertemplate="sample %{y}, step %{x}<br>%{text}<extra></extra>",
+        )
+    )
+    title = f"{loss_name} per step of the first {rows} samples; blank: padding"
+    fig.update_layout(title="loss per step; blank: padding" if theme.compact else title, xaxis_title="timestep t")
+    fig.update_yaxes(title="sample", autorange="reversed", dtick=1 if rows <= 16 else None)
+    return _style(fig, theme, theme.heatmap_height(2 * rows))
+
+
+def masked_heatmap_alt(step_losses: np.ndarray, mask: np.ndarray, loss_name: str) -> str:
+    """The masked heatmap in words: how many real and padded steps, and the loss's range over the real ones."""
+    losses = np.asarray(step_losses, dtype=float)[:MASKED_ROWS]
+    real = np.asarray(mask, dtype=bool)[:MASKED_ROWS]
+    kept, padded = losses[real], int((~real).sum())
+    return (
+        f"{loss_name} at each step of the first {len(losses)} samples: {int(real.sum()):,} real steps, from "
+        f"{kept.min():.4g} to {kept.max():.4g}, and {padded:,} padded step{'s' * (padded != 1)} left blank, not in "
+        "the loss."
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.keras.masking import masking_job
+from core.keras.masking import masked_training, masking_job
 from core.keras.wrapper_cost import wrapper_cost_job
 from core.model.frames import CONV_WRAPPER, INNER_KINDS, INNER_NAMES, REDUCTION_WRAPPERS
 from core.model.spec import ModelSpec
@@ -35,6 +35,15 @@ def frame_layers(keras: Any, spec: ModelSpec, seed: int | None = None) -> list[A
         reduction = keras.layers.TimeDistributed(reduction, name=REDUCTION_WRAPPERS[spec.frame_reduction])
     layers.append(reduction)
     return layers
+
+
+def input_layers(keras: Any, spec: ModelSpec, seed: int | None = None) -> list[Any]:
+    """The layers before the recurrent stack: the frames' CNN, or Masking(0.0) for padded sequences, or none."""
+    if spec.input_kind == "frames":
+        return frame_layers(keras, spec, seed)
+    if spec.padding == "masking":
+        return [keras.layers.Masking(mask_value=0.0, name="masking")]
+    return []
 
 
 def frames_equivalence(spec: ModelSpec, seed: int = 0, samples: int = 3, perturb: float = 1e-3) -> dict[str, Any]:
@@ -92,4 +101,5 @@ FRAMES_HANDLERS = {
     "frames_equivalence": frames_equivalence_job,
     "wrapper_cost": wrapper_cost_job,
     "masking": masking_job,
+    "masked_training": masked_training,
 }

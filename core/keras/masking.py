@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from core.model.step_loss import masked_mean, mean_over_steps, mean_over_weights, padding_mask, per_step_loss
+from core.model.sequence_fields import real_steps, sample_weight_array, step_weights
+from core.model.step_loss import (
+    keras_step_mean,
+    masked_mean,
+    mean_over_steps,
+    mean_over_weights,
+    padding_mask,
+    per_step_loss,
+)
 
 PADDINGS = ("masking", "mask_zero")
 PAD_TARGET = 10.0  # targets at padded steps: far from any prediction, so a loss that counts them shows it
@@ -111,3 +119,62 @@ def masking_job(payload: tuple[str, str, str], context: Any) -> dict[str, Any]:
     padding, head, loss = payload
     context.stage("Fitting nothing: evaluating one padded batch and one weighted batch…")
     return {"masked": masked_loss(padding, head, loss), "weighted": weighted_loss(loss)}
+
+
+MASKED_PROBE = 64  # samples whose per-step losses the page shows after the fit
+
+
+def _stopper(keras: Any, context: Any) -> Any:
+    """A Keras callback that ends fit() within one batch of a stop request, and reports each epoch's loss."""
+
+    class Stopper(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if context.should_stop():
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            context.stage(f"Epoch {epoch + 1}: loss {float(logs['loss']):.4f}")
+
+    return Stopper()
+
+
+def masked_training(settings: Any, context: Any) -> dict[str, Any]:
+    """Fit the settings' one spec with its padding and per-step weights (`sample_weight` in fit()), then Keras's loss
+    on a probe batch next to the numpy hand computation sum(m·w·l) / sum(m), and the per-step losses with the mask.
+
+    `settings` is the Training page's `TrainingSettings` (one variant): a new job beside the plain training, which
+    passes no `sample_weight` and averages its per-step heatmap over padded steps too.
+    """
+    from core.keras.env import load_keras  # noqa: PLC0415
+    from core.keras.models import build_model  # noqa: PLC0415
+    from core.model.datasets import make_dataset  # noqa: PLC0415
+
+    keras = load_keras()
+    ((_, spec),) = settings.variants
+    context.stage("Building the model and padding the data…")
+    x, y = make_dataset(spec, settings.task, settings.samples, settings.seed, settings.normalise_targets)
+    weights = sample_weight_array(spec, len(x))
+    model = build_model(spec, seed=settings.seed)
+    model.optimizer.learning_rate.assign(settings.learning_rate)
+    history = model.fit(
+        x, y, sample_weight=weights, epochs=settings.epochs, batch_size=settings.batch_size, shuffle=False,
+        verbose=0, callbacks=[_stopper(keras, context)],
+    )  # fmt: skip
+    probe = min(len(x), MASKED_PROBE)
+    probe_x, probe_y = x[:probe], y[:probe]
+    probe_w = None if weights is None else weights[:probe]
+    steps = per_step_loss(probe_y, np.asarray(model.predict_on_batch(probe_x)), spec.loss)
+    mask = real_steps(probe, spec.timesteps) if spec.padding == "masking" else np.ones_like(steps, dtype=bool)
+    keras_loss = model.evaluate(probe_x, probe_y, sample_weight=probe_w, batch_size=probe, verbose=0)
+    return {
+        "epoch_losses": [float(loss) for loss in history.history["loss"]],
+        "step_losses": steps,
+        "mask": mask,
+        "weights": None if probe_w is None else step_weights(spec.output_steps),
+        "keras_loss": float(keras_loss),
+        "hand_loss": keras_step_mean(steps, mask, probe_w),
+        "hand_all_steps": keras_step_mean(steps, None, probe_w),
+        "hand_over_weights": None if probe_w is None else mean_over_weights(steps * mask, probe_w * mask),
+        "time_distributed_keeps_mask": bool(keras.layers.TimeDistributed(keras.layers.Dense(1)).supports_masking),
+        "keras_version": keras.__version__,
+    }

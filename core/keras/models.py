@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.keras.env import load_keras
-from core.keras.frames import frame_layers
+from core.keras.frames import input_layers
 from core.model.anatomy import CELL_LAYER_NAMES, keras_layer_name
 from core.model.code import OPTIMIZER
 from core.model.spec import ModelSpec
@@ -90,7 +90,7 @@ def build_layers(spec: ModelSpec, seed: int | None = None) -> list[Any]:
     """The spec's layers after the input, unconnected, in `model.layers` order: [RepeatVector], the recurrent stack,
     [RepeatVector, decoder], head, Activation."""
     keras = load_keras()
-    layers: list[Any] = frame_layers(keras, spec, seed) if spec.input_kind == "frames" else []
+    layers: list[Any] = input_layers(keras, spec, seed)  # the frames' CNN, or Masking for padded sequences
     if spec.repeat == "input":
         layers.append(keras.layers.RepeatVector(spec.timesteps, name="repeat_vector"))
     for index in range(spec.layers):

@@ -328,7 +328,7 @@ def _refused(spec: ModelSpec, built: list[Layer], where: str, given: Shape) -> D
 def describe(spec: ModelSpec) -> Description:
     """Describe the model that `core.keras.models.build_model(spec)` builds, without importing TensorFlow; never raises.
 
-    Layers in `model.layers` order: Input, [RepeatVector], the recurrent stack, [RepeatVector, decoder], head,
+    Layers in `model.layers` order: Input, [RepeatVector | Masking], the recurrent stack, [RepeatVector, decoder], head,
     Activation. Costs O(layers), whatever the sizes.
     """
     if spec.input_kind == "frames":  # frames → shared CNN per frame → the same stack (issue 27)
@@ -340,7 +340,27 @@ def describe(spec: ModelSpec) -> Description:
     features = spec.input_size
     if spec.repeat == "input":
         built.append(_repeat_layer(features, T, built[0].output_shape))
+    if spec.padding == "masking":
+        built.append(masking_layer(spec))
     return describe_stack(spec, built, features)
+
+
+def masking_layer(spec: ModelSpec) -> Layer:
+    """Masking(mask_value=0.0): no weights and no change of shape; it marks the all-zero (padded) steps, and the mask
+    (batch, T) travels on to the recurrent layer, the head and the loss."""
+    shape: Shape = spec.input_shape()
+    return Layer(
+        name="masking",
+        kind="Masking",
+        input_shape=shape,
+        output_shape=shape,
+        params=0,
+        weights=(),
+        formula="no weights: marks the steps whose features are all 0.0 as padding (mask (batch, T))",
+        applications=0,
+        macs=0,
+        role="input",
+    )
 
 
 def describe_stack(spec: ModelSpec, built: list[Layer], features: int) -> Description:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from core.model.anatomy import CELL_LAYER_NAMES, Description, describe, format_shape, keras_layer_name
 from core.model.refusal import Refusal
+from core.model.sequence_code import fit_weights, masking_lines, padding_lines
 from core.model.spec import ModelSpec
 
 # The generated script's last line, and how to read it back.
@@ -77,6 +78,7 @@ def _model_lines(spec: ModelSpec, description: Description) -> tuple[list[str], 
     shapes = {layer.name: format_shape(layer.output_shape) for layer in description.layers}
     input_shape = "(INPUT_SIZE,)" if spec.repeat == "input" else "(TIMESTEPS, INPUT_SIZE)"
     lines = [f'inputs = keras.Input(shape={input_shape}, name="input_layer")', "x = inputs"]
+    lines += masking_lines(spec, shapes.get("masking"))  # padded sequences (core.model.sequence_code)
     if spec.repeat == "input":
         lines.append(f'x = keras.layers.RepeatVector(TIMESTEPS, name="repeat_vector")(x)  # {shapes["repeat_vector"]}')
     for index in range(spec.layers):
@@ -184,8 +186,9 @@ def _fit_lines(spec: ModelSpec, description: Description) -> list[str]:
     ]
     if spec.activation == "softmax":
         lines.append("Y = Y / Y.sum(axis=-1, keepdims=True)  # class probabilities for categorical cross-entropy")
+    lines += padding_lines(spec)
     lines += [
-        f"model.fit(X, Y, batch_size={SCRIPT_BATCH_SIZE}, epochs=1, verbose=2)",
+        f"model.fit(X, Y{fit_weights(spec)}, batch_size={SCRIPT_BATCH_SIZE}, epochs=1, verbose=2)",
         "",
         f'print(f"{COUNT_PREFIX}{{model.count_params()}}")',
         "",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.model.sequence_fields import pad
 from core.model.spec import ModelSpec, whole_number
 from core.model.video_data import MOTION_TASK, make_video_dataset
 
@@ -89,6 +90,18 @@ def make_dataset(
     spec: ModelSpec, task: str = "random", samples: int = 1000, seed: int = 0, normalise_targets: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """(X, Y) float32 arrays for the spec: X as `spec.input_shape(N)`, Y as `spec.target_shape(N)`.
+
+    With `spec.padding="masking"` each sample's steps after its real length are zeros in X (see
+    `core.model.sequence_fields`); Y keeps its targets there, which the mask leaves out of the loss.
+    """
+    x, y = _make_dataset(spec, task, samples, seed, normalise_targets)
+    return pad(x, spec), y
+
+
+def _make_dataset(
+    spec: ModelSpec, task: str, samples: int, seed: int, normalise_targets: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """`make_dataset` before padding.
 
     Tasks are listed in `TASKS`; `tasks_for(spec)` says which fit the spec's pattern (others raise ValueError).
     The same arguments always give the same arrays. With `normalise_targets`, the seed's random targets are divided

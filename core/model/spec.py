@@ -21,6 +21,7 @@ from core.model.frame_fields import (
     frames_conflict,
     frames_refused_at,
 )
+from core.model.sequence_fields import SEQUENCE_CHOICES, padding_conflict
 
 CELLS = ("SimpleRNN", "GRU", "LSTM")
 MERGE_MODES = ("concat", "sum", "ave", "mul")
@@ -54,6 +55,8 @@ BOOL_FIELDS = ("bidirectional", "return_sequences", "use_bias", "reset_after", "
 INT_RANGES.update(FRAME_INT_RANGES)
 CHOICES.update(FRAME_CHOICES)
 BOOL_FIELDS += FRAME_BOOL_FIELDS
+# Padded sequences and per-step weights (core.model.sequence_fields).
+CHOICES.update(SEQUENCE_CHOICES)
 
 HEAD_LABELS = {"time_distributed": "TimeDistributed(Dense)", "dense": "Dense"}
 REPEAT_LABELS = {
@@ -179,6 +182,8 @@ class ModelSpec:
         input_kind, frame_height, frame_width, channels, filters, kernel, frame_reduction, conv_wrapped,
             reduction_wrapped: "frames" reads (N, T, H, W, C) through TimeDistributed(Conv2D) and a per-frame
             reduction before the stack (see `core.model.frame_fields`); "vectors" (the default) ignores them.
+        padding, sample_weight: "masking" pads sequences with zeros to T behind a Masking layer; "rising" weighs the
+            loss at step t by (t+1)/T (see `core.model.sequence_fields`); "none" (the defaults) for neither.
 
     Example:
         >>> spec = ModelSpec(cell="LSTM", return_sequences=False, head="dense")
@@ -212,6 +217,8 @@ class ModelSpec:
     frame_reduction: str = "pool"
     conv_wrapped: bool = True
     reduction_wrapped: bool = True
+    padding: str = "none"
+    sample_weight: str = "none"
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():
@@ -224,7 +231,7 @@ class ModelSpec:
                 raise SpecError(name, value, "true | false")
         for name, (low, high) in INT_RANGES.items():
             whole_number(name, getattr(self, name), low, high)
-        conflict = frames_conflict(self)
+        conflict = frames_conflict(self) or padding_conflict(self)
         if conflict is not None:
             raise SpecError(*conflict)
 

@@ -45,3 +45,25 @@ def mean_over_weights(step_losses: np.ndarray, weights: np.ndarray) -> float:
 def padding_mask(lengths: np.ndarray, timesteps: int) -> np.ndarray:
     """(batch, T) booleans: True at the real steps of each sequence (its first `length` steps), False at padding."""
     return np.arange(timesteps)[None, :] < np.asarray(lengths)[:, None]
+
+
+def keras_step_mean(
+    step_losses: np.ndarray, mask: np.ndarray | None = None, weights: np.ndarray | None = None
+) -> float:
+    """Keras 3's loss of one batch from its per-step losses: sum(m·w·l) / sum(m), m the mask (all steps real when
+    None) and w the per-step weights (all 1 when None). Without a mask that is sum(w·l) / number of steps; without
+    weights, the mean over the real steps (keras/src/losses/loss.py, `apply_mask` and `reduce_values`)."""
+    step_losses = np.asarray(step_losses, dtype=np.float64)
+    real = np.ones_like(step_losses) if mask is None else np.asarray(mask, dtype=np.float64)
+    weight = np.ones_like(step_losses) if weights is None else np.asarray(weights, dtype=np.float64)
+    return float(np.sum(step_losses * weight * real) / np.sum(real))
+
+
+def masked_step_means(step_losses: np.ndarray, mask: np.ndarray) -> list[float | None]:
+    """The loss at each step averaged over the samples for which that step is real (None where no sample's is):
+    the per-step heatmap's row with the padded steps left out."""
+    step_losses = np.asarray(step_losses, dtype=np.float64)
+    real = np.asarray(mask, dtype=bool)
+    counts = real.sum(axis=0)
+    sums = np.where(real, step_losses, 0.0).sum(axis=0)
+    return [float(total / count) if count else None for total, count in zip(sums, counts, strict=True)]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from core.model.anatomy import GATES, describe
+from core.model.sequence_fields import kept_state
 from core.model.spec import ModelSpec
 
 # Each cell's gates in Keras's column order: (symbol, plain name). The symbols are HTML, as the figures draw them.
@@ -143,11 +144,13 @@ class Quantity:
 
 @dataclass(frozen=True)
 class CellStep:
-    """One direction's cell at timestep t (the step that reads x_t), every vector in the order it is computed."""
+    """One direction's cell at timestep t (the step that reads x_t), every vector in the order it is computed;
+    `masked` when the sample's mask skips step t (Keras's Masking): the cell's result is dropped, the state kept."""
 
     direction: str
     t: int
     quantities: tuple[Quantity, ...]
+    masked: bool = False
 
     def get(self, symbol: str) -> np.ndarray:
         """The values of the quantity named `symbol` (e.g. "z", "h<sub>t</sub>")."""
@@ -180,6 +183,8 @@ class LayerTrace:
 
     def merged(self, t: int) -> np.ndarray:
         """The merged state at step t (what the layer returns at t when it returns sequences)."""
+        if self.output.ndim == 2:  # a masked step of a Bidirectional layer returns zeros
+            return self.output[t]
         backward = self.backward[t].h if self.backward is not None else None
         return merge(self.spec, self.forward[t].h, backward)
 
@@ -386,8 +391,10 @@ def _direction(
     direction: str,
     initial: Sequence[np.ndarray] = (),
     source: Source = Source(),
+    mask: np.ndarray | None = None,
 ) -> tuple[CellStep, ...]:
-    """Step one direction through the whole sequence x (steps, features), from `initial` [h, (c)] or zeros."""
+    """Step one direction through the whole sequence x (steps, features), from `initial` [h, (c)] or zeros; a step
+    where `mask` (steps,) is False keeps the incoming state, as Keras's RNN does with a mask."""
     T = x.shape[0]
     h = np.asarray(initial[0], np.float64) if initial else np.zeros(w.units)
     c = None
@@ -400,6 +407,8 @@ def _direction(
     later = replace(source, initial=Source.initial)
     for number, t in enumerate(order):
         step = cell_step(spec, w, x[t], h, c, t, direction, source if number == 0 else later)
+        if mask is not None and not mask[t]:
+            step = kept_state(step, h, c)
         steps[t] = step
         h = step.h
         if c is not None:
@@ -415,16 +424,19 @@ def _layer(
     return_sequences: bool,
     initial: Sequence[np.ndarray] = (),
     source: Source = Source(),
+    mask: np.ndarray | None = None,
 ) -> LayerTrace:
     """One recurrent layer (both directions and the merge) over the sequence x; `initial` is Keras's initial_state
     list (a Bidirectional layer gives the first half to its forward copy, the second to its backward one)."""
     half = len(initial) // 2 if weights.backward is not None else len(initial)
-    forward = _direction(spec, weights.forward, x, "forward", initial[:half], source)
+    forward = _direction(spec, weights.forward, x, "forward", initial[:half], source, mask)
     backward = None
     if weights.backward is not None:
-        backward = _direction(spec, weights.backward, x, "backward", initial[half:], source)
+        backward = _direction(spec, weights.backward, x, "backward", initial[half:], source, mask)
     if return_sequences:
         output = np.stack([merge(spec, forward[t].h, backward[t].h if backward else None) for t in range(len(x))])
+        if backward is not None and mask is not None:  # Bidirectional sets zero_output_for_mask=return_sequences
+            output[~np.asarray(mask, bool)] = 0.0
     else:
         # Keras returns the forward state after the last step and the backward state after step 0 (its last).
         output = merge(spec, forward[-1].h, backward[0].h if backward else None)
@@ -447,14 +459,17 @@ def _sources(spec: ModelSpec, names: Sequence[str]) -> list[Source]:
     return sources
 
 
-def run(weights: ModelWeights, x: np.ndarray) -> Trace:
+def run(weights: ModelWeights, x: np.ndarray, mask: np.ndarray | None = None) -> Trace:
     """Step one sample x (T, I) — or (I,) for a one-to-many model — through the model: every recurrent layer with
-    both directions and the merge, RepeatVector and the decoder's initial state, the head and the activation."""
+    both directions and the merge, RepeatVector and the decoder's initial state, the head and the activation.
+    `mask` (T,) is the sample's Keras mask (`sequence_fields.keras_mask`); the stack keeps its state where False."""
     spec = weights.spec
     x = np.asarray(x, dtype=np.float32)
     expected = spec.input_shape(1)[1:]
     if x.shape != expected:
         raise ValueError(f"sample: expected shape {expected}, got {x.shape}")
+    if mask is not None and np.shape(mask) != (spec.timesteps,):
+        raise ValueError(f"mask: expected shape ({spec.timesteps},), got {np.shape(mask)}")
     # float64 for the arithmetic: the figures show values rounded, and Keras's float32 agrees to ~1e-7.
     sequence = x.astype(np.float64)
     if spec.repeat == "input":
@@ -464,7 +479,7 @@ def run(weights: ModelWeights, x: np.ndarray) -> Trace:
     for index in range(spec.layers):
         top = index == spec.layers - 1
         return_sequences = spec.return_sequences if top else spec.inner_return_sequences
-        layer = _layer(spec, index, weights.layers[index], sequence, return_sequences, source=sources[index])
+        layer = _layer(spec, index, weights.layers[index], sequence, return_sequences, (), sources[index], mask)
         layers.append(layer)
         sequence = layer.output
     if spec.repeat == "encoder":

@@ -13,6 +13,8 @@ from core.figures.step.scale import MAX_MATRIX, MAX_TEXT_COLUMNS, SCALE
 from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme
 from core.model.stepper import MERGE_EQUATIONS, CellStep, LayerTrace, Trace
 
+MASKED = " · masked: Keras skips it"  # the h row says the state is kept
+
 
 def _cells(values: np.ndarray, width: int) -> tuple[list[float | None], list[str], list[str]]:
     """One row of a padded heatmap: values, the 2-decimal text, and the full value for the hover."""
@@ -110,7 +112,7 @@ def vectors_figure(
     colour = PALETTE["cell_backward"] if step.direction == "backward" else PALETTE["cell"]
     title = (
         f"<b>Cell at t={step.t}</b>" + (f" of '{layer}'" if layer else "") + (f" ({arrow})" if bidirectional else "")
-    )
+    ) + (MASKED if step.masked else "")
     return _vector_heatmap(rows, theme, title, colour)
 
 
@@ -121,6 +123,8 @@ def merge_figure(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go
     spec = trace.spec
     last = len(trace.forward) - 1
     merged_eq = MERGE_EQUATIONS[spec.merge_mode]
+    if trace.forward[t].masked and not trace.merged(t).any():  # Bidirectional returns zeros at a masked step
+        merged_eq = "0 (masked step)"
     rows = [
         (f"<b>h<sup>→</sup><sub>t</sub></b> forward (after x<sub>0</sub>…x<sub>{t}</sub>)", trace.forward[t].h),
         (

@@ -28,6 +28,7 @@ from core.figures.unrolled.model import (
 )
 from core.figures.unrolled.plan import Block, Plan
 from core.model.anatomy import format_shape
+from core.model.sequence_fields import padded_steps_drawn, shortest_length
 
 
 def _block_nodes(block: Block) -> Iterator[Node]:
@@ -47,6 +48,17 @@ def _block_nodes(block: Block) -> Iterator[Node]:
         yield Node("state", t, x, block.state_y, label, hover, series, axis.name, m.index, faded=not returned)
 
 
+def _padded_input(plan: Plan, t: int, hover: str) -> Node:
+    """An input step that is padding in the shortest sequence: drawn faded, its hover saying what the mask does."""
+    length = shortest_length(plan.spec.timesteps)
+    why = (
+        f"<b>Padding (masked)</b> in the shortest sequence (real length {length}): x_t is all zeros, Masking marks "
+        "it, the recurrent layer carries its state past it and the loss leaves this step out.<br>"
+    )
+    series = f"padding (masked) after t={length - 1}"
+    return Node("input", t, plan.time.x(t), plan.input_y, sub("x", t), why + hover, series, plan.time.name, faded=True)
+
+
 def place_nodes(plan: Plan) -> Iterator[Node]:
     """Every node: the input (or its one vector and RepeatVector's copies), each layer's cells and states, the
     summary copied to the decoder, the head and output, the state outputs of return_state, and the break."""
@@ -59,8 +71,12 @@ def place_nodes(plan: Plan) -> Iterator[Node]:
             hover = repeat_hover(description, spec.timesteps, t, "x")
             yield Node("repeat", t, time.x(t), plan.repeat_y, "x", hover, "RepeatVector copies", time.name)
     else:
+        padded = padded_steps_drawn(spec)
         for t in time.shown:
             hover = input_hover(first, t)
+            if t in padded:
+                yield _padded_input(plan, t, hover)
+                continue
             yield Node("input", t, time.x(t), plan.input_y, sub("x", t), hover, f"input x_t {first.x_shape}", time.name)
     for block in plan.blocks:
         if block.m.layer.role == "decoder":
