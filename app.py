@@ -293,9 +293,10 @@ if (missing := st.session_state.get("not_found")) is not None:
     else:  # the learner has moved on to a page
         st.session_state["not_found"] = None
 
-if spec.input_kind == "frames":
+if spec.input_kind == "frames" and pg.url_path != "fix":
     # Issue 27: a frames spec (reachable by link) gets each page's frames view, views/frames_note.py, in place of the
-    # page's render(): one routing for every page of the navigation table, the script page (Fix my error) included.
+    # page's render(). Not Fix my error: its form reads the learner's error, shapes and pasted model, whatever the
+    # sidebar holds, so it keeps its form.
     frames_note.render(spec, pg.title)
 else:
     pg.run()

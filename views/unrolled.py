@@ -18,6 +18,7 @@ from core.figures.unrolled import (
     layout,
     mark_focus,
     pattern_caption,
+    phone_hidden_steps_caption,
     unrolled_figure,
 )
 from core.figures.unrolled import render as draw
@@ -50,10 +51,21 @@ def render() -> None:
     if not slide_with_panel:
         # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T.
         hidden = hidden_steps_caption(diagram) if diagram is not None else None
-        if hidden is not None:
-            st.caption(hidden)
+        _hidden_caption(hidden, phone_hidden_steps_caption(description, focus) if diagram is not None else None)
         st.caption(head_caption(description))
     step_panel.show(spec, description, talk)
+
+
+def _hidden_caption(wide: str | None, narrow: str | None) -> None:
+    """What the ellipses hide, counted from the diagram beside it: the phone's diagram draws fewer columns, so it gets
+    its own caption, shown with it by the page's CSS (views.common.chart's wide-/narrow- containers)."""
+    if wide == narrow:
+        if wide is not None:
+            st.caption(wide)
+        return
+    for name, caption in (("wide", wide), ("narrow", narrow)):
+        if caption is not None:
+            st.container(key=f"{name}-unrolled_hidden").caption(caption)
 
 
 def _intro(description: Description) -> None:
