@@ -44,3 +44,77 @@ def test_the_hidden_steps_caption_counts_what_the_diagram_beside_it_draws():
         ]
         assert len(captions) == 1, name
         assert f"and {hidden} hidden" in captions[0], (name, captions[0])
+
+
+# -- figures at a phone's width: titles and colour bars as boxes in pixels, none over another ----------------------
+PHONE_WIDTH = 360  # a 400 px screen less the page's padding
+
+
+def _boxes(figure, width: int) -> list[tuple[str, float, float, float, float]]:
+    """(what, left, right, bottom, top) in pixels of every annotation title and colour bar, from the figure's own
+    layout (text is estimated at 0.6 em a character, a colour bar with its ticks at its thickness plus 45 px)."""
+    layout = figure.layout
+    margin = layout.margin
+    height = layout.height
+    plot_w = width - margin.l - margin.r
+    plot_h = height - margin.t - margin.b
+    font = layout.font.size or 12
+    boxes = []
+    for annotation in layout.annotations:
+        if annotation.xref != "paper" or not annotation.text:
+            continue
+        size = annotation.font.size if annotation.font and annotation.font.size else 16
+        text_w = 0.6 * size * max(len(line) for line in annotation.text.split("<br>"))
+        x = margin.l + annotation.x * plot_w
+        left = {"left": x, "right": x - text_w}.get(annotation.xanchor, x - text_w / 2)
+        y = margin.b + annotation.y * plot_h
+        boxes.append((f"title {annotation.text}", left, left + text_w, y, y + 1.2 * size))
+    for trace in figure.data:
+        if getattr(trace, "showscale", None) is False or not hasattr(trace, "colorbar"):
+            continue
+        bar = trace.colorbar
+        length = bar.len if bar.len is not None else 1.0
+        centre = bar.y if bar.y is not None else 0.5
+        x = margin.l + (bar.x if bar.x is not None else 1.02) * plot_w
+        thickness = bar.thickness if bar.thickness is not None else 30
+        low, high = margin.b + (centre - length / 2) * plot_h, margin.b + (centre + length / 2) * plot_h
+        boxes.append((f"colour bar {bar.title.text}", x, x + thickness + 45 * font / 12, low, high))
+    return boxes
+
+
+def _overlaps(boxes) -> list[tuple[str, str]]:
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]
+    ]
+
+
+def _assert_fits(figure, width: int = PHONE_WIDTH) -> None:
+    boxes = _boxes(figure, width)
+    assert boxes
+    assert not _overlaps(boxes), _overlaps(boxes)
+    for what, left, right, _, _ in boxes:
+        assert left >= -1 and right <= width + 1, (what, left, right)
+
+
+def test_the_weights_growth_titles_fit_a_phone():
+    from core.figures.theme import COMPACT
+    from core.figures.weights import growth_figure
+    from core.model.spec import DEFAULTS
+
+    _assert_fits(growth_figure(DEFAULTS, "timesteps", COMPACT))
+
+
+def test_the_equivalence_heatmaps_titles_and_colour_bars_fit_a_phone():
+    import numpy as np
+
+    from core.figures.equivalence import output_heatmaps
+    from core.figures.theme import COMPACT
+    from core.keras.equivalence import TwinOutputs
+    from core.model.spec import DEFAULTS
+
+    dense = np.random.default_rng(0).normal(size=(2, DEFAULTS.timesteps, DEFAULTS.output_size))
+    outputs = TwinOutputs(DEFAULTS, np.zeros(1), dense, dense + 1e-7, 1e-7)
+    _assert_fits(output_heatmaps(outputs, 0, COMPACT))

@@ -21,6 +21,7 @@ from core.figures.tables import (
     weight_tensors_table,
     weights_table,
 )
+from core.figures.theme import COMPACT
 from core.figures.weights import growth_figure
 from core.model.anatomy import Description
 from core.model.spec import ModelSpec
@@ -178,7 +179,12 @@ def _growth(spec: ModelSpec) -> None:
         key="weights_growth_axis",
     )
     axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
-    common.chart(growth_figure(spec, axis, common.theme()), key="weights_growth", alt=growth_alt(spec, axis))
+    common.chart(
+        growth_figure(spec, axis, common.theme()),
+        key="weights_growth",
+        alt=growth_alt(spec, axis),
+        compact=growth_figure(spec, axis, COMPACT),  # a phone: the two panels one above the other
+    )
     if growth_spec(spec) != spec:
         st.caption("Your model does not build, so the curves are drawn for the nearest model that does, same sizes.")
     if axis == "timesteps":
