@@ -118,3 +118,59 @@ def test_the_equivalence_heatmaps_titles_and_colour_bars_fit_a_phone():
     dense = np.random.default_rng(0).normal(size=(2, DEFAULTS.timesteps, DEFAULTS.output_size))
     outputs = TwinOutputs(DEFAULTS, np.zeros(1), dense, dense + 1e-7, 1e-7)
     _assert_fits(output_heatmaps(outputs, 0, COMPACT))
+
+
+# -- slides: the unrolled diagram's row labels at the talk theme's sizes -------------------------------------------
+def _deep_specs():
+    from core.model.spec import PATTERNS, ModelSpec
+
+    return {
+        "stacked 3": ModelSpec(layers=3, timesteps=12),
+        "stacked 3 bidirectional LSTM": ModelSpec(layers=3, cell="LSTM", bidirectional=True, timesteps=12),
+        "encoder-decoder": PATTERNS["Sequence to sequence"],
+        "encoder-decoder 2 layers": PATTERNS["Sequence to sequence"].replace(layers=2),
+    }
+
+
+def _row_label_boxes(figure) -> list[tuple[float, float]]:
+    """(bottom, top) in pixels of each row label of the unrolled figure's y axis, from its layout."""
+    layout = figure.layout
+    plot_h = layout.height - layout.margin.t - layout.margin.b
+    low, high = layout.yaxis.range
+    size = (layout.yaxis.tickfont.size if layout.yaxis.tickfont and layout.yaxis.tickfont.size else layout.font.size)
+    boxes = []
+    for y, text in zip(layout.yaxis.tickvals, layout.yaxis.ticktext, strict=True):
+        centre = (y - low) / (high - low) * plot_h
+        half = (text.count("<br>") + 1) * size * 1.2 / 2
+        boxes.append((centre - half, centre + half))
+    return sorted(boxes)
+
+
+def test_deep_diagrams_row_labels_do_not_pile_on_a_slide():
+    """On a slide (440 px for 1280×720, taller for 1920×1080) each row label keeps to its row, at a readable size."""
+    from core import describe
+    from core.figures.theme import TALK, TALL_PICTURE_HEIGHT
+    from core.figures.unrolled import unrolled_figure
+
+    for name, spec in _deep_specs().items():
+        for height in (TALK.picture_height, TALL_PICTURE_HEIGHT):
+            figure = unrolled_figure(describe(spec), TALK, height=height)
+            boxes = _row_label_boxes(figure)
+            for (_, top), (bottom, _) in zip(boxes, boxes[1:], strict=False):
+                assert bottom - top >= 2, (name, height, "row labels touch or overlap")
+            size = figure.layout.yaxis.tickfont.size or figure.layout.font.size
+            assert size >= TALK.label - 2, (name, height, size)
+            if height == TALL_PICTURE_HEIGHT:  # (a 3-layer bidirectional stack's 12 rows need more than 1280x720)
+                assert figure.layout.height <= height, (name, height, figure.layout.height)
+
+
+def test_deep_diagrams_use_a_tall_screen_s_height():
+    """At 1920×1080 a stack's rows get the room the screen has, not the 1280×720 slide's strip."""
+    from core import describe
+    from core.figures.theme import TALK, TALL_PICTURE_HEIGHT
+    from core.figures.unrolled import unrolled_figure
+
+    for name, spec in _deep_specs().items():
+        short = unrolled_figure(describe(spec), TALK).layout.height
+        tall = unrolled_figure(describe(spec), TALK, height=TALL_PICTURE_HEIGHT).layout.height
+        assert tall >= short + 150, (name, short, tall)

@@ -153,6 +153,9 @@ TALK = Theme(
 # On a slide with the step panel open, the unrolled diagram is squeezed into a strip of this height (pixels), so
 # that the cell's numbers fit under it on one 1280x720 screen.
 SLIDE_STRIP_HEIGHT = 300
+# A 1920x1080 slide has 360 px more height than a 1280x720 one: a deep diagram (a stack, an encoder-decoder) is drawn
+# this tall for it, instead of squeezing its rows into the small slide's strip (the page's CSS picks by screen height).
+TALL_PICTURE_HEIGHT = 700
 # A phone (about 400 px wide): few columns and short labels, so that nothing overlaps.
 COMPACT = Theme(
     talk_mode=False,
