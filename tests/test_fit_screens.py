@@ -137,7 +137,7 @@ def _row_label_boxes(figure) -> list[tuple[float, float]]:
     layout = figure.layout
     plot_h = layout.height - layout.margin.t - layout.margin.b
     low, high = layout.yaxis.range
-    size = (layout.yaxis.tickfont.size if layout.yaxis.tickfont and layout.yaxis.tickfont.size else layout.font.size)
+    size = layout.yaxis.tickfont.size if layout.yaxis.tickfont and layout.yaxis.tickfont.size else layout.font.size
     boxes = []
     for y, text in zip(layout.yaxis.tickvals, layout.yaxis.ticktext, strict=True):
         centre = (y - low) / (high - low) * plot_h
