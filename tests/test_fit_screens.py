@@ -174,3 +174,44 @@ def test_deep_diagrams_use_a_tall_screen_s_height():
         short = unrolled_figure(describe(spec), TALK).layout.height
         tall = unrolled_figure(describe(spec), TALK, height=TALL_PICTURE_HEIGHT).layout.height
         assert tall >= short + 150, (name, short, tall)
+
+
+# -- the shape flow: no label over another at the narrowest width each theme is drawn at -----------------------------
+def _plain_lines(text: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", line) for line in text.split("<br>")]
+
+
+def _annotation_boxes(figure, width: int) -> list[tuple[str, float, float, float, float]]:
+    """(text, left, right, bottom, top) in pixels of every text annotation in data coordinates."""
+    layout = figure.layout
+    (x0, x1), (y0, y1) = layout.xaxis.range, layout.yaxis.range
+    plot_w = width - layout.margin.l - layout.margin.r
+    plot_h = layout.height - layout.margin.t - layout.margin.b
+    boxes = []
+    for annotation in layout.annotations:
+        if not annotation.text or annotation.showarrow:
+            continue
+        size = annotation.font.size
+        lines = _plain_lines(annotation.text)
+        scale = [0.85 if "font-size:0.85em" in line else 1.0 for line in annotation.text.split("<br>")]
+        w = max(0.55 * size * s * len(line) for line, s in zip(lines, scale, strict=True))
+        h = sum(1.25 * size * s for s in scale)
+        x = (annotation.x - x0) / (x1 - x0) * plot_w
+        y = (annotation.y - y0) / (y1 - y0) * plot_h
+        left = {"left": x, "right": x - w}.get(annotation.xanchor, x - w / 2)
+        bottom = {"top": y - h, "bottom": y}.get(annotation.yanchor, y - h / 2)
+        boxes.append((" ".join(lines), left, left + w, bottom, bottom + h))
+    return boxes
+
+
+def test_the_shape_flow_draws_no_label_over_another():
+    """ "TimeDistributed(" / "Dense)" over "(None, 64, 8)" on a slide; "time" and "features" run together at 1280."""
+    from core.figures.shape_flow import shape_flow_figure
+    from core.figures.theme import NORMAL, TALK
+    from core.model.spec import PATTERNS, ModelSpec
+
+    for spec in (ModelSpec(), ModelSpec(head="dense"), PATTERNS["Sequence to sequence"], ModelSpec(layers=2)):
+        for theme in (TALK, NORMAL):
+            figure = shape_flow_figure(spec, True, theme)
+            overlaps = _overlaps(_annotation_boxes(figure, theme.narrowest))
+            assert not overlaps, (spec, theme.talk_mode, overlaps)

@@ -98,6 +98,9 @@ class Theme:
     step_row: int = 32
     step_number: int = 12
     step_height: int | None = None  # the most the vectors of a step may take (rows shrink, down to their numbers)
+    # The narrowest a full-width figure is drawn at, in pixels (a phone's sideways-scrolling figure keeps 760 px, a
+    # 1280x720 slide's main column is about 1050): where labels side by side must not run together.
+    narrowest: int = 760
 
     def heatmap_height(self, rows: int) -> int:
         """A heatmap tall enough for its rows plus title and axes, bounded so that a long sequence still fits."""
@@ -149,6 +152,7 @@ TALK = Theme(
     step_row=30,
     step_number=16,
     step_height=240,  # 720 px less the title, the diagram strip and the gaps: an LSTM's nine rows fit too
+    narrowest=1050,
 )
 # On a slide with the step panel open, the unrolled diagram is squeezed into a strip of this height (pixels), so
 # that the cell's numbers fit under it on one 1280x720 screen.
@@ -175,6 +179,7 @@ COMPACT = Theme(
     legend=False,
     play_slider=False,
     compact=True,
+    narrowest=360,
 )
 
 
