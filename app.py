@@ -274,7 +274,8 @@ st.session_state["spec"] = spec
 query = sync_url(spec, talk_mode)
 with st.sidebar:
     st.caption("Link to this view (copy button on the right):")
-    st.code(share_url(st.context.url, pg.url_path, query), language=None, wrap_lines=True)
+    # One line, cut with "…" if longer (assets/layout.css): a wrapped link broke inside its words ("…/we|ights").
+    st.container(key="share_link").code(share_url(st.context.url, pg.url_path, query), language=None)
 
 st.html(LAYOUT_CSS)
 if talk_mode:

@@ -215,3 +215,43 @@ def test_the_shape_flow_draws_no_label_over_another():
             figure = shape_flow_figure(spec, True, theme)
             overlaps = _overlaps(_annotation_boxes(figure, theme.narrowest))
             assert not overlaps, (spec, theme.talk_mode, overlaps)
+
+
+# -- tables at 1400 px: every column has its width, and a long cell wraps instead of ending in "…" -------------------
+MAIN_COLUMN_AT_1400 = 940  # the page's column beside the open sidebar at 1400 px, in pixels
+WRAPS_ABOVE = 64  # st.dataframe wraps a cell's text only in rows taller than 4rem
+
+
+def _fits_1400(columns: dict, row_height: int, shown: list[str]) -> None:
+    widths = [columns[name].get("width") for name in shown]
+    assert all(isinstance(width, int) for width in widths), widths  # "medium" and auto widths cut long cells
+    assert sum(widths) <= MAIN_COLUMN_AT_1400, sum(widths)
+    assert row_height > WRAPS_ABOVE
+
+
+def test_the_weights_table_fits_its_columns_at_1400_px():
+    at = run_app("weights")
+    assert not at.exception
+    table = at.dataframe[0]
+    columns = {name: config for name, config in json.loads(table.proto.columns).items() if name != "_index"}
+    assert len(columns) == 6  # every column shown has its own config
+    _fits_1400(columns, table.proto.row_height, list(columns))
+
+
+def test_the_final_loss_table_fits_its_columns_at_1400_px():
+    from views.training import RESULTS_ROW, _results_columns
+
+    columns = {name: dict(config) for name, config in _results_columns("categorical_crossentropy").items()}
+    _fits_1400(columns, RESULTS_ROW, list(columns))
+
+
+def test_plain_words_instead_of_internals():
+    """The learner reads what happened, not how the worker is built: no "compiled and traced in the worker", no
+    "one of O tokens" (O is a symbol the page never defines)."""
+    import inspect
+
+    import views.training
+    from core.model.datasets import TASKS
+
+    assert not [text for text in TASKS.values() if "O tokens" in text]
+    assert "traced in the worker" not in inspect.getsource(views.training)
