@@ -255,3 +255,36 @@ def test_plain_words_instead_of_internals():
 
     assert not [text for text in TASKS.values() if "O tokens" in text]
     assert "traced in the worker" not in inspect.getsource(views.training)
+
+
+def test_on_a_slide_the_training_settings_and_buttons_share_one_row():
+    """After Train at 1280x720 the loss chart, its axis and legend must be on the first screen: the folded settings
+    and Train/Stop take one row, not three (measured in Chromium: the legend ended at 720 px instead of 760)."""
+    at = run_app("training", {"talk": "true"})
+    assert not at.exception
+
+    def holds(node, wanted) -> bool:
+        return wanted(node) or any(holds(child, wanted) for child in getattr(node, "children", {}).values())
+
+    def settings(node) -> bool:
+        return type(node).__name__ == "Expander" and node.label == "Training settings"
+
+    def train(node) -> bool:
+        return type(node).__name__ == "Button" and node.key == "training_train"
+
+    shared = [
+        node
+        for node in _all(at.main)
+        if len(getattr(node, "children", {})) >= 2
+        and all(type(child).__name__ == "Column" for child in node.children.values())
+        and any(holds(child, settings) for child in node.children.values())
+        and any(holds(child, train) for child in node.children.values())
+        and not any(holds(child, settings) and holds(child, train) for child in node.children.values())
+    ]
+    assert shared, "the settings and the Train button are not side by side"
+
+
+def _all(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _all(child)

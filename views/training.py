@@ -49,14 +49,15 @@ def render() -> None:
         "Fit the real Keras models and watch the loss fall",
     )
     description = describe(spec)
-    controls = _controls(spec, description, talk)
-    settings = _settings(spec, description, controls)
+    # On a slide the folded settings and the buttons share one row, so that the loss chart, its axis and its legend
+    # are on the first 1280x720 screen after Train.
+    settings_place, train_place = st.columns([3, 2], gap="medium") if talk else (st.container(), st.container())
+    with settings_place:
+        controls = _controls(spec, description, talk)
+        settings = _settings(spec, description, controls)
     work = training_work(settings) if settings is not None else None
-    if work is not None:
-        if work.allowed:
-            st.caption(f"Work: {work.message}")
-        else:
-            st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
+    with train_place:
+        _work_line(work)
     running = job.running
     if settings is not None and work is not None and work.allowed and not running:
         # Build and trace these models in the worker now, while the learner reads: the click then starts at once.
@@ -64,10 +65,21 @@ def render() -> None:
         warm = WarmUp(specs, settings.samples, settings.batch_size, settings.seed)
         common.speculate("warm_up_training", warm, key=warm)
     starting = running and job.snapshot().batches_done == 0
-    _buttons(job, settings, work, running, starting)
+    with train_place:
+        _buttons(job, settings, work, running, starting)
     with common.key_picture("training_picture"):
         _live_progress(job, running, starting)
     _last_run(job, settings)
+
+
+def _work_line(work: Work | None) -> None:
+    """What a click on Train costs, or why it is refused."""
+    if work is None:
+        return
+    if work.allowed:
+        st.caption(f"Work: {work.message}")
+    else:
+        st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
 
 
 def _restore_controls() -> None:
@@ -169,7 +181,7 @@ def _buttons(
     job: TrainingJob, settings: TrainingSettings | None, work: Work | None, running: bool, starting: bool
 ) -> None:
     """Train (Starting… / Training… while it runs) and Stop."""
-    left, right, _ = st.columns([1, 1, 3])
+    left, right, _ = st.columns([1, 1, 0.2] if common.talk_mode() else [1, 1, 3])  # a slide: in the settings' row
     can_train = settings is not None and work is not None and work.allowed and not running
     label = "Train" if not running else ("Starting…" if starting else "Training…")
     if left.button(label, type="primary", key="training_train", disabled=not can_train, icon=":material/play_arrow:"):
