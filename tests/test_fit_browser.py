@@ -104,3 +104,19 @@ def test_fix_my_error_s_introduction_folds_on_a_slide(chromium, app_server):
         assert top < 720
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (400, 850)], ids=["1400", "phone"])
+def test_the_code_listings_wrap_instead_of_running_off_sideways(chromium, app_server, size):
+    page = new_tab(chromium, app_server, *size)
+    try:
+        page.goto(f"{app_server}/code")
+        wait_idle(page, title="Code")
+        widths = page.evaluate(
+            """() => [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stCode'] pre")]
+                .map((pre) => [pre.scrollWidth, pre.clientWidth])"""
+        )
+        assert len(widths) >= 3  # the learner's script, the seed's Keras 1 and its Keras 3
+        assert all(scroll <= client + 1 for scroll, client in widths), widths
+    finally:
+        page.context.close()
