@@ -288,3 +288,18 @@ def _all(node):
     yield node
     for child in getattr(node, "children", {}).values():
         yield from _all(child)
+
+
+def test_stacked_heatmaps_name_their_units_once_under_the_last():
+    """On a phone the units' tick labels of an upper panel sat on the next panel's title."""
+    import numpy as np
+
+    from core.figures.equivalence import output_heatmaps
+    from core.figures.theme import COMPACT
+    from core.keras.equivalence import TwinOutputs
+    from core.model.spec import DEFAULTS
+
+    dense = np.zeros((1, DEFAULTS.timesteps, DEFAULTS.output_size))
+    figure = output_heatmaps(TwinOutputs(DEFAULTS, np.zeros(1), dense, dense, 0.0), 0, COMPACT)
+    shown = [figure.layout[name].showticklabels is not False for name in ("xaxis", "xaxis2", "xaxis3")]
+    assert shown == [False, False, True]

@@ -58,6 +58,8 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, theme: Theme = NORMAL)
             col=column,
         )
         fig.update_yaxes(autorange="reversed", showticklabels=theme.compact or col == 1, row=row, col=column)
+        if theme.compact and col < len(panels):  # stacked panels share their units: named once, under the last
+            fig.update_xaxes(showticklabels=False, row=row, col=column)
     fig.update_annotations(font={"size": theme.font})  # the subplot titles
     rows = dense.shape[0]
     fig.update_layout(
