@@ -312,7 +312,7 @@ def _frame(stages: list[Stage], notes: list[str], theme: Theme, unit_px: float, 
     the theme's narrowest width (`across_px` pixels a unit across), and low enough for the longest note."""
     line = 1.3  # a text line's height, in font sizes
     title_px = max(_title_px(stage.title, theme, line) for stage in stages)
-    room_px = (3.95 - 2.65) * unit_px - theme.font * line / 2 - 4  # from the box's top to the shape's text
+    room_px = (3.95 - 2.65) * unit_px - theme.font * line / 2 - 10  # from the box's top to the shape's text, a gap left
     top = 4.0 + max(0.0, title_px - room_px) / unit_px
     collide = any(
         stage.shape is not None and _names_collide(stage.shape, 3.0, across_px, theme.label) for stage in stages
