@@ -275,7 +275,8 @@ st.session_state["spec"] = spec
 query = sync_url(spec, talk_mode)
 with st.sidebar:
     st.caption("Link to this view (copy button on the right):")
-    st.code(share_url(st.context.url, pg.url_path, query), language=None, wrap_lines=True)
+    # One line, cut with "…" if longer (assets/layout.css): a wrapped link broke inside its words ("…/we|ights").
+    st.container(key="share_link").code(share_url(st.context.url, pg.url_path, query), language=None)
 
 st.html(LAYOUT_CSS)
 if talk_mode:
@@ -294,9 +295,10 @@ if (missing := st.session_state.get("not_found")) is not None:
     else:  # the learner has moved on to a page
         st.session_state["not_found"] = None
 
-if spec.input_kind == "frames":
+if spec.input_kind == "frames" and pg.url_path != "fix":
     # Issue 27: a frames spec (reachable by link) gets each page's frames view, views/frames_note.py, in place of the
-    # page's render(): one routing for every page of the navigation table, the script page (Fix my error) included.
+    # page's render(). Not Fix my error: its form reads the learner's error, shapes and pasted model, whatever the
+    # sidebar holds, so it keeps its form.
     frames_note.render(spec, pg.title)
 else:
     pg.run()

@@ -219,13 +219,8 @@ def run_view(path: str, spec=None) -> object:
     (None: no spec, as a page run without the frame). `path` names the view's file, e.g. "views/code.py"."""
     from streamlit.testing.v1 import AppTest
 
-    from views.navigation import SCRIPT_PAGES
-
-    if Path(path).stem in SCRIPT_PAGES:
-        at = AppTest.from_file(str(ROOT / path), default_timeout=120)
-    else:
-        module = Path(path).with_suffix("").as_posix().replace("/", ".")
-        at = AppTest.from_function(_view_alone, args=(module,), default_timeout=120)
+    module = Path(path).with_suffix("").as_posix().replace("/", ".")
+    at = AppTest.from_function(_view_alone, args=(module,), default_timeout=120)
     if spec is not None:
         at.session_state["spec"] = spec
     return at

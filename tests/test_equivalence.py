@@ -144,7 +144,7 @@ def test_page_runs_the_lab_on_click_and_the_worker_streams_the_verdict_first():
     settle(at.button(key="equivalence_run").click().run())
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # the outputs (with their phone twin), the losses, the op counts
     values = [m.value for m in at.metric]
     assert values[0] == "0"  # the twins' largest difference, formatted from the computed 0.0
     assert float(values[1]) > 0  # the control

@@ -158,3 +158,12 @@ def test_an_unreadable_model_still_lends_its_layer_names(fix_page):
     shown = page_text(at)
     assert "no model could be read" in shown.lower()
     assert "Cause code: `flatten_merges_time`" in shown
+
+
+def test_the_introduction_folds_on_a_slide_as_every_page_s_does():
+    at = run_app("fix", {"talk": "true"})
+    assert not at.exception
+    assert [expander.label for expander in at.expander][:1] == [
+        "Paste a Keras error: get its cause and fixes Keras checked"
+    ]
+    assert "Paste the error Keras gave you" in at.expander[0].markdown[0].value

@@ -243,4 +243,4 @@ def test_the_page_warms_the_model_up_so_the_first_click_reuses_its_trace(monkeyp
     at = _run_until_done(at, at.session_state["training_job"])
     (variant,) = at.session_state["training_job"].snapshot().variants
     assert variant.spec == spec and variant.result.reused_model
-    assert "A reused model was already compiled and traced" in page_text(at)
+    assert "A reused model had already been built and run once on this server" in page_text(at)

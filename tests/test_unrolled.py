@@ -381,7 +381,8 @@ def test_page_renders_the_figure(app, params):
     at = app("unrolled", params)
     assert not at.exception
     charts = at.get("plotly_chart")
-    assert len(charts) == 2  # the wide figure, and the phone's (the page's CSS shows one)
+    # the wide figure, the phone's and on a slide the 1920x1080 one (the page's CSS shows one)
+    assert len(charts) == (3 if params.get("talk") else 2)
     compact = json.loads(charts[1].proto.spec)
     assert max(len(t.get("customdata") or []) for t in compact["data"]) <= COMPACT.max_columns
     spec = json.loads(charts[0].proto.spec)

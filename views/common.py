@@ -261,7 +261,8 @@ def table(
             shown = shown.apply(lambda _: styles.to_numpy(), axis=None)
     column_config = dict(dataframe_options.pop("column_config", None) or {})
     for column in percent:
-        column_config[column] = st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
+        bar = st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
+        column_config.setdefault(column, bar)  # a page's own (a width) wins
     where.dataframe(
         shown, hide_index=True, width="stretch", key=key, column_config=column_config or None, **dataframe_options
     )

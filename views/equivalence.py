@@ -15,6 +15,7 @@ import streamlit as st
 from core import describe
 from core.figures.alt_text import op_counts_alt, twin_losses_alt, twin_outputs_alt
 from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
+from core.figures.theme import COMPACT
 from core.model.budget import lab_work
 from core.model.refusal import Refusal
 from core.model.spec import ModelSpec
@@ -131,6 +132,7 @@ def _same_outputs(spec: ModelSpec, results: dict, picture: Any) -> None:
         output_heatmaps(outputs, sample, common.theme()),
         key="equivalence_heatmaps",
         alt=twin_outputs_alt(outputs, sample),
+        compact=output_heatmaps(outputs, sample, COMPACT),  # a phone: the panels one above the other
     )
 
 

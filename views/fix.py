@@ -169,37 +169,45 @@ def _show_cause(diagnosis: Diagnosis, talk_mode: bool) -> None:
         st.caption(f"Cause code: `{diagnosis.cause}`")
 
 
-spec: ModelSpec = st.session_state.get("spec", ModelSpec())
-talk_mode: bool = st.session_state.get("talk_mode", False)
+def render() -> None:
+    """The page: the learner's error, shapes and model in; the cause, their model as read, and checked fixes out."""
+    st.title("Fix my error")
+    common.intro(
+        "Paste the error Keras gave you (a whole traceback is fine), the shapes of X and Y, and your model. You get "
+        "the likely cause, and fixes of your own model that Keras built and trained for a few steps.",
+        "Paste a Keras error: get its cause and fixes Keras checked",
+    )
+    if st.session_state.pop("fix_loaded", None) is not None:
+        st.success("Loaded the fixed model: the sidebar and every page now show it.", icon=":material/check_circle:")
+    text, x_text, y_text = _inputs()
+    model, model_text = _learner_model(common.current_spec())
+    diagnosis = diagnose(text, x_text, y_text, model, model_text)
+    for problem in diagnosis.problems:
+        st.warning(problem, icon=":material/warning:")
+    for note in diagnosis.notes:
+        st.caption(note)
+    _show_model(diagnosis)
+    if not (text.strip() or x_text.strip() or y_text.strip() or model is not None):
+        st.info("Paste an error or give a shape to start. Example: " + EXAMPLE, icon=":material/info:")
+    elif diagnosis.cause == "unknown":
+        _show_unknown(diagnosis)
+    else:
+        _show_cause(diagnosis, common.talk_mode())
+        st.subheader("Fixes" if diagnosis.cause != "already_works" else "Optional")
+        _show_fixes(diagnosis)
 
-st.title("Fix my error")
-st.markdown(
-    "Paste the error Keras gave you (a whole traceback is fine), the shapes of X and Y, and your model. You get the "
-    "likely cause, and fixes of your own model that Keras built and trained for a few steps."
-)
-if st.session_state.pop("fix_loaded", None) is not None:
-    st.success("Loaded the fixed model: the sidebar and every page now show it.", icon=":material/check_circle:")
 
-text = st.text_area("Your Keras error", key="fix_text", height=150, placeholder=EXAMPLE, max_chars=MAX_PASTE_CHARS)
-x_column, y_column = st.columns(2, gap="medium")
-x_text = x_column.text_input("Shape of X", key="fix_x", placeholder="(1822, 64, 15)", max_chars=MAX_SHAPE_CHARS)
-y_text = y_column.text_input("Shape of Y", key="fix_y", placeholder="(1822, 64, 8)", max_chars=MAX_SHAPE_CHARS)
-model, model_text = _learner_model(spec)
+def _inputs() -> tuple[str, str, str]:
+    """The pasted error and the shapes of X and Y, as typed."""
+    text = st.text_area("Your Keras error", key="fix_text", height=150, placeholder=EXAMPLE, max_chars=MAX_PASTE_CHARS)
+    x_column, y_column = st.columns(2, gap="medium")
+    x_text = x_column.text_input("Shape of X", key="fix_x", placeholder="(1822, 64, 15)", max_chars=MAX_SHAPE_CHARS)
+    y_text = y_column.text_input("Shape of Y", key="fix_y", placeholder="(1822, 64, 8)", max_chars=MAX_SHAPE_CHARS)
+    return text, x_text, y_text
 
-diagnosis = diagnose(text, x_text, y_text, model, model_text)
-for problem in diagnosis.problems:
-    st.warning(problem, icon=":material/warning:")
-for note in diagnosis.notes:
-    st.caption(note)
-_show_model(diagnosis)
 
-if not (text.strip() or x_text.strip() or y_text.strip() or model is not None):
-    st.info("Paste an error or give a shape to start. Example: " + EXAMPLE, icon=":material/info:")
-elif diagnosis.cause == "unknown":
+def _show_unknown(diagnosis: Diagnosis) -> None:
+    """An error the diagnosis does not recognise: say so, with the line it read."""
     st.info(f"**Not recognised.** {diagnosis.explanation}", icon=":material/help:")
     if diagnosis.error_line:
         st.code(diagnosis.error_line[:2000], language=None, wrap_lines=True)
-else:
-    _show_cause(diagnosis, talk_mode)
-    st.subheader("Fixes" if diagnosis.cause != "already_works" else "Optional")
-    _show_fixes(diagnosis)

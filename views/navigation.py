@@ -2,14 +2,12 @@
 
 Each view is a function, `views.<name>.render`, reached at `/<name>` (the Overview at `/`). A page given by a callable
 has no script path, so pages link and switch by `st.Page` (`page`, `link`, `switch`), never by a file name. A view
-file still runs alone as a script (`AppTest.from_file("views/weights.py")`), for a view-alone test. Fix my error stays
-a script page for now: another branch rewrites it. Not a page itself.
+is rendered alone in a test through `AppTest.from_function` (`tests/conftest.py`'s `run_view`). Not a page itself.
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -26,18 +24,12 @@ VIEWS: dict[str, tuple[str, str]] = {
     "fix": ("Fix my error", ":material/build:"),
 }
 DEFAULT = next(iter(VIEWS))
-# Pages still given by their script, views/<name>.py, by its absolute path (a view-alone test's main script is
-# elsewhere): Fix my error, which another branch rewrites.
-SCRIPT_PAGES = frozenset({"fix"})
-VIEWS_DIR = Path(__file__).resolve().parent
 
 
 def page(url_path: str) -> Any:
     """The `st.Page` at `url_path` ("" is the default page, the Overview)."""
     name = url_path or DEFAULT
     title, icon = VIEWS[name]
-    if name in SCRIPT_PAGES:
-        return st.Page(VIEWS_DIR / f"{name}.py", title=title, icon=icon, url_path=name, default=name == DEFAULT)
     # Imported here: the views import this module to link to each other.
     render = importlib.import_module(f"views.{name}").render
     return st.Page(render, title=title, icon=icon, url_path=name, default=name == DEFAULT)

@@ -69,7 +69,11 @@ def _targets_choice(spec: ModelSpec) -> bool:
 
 def _picture(spec: ModelSpec, description: Description, per_timestep: bool) -> None:
     """The boxes from the input to the targets, and the target shape fit() needs."""
-    # On a phone the boxes keep their width and the picture scrolls sideways (assets/layout.css: "scroll-").
+    # On a phone the boxes keep their width and the picture scrolls sideways (assets/layout.css: "scroll-"), and a
+    # line over it says so: a figure cut at the screen's edge looks finished.
+    st.container(key="narrow-shapes_scroll_hint").caption(
+        ":material/swipe_left: Wider than the screen: scroll the picture sideways to see every layer."
+    )
     with common.key_picture("shapes_picture"), st.container(key="scroll-shapes"):
         common.chart(shape_flow_figure(spec, per_timestep, common.theme()), key="shapes_flow", alt=shape_flow_alt(spec))
     if description.target_shape is not None:

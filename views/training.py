@@ -49,14 +49,15 @@ def render() -> None:
         "Fit the real Keras models and watch the loss fall",
     )
     description = describe(spec)
-    controls = _controls(spec, description, talk)
-    settings = _settings(spec, description, controls)
+    # On a slide the folded settings and the buttons share one row, so that the loss chart, its axis and its legend
+    # are on the first 1280x720 screen after Train.
+    settings_place, train_place = st.columns([3, 2], gap="medium") if talk else (st.container(), st.container())
+    with settings_place:
+        controls = _controls(spec, description, talk)
+        settings = _settings(spec, description, controls)
     work = training_work(settings) if settings is not None else None
-    if work is not None:
-        if work.allowed:
-            st.caption(f"Work: {work.message}")
-        else:
-            st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
+    with train_place:
+        _work_line(work)
     running = job.running
     if settings is not None and work is not None and work.allowed and not running:
         # Build and trace these models in the worker now, while the learner reads: the click then starts at once.
@@ -64,11 +65,22 @@ def render() -> None:
         warm = WarmUp(specs, settings.samples, settings.batch_size, settings.seed)
         common.speculate("warm_up_training", warm, key=warm)
     starting = running and job.snapshot().batches_done == 0
-    _buttons(job, settings, work, running, starting)
+    with train_place:
+        _buttons(job, settings, work, running, starting)
     with common.key_picture("training_picture"):
         _live_progress(job, running, starting)
     _last_run(job, settings)
     training_masks.render(spec, settings)  # padded sequences and per-step weights (issue 27)
+
+
+def _work_line(work: Work | None) -> None:
+    """What a click on Train costs, or why it is refused."""
+    if work is None:
+        return
+    if work.allowed:
+        st.caption(f"Work: {work.message}")
+    else:
+        st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
 
 
 def _restore_controls() -> None:
@@ -170,7 +182,7 @@ def _buttons(
     job: TrainingJob, settings: TrainingSettings | None, work: Work | None, running: bool, starting: bool
 ) -> None:
     """Train (Starting… / Training… while it runs) and Stop."""
-    left, right, _ = st.columns([1, 1, 3])
+    left, right, _ = st.columns([1, 1, 0.2] if common.talk_mode() else [1, 1, 3])  # a slide: in the settings' row
     can_train = settings is not None and work is not None and work.allowed and not running
     label = "Train" if not running else ("Starting…" if starting else "Training…")
     if left.button(label, type="primary", key="training_train", disabled=not can_train, icon=":material/play_arrow:"):
@@ -287,11 +299,31 @@ def _model3_mismatch(model3: ModelSpec) -> None:
     navigation.link("shapes", "Why, shape by shape, on Shape flow", ":material/swap_horiz:")
 
 
-def _results(snap: TrainingSnapshot) -> None:
-    """The final table, the per-timestep heatmap and one sample's prediction of the last run."""
-    finished = [v for v in snap.variants if v.result is not None]
-    if not finished:
-        return
+# The final table at 1400 px beside the sidebar (about 940 px): short headers (the whole name on hover), widths that
+# add up to the column, and rows tall enough that a long cell wraps (st.dataframe wraps above 4rem) instead of "ti…".
+RESULTS_ROW = 66
+
+
+def _results_columns(loss: str) -> dict:
+    """The final table's columns: short labels, widths in pixels; the data keeps its full column names."""
+    text, number = st.column_config.TextColumn, st.column_config.NumberColumn
+    return {
+        "model": text("model", width=70),
+        "layers": text("layers", width=200),
+        "targets": text("targets", width=105),
+        "epochs done": text("epochs", width=80, help="epochs done"),
+        f"final epoch {loss}": number("final loss", width=100, help=f"final epoch {loss}", format="%.4g"),
+        "first epoch loss": number("first loss", width=95, help="first epoch loss", format="%.4g"),
+        "time to first loss (s)": number("first loss after (s)", width=120, help="time to first loss", format="%.2f"),
+        "wall time (s)": number("total (s)", width=80, help="wall time", format="%.2f"),
+        "compiled model reused": st.column_config.CheckboxColumn(
+            "reused", width=70, help="Built and run once before on this server: its first loss came sooner"
+        ),
+    }
+
+
+def _results_table(snap: TrainingSnapshot, finished: list) -> None:
+    """The final (or partial) loss of each finished model, with its settings and times, in one table."""
     rows = []
     for v in finished:
         r = v.result
@@ -310,7 +342,18 @@ def _results(snap: TrainingSnapshot) -> None:
         )
     complete = snap.status == "done"
     st.subheader("Final loss" if complete else "Loss when the run stopped (partial: not a finished training)")
-    common.table(pd.DataFrame(rows), "training_results_table")
+    loss_name = finished[0].spec.loss
+    common.table(
+        pd.DataFrame(rows), "training_results_table", column_config=_results_columns(loss_name), row_height=RESULTS_ROW
+    )
+
+
+def _results(snap: TrainingSnapshot) -> None:
+    """The final table, the per-timestep heatmap and one sample's prediction of the last run."""
+    finished = [v for v in snap.variants if v.result is not None]
+    if not finished:
+        return
+    _results_table(snap, finished)
     labels = {v.label for v in finished}
     if {"Model 1", "Model 2"} <= labels:
         st.caption(
@@ -321,8 +364,9 @@ def _results(snap: TrainingSnapshot) -> None:
         _model3_mismatch(next(v.spec for v in finished if v.label == "Model 3"))
     if any(v.result.reused_model for v in finished):
         st.caption(
-            "A reused model was already compiled and traced in the worker: its weights and optimizer were reset to "
-            "the seed's, so its first loss came much sooner and its curve is the same."
+            "A reused model had already been built and run once on this server, so Keras skipped that setup and its "
+            "first loss came much sooner; its weights and optimizer were reset to the seed's first, so its curve is "
+            "the same."
         )
     per_step = [v for v in finished if v.result.timestep_losses and _unpadded(finished)]
     if per_step:

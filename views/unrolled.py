@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import describe
 from core.figures.alt_text import unrolled_alt
-from core.figures.theme import COMPACT, SLIDE_STRIP_HEIGHT, theme_for
+from core.figures.theme import COMPACT, SLIDE_STRIP_HEIGHT, TALK, TALL_PICTURE_HEIGHT, theme_for
 from core.figures.unrolled import (
     Diagram,
     column_of,
@@ -18,13 +18,19 @@ from core.figures.unrolled import (
     layout,
     mark_focus,
     pattern_caption,
+    phone_hidden_steps_caption,
     unrolled_figure,
 )
 from core.figures.unrolled import render as draw
+from core.figures.unrolled.clicks import clicked_element
 from core.model.anatomy import Description
 from core.model.spec import ModelSpec
+from core.model.step_focus import after_click, initial
 from views import cache, common, step_panel, story
 from views.common import current_spec, talk_mode
+
+TALL_KEY = "unrolled_figure_tall"
+TALL_CLICK_KEY = "unrolled_tall_last_click"
 
 
 def render() -> None:
@@ -37,6 +43,7 @@ def render() -> None:
     # learner clicked. On a slide with the panel open, the diagram is a strip with the cell's numbers right under it
     # (one 1280×720 screen): the introduction, the compact twin and the captions step aside.
     step_panel.take_click(description, talk)
+    _take_tall_click(description)
     focus = step_panel.focus(spec)
     slide_with_panel = talk and focus is not None
     if slide_with_panel:
@@ -50,10 +57,21 @@ def render() -> None:
     if not slide_with_panel:
         # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T.
         hidden = hidden_steps_caption(diagram) if diagram is not None else None
-        if hidden is not None:
-            st.caption(hidden)
+        _hidden_caption(hidden, phone_hidden_steps_caption(description, focus) if diagram is not None else None)
         st.caption(head_caption(description))
     step_panel.show(spec, description, talk)
+
+
+def _hidden_caption(wide: str | None, narrow: str | None) -> None:
+    """What the ellipses hide, counted from the diagram beside it: the phone's diagram draws fewer columns, so it gets
+    its own caption, shown with it by the page's CSS (views.common.chart's wide-/narrow- containers)."""
+    if wide == narrow:
+        if wide is not None:
+            st.caption(wide)
+        return
+    for name, caption in (("wide", wide), ("narrow", narrow)):
+        if caption is not None:
+            st.container(key=f"{name}-unrolled_hidden").caption(caption)
 
 
 def _intro(description: Description) -> None:
@@ -103,7 +121,41 @@ def _diagram(
             on_select="rerun",
             selection_mode=("points",),
         )
+        if talk and not slide_with_panel:
+            _tall_twin(description.spec, focus, figure)
     return diagram
+
+
+def _tall_twin(spec: ModelSpec, focus: tuple[str, int] | None, short: go.Figure) -> None:
+    """A deep diagram (a stack, an encoder-decoder) drawn for a 1920x1080 slide's height as well: the talk CSS shows it
+    instead of the 1280x720 one on a screen that tall (assets/talk.css: "tall-"). Clickable like the other."""
+    tall = tall_picture(spec, focus)
+    if tall.to_dict()["layout"]["height"] <= short.to_dict()["layout"]["height"]:  # (served figures: read the dict)
+        return  # the 1280x720 drawing already has every row at full size
+    with st.container(key="tall-unrolled_figure"):
+        st.plotly_chart(
+            tall,
+            width="stretch",
+            key=TALL_KEY,
+            config=common.PNG_EXPORT,
+            on_select="rerun",
+            selection_mode=("points",),
+        )
+
+
+def _take_tall_click(description: Description) -> None:
+    """A click on the tall twin, read as the step panel reads one on the diagram: against the Diagram drawn (the same
+    layout, only taller), remembered under its own key so that the other figure's last click is not read again."""
+    selection = st.session_state.get(TALL_KEY) or {}
+    points = list((selection.get("selection") or {}).get("points") or [])
+    if not points or points == st.session_state.get(TALL_CLICK_KEY):
+        return
+    st.session_state[TALL_CLICK_KEY] = points
+    panel = step_panel.state()
+    clicked = clicked_element(layout(description, theme_for(True), panel.drawn), points)
+    if clicked is not None:
+        spec = description.spec
+        panel.focus = after_click(panel.focus or initial(spec), spec, clicked)
 
 
 def _picture(
@@ -121,3 +173,13 @@ def _picture(
 
 
 picture = cache.once(_picture)
+
+
+def _tall_picture(spec: ModelSpec, focus: tuple[str, int] | None) -> go.Figure:
+    """The slide's diagram drawn for a 1920x1080 screen's height, the focused step banded (pure, built once)."""
+    figure = unrolled_figure(describe(spec), TALK, focus=focus, height=TALL_PICTURE_HEIGHT)
+    band = column_of(figure, focus[1], focus[0]) if focus is not None else None
+    return mark_focus(figure, band)
+
+
+tall_picture = cache.once(_tall_picture)

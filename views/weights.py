@@ -21,6 +21,7 @@ from core.figures.tables import (
     weight_tensors_table,
     weights_table,
 )
+from core.figures.theme import COMPACT
 from core.figures.weights import growth_figure
 from core.model.anatomy import Description
 from core.model.spec import ModelSpec
@@ -35,6 +36,7 @@ STATUS_STYLES = {
 }
 
 VARIANT_WIDTH = 160
+WEIGHTS_ROW = 66  # pixels: above st.dataframe's 4rem, where a cell's text wraps
 
 
 def _variants_and_status(spec: ModelSpec) -> tuple:
@@ -94,12 +96,22 @@ def _weights_table(spec: ModelSpec, description: Description) -> None:
         "weights_table",
         where=picture,
         percent=["Share of total"],
+        # Widths that add up to the column beside the sidebar at 1400 px (about 940 px), rows tall enough that the
+        # formula and the tensors wrap (st.dataframe wraps above 4rem) instead of ending in "recurrent_kern…".
         column_config={
-            # st.dataframe has no per-cell hover text: say how to read a cut-off cell whole (a slide's table has one).
+            "Layer": st.column_config.TextColumn(width=125),
+            "Keras class": st.column_config.TextColumn(width=165),
+            "Parameters": st.column_config.TextColumn(width=85, alignment="right"),
+            "Share of total": st.column_config.ProgressColumn(
+                format="percent", min_value=0.0, max_value=1.0, width=120
+            ),
+            "Formula": st.column_config.TextColumn(width=200),
             "Weight tensors": st.column_config.TextColumn(
-                help="Double-click a cell to read it whole; the expander below lists every tensor on its own row."
+                width=215,
+                help="Each tensor by its Keras name and shape; the expander below lists every tensor on its own row.",
             ),
         },
+        row_height=WEIGHTS_ROW,
         # The numbers first; the output shape stays in the CSV (the Shape flow page draws it), leaving room on screen.
         column_order=["Layer", "Keras class", "Parameters", "Share of total", "Formula", "Weight tensors"],
     )
@@ -178,7 +190,12 @@ def _growth(spec: ModelSpec) -> None:
         key="weights_growth_axis",
     )
     axis = axis or "timesteps"  # a segmented control can be cleared; fall back rather than draw nothing
-    common.chart(growth_figure(spec, axis, common.theme()), key="weights_growth", alt=growth_alt(spec, axis))
+    common.chart(
+        growth_figure(spec, axis, common.theme()),
+        key="weights_growth",
+        alt=growth_alt(spec, axis),
+        compact=growth_figure(spec, axis, COMPACT),  # a phone: the two panels one above the other
+    )
     if growth_spec(spec) != spec:
         st.caption("Your model does not build, so the curves are drawn for the nearest model that does, same sizes.")
     if axis == "timesteps":

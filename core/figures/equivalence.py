@@ -33,15 +33,14 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, theme: Theme = NORMAL)
     if len(panels) == 3:
         # The title carries the computed maximum: an all-zero panel says nothing by colour alone.
         panels[2] = (f"|difference| (max {float(panels[2][1].max()):.3g})", panels[2][1])
-    fig = make_subplots(
-        rows=1, cols=len(panels), subplot_titles=[title for title, _ in panels], horizontal_spacing=0.06
-    )
+    fig = _panels(len(panels), [title for title, _ in panels], theme)
     low = float(min(grid.min() for _, grid in panels[:2]))
     high = float(max(grid.max() for _, grid in panels[:2]))
     has_time = result.dense.ndim == 3
     for col, (title, grid) in enumerate(panels, start=1):
         is_diff = col == 3
         biggest = float(grid.max())
+        row, column = (col, 1) if theme.compact else (1, col)
         fig.add_trace(
             go.Heatmap(
                 z=grid,
@@ -51,26 +50,58 @@ def output_heatmaps(result: TwinOutputs, sample: int = 0, theme: Theme = NORMAL)
                 zmin=0.0 if is_diff else low,
                 zmax=(biggest if biggest > 0 else 1.0) if is_diff else high,
                 showscale=col != 2,
-                colorbar={
-                    "x": 1.1 if is_diff else 1.01,
-                    "len": 0.9,
-                    "title": {"text": "|diff|" if is_diff else "value"},
-                },
+                colorbar=_colour_bar(fig, is_diff, row, theme),
                 name=title,
                 hovertemplate="%{y}, %{x}: %{z:.7g}<extra>" + title + "</extra>",
             ),
-            row=1,
-            col=col,
+            row=row,
+            col=column,
         )
-        fig.update_yaxes(autorange="reversed", showticklabels=col == 1, row=1, col=col)
+        fig.update_yaxes(autorange="reversed", showticklabels=theme.compact or col == 1, row=row, col=column)
+        if theme.compact and col < len(panels):  # stacked panels share their units: named once, under the last
+            fig.update_xaxes(showticklabels=False, row=row, col=column)
     fig.update_annotations(font={"size": theme.font})  # the subplot titles
+    rows = dense.shape[0]
     fig.update_layout(
-        height=theme.heatmap_height(dense.shape[0]),
-        margin=theme.margin(top=3, bottom=1, left=60, right=120),
+        height=_heatmaps_height(theme, rows, len(panels)),
+        margin=theme.margin(top=3, bottom=1, left=60, right=70 if theme.compact else 120),
         font={"size": theme.font},
         title=f"Model output for sample {sample}" + (" (softmax)" if result.spec.activation == "softmax" else ""),
     )
     return fig
+
+
+def _panels(count: int, titles: list[str], theme: Theme) -> go.Figure:
+    """The heatmaps' panels: side by side, or one above the other on a phone (COMPACT), where three titles and two
+    colour bars side by side would run into each other."""
+    if theme.compact:
+        return make_subplots(rows=count, cols=1, subplot_titles=titles, vertical_spacing=0.32 / count)
+    return make_subplots(rows=1, cols=count, subplot_titles=titles, horizontal_spacing=0.06)
+
+
+def _colour_bar(fig: go.Figure, is_diff: bool, row: int, theme: Theme) -> dict:
+    """A heatmap's colour bar: right of the panels, the difference's further out; on a phone beside its own panel
+    (the values' bar beside the first two, which share its scale), so that the two bars never overlap."""
+    title = {"text": "|diff|" if is_diff else "value"}
+    if not theme.compact:
+        return {"x": 1.1 if is_diff else 1.01, "len": 0.9, "title": title}
+    low, high = fig.get_subplot(row, 1).yaxis.domain
+    if not is_diff:  # the first two panels share the values' scale
+        low = fig.get_subplot(row + 1, 1).yaxis.domain[0] if row == 1 and _has_row(fig, 2) else low
+    return {"x": 1.02, "y": (low + high) / 2, "yanchor": "middle", "len": high - low, "title": title, "thickness": 12}
+
+
+def _has_row(fig: go.Figure, row: int) -> bool:
+    """Whether the figure's grid has a `row`-th row."""
+    return len(fig._grid_ref) >= row
+
+
+def _heatmaps_height(theme: Theme, rows: int, panels: int) -> int:
+    """Tall enough for every panel's rows: one heatmap's height side by side, one per panel stacked on a phone."""
+    if not theme.compact:
+        return theme.heatmap_height(rows)
+    each = max(140, min(theme.max_height // 2, theme.heatmap_row * rows + 40))
+    return panels * each + 6 * theme.font
 
 
 def loss_figure(training: TwinTraining, theme: Theme = NORMAL) -> go.Figure:

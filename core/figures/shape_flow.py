@@ -101,9 +101,23 @@ def _axis_kind(shape: Shape, index: int) -> str:
     return "feature"
 
 
-def _shape_cells(stage: Stage, left: float, box_w: float, cell_h: float, theme: Theme) -> tuple[list[dict], list[dict]]:
-    """A stage's shape as a row of cells, one per axis (the axis the layer acts on filled), each named under it,
-    and the whole shape above them."""
+AXIS_NAMES = {"batch": "batch", "time": "time", "feature": "features"}
+CHAR_EM = 0.6  # a character's width in font sizes (generous for plotly's sans-serif), to tell when labels collide
+
+
+def _names_collide(shape: Shape, box_w: float, unit_px: float, size: int) -> bool:
+    """Whether neighbouring axis names under a shape's cells would run together ("timefeatures") at `unit_px`."""
+    cell_px = (box_w - 0.4) / len(shape) * unit_px
+    names = [AXIS_NAMES[_axis_kind(shape, axis)] for axis in range(len(shape))]
+    widths = [CHAR_EM * size * len(name) for name in names]
+    return any((a + b) / 2 + 6 > cell_px for a, b in zip(widths, widths[1:], strict=False))
+
+
+def _shape_cells(
+    stage: Stage, left: float, box_w: float, cell_h: float, theme: Theme, drop: float = 0.0
+) -> tuple[list[dict], list[dict]]:
+    """A stage's shape as a row of cells, one per axis (the axis the layer acts on filled), each named under it (the
+    second name a line lower, by `drop`, where neighbours would run together), and the whole shape above them."""
     font, small, ink, muted = theme.font, theme.label, PALETTE["ink"], PALETTE["muted"]
     title_font = {"size": font, "color": ink}
     shapes: list[dict] = []
@@ -140,8 +154,8 @@ def _shape_cells(stage: Stage, left: float, box_w: float, cell_h: float, theme: 
         annotations.append(
             {
                 "x": x0 + (cell_w - 0.05) / 2,
-                "y": 1.35,
-                "text": {"batch": "batch", "time": "time", "feature": "features"}[kind],
+                "y": 1.35 - (drop if axis == 1 else 0.0),
+                "text": AXIS_NAMES[kind],
                 "showarrow": False,
                 "font": {"size": small, "color": muted},
             }
@@ -158,10 +172,22 @@ def _shape_cells(stage: Stage, left: float, box_w: float, cell_h: float, theme: 
     return shapes, annotations
 
 
-def _stage_marks(
-    stage, index: int, left: float, box_bottom: float, note: str, theme, box_w: float, gap: float, cell_h: float
-) -> tuple[list[dict], list[dict]]:
+@dataclass(frozen=True)
+class Frame:
+    """Where a stage's parts go, in data units: the boxes' top and bottom, and how far the notes (and a second axis
+    name, where names would run together) go down."""
+
+    top: float
+    bottom: float
+    drop: float
+    box_w: float = 3.0
+    gap: float = 1.0
+    cell_h: float = 0.8
+
+
+def _stage_marks(stage, index: int, left: float, note: str, theme, frame: Frame) -> tuple[list[dict], list[dict]]:
     """One stage's box: its border, title, shape cells with their axis names, note, and the arrow from the previous."""
+    box_w, gap, cell_h = frame.box_w, frame.gap, frame.cell_h
     font, small, ink, muted = theme.font, theme.label, PALETTE["ink"], PALETTE["muted"]
     title_font = {"size": font, "color": ink}  # explicit colours: the Streamlit theme would grey out annotation text
     shapes: list[dict] = []
@@ -172,8 +198,8 @@ def _stage_marks(
             "type": "rect",
             "x0": left,
             "x1": left + box_w,
-            "y0": box_bottom,
-            "y1": 4,
+            "y0": frame.bottom,
+            "y1": frame.top,
             "line": {"color": border, "width": theme.line},
             "fillcolor": "rgba(0,0,0,0)",
         }
@@ -181,7 +207,7 @@ def _stage_marks(
     annotations.append(
         {
             "x": left + box_w / 2,
-            "y": 3.95,
+            "y": frame.top - 0.05,
             "yanchor": "top",
             "text": _box_title(stage.title, theme.box_chars),
             "showarrow": False,
@@ -189,13 +215,13 @@ def _stage_marks(
         }
     )
     if stage.shape is not None:
-        cell_shapes, cell_annotations = _shape_cells(stage, left, box_w, cell_h, theme)
+        cell_shapes, cell_annotations = _shape_cells(stage, left, box_w, cell_h, theme, frame.drop)
         shapes += cell_shapes
         annotations += cell_annotations
     annotations.append(
         {
             "x": left + box_w / 2,
-            "y": 1.1,
+            "y": 1.1 - frame.drop,
             "yanchor": "top",
             "text": note,
             "showarrow": False,
@@ -223,11 +249,11 @@ def _your_targets(spec: ModelSpec, per_timestep_targets: bool, x: float, y: floa
     }
 
 
-def _key(theme: Theme) -> dict:
+def _key(theme: Theme, y: float) -> dict:
     """The line above the boxes that says what None and the two fills mean."""
     return {
         "x": 0,
-        "y": 4.5,
+        "y": y,
         "xanchor": "left",
         "text": (
             "None = the batch axis: any number of samples. "
@@ -245,42 +271,67 @@ def shape_flow_figure(spec: ModelSpec, per_timestep_targets: bool | None = None,
     With `per_timestep_targets`, the user's targets are drawn under the required ones, green if they match.
     """
     stages = flow_stages(spec)
-    box_w, gap, cell_h = 3.0, 1.0, 0.8
-    notes = [wrap_words(stage.note, theme.box_chars) for stage in stages]
+    box_w, gap = 3.0, 1.0
+    across_px = theme.narrowest / (len(stages) * (box_w + gap) - gap + 0.4)  # a unit across, at the narrowest
+    # A note wraps within its box at the theme's narrowest width, so that neighbouring notes never meet.
+    chars = max(10, min(theme.box_chars, int((box_w - 0.2) * across_px / (CHAR_EM * theme.label))))
+    notes = [wrap_words(stage.note, chars) for stage in stages]
     # The boxes reach down as far as their longest note: a data unit is 0.6 of the theme's diagram row in pixels.
     unit_px = 0.6 * theme.row_height
     if theme.picture_height is not None:  # a slide: the boxes fit under the page title, with the target line
         unit_px = min(unit_px, theme.picture_height / 7.4)
-    note_lines = max(note.count("<br>") + 1 for note in notes)
-    box_bottom = min(0.0, 1.1 - note_lines * theme.label * 1.35 / unit_px - 0.15)
+    frame = _frame(stages, notes, theme, unit_px, across_px)
     figure = go.Figure()
     shapes: list[dict] = []
     annotations: list[dict] = []
     for index, stage in enumerate(stages):
-        stage_shapes, stage_annotations = _stage_marks(
-            stage, index, index * (box_w + gap), box_bottom, notes[index], theme, box_w, gap, cell_h
-        )
+        stage_shapes, stage_annotations = _stage_marks(stage, index, index * (box_w + gap), notes[index], theme, frame)
         shapes += stage_shapes
         annotations += stage_annotations
     right = len(stages) * (box_w + gap) - gap
-    bottom = box_bottom - 0.2
+    bottom = frame.bottom - 0.2
     if per_timestep_targets is not None and stages[-1].shape is not None:
         middle = (len(stages) - 1) * (box_w + gap) + box_w / 2
-        annotations.append(_your_targets(spec, per_timestep_targets, middle, box_bottom - 0.5, theme))
-        bottom = box_bottom - 0.9
-    annotations.append(_key(theme))
+        annotations.append(_your_targets(spec, per_timestep_targets, middle, frame.bottom - 0.5, theme))
+        bottom = frame.bottom - 0.9
+    annotations.append(_key(theme, frame.top + 0.5))
+    top = frame.top + 0.8
     figure.update_layout(
         shapes=shapes,
         annotations=annotations,
         xaxis={"visible": False, "range": [-0.2, right + 0.2]},
-        yaxis={"visible": False, "range": [bottom, 4.8]},
-        height=int(unit_px * (4.8 - bottom)),
+        yaxis={"visible": False, "range": [bottom, top]},
+        height=int(unit_px * (top - bottom)),
         margin={"l": 5, "r": 5, "t": 5, "b": 5},
         paper_bgcolor=TRANSPARENT,
         plot_bgcolor=TRANSPARENT,
         showlegend=False,
     )
     return figure
+
+
+def _frame(stages: list[Stage], notes: list[str], theme: Theme, unit_px: float, across_px: float) -> Frame:
+    """The boxes' extent: tall enough above the shapes for the longest title (a class broken after "(" takes a third
+    line, which ran over the shape under it), a second axis name a line lower where the names would run together at
+    the theme's narrowest width (`across_px` pixels a unit across), and low enough for the longest note."""
+    line = 1.3  # a text line's height, in font sizes
+    title_px = max(_title_px(stage.title, theme, line) for stage in stages)
+    room_px = (3.95 - 2.65) * unit_px - theme.font * line / 2 - 10  # from the box's top to the shape's text, a gap left
+    top = 4.0 + max(0.0, title_px - room_px) / unit_px
+    collide = any(
+        stage.shape is not None and _names_collide(stage.shape, 3.0, across_px, theme.label) for stage in stages
+    )
+    drop = theme.label * line / unit_px if collide else 0.0
+    note_lines = max(note.count("<br>") + 1 for note in notes)
+    bottom = min(0.0, 1.1 - drop - note_lines * theme.label * 1.35 / unit_px - 0.15)
+    return Frame(top=top, bottom=bottom, drop=drop)
+
+
+def _title_px(title: str, theme: Theme, line: float) -> float:
+    """A box title's height in pixels: its name's lines in the body size, its class's at 0.85 of it."""
+    name, _, kind = _box_title(title, theme.box_chars).partition("<br><span")
+    kind_lines = kind.count("<br>") + 1 if kind else 0
+    return (name.count("<br>") + 1) * theme.font * line + kind_lines * 0.85 * theme.font * line
 
 
 def _box_title(title: str, width: int) -> str:

@@ -98,6 +98,9 @@ class Theme:
     step_row: int = 32
     step_number: int = 12
     step_height: int | None = None  # the most the vectors of a step may take (rows shrink, down to their numbers)
+    # The narrowest a full-width figure is drawn at, in pixels (a phone's sideways-scrolling figure keeps 760 px, a
+    # 1280x720 slide's main column is about 1050): where labels side by side must not run together.
+    narrowest: int = 760
 
     def heatmap_height(self, rows: int) -> int:
         """A heatmap tall enough for its rows plus title and axes, bounded so that a long sequence still fits."""
@@ -134,7 +137,7 @@ TALK = Theme(
     line=4,
     marker=50,
     row_height=122,
-    chart_height=440,  # a slide's key chart fits under the title at 1280x720
+    chart_height=405,  # a slide's key chart, its axis and legend fit under the title and the buttons at 1280x720
     heatmap_row=20,
     max_height=780,
     max_columns=8,
@@ -149,10 +152,14 @@ TALK = Theme(
     step_row=30,
     step_number=16,
     step_height=240,  # 720 px less the title, the diagram strip and the gaps: an LSTM's nine rows fit too
+    narrowest=1050,
 )
 # On a slide with the step panel open, the unrolled diagram is squeezed into a strip of this height (pixels), so
 # that the cell's numbers fit under it on one 1280x720 screen.
 SLIDE_STRIP_HEIGHT = 300
+# A 1920x1080 slide has 360 px more height than a 1280x720 one: a deep diagram (a stack, an encoder-decoder) is drawn
+# this tall for it, instead of squeezing its rows into the small slide's strip (the page's CSS picks by screen height).
+TALL_PICTURE_HEIGHT = 700
 # A phone (about 400 px wide): few columns and short labels, so that nothing overlaps.
 COMPACT = Theme(
     talk_mode=False,
@@ -172,6 +179,7 @@ COMPACT = Theme(
     legend=False,
     play_slider=False,
     compact=True,
+    narrowest=360,
 )
 
 

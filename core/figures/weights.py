@@ -13,14 +13,22 @@ from core.figures.theme import CELL_KIND_COLOURS, CELL_KIND_DASHES, NORMAL, PALE
 from core.model.spec import CELLS, ModelSpec
 
 
+def _panels(theme: Theme) -> go.Figure:
+    """The two panels: side by side, or one above the other on a phone."""
+    titles = ("Parameters (weights stored)", "Multiply-adds per sample (work done)")
+    if theme.compact:
+        return make_subplots(rows=2, cols=1, subplot_titles=titles, vertical_spacing=0.22)
+    return make_subplots(rows=1, cols=2, subplot_titles=titles)
+
+
 def growth_figure(spec: ModelSpec, axis: str, theme: Theme = NORMAL) -> go.Figure:
-    """Two panels, parameters and multiply-adds against `axis`, one line per cell, the current spec marked."""
+    """Two panels, parameters and multiply-adds against `axis`, one line per cell, the current spec marked: side by
+    side, or one above the other on a phone (COMPACT), where two titles side by side would run into each other."""
     data = growth_data(spec, axis)
     label = GROWTH_AXES[axis]
-    figure = make_subplots(
-        rows=1, cols=2, subplot_titles=("Parameters (weights stored)", "Multiply-adds per sample (work done)")
-    )
-    for column, metric in enumerate(("params", "macs"), start=1):
+    figure = _panels(theme)
+    for panel, metric in enumerate(("params", "macs"), start=1):
+        row, column = (panel, 1) if theme.compact else (1, panel)
         for cell in CELLS:
             rows = data[data["cell"] == cell]
             figure.add_trace(
@@ -30,11 +38,11 @@ def growth_figure(spec: ModelSpec, axis: str, theme: Theme = NORMAL) -> go.Figur
                     mode="lines",
                     name=cell,
                     legendgroup=cell,
-                    showlegend=column == 1,
+                    showlegend=panel == 1,
                     line={"color": CELL_KIND_COLOURS[cell], "width": theme.line, "dash": CELL_KIND_DASHES[cell]},
                     hovertemplate=f"{cell}<br>{label} %{{x}}<br>%{{y:,}}<extra></extra>",
                 ),
-                row=1,
+                row=row,
                 col=column,
             )
         current = data[data["current"]]
@@ -45,7 +53,7 @@ def growth_figure(spec: ModelSpec, axis: str, theme: Theme = NORMAL) -> go.Figur
                 mode="markers",
                 name="current spec",
                 legendgroup="current",
-                showlegend=column == 1,
+                showlegend=panel == 1,
                 marker={
                     "size": theme.marker / 3,
                     "color": PALETTE["now"],
@@ -54,17 +62,19 @@ def growth_figure(spec: ModelSpec, axis: str, theme: Theme = NORMAL) -> go.Figur
                 },
                 hovertemplate=f"current spec<br>{label} %{{x}}<br>%{{y:,}}<extra></extra>",
             ),
-            row=1,
+            row=row,
             col=column,
         )
-        figure.update_xaxes(title_text=label, row=1, col=column)
+        figure.update_xaxes(title_text=label, row=row, col=column)
     figure.update_yaxes(rangemode="tozero")
+    if theme.compact:
+        figure.update_annotations(font={"size": theme.font})  # the panel titles, in the phone's body size
     figure.update_layout(
         font={"size": theme.font},
-        height=theme.chart_height,
+        height=2 * theme.chart_height if theme.compact else theme.chart_height,
         margin=theme.margin(top=2),
         paper_bgcolor=TRANSPARENT,
         plot_bgcolor=TRANSPARENT,
-        legend={"orientation": "h", "y": -0.2, "font": {"size": theme.label}},
+        legend={"orientation": "h", "y": -0.12 if theme.compact else -0.2, "font": {"size": theme.label}},
     )
     return figure

@@ -22,12 +22,14 @@ from core.model.video_data import MOTION_TASK, make_video_dataset
 
 TASKS: dict[str, str] = {
     "random": "The seed's data: uniform random X and Y. Nothing to learn; the loss only fits the noise's average.",
-    "recall": "Recall the previous token: each step shows one of O tokens; the target is the token one step earlier "
-    "(with return_sequences=False, the token before the last). Needs memory of the previous step.",
+    "recall": "Recall the previous token: each step shows one token, out of as many as the model has outputs; the "
+    "target is the token one step earlier (with return_sequences=False, the token before the last). Needs memory of "
+    "the previous step.",
     "first": "A sequence's class: the class is the token shown at step 0, to be told at the end of the sequence (or "
     "at every step). Many-to-one: the network must carry step 0 through the whole sequence.",
     "count": "Unroll a vector into a sequence: X is one token; the target at step t is that token plus t (counting "
-    "round the O tokens). One-to-many: RepeatVector hands the same vector to every step; the state must count.",
+    "round again after the last token). One-to-many: RepeatVector hands the same vector to every step; the state "
+    "must count.",
     "reverse": "The input reversed, to the decoder's length: the target at decoder step t is the token at input step "
     "T-1-t. Sequence to sequence: the encoder's last state must hold the whole sequence.",
 }

@@ -21,7 +21,12 @@ Example:
 """
 
 from core.figures.theme import NORMAL, TALK
-from core.figures.unrolled.captions import head_caption, hidden_steps_caption, pattern_caption
+from core.figures.unrolled.captions import (
+    head_caption,
+    hidden_steps_caption,
+    pattern_caption,
+    phone_hidden_steps_caption,
+)
 from core.figures.unrolled.clicks import Focus, clicked_element, column_of, mark_focus
 from core.figures.unrolled.layout import layout
 from core.figures.unrolled.model import (
@@ -55,6 +60,7 @@ __all__ = [
     "column_of",
     "head_caption",
     "hidden_steps_caption",
+    "phone_hidden_steps_caption",
     "layout",
     "mark_focus",
     "pattern_caption",

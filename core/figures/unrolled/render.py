@@ -352,7 +352,7 @@ def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
     # Pixel budget: the play control sits under the x ticks and the legend under it, whatever the number of rows.
     # Deep stacks get shorter rows, so that three bidirectional layers and a decoder still fit a screen or two.
     rows = top + 1
-    row_px = style.row_height if rows <= 8 else max(style.row_height * 0.62, style.row_height * 8 / rows)
+    row_px = _row_px(style, rows, _top_margin(style, lines_above) + _bottom_margin(style))
     plot_height = row_px * rows
     top_margin = _top_margin(style, lines_above)
     controls_px = style.font * 2.5
@@ -401,6 +401,16 @@ def render(diagram: Diagram, style: Theme = NORMAL) -> go.Figure:
     return fig
 
 
+def _row_px(style: Theme, rows: float, margins: float) -> float:
+    """A row's height: deep stacks get shorter rows, so that three bidirectional layers and a decoder still fit a
+    screen or two; not on a slide whose rows already fit its picture height (_fitted), which they would only squeeze
+    into a strip with empty space under it."""
+    fits = style.picture_height is not None and style.row_height * rows + margins <= style.picture_height
+    if rows <= 8 or fits:
+        return style.row_height
+    return max(style.row_height * 0.62, style.row_height * 8 / rows)
+
+
 def _top_margin(style: Theme, lines_above: int) -> float:
     """Room above the plot for the headings."""
     return 30 + lines_above * (style.font + 10)
@@ -436,6 +446,8 @@ def _row_label(label: str, style: Theme) -> str:
 
 
 LINE_SPACING = 1.25  # a label's line height, in font sizes
+TIGHT_LINE_SPACING = 1.2  # the same in a smaller font, where plotly's lines sit closer
+LABEL_GAP = 2  # pixels between two rows' labels
 
 
 def _row_labels(diagram: Diagram, style: Theme, row_px: float) -> dict:
@@ -444,18 +456,19 @@ def _row_labels(diagram: Diagram, style: Theme, row_px: float) -> dict:
     even one line of the theme's is too tall."""
     labels = [_row_label(row.label, style) for row in diagram.rows]
     lines = max(label.count("<br>") + 1 for label in labels)
-    if lines * style.font * LINE_SPACING <= row_px:
+    room = row_px - LABEL_GAP  # neighbours keep a gap: labels that touch read as one pile of text
+    if lines * style.font * LINE_SPACING <= room:
         return {"ticktext": labels}
     # Two lines in a slightly smaller font before one long line: one-line labels widen the label column, and the
     # plot and its headings lose that width (a slide's step-panel strip clipped its cell heading).
-    smaller = int(row_px / (lines * LINE_SPACING))
+    smaller = int(room / (lines * TIGHT_LINE_SPACING))
     if smaller >= style.label - 2:
         return {"ticktext": labels, "tickfont": {"size": smaller}}
     labels = [
         label.split("<br>")[0] if row.role == "repeat" else label.replace("<br>", " ")
         for row, label in zip(diagram.rows, labels, strict=True)
     ]
-    return {"ticktext": labels, "tickfont": {"size": min(style.font, int(row_px / LINE_SPACING))}}
+    return {"ticktext": labels, "tickfont": {"size": min(style.font, int(room / LINE_SPACING))}}
 
 
 def unrolled_figure(
