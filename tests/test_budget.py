@@ -89,13 +89,15 @@ def test_a_dataset_too_large_for_a_small_server_is_refused_for_its_memory() -> N
 def test_the_estimate_covers_the_memory_the_worker_really_used(head: str) -> None:
     """Train the seed's model in the worker and compare its measured peak (anonymous memory, what a container cannot
     reclaim, sampled through the job) with the estimate: the estimate must not be below what happened."""
+    from core.keras.requests import Training
     from core.keras.worker import shared_worker
+    from tests.worker_handlers import Memory
 
     worker = shared_worker()
-    idle = worker.submit(f"budget-{head}", "tests.worker_handlers:memory", "RssAnon")
+    idle = worker.submit(f"budget-{head}", Memory("RssAnon"))
     assert idle.wait(300) and idle.status == "done"
     settings = _training(SEED.replace(head=head, hidden_size=19), samples=1000, batch_size=128, epochs=2)
-    job = worker.submit(f"budget-{head}", "train", settings, group="train")
+    job = worker.submit(f"budget-{head}", Training(settings))
     assert job.wait(300) and job.status == "done", job.error
     used = job.peak_anon_mb - idle.result
     estimate = training_work(settings).memory_mb

@@ -20,6 +20,7 @@ from core.keras.training_session import TrainingSettings
 from core.model.budget import training_work
 from core.model.spec import ModelSpec
 from tests.conftest import page_text, run_app, settle
+from tests.worker_handlers import Hold
 
 TINY_PARAMS = {"timesteps": "6", "input_size": "3", "hidden_size": "4", "output_size": "2"}
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
@@ -105,7 +106,7 @@ def held_worker(tmp_path):
     gate = tmp_path / "gate"
     started = threading.Event()
     blocker = shared_worker().submit(
-        "another-visitor", "tests.worker_handlers:hold", str(gate), listener=lambda e: e[0] == "held" and started.set()
+        "another-visitor", Hold(str(gate)), listener=lambda e: e[0] == "held" and started.set()
     )
     assert started.wait(JOIN), blocker.error
     yield gate

@@ -24,6 +24,7 @@ from core.figures.step_alt_text import head_alt, merge_alt, states_alt, vectors_
 from core.figures.theme import theme_for
 from core.figures.unrolled import Diagram, layout
 from core.figures.unrolled.clicks import clicked_element
+from core.keras.requests import InitialWeights
 from core.model.anatomy import Description, format_shape
 from core.model.budget import summary_work
 from core.model.datasets import make_dataset
@@ -42,7 +43,7 @@ from core.model.step_focus import (
 )
 from core.model.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace, run
 from views import navigation
-from views.common import chart, failure, finished, keras_job, training_controls
+from views.common import chart, keras_result, training_controls
 
 CHART_KEY = "unrolled_figure"
 STATE_KEY = "step_panel"
@@ -98,22 +99,12 @@ def _weights(spec: ModelSpec, source: DataSource, start: bool) -> ModelWeights |
         assert trained is not None
         weights = ModelWeights.from_arrays(spec, trained[0].final_weights)
     else:
-        job = keras_job(
-            "step_weights",
-            "model_weights",
-            (spec, source.seed),
-            ("model_weights", spec, source.seed),
-            start=start,
-            work=summary_work(spec),
-        )
-        if job is None or not finished(job):
+        request = InitialWeights(spec, source.seed)
+        failed = "Could not get the weights from Keras"
+        arrays = keras_result("step_weights", request, start=start, work=summary_work(spec), failed=failed)
+        if arrays is None:
             return None
-        reason = failure(job)
-        if reason is not None:
-            st.error(f"Could not get the weights from Keras: {reason}", icon=":material/error:")
-            return None
-        _, arrays = job.result
-        weights = ModelWeights.from_arrays(spec, arrays)
+        weights = ModelWeights.from_arrays(spec, arrays.arrays)
     panel.weights = (key, weights)  # one model's weights at a time: a 512-unit model holds megabytes
     return weights
 

@@ -15,7 +15,7 @@ import streamlit as st
 from core import describe
 from core.figures.alt_text import loss_curves_alt, prediction_alt, timestep_losses_alt
 from core.figures.training import loss_figure, prediction_figure, timestep_heatmap
-from core.keras.jobs import WarmUp
+from core.keras.requests import FitProbe, WarmUp
 from core.keras.training_session import TrainingJob, TrainingSettings, TrainingSnapshot
 from core.model.anatomy import Description
 from core.model.budget import Work, probe_work, training_work
@@ -62,7 +62,7 @@ def render() -> None:
         # Build and trace these models in the worker now, while the learner reads: the click then starts at once.
         specs = tuple(variant for _, variant in settings.variants)
         warm = WarmUp(specs, settings.samples, settings.batch_size, settings.seed)
-        common.speculate("warm_up_training", warm, key=warm)
+        common.speculate(warm)
     starting = running and job.snapshot().batches_done == 0
     _buttons(job, settings, work, running, starting)
     with common.key_picture("training_picture"):
@@ -271,18 +271,15 @@ def _model3_mismatch(model3: ModelSpec) -> None:
         f"Model 3 outputs one vector per sequence, so its targets are shaped {per_sequence} per sample, not "
         f"{per_step} like models 1 and 2. Fed their per-timestep targets, Keras refuses to fit it:"
     )
-    payload = (model3, True, 4)
-    job = common.keras_job(
+    answer = common.keras_result(
         "training_model3",
-        "fit_probe",
-        payload,
-        ("fit_probe", *payload),
+        FitProbe(model3, True, 4),
         start=True,
         work=probe_work(model3, 4),
         exclusive=False,  # shown beside the results: it must not keep the learner from pressing Train again
     )
-    if job is not None and common.finished(job) and common.failure(job) is None and job.result is not None:
-        st.code(job.result, language=None, wrap_lines=True)
+    if answer is not None and answer.error is not None:
+        st.code(answer.error, language=None, wrap_lines=True)
     navigation.link("shapes", "Why, shape by shape, on Shape flow", ":material/swap_horiz:")
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.keras.masking import masking_job
-from core.keras.wrapper_cost import wrapper_cost_job
+import core.keras.masking  # noqa: F401 - registers the masking job's handler
+import core.keras.wrapper_cost  # noqa: F401 - registers the wrapper cost job's handler
+from core.keras.requests import FramesEquivalence, handles
 from core.model.frames import CONV_WRAPPER, INNER_KINDS, INNER_NAMES, REDUCTION_WRAPPERS
 from core.model.spec import ModelSpec
 
@@ -80,16 +81,8 @@ def frames_equivalence(spec: ModelSpec, seed: int = 0, samples: int = 3, perturb
     }
 
 
-def frames_equivalence_job(payload: tuple[ModelSpec, int], context: Any) -> dict[str, Any]:
+@handles(FramesEquivalence)
+def frames_equivalence_job(request: FramesEquivalence, context: Any) -> dict[str, Any]:
     """The worker job: the frames equivalence for the spec's convolution, with the given seed."""
-    spec, seed = payload
     context.stage("Running TimeDistributed(Conv2D) and the reshape on one batch of frames…")
-    return frames_equivalence(spec, seed)
-
-
-# The frames jobs of the TensorFlow worker, merged into `core.keras.jobs.HANDLERS`.
-FRAMES_HANDLERS = {
-    "frames_equivalence": frames_equivalence_job,
-    "wrapper_cost": wrapper_cost_job,
-    "masking": masking_job,
-}
+    return frames_equivalence(request.spec, request.seed)

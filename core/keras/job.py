@@ -47,12 +47,9 @@ class Job:
 
     id: int
     session: str
-    kind: str
-    payload: Any
+    request: Any  # a core.keras.requests.Request: what to run, and its own cache key
     priority: int
-    label: str
     listener: EventListener | None = None
-    cache_key: Hashable | None = None  # finished results are shared under this key (see KerasWorker.submit)
     status: str = "queued"  # queued, running, done, stopped, failed, cancelled
     stage: str = "Waiting for the TensorFlow worker…"
     result: Any = None
@@ -63,6 +60,7 @@ class Job:
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
     finished: float | None = None
+    computed_at: float | None = None  # wall time (time.time()) its result was computed; earlier than now for a replay
     peak_mb: float | None = None  # the child's peak resident memory during this job
     peak_anon_mb: float | None = None  # the child's peak anonymous memory during this job (sampled every 50 ms)
     longest_silence: float = 0.0  # the longest the child went without a message (heartbeat or event) in this job
@@ -70,6 +68,16 @@ class Job:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
     _stop_requested: bool = False
+
+    @property
+    def label(self) -> str:
+        """What the pages call this job ("training")."""
+        return self.request.label
+
+    @property
+    def cache_key(self) -> Hashable | None:
+        """The request, when the worker keeps its finished result and shares its run (`Request.kept`); else None."""
+        return self.request if self.request.kept else None
 
     @property
     def active(self) -> bool:
@@ -134,6 +142,7 @@ class Job:
             self.error = error
             self.position = None
             self.finished = time.monotonic()
+            self.computed_at = self.computed_at or time.time()
             if status != "stopped" and status != "cancelled":
                 self.stop_reason = None
         if self.listener is not None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from core.keras.requests import Masking, handles
 from core.model.step_loss import masked_mean, mean_over_steps, mean_over_weights, padding_mask, per_step_loss
 
 PADDINGS = ("masking", "mask_zero")
@@ -106,8 +107,8 @@ def weighted_loss(loss: str = "mse", timesteps: int = 6, seed: int = 0) -> dict[
     }
 
 
-def masking_job(payload: tuple[str, str, str], context: Any) -> dict[str, Any]:
+@handles(Masking)
+def masking_job(request: Masking, context: Any) -> dict[str, Any]:
     """The worker job: the masked loss for (padding, head, loss) and the per-step weights' loss for that loss."""
-    padding, head, loss = payload
     context.stage("Fitting nothing: evaluating one padded batch and one weighted batch…")
-    return {"masked": masked_loss(padding, head, loss), "weighted": weighted_loss(loss)}
+    return {"masked": masked_loss(request.padding, request.head, request.loss), "weighted": weighted_loss(request.loss)}

@@ -6,11 +6,12 @@ server also fights the server's threads for the GIL. Here the server never impor
 TensorFlow-free.
 
 The shape of it:
-- `KerasWorker.submit(session, kind, payload)` queues a `Job` (core.keras.job); a dispatcher thread (started on
-  demand) feeds the child process one job at a time (on a 1-2 core host two jobs at once would each run at half speed
-  and need twice the memory; TensorFlow already uses both cores for one). Interactive probes go before trainings,
-  speculative warm-ups last; among equal priorities sessions take turns (core.keras.fair_queue); a session has at
-  most one exclusive job queued or running. Identical requests share one job (core.keras.audience).
+- `KerasWorker.submit(session, request)` queues a `Job` (core.keras.job) for a typed request (core.keras.requests:
+  its type picks the child's handler, its `group` the priority, and it is its own cache key); a dispatcher thread
+  (started on demand) feeds the child process one job at a time (on a 1-2 core host two jobs at once would each run
+  at half speed and need twice the memory; TensorFlow already uses both cores for one). Interactive probes go before
+  trainings, speculative warm-ups last; among equal priorities sessions take turns (core.keras.fair_queue); a session
+  has at most one exclusive job queued or running. Identical requests share one job (core.keras.audience).
 - The child (`core.keras.worker_child`, started on demand with `python -m`) streams events back (`Job.events`, and the
   job's listener); `Job.stop()` reaches it at once over a control channel and the job honours it within one batch.
 - The child shuts down after `idle_seconds` without work, and is recycled between jobs after `max_jobs` jobs or
@@ -19,7 +20,8 @@ The shape of it:
 - A watchdog: while a job runs the child beats every second; a child silent for `watchdog_seconds` (a stopped or
   hung process) is killed, its job failed with a plain sentence, and the next job gets a new child. During a job
   the child also guards its own memory (`memory_limit_mb`, see core/model/budget.py): above it, it reports and ends
-  itself before the container's out-of-memory killer would.
+  itself before the container's out-of-memory killer would. A job that holds the worker past its request's
+  `time_limit` (core.model.budget.JOB_TIME_LIMIT_SECONDS), even while its child still beats, is failed the same way.
 - Stop answers at once (core.keras.job_run, the dispatcher's conversation with the child): a running job is
   "stopped" from the server's view within `STOP_ANSWER_SECONDS` of the request, whatever the child does; a child
   that has not even acknowledged the stop within `stop_grace` is killed.
@@ -28,7 +30,7 @@ The shape of it:
 
 Example:
     >>> worker = KerasWorker()
-    >>> job = worker.submit("session-1", "summary", ModelSpec())
+    >>> job = worker.submit("session-1", Summary(ModelSpec()))
     >>> job.wait(120) and job.status
     'done'
 """
@@ -41,11 +43,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
 
 from core.keras.fair_queue import order_key, turn
 from core.keras.job import EventListener, Job, SessionBusy, WorkerStats
 from core.keras.job_run import ChildConversation
+from core.keras.requests import Request
 from core.keras.worker_process import Child
 from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB
 
@@ -80,7 +82,8 @@ class KerasWorker(ChildConversation):
         liveness: `liveness(session)` is True while the session's browser is connected, False once it is not, None
             when unknown (then the job is never abandoned).
         disconnect_grace: seconds a session may stay disconnected (a reconnecting tab) before its job is stopped.
-        result_cache: finished results kept by their `cache_key`, shared by all sessions (deterministic probes).
+        result_cache: finished results of `kept` requests, shared by all sessions (deterministic probes).
+        clock: what a job's time limit is measured on (time.monotonic; a test's own clock).
     """
 
     def __init__(
@@ -96,7 +99,9 @@ class KerasWorker(ChildConversation):
         watchdog_seconds: float = float(os.environ.get("TDE_WORKER_WATCHDOG_SECONDS", 30)),
         stop_grace: float = 2.0,
         preload: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.clock = clock
         self.idle_seconds = idle_seconds
         self.max_jobs = max_jobs
         self.rss_limit_mb = rss_limit_mb
@@ -130,40 +135,31 @@ class KerasWorker(ChildConversation):
 
     # -- the pages' side ----------------------------------------------------------------------------------
     def submit(
-        self,
-        session: str,
-        kind: str,
-        payload: Any,
-        *,
-        group: str = "probe",
-        label: str | None = None,
-        listener: EventListener | None = None,
-        cache_key: Hashable | None = None,
-        exclusive: bool = True,
+        self, session: str, request: Request, *, listener: EventListener | None = None, exclusive: bool = True
     ) -> Job:
         """Queue a job; returns at once. Raises `SessionBusy` if the session has a job queued or running.
 
         A job that is not `exclusive` (a short, shared probe the page shows on its own) neither needs nor takes the
         session's one slot, so it never keeps the visitor from pressing Train.
 
-        `kind` names a handler of `core.keras.jobs` (or "module:function" for tests); `group` is "probe" or "train".
-        With `cache_key`, a finished result for the same key (a probe's, or a warm-up's) is returned as an already
-        finished job, and a job for the same key that is already queued or running (a warm-up) is shared rather than
-        run twice; a queued warm-up then moves up to the caller's priority.
+        For a `kept` request (core.keras.requests), a finished result of an equal request (a probe's, or a warm-up's)
+        is returned as an already finished job, and an equal job already queued or running (a warm-up) is shared
+        rather than run twice; a queued warm-up then moves up to the request's priority.
         """
+        priority = PRIORITY[request.group]
         with self._cond:
-            if cache_key is not None:
-                if cache_key in self._results:
-                    self._results.move_to_end(cache_key)
-                    cached = self._results[cache_key]
-                    job = Job(next(self._ids), session, kind, payload, PRIORITY[group], label or kind, listener)
+            if request.kept:
+                if request in self._results:
+                    self._results.move_to_end(request)
+                    cached = self._results[request]
+                    job = Job(next(self._ids), session, request, priority, listener, computed_at=cached.computed_at)
                     job._finish(cached.status, cached.result, cached.error)
                     return job
                 for pending in [self._running, *self._queue]:
-                    if pending is not None and pending.cache_key == cache_key and not pending.stop_requested:
-                        if pending.priority > PRIORITY[group]:
+                    if pending is not None and pending.cache_key == request and not pending.stop_requested:
+                        if pending.priority > priority:
                             others = [j for j in self._queue if j is not pending]
-                            pending.priority = PRIORITY[group]
+                            pending.priority = priority
                             pending.turn = self._turn(others, pending.session, pending.priority)
                             self._queue.sort(key=_queue_order)
                             self._renumber()
@@ -171,16 +167,17 @@ class KerasWorker(ChildConversation):
             current = self._by_session.get(session)
             if exclusive and current is not None and current.active:
                 raise SessionBusy(current)
-            job = Job(next(self._ids), session, kind, payload, PRIORITY[group], label or kind, listener, cache_key)
+            job = Job(next(self._ids), session, request, priority, listener)
             if exclusive:
                 self._by_session[session] = job
             self._drop_warmup(session)
             self._enqueue(job)
             return job
 
-    def warm_up(self, session: str, kind: str, payload: Any, key: Hashable) -> None:
-        """Speculatively run a cheap job (build and trace) that a later click will need; a no-op if `key` was
-        warmed already. A session has at most one warm-up waiting: a newer one replaces it."""
+    def warm_up(self, session: str, request: Request) -> None:
+        """Speculatively run a cheap job (build and trace, or a probe a click will ask for) that a later click will
+        need; a no-op if it was warmed already. A session has at most one warm-up waiting: a newer one replaces it."""
+        key = request
         with self._cond:
             if key in self._warm_keys:
                 return
@@ -188,9 +185,9 @@ class KerasWorker(ChildConversation):
             if waiting is not None and waiting[0] == key:
                 return
             self._drop_warmup(session)
-            if key in self._results or any(j is not None and j.cache_key == key for j in [self._running, *self._queue]):
+            if key in self._results or any(j is not None and j.request == key for j in [self._running, *self._queue]):
                 return
-            job = Job(next(self._ids), session, kind, payload, PRIORITY["warmup"], "warm-up", cache_key=key)
+            job = Job(next(self._ids), session, request, PRIORITY["warmup"])
             self._warmups[session] = (key, job)
             # Speculation must never pile up on a busy server (many visitors opening pages): drop the oldest.
             waiting = [j for j in self._queue if j.priority == PRIORITY["warmup"]]
@@ -353,14 +350,14 @@ class KerasWorker(ChildConversation):
                 self._running = None
                 self._jobs_done += 1
                 self._last_end = time.monotonic()
-                if job.cache_key is not None and job.status == "done":
+                if job.status == "done":
                     if job.priority == PRIORITY["warmup"]:
                         # What a warm-up traced lives in the child's model cache (a few models): remember as many.
-                        self._warm_keys[job.cache_key] = None
+                        self._warm_keys[job.request] = None
                         while len(self._warm_keys) > WARM_KEYS_KEPT:
                             self._warm_keys.popitem(last=False)
-                    if job.kind != "warm_up_training":
-                        self._results[job.cache_key] = job
+                    if job.request.kept:
+                        self._results[job.request] = job
                         while len(self._results) > self._result_cache:
                             self._results.popitem(last=False)
                 self._renumber()

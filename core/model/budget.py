@@ -53,6 +53,9 @@ WORKER_RECYCLE_MB = WORKER_IDLE_ANON_MB + WORKER_CACHE_MB
 JOB_MEMORY_MB = WORKER_MEMORY_LIMIT_MB - WORKER_RECYCLE_MB
 TIME_BUDGET_SECONDS = 60.0
 SLOWDOWN_ONE_CORE = 1.5
+# The longest one job may hold the worker, even while its child still beats (every visitor behind it waits): four
+# times the budget, for a host that other work slows down, since a job the budget allows is estimated under a minute.
+JOB_TIME_LIMIT_SECONDS = float(os.environ.get("TDE_JOB_TIME_LIMIT_SECONDS", 4 * TIME_BUDGET_SECONDS))
 
 BASE_MB = 50.0
 WEIGHT_COPIES = 6
