@@ -228,3 +228,42 @@ def test_a_page_answered_from_an_earlier_identical_request_says_so():
     assert [c.value for c in second.code if "Total params" in c.value] == [
         c.value for c in first.code if "Total params" in c.value
     ]
+
+
+class _QuietWorker:
+    """Stands in for the worker: its jobs never run, so the test decides what happens (pure, milliseconds)."""
+
+    def __init__(self) -> None:
+        self.jobs = []
+
+    def active_job(self, session):
+        return None
+
+    def submit(self, session, request, *, listener=None, exclusive=True):
+        from core.keras.job import Job
+
+        job = Job(len(self.jobs) + 1, session, request, 0, listener)
+        self.jobs.append(job)
+        return job
+
+
+def test_shared_with_counts_only_the_tabs_still_open():
+    """A watcher whose browser has been gone for the grace period is detached: "shared with N others" stops counting
+    it, the run goes on for the others, and the last watcher is never detached this way (the worker's own liveness
+    check ends a run nobody follows)."""
+    browsers = {"a": True, "b": True, "c": True}
+    now = [0.0]
+    audience = Audience(_QuietWorker(), connected=browsers.get, grace=20.0, clock=lambda: now[0])
+    a, b, c = (audience.join(name, Hold("shared")) for name in "abc")
+    assert a.others == 2
+    browsers["b"] = False  # b's tab closed
+    assert a.others == 2  # a reconnecting tab gets its grace
+    now[0] = 20.0
+    assert a.others == 1 and c.others == 1
+    assert b.status == "stopped" and b.stop_reason == "The browser tab was closed." and a.active
+    assert not a.job.stop_requested  # the run goes on
+    browsers["c"] = browsers["a"] = False
+    assert c.others == 1
+    now[0] = 40.0
+    assert c.others == 0 and a.status == "stopped"  # c is left, watching alone
+    assert c.active and not c.job.stop_requested

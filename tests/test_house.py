@@ -20,7 +20,7 @@ MAX_FUNCTION_LINES = 60
 MAX_PAGE_BODY_LINES = 60
 
 # Modules of the Keras package the Streamlit server imports (the worker client, the jobs' request types and the messages
-# to the child, the audience, the training session and the lab's result types): they must stay TensorFlow-free at import.
+# to the child, the audience, the training session and the lab's result types): they stay TensorFlow-free at import.
 SERVER_SIDE_KERAS = (
     "core.keras.worker",
     "core.keras.requests",

@@ -22,6 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.figures.tables import html_table, whole_columns, with_separators
 from core.figures.theme import Theme, theme_for
 from core.keras.audience import Watch, audience_for
+from core.keras.prewarm import prewarmer_for
 from core.keras.requests import Request
 from core.keras.training_session import TrainingJob
 from core.keras.worker import Job, KerasWorker, SessionBusy, shared_worker
@@ -79,6 +80,14 @@ def speculate(request: Request) -> None:
     model, compute the lab). TDE_SPECULATE=0 turns it off (the tests' AppTest sessions, each a new visitor)."""
     if os.environ.get("TDE_SPECULATE", "1") != "0":
         keras_worker().warm_up(session_id(), request)
+
+
+def page_served() -> None:
+    """The frame calls this after each page: the first time, the server starts warming its shared cache with what the
+    stories and presets will ask Keras for (core.keras.prewarm: idle priority, bounded, giving way to any visitor).
+    TDE_PREWARM=0 turns it off (the tests' servers)."""
+    if os.environ.get("TDE_PREWARM", "1") != "0":
+        prewarmer_for(keras_worker()).page_served()
 
 
 def training_job() -> TrainingJob:

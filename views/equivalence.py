@@ -15,13 +15,13 @@ import streamlit as st
 from core import describe
 from core.figures.alt_text import op_counts_alt, twin_losses_alt, twin_outputs_alt
 from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
-from core.keras.requests import EquivalenceLab
+from core.keras.requests import LAB_PERTURB, EquivalenceLab
 from core.model.budget import lab_work
 from core.model.refusal import Refusal
 from core.model.spec import ModelSpec
 from views import common
 
-PERTURB = 1e-3  # the control: one weight of the TimeDistributed twin moved by this much
+PERTURB = LAB_PERTURB  # the control: one weight of the TimeDistributed twin moved by this much
 SAMPLES = 4  # one tiny batch (core.keras.equivalence's default): exact, more samples prove nothing more
 
 

@@ -215,6 +215,9 @@ class CheckFix(Request):
         return hash(repr(self.checks))
 
 
+LAB_PERTURB = 1e-3  # the lab's control: one weight of the TimeDistributed twin moved by this much
+
+
 @dataclass(frozen=True)
 class EquivalenceLab(Request):
     """Every measurement of the Equivalence lab from one pair of twins, each stage timed and streamed as it ends."""

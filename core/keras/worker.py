@@ -51,8 +51,10 @@ from core.keras.requests import Request
 from core.keras.worker_process import Child
 from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB
 
-# Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative.
-PRIORITY = {"probe": 0, "train": 1, "warmup": 2}
+# Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative; the
+# server's own warming of its cache at start (core.keras.prewarm) runs only when nothing else waits, and gives way.
+PRIORITY = {"probe": 0, "train": 1, "warmup": 2, "idle": 3}
+IDLE_SESSION = "server:prewarm"
 WARM_UPS_WAITING = 2  # speculative jobs waiting server-wide: the newest are the likeliest to be clicked
 WARM_KEYS_KEPT = 3  # trainings warmed that the child's model cache (6 models, up to 3 per training) still holds
 Liveness = Callable[[str], "bool | None"]
@@ -195,6 +197,20 @@ class KerasWorker(ChildConversation):
                 self._drop_warmup(old.session)
             self._enqueue(job)
 
+    def prewarm(self, request: Request) -> Job | None:
+        """Run a `kept` request at idle priority, so that its result waits in the cache for the first visitor who asks
+        (a story's lab, a preset's summary). It never delays a visitor: it runs only when nothing else waits, and a
+        visitor's job queued while it runs stops it (the page sees that within `STOP_ANSWER_SECONDS`). None when the
+        result is kept already or an equal job is queued or running."""
+        with self._cond:
+            if self._closed or not request.kept or request in self._results:
+                return None
+            if any(j is not None and j.request == request for j in [self._running, *self._queue]):
+                return None
+            job = Job(next(self._ids), IDLE_SESSION, request, PRIORITY["idle"])
+            self._enqueue(job)
+            return job
+
     def active_job(self, session: str) -> Job | None:
         """The session's job that is queued or running, if any."""
         with self._cond:
@@ -258,6 +274,9 @@ class KerasWorker(ChildConversation):
     def _enqueue(self, job: Job) -> None:
         # Round robin by session among equal priorities: a late visitor goes before an early one's second job.
         job.turn = self._turn(self._queue, job.session, job.priority)
+        running = self._running
+        if running is not None and running.priority == PRIORITY["idle"] and job.priority < PRIORITY["idle"]:
+            running.stop("A visitor's job came first.")  # the server's own warming gives way at once
         self._queue.append(job)
         self._queue.sort(key=_queue_order)
         self._renumber()
