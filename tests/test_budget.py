@@ -121,3 +121,25 @@ def test_the_limits_follow_from_the_containers_memory() -> None:
         guard, server, recycle, job, idle = json.loads(out.stdout)
         assert guard + server < memory
         assert recycle + job <= guard and recycle > idle and job > 0
+
+
+def test_an_estimate_shown_before_a_click_is_this_servers_once_it_has_timed_such_a_job():
+    """Issue 25: the Equivalence lab said "About 34 s" and took 5 s. The cost model keeps the one-core guard (refusals),
+    and the estimate a person reads is scaled by what the worker measured on this server, per kind of job."""
+    from core.model.budget import SpeedCalibration, lab_work, training_work
+
+    spec = ModelSpec()
+    lab = lab_work(spec)
+    speed = SpeedCalibration()
+    assert speed.message(lab, "EquivalenceLab") == lab.message  # nothing timed yet: the cost model's one-core guess
+    for measured in (lab.seconds / 6, lab.seconds / 7, lab.seconds * 3):  # the median is not moved by one outlier
+        speed.record("EquivalenceLab", lab.seconds, measured)
+    shown = speed.message(lab, "EquivalenceLab")
+    assert shown.startswith(f"About {lab.seconds / 6:,.0f} s on this server (timed on its last 3 such jobs)"), shown
+    training = training_work(_training(spec, samples=256, batch_size=32, epochs=5))
+    assert speed.message(training, "Training") == training.message  # another kind keeps its own estimate
+    refused = training_work(_training(spec, samples=10_000, batch_size=1, epochs=500))
+    speed.record("Training", 1.0, 0.01)
+    assert not refused.allowed and speed.message(refused, "Training") == refused.message  # the guard is unchanged
+    speed.record("Training", 0.0, 1.0)  # a job without an estimate teaches nothing
+    assert speed.timed("Training") == 1

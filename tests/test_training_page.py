@@ -90,7 +90,7 @@ def test_training_page_trains_and_shows_chart_and_final_table():
     at.button(key="training_train").click().run()
     at = _run_until_done(at, job)
     assert not at.exception
-    assert job.snapshot().computed_at is not None and "Computed earlier" in page_text(at)
+    assert job.snapshot().computed_at is not None and "Cached: computed at" in page_text(at)
     again = next(f for f in _figures(at) if f["layout"]["title"]["text"] == "Training loss")
     assert {t["name"]: t["y"] for t in again["data"]} == {name: t["y"] for name, t in traces.items()}
 

@@ -69,3 +69,18 @@ def test_the_servers_own_warming_gives_way_to_a_visitors_job(tmp_path: Path) -> 
         assert worker.prewarm(Memory()) is None  # only a result the worker keeps is worth warming
     finally:
         worker.shutdown()
+
+
+def test_the_worker_times_its_jobs_against_the_estimate_except_a_job_that_started_tensorflow() -> None:
+    worker = KerasWorker(preload=False, calibrate=True)
+    try:
+        first = worker.submit("s", Memory(seconds=100.0))  # its time includes starting the child
+        assert first.wait(JOIN) and first.status == "done" and first.fresh_child
+        assert worker.calibration.timed("Memory") == 0
+        second = worker.submit("s", Memory(seconds=100.0))
+        assert second.wait(JOIN) and second.status == "done" and not second.fresh_child
+        assert worker.wait_until_idle(JOIN)
+        assert worker.calibration.timed("Memory") == 1
+        assert worker.calibration.seconds("Memory", 50.0) == 50.0 * second.elapsed / 100.0
+    finally:
+        worker.shutdown()

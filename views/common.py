@@ -110,6 +110,12 @@ def save_training_controls(controls: TrainingControls) -> None:
     st.session_state[TRAINING_CONTROLS] = controls
 
 
+def estimate(work: Work, kind: type[Request]) -> str:
+    """What the page says a job of `kind` will take before the click: this server's measured speed once its worker has
+    timed such a job (core.model.budget.SpeedCalibration), else the cost model's one-core estimate, said to be one."""
+    return keras_worker().calibration.message(work, kind.__name__)
+
+
 def keras_job(slot: str, request: Request, *, start: bool, work: Work, exclusive: bool = True) -> Watch | None:
     """This session's job in `slot` for `request`: started now if `start` (and the work is allowed), else the one
     started earlier for an equal request, else None. Sessions asking for equal requests watch one run, and finished

@@ -93,7 +93,8 @@ def _lab(spec: ModelSpec, picture: Any) -> dict:
     job = common.keras_job("equivalence", request, start=False, work=work)
     if job is None:
         if work.allowed:
-            picture.info(f"Click the button: the server's TensorFlow worker builds two small models. {work.message}")
+            message = common.estimate(work, EquivalenceLab)
+            picture.info(f"Click the button: the server's TensorFlow worker builds two small models. {message}")
         return {}
     if results is None:  # the verdict first, the slower stages as they end
         return job.partial_results() if job.active else {}

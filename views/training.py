@@ -15,7 +15,7 @@ import streamlit as st
 from core import describe
 from core.figures.alt_text import loss_curves_alt, prediction_alt, timestep_losses_alt
 from core.figures.training import loss_figure, prediction_figure, timestep_heatmap
-from core.keras.requests import FitProbe, WarmUp
+from core.keras.requests import FitProbe, Training, WarmUp
 from core.keras.training_session import TrainingJob, TrainingSettings, TrainingSnapshot
 from core.model.anatomy import Description
 from core.model.budget import Work, probe_work, training_work
@@ -54,7 +54,7 @@ def render() -> None:
     work = training_work(settings) if settings is not None else None
     if work is not None:
         if work.allowed:
-            st.caption(f"Work: {work.message}")
+            st.caption(f"Work: {common.estimate(work, Training)}")
         else:
             st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
     running = job.running
@@ -364,7 +364,7 @@ def _provenance(snap: TrainingSnapshot) -> None:
     if snap.computed_at is not None:
         when = time.strftime("%H:%M:%S UTC", time.gmtime(snap.computed_at))
         st.caption(
-            f"Computed earlier, at {when}, for an identical request (same models, data, seed and settings): the "
+            f"Cached: computed at {when} for an identical request (same models, data, seed and settings): the "
             "training is deterministic, so the server replayed its curves and results instead of training again.",
             help="Change any setting (the seed, for one) to train anew.",
         )

@@ -63,6 +63,7 @@ class Job:
     computed_at: float | None = None  # wall time (time.time()) its result was computed; earlier than now for a replay
     peak_mb: float | None = None  # the child's peak resident memory during this job
     peak_anon_mb: float | None = None  # the child's peak anonymous memory during this job (sampled every 50 ms)
+    fresh_child: bool = False  # a new child process (TensorFlow's import) started for this job: not a fair timing
     longest_silence: float = 0.0  # the longest the child went without a message (heartbeat or event) in this job
     events: list[tuple] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

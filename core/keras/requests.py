@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from core.model.budget import JOB_TIME_LIMIT_SECONDS
+from core.model.budget import JOB_TIME_LIMIT_SECONDS, fit_cost, lab_cost, training_cost
 from core.model.datasets import MAX_SAMPLES, TASKS
 from core.model.spec import ModelSpec, seed_variants, whole_number
 from core.model.training_controls import RECALL_LEARNING_RATE
@@ -45,6 +45,11 @@ class Request:
     label: ClassVar[str] = "Keras job"
     kept: ClassVar[bool] = True
     time_limit: ClassVar[float] = JOB_TIME_LIMIT_SECONDS
+
+    def estimate(self) -> float | None:
+        """The cost model's seconds for this job on a one-core server (core.model.budget), or None when it has none:
+        the worker times the job against it, so that the estimates shown later are this server's own."""
+        return None
 
 
 def handles(request_type: type[R]) -> Callable[[Handler], Handler]:
@@ -129,6 +134,11 @@ class Training(Request):
     label: ClassVar[str] = "training"
     kept: ClassVar[bool] = False
 
+    def estimate(self) -> float:
+        """Training each variant in turn (core.model.budget.training_work's cost)."""
+        s = self.settings
+        return training_cost([spec for _, spec in s.variants], s.samples, s.batch_size, s.epochs).seconds
+
 
 @dataclass(frozen=True)
 class WarmUp(Request):
@@ -151,6 +161,10 @@ class FitProbe(Request):
     samples: int
     label: ClassVar[str] = "fit() check"
 
+    def estimate(self) -> float:
+        """One fit() step on a tiny batch (core.model.budget.probe_work's cost)."""
+        return fit_cost(self.spec, self.samples, self.samples, 1).seconds
+
 
 @dataclass(frozen=True)
 class FitAnswer:
@@ -165,6 +179,10 @@ class Summary(Request):
 
     spec: ModelSpec
     label: ClassVar[str] = "model summary"
+
+    def estimate(self) -> float:
+        """Building the model (core.model.budget.summary_work's cost)."""
+        return fit_cost(self.spec, 1, 1, 0, trace=False).seconds
 
 
 @dataclass(frozen=True)
@@ -189,6 +207,10 @@ class InitialWeights(Request):
     spec: ModelSpec
     seed: int
     label: ClassVar[str] = "weights"
+
+    def estimate(self) -> float:
+        """Building the model (core.model.budget.summary_work's cost)."""
+        return fit_cost(self.spec, 1, 1, 0, trace=False).seconds
 
 
 @dataclass(frozen=True)
@@ -225,6 +247,10 @@ class EquivalenceLab(Request):
     spec: ModelSpec
     perturb: float
     label: ClassVar[str] = "equivalence lab"
+
+    def estimate(self) -> float:
+        """Both twins run, traced, timed and trained (core.model.budget.lab_work's cost)."""
+        return lab_cost(self.spec).seconds
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ from core.keras.job import EventListener, Job, SessionBusy, WorkerStats
 from core.keras.job_run import ChildConversation
 from core.keras.requests import Request
 from core.keras.worker_process import Child
-from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB
+from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB, SpeedCalibration
 
 # Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative; the
 # server's own warming of its cache at start (core.keras.prewarm) runs only when nothing else waits, and gives way.
@@ -86,6 +86,9 @@ class KerasWorker(ChildConversation):
         disconnect_grace: seconds a session may stay disconnected (a reconnecting tab) before its job is stopped.
         result_cache: finished results of `kept` requests, shared by all sessions (deterministic probes).
         clock: what a job's time limit is measured on (time.monotonic; a test's own clock).
+        calibrate: time each job against the cost model, so that the pages' estimates are this server's
+            (TDE_CALIBRATE=0: not; the tests' shared worker, whose timings would make the pages' text depend on the
+            order the tests ran in).
     """
 
     def __init__(
@@ -102,8 +105,11 @@ class KerasWorker(ChildConversation):
         stop_grace: float = 2.0,
         preload: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        calibrate: bool = os.environ.get("TDE_CALIBRATE", "1") != "0",
     ) -> None:
         self.clock = clock
+        self.calibration = SpeedCalibration()  # this server's measured speed, for the estimates the pages show
+        self.calibrate = calibrate
         self.idle_seconds = idle_seconds
         self.max_jobs = max_jobs
         self.rss_limit_mb = rss_limit_mb
@@ -370,6 +376,7 @@ class KerasWorker(ChildConversation):
                 self._jobs_done += 1
                 self._last_end = time.monotonic()
                 if job.status == "done":
+                    self._time(job)
                     if job.priority == PRIORITY["warmup"]:
                         # What a warm-up traced lives in the child's model cache (a few models): remember as many.
                         self._warm_keys[job.request] = None
@@ -383,12 +390,20 @@ class KerasWorker(ChildConversation):
                 self._cond.notify_all()
             self._maybe_recycle(warmed=job.priority == PRIORITY["warmup"] and job.status == "done")
 
+    def _time(self, job: Job) -> None:
+        """Record how long a finished job took against the cost model's estimate (this server's speed), unless its time
+        includes starting TensorFlow."""
+        estimate = job.request.estimate()
+        if self.calibrate and estimate is not None and not job.fresh_child and job.started is not None:
+            self.calibration.record(type(job.request).__name__, estimate, job.elapsed)
+
     def _ensure_child(self, job: Job) -> Child:
         if self._child is not None and self._child.alive():
             return self._child
         self._discard_child()
         job._deliver(("stage", "Starting TensorFlow (a few seconds, once)…"))
         child = Child(self._start_timeout, self._child_settings)
+        job.fresh_child = True
         with self._cond:
             self._child = child
             self._processes_started += 1

@@ -35,6 +35,9 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
+import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -257,3 +260,62 @@ def training_work(settings) -> Work:  # noqa: ANN001 - core.keras.training_sessi
 
 def _fits(cost: Cost) -> bool:
     return cost.seconds <= TIME_BUDGET_SECONDS and cost.memory_mb <= JOB_MEMORY_MB
+
+
+# -- honest times: what a person is told is this server's measured speed, not the one-core guard ----------------------
+CALIBRATION_WINDOW = 20  # a kind of job's last timings that make its speed (the first ones count from the first job)
+
+
+class SpeedCalibration:
+    """This server's speed, measured: per kind of job (the request's type), the ratio of its measured time in the worker
+    to the cost model's one-core estimate, over its last `CALIBRATION_WINDOW` jobs (from the first one).
+
+    The refusals keep the cost model's one-core estimate (the guard: what the smallest server would take); only the
+    estimate shown before a click is scaled by this server's own ratio. Thread-safe: the worker's dispatcher records,
+    the pages read.
+
+    Example:
+        >>> speed = SpeedCalibration()
+        >>> speed.record("EquivalenceLab", estimated=34.0, measured=5.1)
+        >>> round(speed.seconds("EquivalenceLab", 34.0), 1)
+        5.1
+    """
+
+    def __init__(self, window: int = CALIBRATION_WINDOW) -> None:
+        self._window = window
+        self._ratios: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def record(self, kind: str, estimated: float, measured: float) -> None:
+        """One finished job of `kind`: the cost model said `estimated` s on one core, the worker took `measured` s."""
+        if estimated <= 0 or measured <= 0 or not math.isfinite(estimated) or not math.isfinite(measured):
+            return
+        with self._lock:
+            self._ratios.setdefault(kind, deque(maxlen=self._window)).append(measured / estimated)
+
+    def timed(self, kind: str) -> int:
+        """How many jobs of `kind` this server has timed (within the window)."""
+        with self._lock:
+            return len(self._ratios.get(kind, ()))
+
+    def seconds(self, kind: str, estimated: float) -> float | None:
+        """The one-core estimate scaled by this server's median ratio for `kind`; None before its first such job."""
+        with self._lock:
+            ratios = list(self._ratios.get(kind, ()))
+        return estimated * statistics.median(ratios) if ratios else None
+
+    def message(self, work: Work, kind: str) -> str:
+        """What a page says before a click: this server's time for the work once it has timed that kind of job, else
+        the cost model's estimate for a small one-core server (`work.message`), as a refusal's message always is."""
+        seconds = self.seconds(kind, work.seconds) if work.allowed else None
+        if seconds is None:
+            return work.message
+        memory = f"{work.memory_mb:,.0f} MB"
+        jobs = self.timed(kind)
+        timed = f"timed on its last {jobs} such job{'s' * (jobs > 1)}"
+        return f"About {_duration(seconds)} on this server ({timed}) and {memory}."
+
+
+def _duration(seconds: float) -> str:
+    """'under 1 s', '4 s', '1,234 s'."""
+    return "under 1 s" if seconds < 1 else f"{seconds:,.0f} s"

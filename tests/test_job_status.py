@@ -1,0 +1,38 @@
+"""A Keras job's state on a page (views/common.keras_result): its status box while it waits or runs, gone with the job,
+and the plain wording of a replayed answer. AppTest, with the job held at a gate by another visitor's job."""
+
+from __future__ import annotations
+
+import threading
+
+from core.keras.requests import Summary
+from core.keras.worker import shared_worker
+from core.model.spec import ModelSpec
+from tests.conftest import page_text, run_app
+from tests.worker_handlers import Hold
+
+JOIN = 300
+LINK = {"timesteps": "9", "input_size": "2", "hidden_size": "3", "output_size": "2"}  # a model no other test asks about
+
+
+def _boxes(at) -> list[str]:
+    return [str(box.value) for box in at.info]
+
+
+def test_the_queued_box_leaves_with_its_job(tmp_path):
+    """Issue 25: a "Queued: 1 job ahead of yours…" box stayed on the page after the run finished."""
+    worker = shared_worker()
+    gate, held = tmp_path / "gate", threading.Event()
+    blocker = worker.submit("another visitor", Hold(str(gate)), listener=lambda e: e[0] == "held" and held.set())
+    assert held.wait(JOIN), blocker.error
+    at = run_app("shapes", LINK).button(key="shapes_summary_button").click().run()
+    assert "Queued: 1 job ahead of yours…" in _boxes(at), _boxes(at)
+    spec = ModelSpec(timesteps=9, input_size=2, hidden_size=3, output_size=2)
+    (job,) = at.session_state["keras_jobs_shapes_summary"].values()
+    assert job.job.request == Summary(spec)
+    gate.touch()
+    assert blocker.wait(JOIN) and job.wait(JOIN) and job.status == "done", job.error
+    at.run()
+    assert not [box for box in _boxes(at) if "Queued" in box or "queue" in box], _boxes(at)
+    assert any("Total params" in str(code.value) for code in at.code)
+    assert "Cached: computed at" not in page_text(at)  # this visitor's own run, not a replay
