@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from core.keras.audience import Audience
+from core.keras.protocol import End, Note
 from core.keras.training_session import TrainingJob, TrainingSettings
 from core.keras.worker import SessionBusy, shared_worker
 from core.model.spec import ModelSpec
-from tests.worker_handlers import Hold
+from tests.worker_handlers import HELD, Hold
 
 JOIN = 300  # generous: the gate, not this, decides when a job ends
 
@@ -29,11 +30,11 @@ class Seen:
     def __call__(self, event: tuple) -> None:
         with self._lock:
             self.events.append(event)
-            self._flags.setdefault(event[0], threading.Event()).set()
+            self._flags.setdefault(type(event).__name__, threading.Event()).set()
 
-    def wait_for(self, tag: str) -> bool:
+    def wait_for(self, kind: type) -> bool:
         with self._lock:
-            flag = self._flags.setdefault(tag, threading.Event())
+            flag = self._flags.setdefault(kind.__name__, threading.Event())
         return flag.wait(JOIN)
 
 
@@ -45,7 +46,7 @@ def audience() -> Audience:
 def _two_watchers(audience: Audience, gate: Path):
     first, second = Seen(), Seen()
     a = audience.join("visitor-a", Hold(str(gate)), listener=first)
-    assert first.wait_for("held")  # running: the second visitor joins a run that has already streamed an event
+    assert first.wait_for(Note)  # running: the second visitor joins a run that has already streamed an event
     b = audience.join("visitor-b", Hold(str(gate)), listener=second)
     return a, b, first, second
 
@@ -53,12 +54,12 @@ def _two_watchers(audience: Audience, gate: Path):
 def test_two_sessions_asking_the_same_get_one_run_and_the_same_result(audience, tmp_path):
     a, b, first, second = _two_watchers(audience, tmp_path / "gate")
     assert audience.runs == 1 and a.job is b.job
-    assert second.events == first.events and first.events[-1] == ("held",)  # replayed to the late watcher
+    assert second.events == first.events and first.events[-1] == HELD  # replayed to the late watcher
     assert a.others == 1 and b.others == 1
     (tmp_path / "gate").touch()
     assert a.wait(JOIN) and b.wait(JOIN)
     assert a.status == b.status == "done" and a.result == b.result == "released"
-    assert first.events == second.events and first.events[-2:] == [("held",), ("end", "done")]
+    assert first.events == second.events and first.events[-2:] == [HELD, End("done")]
     assert b.others == 1  # at its end, the run says it was shared
 
 
@@ -69,7 +70,7 @@ def test_one_watcher_stopping_leaves_the_run_to_the_other(audience, tmp_path):
     assert b.active and not b.job.stop_requested and b.others == 0
     (tmp_path / "gate").touch()
     assert b.wait(JOIN) and b.status == "done" and b.result == "released"
-    assert second.events[-1] == ("end", "done")
+    assert second.events[-1] == End("done")
 
 
 def test_the_run_stops_when_nobody_watches(audience, tmp_path):
@@ -161,7 +162,7 @@ def test_two_pages_pressing_train_together_say_they_share_one_run(tmp_path, monk
     worker = shared_worker()
     audience_for(worker).forget()
     gate, held = tmp_path / "gate", threading.Event()
-    blocker = worker.submit("third", Hold(str(gate)), listener=lambda e: e[0] == "held" and held.set())
+    blocker = worker.submit("third", Hold(str(gate)), listener=lambda e: e == HELD and held.set())
     assert held.wait(JOIN)
     pages = []
     for _ in range(2):

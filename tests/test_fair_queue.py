@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from core.keras.fair_queue import order_key, turn
 from core.keras.worker import shared_worker
-from tests.worker_handlers import Hold, Memory
+from tests.worker_handlers import HELD, Hold, Memory
 
 JOIN = 300
 
@@ -49,7 +49,7 @@ def test_priorities_first_each_sessions_jobs_in_order_and_sessions_in_turn(pairs
 def test_the_worker_serves_a_late_visitor_before_an_early_visitors_second_job(tmp_path):
     worker = shared_worker()
     gate, held = tmp_path / "gate", threading.Event()
-    blocker = worker.submit("holder", Hold(str(gate)), listener=lambda e: e[0] == "held" and held.set())
+    blocker = worker.submit("holder", Hold(str(gate)), listener=lambda e: e == HELD and held.set())
     assert held.wait(JOIN)
     early = [worker.submit("early", Memory(), exclusive=False) for _ in range(3)]
     late = worker.submit("late", Memory(), exclusive=False)

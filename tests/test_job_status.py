@@ -9,7 +9,7 @@ from core.keras.requests import Summary
 from core.keras.worker import shared_worker
 from core.model.spec import ModelSpec
 from tests.conftest import page_text, run_app
-from tests.worker_handlers import Hold
+from tests.worker_handlers import HELD, Hold
 
 JOIN = 300
 LINK = {"timesteps": "9", "input_size": "2", "hidden_size": "3", "output_size": "2"}  # a model no other test asks about
@@ -23,7 +23,7 @@ def test_the_queued_box_leaves_with_its_job(tmp_path):
     """Issue 25: a "Queued: 1 job ahead of yours…" box stayed on the page after the run finished."""
     worker = shared_worker()
     gate, held = tmp_path / "gate", threading.Event()
-    blocker = worker.submit("another visitor", Hold(str(gate)), listener=lambda e: e[0] == "held" and held.set())
+    blocker = worker.submit("another visitor", Hold(str(gate)), listener=lambda e: e == HELD and held.set())
     assert held.wait(JOIN), blocker.error
     at = run_app("shapes", LINK).button(key="shapes_summary_button").click().run()
     assert "Queued: 1 job ahead of yours…" in _boxes(at), _boxes(at)

@@ -20,7 +20,7 @@ from core.keras.training_session import TrainingSettings
 from core.model.budget import training_work
 from core.model.spec import ModelSpec
 from tests.conftest import page_text, run_app, settle
-from tests.worker_handlers import Hold
+from tests.worker_handlers import HELD, Hold
 
 TINY_PARAMS = {"timesteps": "6", "input_size": "3", "hidden_size": "4", "output_size": "2"}
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
@@ -105,9 +105,7 @@ def held_worker(tmp_path):
     audience_for(shared_worker()).forget()  # a Train click must queue, not replay another test's run
     gate = tmp_path / "gate"
     started = threading.Event()
-    blocker = shared_worker().submit(
-        "another-visitor", Hold(str(gate)), listener=lambda e: e[0] == "held" and started.set()
-    )
+    blocker = shared_worker().submit("another-visitor", Hold(str(gate)), listener=lambda e: e == HELD and started.set())
     assert started.wait(JOIN), blocker.error
     yield gate
     gate.touch()

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from core.keras.protocol import Batch
 from core.keras.training import train
 from core.keras.training_session import TrainingJob, TrainingSettings
 from core.keras.worker import shared_worker
@@ -68,7 +69,7 @@ def test_a_stop_during_the_first_model_skips_the_others() -> None:
     job = worker.submit(
         "comparer",
         TrainThenHold(settings, group="train"),
-        listener=lambda e: e[0] == "batch" and first_batch.set(),
+        listener=lambda e: isinstance(e, Batch) and first_batch.set(),
     )
     assert first_batch.wait(JOIN), job.error
     job.stop("Stopped.")

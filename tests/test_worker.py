@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from core import ModelSpec
+from core.keras.protocol import Batch, Stage
 from core.keras.requests import Summary, Training, WarmUp
 from core.keras.training_session import TrainingJob, TrainingSettings
 from core.keras.worker import KerasWorker, SessionBusy, shared_worker
-from tests.worker_handlers import Crash, Hold, Memory, TrainThenHold
+from tests.worker_handlers import HELD, Crash, Hold, Memory, TrainThenHold
 
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
 JOIN = 180
@@ -30,7 +31,7 @@ def _unique(hidden_size: int) -> ModelSpec:
 def _held(worker: KerasWorker, session: str, gate: Path):
     """Submit a job that holds the worker until `gate` exists; returns it once the child has started it."""
     started = threading.Event()
-    job = worker.submit(session, Hold(str(gate)), listener=lambda e: e[0] == "held" and started.set())
+    job = worker.submit(session, Hold(str(gate)), listener=lambda e: e == HELD and started.set())
     assert started.wait(JOIN), job.error
     return job
 
@@ -64,7 +65,7 @@ def test_a_stop_is_honoured_within_one_batch() -> None:
     job = worker.submit(
         "stopper",
         TrainThenHold(settings, group="train"),
-        listener=lambda e: e[0] == "batch" and first_batch.set(),
+        listener=lambda e: isinstance(e, Batch) and first_batch.set(),
     )
     assert first_batch.wait(JOIN), job.error
     job.stop("Stopped by the test.")
@@ -74,7 +75,7 @@ def test_a_stop_is_honoured_within_one_batch() -> None:
     assert worker.wait_until_idle(JOIN)
     (result,) = job.result
     assert result.stopped and len(result.batch_losses) == 1 < settings.planned_batches
-    batches = [e for e in job.events if e[0] == "batch"]
+    batches = [e for e in job.events if isinstance(e, Batch)]
     assert len(batches) == 1
 
 
@@ -156,7 +157,7 @@ def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
     worker = KerasWorker(max_jobs=2, idle_seconds=0.0)
     try:
         stages = []
-        job = worker.submit("s", Memory(), listener=lambda e: e[0] == "stage" and stages.append(e[1]))
+        job = worker.submit("s", Memory(), listener=lambda e: isinstance(e, Stage) and stages.append(e.text))
         assert job.wait(JOIN) and job.status == "done", job.error
         assert worker.stats().last_peak_mb > 0
         assert worker.wait_until_child_gone(JOIN)  # idle at once (idle_seconds=0): the child left

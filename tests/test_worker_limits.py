@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from core.keras.worker import KerasWorker
-from tests.worker_handlers import Hold, HoldAndMark, Memory
+from tests.worker_handlers import HELD, Hold, HoldAndMark, Memory
 
 JOIN = 120
 
@@ -32,7 +32,7 @@ def test_a_job_past_its_time_limit_fails_with_one_sentence_and_the_queue_moves_o
     try:
         started = threading.Event()
         endless = Hold(str(tmp_path / "never"), time_limit=60.0)  # its child keeps beating: the watchdog is content
-        long = worker.submit("long", endless, listener=lambda e: e[0] == "held" and started.set())
+        long = worker.submit("long", endless, listener=lambda e: e == HELD and started.set())
         assert started.wait(JOIN), long.error
         behind = worker.submit("next visitor", Memory())
         clock.now = 59.0

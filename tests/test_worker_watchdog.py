@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.keras.worker import KerasWorker
 from core.keras.worker_process import _remove_children
-from tests.worker_handlers import Allocate, Hold, IgnoreStops, Keep, Memory
+from tests.worker_handlers import HELD, Allocate, Hold, IgnoreStops, Keep, Memory
 
 JOIN = 120
 STOP_BOUND = 5.0  # Stop must answer within about 1 s whatever the child does; 5 s leaves room for a loaded machine
@@ -23,7 +23,7 @@ STOP_BOUND = 5.0  # Stop must answer within about 1 s whatever the child does; 5
 def _held(worker: KerasWorker, session: str, gate: Path):
     """A job that holds the child until `gate` exists (never, here); returned once the child runs it."""
     started = threading.Event()
-    job = worker.submit(session, Hold(str(gate)), listener=lambda e: e[0] == "held" and started.set())
+    job = worker.submit(session, Hold(str(gate)), listener=lambda e: e == HELD and started.set())
     assert started.wait(JOIN), job.error
     return job
 
@@ -246,7 +246,7 @@ def test_a_stopped_job_that_never_lets_go_has_its_child_replaced() -> None:
     worker = KerasWorker(watchdog_seconds=2.0, preload=False)
     try:
         started = threading.Event()
-        stuck = worker.submit("stuck", IgnoreStops(), listener=lambda e: e[0] == "held" and started.set())
+        stuck = worker.submit("stuck", IgnoreStops(), listener=lambda e: e == HELD and started.set())
         assert started.wait(JOIN), stuck.error
         behind = worker.submit("another visitor", Memory())
         stuck.stop("Stopped by the test.")

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.keras.protocol import Batch, Note
 from core.keras.requests import Request, handles
 from core.model.budget import JOB_TIME_LIMIT_SECONDS
+
+HELD = Note("held")  # a handler's sign that it holds the worker now
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def hold(request: Hold, context: Any) -> str:
 
 
 def _hold(gate: str, context: Any) -> str:
-    context.emit("held")
+    context.emit(HELD)
     path = Path(gate)
     while not path.exists() and not context.should_stop():
         time.sleep(0.01)  # polling a gate, not measuring time: the outcome does not depend on this interval
@@ -99,9 +102,9 @@ class _HoldAfterFirstBatch:
         self.cache = context.cache
         self._batches = 0
 
-    def emit(self, *event: Any) -> None:
-        self._context.emit(*event)
-        if event[0] == "batch":
+    def emit(self, event: tuple) -> None:
+        self._context.emit(event)
+        if isinstance(event, Batch):
             self._batches += 1
             while self._batches == 1 and not self._context.should_stop():
                 time.sleep(0.01)
@@ -132,7 +135,7 @@ def crash(_: Crash, context: Any) -> None:
     from core.keras.worker_child import save_coverage
 
     save_coverage()
-    context.emit("held")
+    context.emit(HELD)
     os.kill(os.getpid(), signal.SIGSEGV)
 
 
@@ -163,7 +166,7 @@ def hold_and_mark(request: HoldAndMark, context: Any) -> str:
 def allocate(request: Allocate, context: Any) -> str:
     """Say "allocating", then fill `total_mb` MB, 10 MB at a time, and keep it: a job whose memory keeps growing.
     The worker's memory guard must end it; if it does not, the job never ends (and the test fails)."""
-    context.emit("allocating")
+    context.emit(Note("allocating"))
     # bytearray writes its zeros: the pages are resident
     kept = [bytearray(10 * 2**20) for _ in range(request.total_mb // 10)]
     while kept:
@@ -184,6 +187,6 @@ def keep(request: Keep, context: Any) -> int:
 @handles(IgnoreStops)
 def ignore_stops(_: IgnoreStops, context: Any) -> str:
     """Say "held", then never end (a job stuck in one long call): the process stays alive and keeps beating."""
-    context.emit("held")
+    context.emit(HELD)
     while True:
         time.sleep(0.01)

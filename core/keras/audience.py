@@ -29,6 +29,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.keras.protocol import End, Partial
 from core.keras.requests import Request
 from core.keras.worker import SessionBusy
 
@@ -182,11 +183,11 @@ class Watch:
         return list(job.events) if job is not None and job is not PENDING else []
 
     def partial_results(self) -> dict[str, Any]:
-        """The ("partial", key, value) events streamed so far, key -> value."""
+        """The `Partial(key, value)` events streamed so far, key -> value."""
         if self._replay is None:
             job = self.job
             return job.partial_results() if job is not None and job is not PENDING else {}
-        return {event[1]: event[2] for event in self._replay.events if event and event[0] == "partial"}
+        return {event.key: event.value for event in self._replay.events if isinstance(event, Partial)}
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run has ended for this watcher (True) or the timeout passed."""
@@ -205,7 +206,7 @@ class Watch:
             if self.listener is not None:
                 self.listener(event)
         finally:
-            if event and event[0] == "end":
+            if isinstance(event, End):
                 self._done.set()
 
 
@@ -373,7 +374,7 @@ class Audience:
                 shared.watchers.remove(watch)
                 watch._detached_reason = "The browser tab was closed."
                 watch._others_at_end = len(shared.watchers)
-                watch._deliver(("end", "stopped"))
+                watch._deliver(End("stopped"))
 
     def _attach(self, shared: _Shared, watch: Watch) -> None:
         watch._shared = shared
@@ -385,15 +386,15 @@ class Audience:
         with self._lock:
             shared.log.append(event)
             watchers = list(shared.watchers)
-            if event and event[0] == "end":
+            if isinstance(event, End):
                 for watch in watchers:
                     watch._others_at_end = len(watchers) - 1
-                self._end(shared, event[1])
+                self._end(shared, event.status)
             for watch in watchers:
                 try:
                     watch._deliver(event)
                 except Exception:  # noqa: BLE001 - one watcher's bug must not reach the worker's dispatcher thread
-                    logging.getLogger(__name__).exception("A watcher's listener failed on %r", event[:1])
+                    logging.getLogger(__name__).exception("A watcher's listener failed on %s", type(event).__name__)
 
     def _end(self, shared: _Shared, status: str) -> None:
         if self._running.get(shared.key) is shared:
@@ -429,7 +430,7 @@ class Audience:
             if shared.watchers or job is None:
                 watch._detached_reason = reason
                 watch._others_at_end = len(shared.watchers)
-                watch._deliver(("end", "stopped"))
+                watch._deliver(End("stopped"))
                 return
             shared.watchers.append(watch)  # the last watcher follows the job to its end
         job.stop(reason)

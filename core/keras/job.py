@@ -12,6 +12,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.keras.protocol import End, Partial, Stage
+
 FINAL = frozenset({"done", "stopped", "failed", "cancelled"})
 EventListener = Callable[[tuple], None]
 
@@ -113,18 +115,18 @@ class Job:
         return self._done.wait(timeout)
 
     def partial_results(self) -> dict[str, Any]:
-        """The results the job has streamed so far as ("partial", key, value) events (a handler's `context.emit`),
+        """The results the job has streamed so far as `Partial(key, value)` events (a handler's `context.emit`),
         key -> value: what a page can show before the job ends."""
         with self._lock:
             events = list(self.events)
-        return {event[1]: event[2] for event in events if event and event[0] == "partial"}
+        return {event.key: event.value for event in events if isinstance(event, Partial)}
 
     # -- the dispatcher's side ----------------------------------------------------------------------------
     def _deliver(self, event: tuple) -> None:
         with self._lock:
             self.events.append(event)
-            if event and event[0] == "stage":
-                self.stage = str(event[1])
+            if isinstance(event, Stage):
+                self.stage = str(event.text)
         if self.listener is not None:
             self.listener(event)
 
@@ -147,5 +149,5 @@ class Job:
             if status != "stopped" and status != "cancelled":
                 self.stop_reason = None
         if self.listener is not None:
-            self.listener(("end", status))
+            self.listener(End(status))
         self._done.set()

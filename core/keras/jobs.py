@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import core.keras.frames  # noqa: F401 - registers the frames family's handlers (issue 27)
+from core.keras.protocol import Batch, EpochEnd, Partial, VariantDone, VariantStarted
 from core.keras.requests import (
     CheckFix,
     EquivalenceLab,
@@ -68,7 +69,7 @@ def train_settings(request: Training, context: Any) -> list[Any]:
     for index, (label, spec) in enumerate(settings.variants):
         if context.should_stop():
             break
-        context.emit("variant", index)
+        context.emit(VariantStarted(index))
         context.stage(f"{label}: building and tracing the model…")
         dataset = make_dataset(spec, settings.task, settings.samples, settings.seed, settings.normalise_targets)
         result = train(
@@ -77,14 +78,14 @@ def train_settings(request: Training, context: Any) -> list[Any]:
             epochs=settings.epochs,
             batch_size=settings.batch_size,
             seed=settings.seed,
-            on_batch=lambda e, b, loss, i=index: context.emit("batch", i, e, b, loss),
-            on_epoch=lambda e, loss, i=index: context.emit("epoch", i, e, loss),
+            on_batch=lambda e, b, loss, i=index: context.emit(Batch(i, e, b, loss)),
+            on_epoch=lambda e, loss, i=index: context.emit(EpochEnd(i, e, loss)),
             should_stop=context.should_stop,
             cache=context.cache,
             track_timesteps=True,
             learning_rate=settings.learning_rate,
         )
-        context.emit("result", index, result)
+        context.emit(VariantDone(index, result))
         results.append(result)
         if result.stopped:
             break
@@ -126,14 +127,14 @@ def equivalence_lab(request: EquivalenceLab, context: Any) -> dict[str, Any]:
     """Every measurement of the Equivalence lab, from one pair of twins, each stage timed.
 
     Returns {"outputs", "control", "counts", "timings", "training", "versions", "stages": [(label, seconds)]}.
-    Each measurement is also streamed as a ("partial", key, value) event when its stage ends, so the page shows the
+    Each measurement is also streamed as a `Partial(key, value)` event when its stage ends, so the page shows the
     verdict (same outputs, and the control) about a second after the click while the slower stages still run.
     """
     from core.keras import equivalence  # noqa: PLC0415
 
     spec, perturb = request.spec, request.perturb
     results: dict[str, Any] = {"stages": [], "versions": equivalence.versions()}
-    context.emit("partial", "versions", results["versions"])
+    context.emit(Partial("versions", results["versions"]))
 
     def stage(label: str, key: str, run: Any) -> None:
         context.stage(label)
@@ -141,7 +142,7 @@ def equivalence_lab(request: EquivalenceLab, context: Any) -> dict[str, Any]:
         results[key] = run()
         results["stages"].append((label, time.perf_counter() - started))
         if key != "twins":
-            context.emit("partial", key, results[key])
+            context.emit(Partial(key, results[key]))
 
     twins: dict[str, Any] = {}
     stage("Building both twins with one set of weights", "twins", lambda: twins.update(equivalence.build_twins(spec)))

@@ -1,8 +1,11 @@
-"""The messages between the server's dispatcher (core.keras.job_run) and the TensorFlow child (core.keras.worker_child).
+"""The messages between the server's dispatcher (core.keras.job_run) and the TensorFlow child (core.keras.worker_child),
+and the events a job streams to the pages.
 
 Both sides import this module, so a message is read by its type and field names, never by position. The control
 channel carries `RunJob`, `StopJob` and `Exit` down; the events channel carries everything else up. Each is a
-NamedTuple: it pickles small, and a job's result or event travels inside it as it is. TensorFlow-free.
+NamedTuple: it pickles small, and a job's result travels inside it as it is. A job's own events (`Stage`, `Partial`,
+the training's `VariantStarted`, `Batch`, `EpochEnd`, `VariantDone`, a test's `Note`) travel inside `Event`; the
+worker adds `End` when the job ends. TensorFlow-free.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class Stopping(NamedTuple):
 
 
 class Event(NamedTuple):
-    """An event a handler streamed (`context.emit`): ("stage", text), ("batch", …), ("partial", key, value)…"""
+    """An event a handler streamed (`context.emit`): one of the job events below."""
 
     job_id: int
     event: tuple
@@ -87,3 +90,59 @@ class Failed(NamedTuple):
     job_id: int
     error: str
     memory: Memory
+
+
+# -- a job's events: what a handler streams (`context.emit`), in order, to the job's listener and the pages ------------
+class Stage(NamedTuple):
+    """What the job does now ("Tracing…"), for the page's status line."""
+
+    text: str
+
+
+class Partial(NamedTuple):
+    """One measurement of the job, ready before the job ends (the Equivalence lab's verdict first)."""
+
+    key: str
+    value: Any
+
+
+class VariantStarted(NamedTuple):
+    """A training's model number `variant` (0-based, in the settings' order) starts."""
+
+    variant: int
+
+
+class Batch(NamedTuple):
+    """A training's batch ended with its loss (`epoch` and `batch` 0-based)."""
+
+    variant: int
+    epoch: int
+    batch: int
+    loss: float
+
+
+class EpochEnd(NamedTuple):
+    """A training's epoch ended with its mean loss."""
+
+    variant: int
+    epoch: int
+    loss: float
+
+
+class VariantDone(NamedTuple):
+    """A training's model finished (or stopped): its `core.keras.training.TrainingResult`."""
+
+    variant: int
+    result: Any
+
+
+class Note(NamedTuple):
+    """A named sign with no data (the tests' handlers say "held" when they hold the worker)."""
+
+    name: str
+
+
+class End(NamedTuple):
+    """The job ended with `status` ("done", "stopped", "failed" or "cancelled"): the last event a listener gets."""
+
+    status: str

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.keras.audience import audience_for
+from core.keras.protocol import Batch, End, EpochEnd, VariantDone, VariantStarted
 from core.keras.requests import Training, TrainingSettings
 from core.model.spec import ModelSpec
 
@@ -145,20 +146,18 @@ class TrainingJob:
         with self._lock:
             if run_id != self._run_id:
                 return
-            kind = event[0]
-            if kind == "variant":
-                self._current = self._variants[event[1]].label
+            if isinstance(event, VariantStarted):
+                self._current = self._variants[event.variant].label
                 self._epoch = self._batch = 0
-            elif kind == "batch":
-                _, index, epoch, batch, loss = event
-                self._variants[index].batch_losses.append(float(loss))
-                self._epoch, self._batch = epoch, batch
+            elif isinstance(event, Batch):
+                self._variants[event.variant].batch_losses.append(float(event.loss))
+                self._epoch, self._batch = event.epoch, event.batch
                 self._batches_done += 1
-            elif kind == "epoch":
-                self._variants[event[1]].epoch_losses.append(float(event[3]))
-            elif kind == "result":
-                self._variants[event[1]].result = event[2]
-            elif kind == "end":
+            elif isinstance(event, EpochEnd):
+                self._variants[event.variant].epoch_losses.append(float(event.loss))
+            elif isinstance(event, VariantDone):
+                self._variants[event.variant].result = event.result
+            elif isinstance(event, End):
                 self._current = None
 
     def snapshot(self) -> TrainingSnapshot:

@@ -47,6 +47,7 @@ from collections.abc import Callable, Hashable
 from core.keras.fair_queue import order_key, turn
 from core.keras.job import EventListener, Job, SessionBusy, WorkerStats
 from core.keras.job_run import ChildConversation
+from core.keras.protocol import Stage
 from core.keras.requests import Request
 from core.keras.worker_process import Child
 from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB, SpeedCalibration
@@ -401,7 +402,7 @@ class KerasWorker(ChildConversation):
         if self._child is not None and self._child.alive():
             return self._child
         self._discard_child()
-        job._deliver(("stage", "Starting TensorFlow (a few seconds, once)…"))
+        job._deliver(Stage("Starting TensorFlow (a few seconds, once)…"))
         child = Child(self._start_timeout, self._child_settings)
         job.fresh_child = True
         with self._cond:

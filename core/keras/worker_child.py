@@ -36,6 +36,7 @@ from core.keras.protocol import (
     MemoryExceeded,
     Ready,
     RunJob,
+    Stage,
     StopJob,
     Stopping,
 )
@@ -66,13 +67,13 @@ class JobContext:
         self.cache = cache
         self.stop_seen = False
 
-    def emit(self, *event: Any) -> None:
-        """Send one event to the server (delivered to the job's listener)."""
+    def emit(self, event: tuple) -> None:
+        """Send one event (a job event of core.keras.protocol) to the server, delivered to the job's listener."""
         self._events.send(Event(self.job_id, event))
 
     def stage(self, text: str) -> None:
         """Say what the job does now ("Tracing…"), for the page's progress line."""
-        self.emit("stage", text)
+        self.emit(Stage(text))
 
     def should_stop(self) -> bool:
         """True once the server asked this job to stop."""
