@@ -293,26 +293,30 @@ class SpeedCalibration:
         with self._lock:
             self._ratios.setdefault(kind, deque(maxlen=self._window)).append(measured / estimated)
 
-    def timed(self, kind: str) -> int:
-        """How many jobs of `kind` this server has timed (within the window)."""
+    def timed(self, kind: str | None = None) -> int:
+        """How many jobs of `kind` (None: of any kind) this server has timed, within the window."""
         with self._lock:
+            if kind is None:
+                return sum(len(ratios) for ratios in self._ratios.values())
             return len(self._ratios.get(kind, ()))
 
     def seconds(self, kind: str, estimated: float) -> float | None:
-        """The one-core estimate scaled by this server's median ratio for `kind`; None before its first such job."""
+        """The one-core estimate scaled by this server's median ratio for `kind`, or for all its jobs before it has
+        timed one of that kind; None before its first timed job."""
         with self._lock:
-            ratios = list(self._ratios.get(kind, ()))
+            ratios = list(self._ratios.get(kind, ())) or [r for kept in self._ratios.values() for r in kept]
         return estimated * statistics.median(ratios) if ratios else None
 
     def message(self, work: Work, kind: str) -> str:
-        """What a page says before a click: this server's time for the work once it has timed that kind of job, else
-        the cost model's estimate for a small one-core server (`work.message`), as a refusal's message always is."""
+        """What a page says before a click: this server's time for the work once it has timed jobs (that kind's own
+        when it has some), else the cost model's estimate for a small one-core server (`work.message`), as a refusal's
+        message always is."""
         seconds = self.seconds(kind, work.seconds) if work.allowed else None
         if seconds is None:
             return work.message
         memory = f"{work.memory_mb:,.0f} MB"
-        jobs = self.timed(kind)
-        timed = f"timed on its last {jobs} such job{'s' * (jobs > 1)}"
+        jobs, such = (self.timed(kind), " such") if self.timed(kind) else (self.timed(), "")
+        timed = f"timed on its last {jobs}{such} job{'s' * (jobs > 1)}"
         return f"About {_duration(seconds)} on this server ({timed}) and {memory}."
 
 
