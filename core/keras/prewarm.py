@@ -8,8 +8,8 @@ without TensorFlow starting beside it. A visitor's job never waits for it: a job
 stops that job, which is tried again (up to `RETRIES` times) once the worker is idle. TensorFlow-free.
 
 Example:
-    >>> [type(request).__name__ for request in start_requests()][:2]
-    ['EquivalenceLab', 'Summary']
+    >>> [type(request).__name__ for request in start_requests()][-2:]
+    ['Summary', 'EquivalenceLab']
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def _for_step(page: str, spec: ModelSpec) -> Request | None:
 def start_requests(
     stories: Mapping[str, Story] = STORIES, presets: Mapping[str, ModelSpec] = PRESETS, limit: int = MAX_REQUESTS
 ) -> list[Request]:
-    """The requests to warm, in the order a talk meets them: every story's steps, then each preset's summary; each
-    once, at most `limit`."""
+    """The requests to warm: every story's steps, then each preset's summary, each once, at most `limit`; the quick
+    ones (under a second by the cost model) first, since the first job starts TensorFlow and a job that starts it is
+    not timed (core.model.budget.SpeedCalibration): the lab after them teaches the server its speed."""
     wanted: list[Request | None] = [
         _for_step(step.page, step.spec) for story in stories.values() for step in story.steps
     ]
@@ -55,7 +56,8 @@ def start_requests(
     for request in wanted:
         if request is not None:
             unique.setdefault(request, None)
-    return list(unique)[:limit]
+    chosen = list(unique)[:limit]
+    return sorted(chosen, key=lambda request: (request.estimate() or 0.0) >= 1.0)  # stable: talk order otherwise
 
 
 class Prewarmer:

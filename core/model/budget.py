@@ -316,7 +316,7 @@ class SpeedCalibration:
             return work.message
         memory = f"{work.memory_mb:,.0f} MB"
         jobs, such = (self.timed(kind), " such") if self.timed(kind) else (self.timed(), "")
-        timed = f"timed on its last {jobs}{such} job{'s' * (jobs > 1)}"
+        timed = f"timed on one{such} job" if jobs == 1 else f"timed on its last {jobs}{such} jobs"
         return f"About {_duration(seconds)} on this server ({timed}) and {memory}."
 
 
