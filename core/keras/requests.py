@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, TypeVar
+
+import numpy as np
 
 from core.model.budget import JOB_TIME_LIMIT_SECONDS, fit_cost, lab_cost, training_cost
 from core.model.datasets import MAX_SAMPLES, TASKS
@@ -251,6 +253,59 @@ class EquivalenceLab(Request):
     def estimate(self) -> float:
         """Both twins run, traced, timed and trained (core.model.budget.lab_work's cost)."""
         return lab_cost(self.spec).seconds
+
+
+# The Equivalence lab's results (its handler returns them in a dict, by stage; core.figures.equivalence draws them).
+@dataclass(frozen=True)
+class TwinOutputs:
+    """Both twins run on one batch.
+
+    `time_distributed` and `max_abs_diff` are None when the TimeDistributed twin cannot be built
+    (return_sequences=False); `error` then says why, in the words of `describe()`.
+    """
+
+    spec: ModelSpec
+    inputs: np.ndarray
+    dense: np.ndarray
+    time_distributed: np.ndarray | None
+    max_abs_diff: float | None
+    perturb: float = 0.0
+    error: str | None = None
+    keras_error: str | None = None
+
+    def _replace_perturb(self, perturb: float) -> TwinOutputs:
+        return replace(self, perturb=perturb)
+
+
+@dataclass(frozen=True)
+class TwinTraining:
+    """Both twins trained from the same weights on the same data in the same order."""
+
+    spec: ModelSpec
+    dense_loss: tuple[float, ...]
+    time_distributed_loss: tuple[float, ...]
+    max_loss_diff: float
+    max_weight_diff: float
+    epochs: int
+    samples: int
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class GraphCounts:
+    """Operations in one traced graph: all of them, the MatMuls, and the ten most frequent op types."""
+
+    ops: int
+    matmuls: int
+    top_types: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds for the first call of a fresh tf.function (tracing included) and a typical later forward pass."""
+
+    first_call: float
+    forward: float
 
 
 @dataclass(frozen=True)
