@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from core import ModelSpec
-from core.keras.protocol import Batch, Stage
+from core.keras.protocol import Batch, Partial, Stage
 from core.keras.requests import Summary, Training, WarmUp
 from core.keras.training_session import TrainingJob, TrainingSettings
 from core.keras.worker import KerasWorker, SessionBusy, shared_worker
-from tests.worker_handlers import HELD, Crash, Hold, Memory, TrainThenHold
+from tests.worker_handlers import HELD, Crash, Hold, LabThenHold, Memory, TrainThenHold
 
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
 JOIN = 180
@@ -188,3 +188,20 @@ def test_speculative_warm_ups_never_pile_up(tmp_path: Path) -> None:
     assert [job.request for job in waiting] == [Summary(_unique(20 + v)) for v in range(2, WARM_UPS_WAITING + 2)]
     gate.touch()
     assert worker.wait_until_idle(JOIN)
+
+
+def test_a_stopped_lab_ends_between_its_stages_with_what_it_measured() -> None:
+    """The lab honours a stop between stages (the server's own warming gives way to a visitor this way): held right
+    after its verdict until the stop arrives, it returns the verdict and measures nothing more."""
+    worker = shared_worker()
+    verdict = threading.Event()
+    job = worker.submit(
+        "lab-stopper",
+        LabThenHold(_unique(9)),
+        listener=lambda e: isinstance(e, Partial) and e.key == "outputs" and verdict.set(),
+    )
+    assert verdict.wait(JOIN), job.error
+    job.stop("Stopped by the test.")
+    assert job.wait(JOIN) and job.status == "stopped"
+    assert worker.wait_until_idle(JOIN)
+    assert "outputs" in job.result and "control" not in job.result and "training" not in job.result

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.keras.protocol import Batch, Note
+from core.keras.protocol import Batch, Note, Partial
 from core.keras.requests import Request, handles
 from core.model.budget import JOB_TIME_LIMIT_SECONDS
 
@@ -53,6 +53,11 @@ class Memory(TestRequest):
 @dataclass(frozen=True)
 class TrainThenHold(TestRequest):
     settings: Any
+
+
+@dataclass(frozen=True)
+class LabThenHold(TestRequest):
+    spec: Any
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,25 @@ class _HoldAfterFirstBatch:
 
     def should_stop(self) -> bool:
         return self._context.should_stop()
+
+
+class _HoldAtVerdict(_HoldAfterFirstBatch):
+    """A job context that, once the lab's verdict (its "outputs" measurement) is out, waits for the server's stop."""
+
+    def emit(self, event: tuple) -> None:
+        self._context.emit(event)
+        if isinstance(event, Partial) and event.key == "outputs":
+            while not self._context.should_stop():
+                time.sleep(0.01)
+
+
+@handles(LabThenHold)
+def lab_then_hold(request: LabThenHold, context: Any) -> dict:
+    """The real Equivalence lab, held right after its verdict until the test asks it to stop."""
+    from core.keras.jobs import equivalence_lab
+    from core.keras.requests import EquivalenceLab
+
+    return equivalence_lab(EquivalenceLab(request.spec, 1e-3), _HoldAtVerdict(context))
 
 
 @handles(TrainThenHold)

@@ -128,7 +128,8 @@ def equivalence_lab(request: EquivalenceLab, context: Any) -> dict[str, Any]:
 
     Returns {"outputs", "control", "counts", "timings", "training", "versions", "stages": [(label, seconds)]}.
     Each measurement is also streamed as a `Partial(key, value)` event when its stage ends, so the page shows the
-    verdict (same outputs, and the control) about a second after the click while the slower stages still run.
+    verdict (same outputs, and the control) about a second after the click while the slower stages still run. A stop
+    is honoured between stages (what was measured is returned).
     """
     from core.keras import equivalence  # noqa: PLC0415
 
@@ -137,6 +138,8 @@ def equivalence_lab(request: EquivalenceLab, context: Any) -> dict[str, Any]:
     context.emit(Partial("versions", results["versions"]))
 
     def stage(label: str, key: str, run: Any) -> None:
+        if context.should_stop():  # a stop (or a visitor's job, for the server's own warming) ends it between stages
+            return
         context.stage(label)
         started = time.perf_counter()
         results[key] = run()
@@ -159,7 +162,7 @@ def equivalence_lab(request: EquivalenceLab, context: Any) -> dict[str, Any]:
         lambda: equivalence.time_forward_and_trace(spec, twins),
     )
     stage("Training both twins from the same weights", "training", lambda: equivalence.train_twins(spec, twins=twins))
-    results.pop("twins")
+    results.pop("twins", None)
     return results
 
 
