@@ -69,3 +69,24 @@ def test_a_warming_job_that_gave_way_is_tried_again_only_when_the_worker_is_idle
     worker.jobs[1]._finish("done", result="kept")
     prewarmer.thread.join(30)
     assert prewarmer.done == [request] and len(worker.jobs) == 2
+
+
+def test_the_frame_starts_the_warming_once_a_page_has_been_drawn(monkeypatch):
+    """app.py calls views.common.page_served() after each page: with warming on (TDE_PREWARM unset, as shipped) that
+    asks the server's prewarmer, which starts only the first time (tested above); the page itself drew first."""
+    import views.common
+    from tests.conftest import run_app
+
+    calls = []
+
+    class Recorder:
+        def page_served(self):
+            calls.append(views.common.st.session_state.get("spec"))  # the frame had already run the page
+
+    monkeypatch.delenv("TDE_PREWARM")
+    monkeypatch.setattr(views.common, "prewarmer_for", lambda worker: Recorder())
+    at = run_app("weights")  # the Overview, then Weights: two page runs
+    assert not at.exception and len(calls) == 2 and all(spec is not None for spec in calls)
+    monkeypatch.setenv("TDE_PREWARM", "0")
+    at.run()
+    assert len(calls) == 2  # turned off: not asked
