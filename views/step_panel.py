@@ -101,10 +101,10 @@ def _weights(spec: ModelSpec, source: DataSource, start: bool) -> ModelWeights |
     else:
         request = InitialWeights(spec, source.seed)
         failed = "Could not get the weights from Keras"
-        arrays = keras_result("step_weights", request, start=start, work=summary_work(spec), failed=failed)
-        if arrays is None:
+        keras = keras_result("step_weights", request, start=start, work=summary_work(spec), failed=failed)
+        if keras is None:
             return None
-        weights = ModelWeights.from_arrays(spec, arrays.arrays)
+        weights = ModelWeights.from_arrays(spec, keras.arrays)
     panel.weights = (key, weights)  # one model's weights at a time: a 512-unit model holds megabytes
     return weights
 
