@@ -5,7 +5,7 @@ data, optimisation), so one run serves them all. `Audience.join(session, request
 its own key) returns a `Watch`:
 
 - the first watcher of a request submits it to the worker (under a session of its own, "audience:N", so no one
-  visitor owns it); later watchers of an equal request (same kind, equal payload) attach to that job and are first
+  visitor owns it); later watchers of an equal request (same type, equal fields) attach to that job and are first
   given every event it streamed so far, then the rest as it comes, in order; a watcher whose browser has been
   disconnected for `grace` seconds is detached, so "shared with N others" counts only the tabs still open;
 - `Watch.stop()` detaches that watcher only; the job itself stops when its last watcher leaves (Stop, or the worker's

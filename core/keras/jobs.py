@@ -34,7 +34,7 @@ from core.keras.requests import (
 
 
 @handles(WarmUp)
-def warm_up_training(payload: WarmUp, context: Any) -> int:
+def warm_up_training(request: WarmUp, context: Any) -> int:
     """Trace `fit()` (both the full and the last partial batch) and the per-timestep probe for each spec.
 
     A later `train()` of the same spec takes the model from the cache, resets its weights and optimizer, and starts
@@ -43,17 +43,17 @@ def warm_up_training(payload: WarmUp, context: Any) -> int:
     from core.keras.training import probe_size  # noqa: PLC0415
 
     traced = 0
-    for spec in payload.specs:
+    for spec in request.specs:
         if context.should_stop():
             break
-        model, _ = context.cache.model(spec, payload.seed)
-        remainder = payload.samples % payload.batch_size
-        n = min(payload.samples, payload.batch_size + remainder)
+        model, _ = context.cache.model(spec, request.seed)
+        remainder = request.samples % request.batch_size
+        n = min(request.samples, request.batch_size + remainder)
         x = np.zeros(spec.input_shape(n), dtype=np.float32)
         y = np.zeros(spec.target_shape(n), dtype=np.float32)
-        model.fit(x, y, batch_size=payload.batch_size, epochs=1, shuffle=False, verbose=0)
+        model.fit(x, y, batch_size=request.batch_size, epochs=1, shuffle=False, verbose=0)
         if spec.sequence_output:
-            model.predict_on_batch(np.zeros(spec.input_shape(probe_size(payload.samples)), dtype=np.float32))
+            model.predict_on_batch(np.zeros(spec.input_shape(probe_size(request.samples)), dtype=np.float32))
         traced += 1
     return traced
 

@@ -58,7 +58,7 @@ class Channel:
 
 
 class JobContext:
-    """What a handler gets besides its payload: `emit` events, `stage` labels, `should_stop()`, the model cache."""
+    """What a handler gets besides its request: `emit` events, `stage` labels, `should_stop()`, the model cache."""
 
     def __init__(self, job_id: int, events: Channel, stops: set[int], cache: Any) -> None:
         self.job_id = job_id
