@@ -157,9 +157,9 @@ def keras_result(
         if idle:
             st.caption(idle)
         return None
-    if not finished(job):
+    if not _finished(job):
         return None
-    reason = failure(job)
+    reason = _failure(job)
     if reason is not None:
         st.error(f"{failed}: {reason}", icon=":material/error:")
         return None
@@ -185,7 +185,7 @@ def cached_caption(computed_at: float) -> str:
     return f"Cached: computed at {when} for an identical request; the server replayed that answer at once."
 
 
-def finished(job: Job | Watch) -> bool:
+def _finished(job: Job | Watch) -> bool:
     """True when the job has ended; otherwise draw its live status, which reruns the page when it ends or when it
     streams a new partial result (so the page can show each measurement as soon as it exists)."""
     if not job.active:
@@ -207,7 +207,7 @@ def finished(job: Job | Watch) -> bool:
     return False
 
 
-def failure(job: Job | Watch) -> str | None:
+def _failure(job: Job | Watch) -> str | None:
     """The plain reason a job did not finish, or None when it did."""
     if job.status == "failed":
         return job.error or "The TensorFlow worker failed."
