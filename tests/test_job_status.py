@@ -36,3 +36,36 @@ def test_the_queued_box_leaves_with_its_job(tmp_path):
     assert not [box for box in _boxes(at) if "Queued" in box or "queue" in box], _boxes(at)
     assert any("Total params" in str(code.value) for code in at.code)
     assert "Cached: computed at" not in page_text(at)  # this visitor's own run, not a replay
+
+
+def _six_requests() -> None:
+    """AppTest's script: a learner asking one page slot about six models in turn."""
+    from core.keras.requests import Summary
+    from core.model.budget import summary_work
+    from core.model.spec import ModelSpec
+    from views import common
+
+    for steps in range(5, 11):
+        spec = ModelSpec(timesteps=steps)
+        common.keras_job("slot_test", Summary(spec), start=True, work=summary_work(spec))
+
+
+def test_a_page_slot_keeps_only_its_latest_finished_answers(monkeypatch):
+    """A learner trying many models must not pile up every answer (a lab's is megabytes) in the session: a slot keeps
+    its last SLOT_RESULTS_KEPT finished jobs (an older one is replayed by the server's cache if asked again)."""
+    from streamlit.testing.v1 import AppTest
+
+    import views.common
+
+    class Finished:
+        active, status = False, "done"
+
+    class Audience:
+        def join(self, session, request, exclusive=True):
+            return Finished()
+
+    monkeypatch.setattr(views.common, "audience_for", lambda worker, connected=None: Audience())
+    at = AppTest.from_function(_six_requests).run()
+    assert not at.exception
+    kept = list(at.session_state["keras_jobs_slot_test"])
+    assert [request.spec.timesteps for request in kept] == list(range(11 - views.common.SLOT_RESULTS_KEPT, 11))

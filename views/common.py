@@ -31,6 +31,7 @@ from core.model.spec import DEFAULTS, ModelSpec
 from core.model.training_controls import TrainingControls
 
 TRAINING_CONTROLS = "training_controls"  # session state: the Training page's TrainingControls
+SLOT_RESULTS_KEPT = 4  # finished jobs a session keeps per page slot (its latest requests: going back is instant)
 POLL_SECONDS = 0.5  # a poll only reads the job in this process: cheap, so Stop and the end show quickly
 
 
@@ -132,7 +133,10 @@ def keras_job(slot: str, request: Request, *, start: bool, work: Work, exclusive
         except SessionBusy as busy:
             st.warning(str(busy), icon=":material/hourglass_top:")
             return None
+        jobs.pop(request, None)
         jobs[request] = job
+        for old in [key for key, kept in jobs.items() if not kept.active][:-SLOT_RESULTS_KEPT]:
+            del jobs[old]  # a learner trying many models keeps the last few answers, not every lab's megabytes
     return job
 
 
