@@ -57,12 +57,14 @@ def _wait_for_file(path: Path) -> bool:
 
 
 def test_the_servers_own_warming_gives_way_to_a_visitors_job(tmp_path: Path) -> None:
-    worker = KerasWorker(preload=False)
+    # Only the visitor has a browser: the server's own warming has none, and must not be taken for abandoned.
+    worker = KerasWorker(preload=False, liveness=lambda session: session == "visitor", disconnect_grace=0.0)
     try:
         sign = tmp_path / "warming"
         warming = worker.prewarm(HoldAndMark(str(sign), str(tmp_path / "never"), kept=True))
         assert warming is not None and _wait_for_file(sign), warming.error
         assert warming.status == "running"
+        assert not warming.wait(1.5)  # the liveness check (every second) has looked at it: it runs on
         visitor = worker.submit("visitor", Memory())
         assert visitor.wait(JOIN) and visitor.status == "done", visitor.error
         assert warming.status == "stopped" and warming.stop_reason == "A visitor's job came first."

@@ -345,8 +345,9 @@ class KerasWorker(ChildConversation):
         self._renumber()
 
     def _abandoned(self, session: str) -> str | None:
-        """Why the session counts as gone (its browser disconnected for longer than the grace), or None."""
-        if self.liveness is None:
+        """Why the session counts as gone (its browser disconnected for longer than the grace), or None. The server's
+        own warming has no browser and is never abandoned."""
+        if self.liveness is None or session == IDLE_SESSION:
             return None
         alive = self.liveness(session)
         now = time.monotonic()
