@@ -8,7 +8,7 @@ import threading
 
 from core.keras.job import Job
 from core.keras.prewarm import MAX_REQUESTS, Prewarmer, start_requests
-from core.keras.requests import EquivalenceLab, Summary
+from core.keras.requests import EquivalenceLab, InitialWeights, Summary
 from core.talk.stories import STORIES
 
 
@@ -36,8 +36,10 @@ def test_the_requests_are_the_stories_and_presets_keras_answers_each_once_and_bo
     assert 0 < len(requests) <= MAX_REQUESTS and len(set(requests)) == len(requests)
     lab_steps = [step for story in STORIES.values() for step in story.steps if step.page == "equivalence"]
     lab = EquivalenceLab(lab_steps[0].spec, requests[-1].perturb)
-    assert requests[-1] == lab and isinstance(requests[0], Summary)  # a quick one starts TensorFlow: the lab is timed
-    assert all(isinstance(request, EquivalenceLab | Summary) for request in requests)
+    assert requests[-1] == lab and requests[0].estimate() < 1  # a quick one starts TensorFlow: the lab is timed
+    assert all(isinstance(request, EquivalenceLab | Summary | InitialWeights) for request in requests)
+    panel_steps = [step for story in STORIES.values() for step in story.steps if step.page == "unrolled"]
+    assert InitialWeights(panel_steps[0].spec, 0) in requests  # the step panel's weights, as a click would ask
     assert len(start_requests(limit=2)) == 2
 
 

@@ -1,11 +1,12 @@
 """The server warms its shared result cache when it starts: the Keras answers the stories and presets will ask for.
 
-In a talk the room follows a story; its lab verdict (the seed's step 5) and Keras's summaries on Shape flow are the same
-for every visitor, so the worker computes them once, ahead, and the first visitor who asks is answered at once from the
-worker's kept results (`KerasWorker.prewarm`). Bounded (`MAX_REQUESTS`, each within the budget), at idle priority,
-and only after the first page has been served (`Prewarmer.page_served`), so a fresh server draws its first page
-without TensorFlow starting beside it. A visitor's job never waits for it: a job queued while a warming job runs
-stops that job, which is tried again (up to `RETRIES` times) once the worker is idle. TensorFlow-free.
+In a talk the room follows a story; its lab verdict (the seed's step 5), Keras's summaries on Shape flow and the step
+panel's initial weights on the unrolled network are the same for every visitor, so the worker computes them once,
+ahead, and the first visitor who asks is answered at once from the worker's kept results (`KerasWorker.prewarm`).
+Bounded (`MAX_REQUESTS`, each within the budget), at idle priority, and only after the first page has been served
+(`Prewarmer.page_served`), so a fresh server draws its first page without TensorFlow starting beside it. A visitor's
+job never waits for it: a job queued while a warming job runs stops that job, which is tried again (up to `RETRIES`
+times) once the worker is idle. TensorFlow-free.
 
 Example:
     >>> [type(request).__name__ for request in start_requests()][-2:]
@@ -18,13 +19,14 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core.keras.requests import LAB_PERTURB, EquivalenceLab, Request, Summary
+from core.keras.requests import LAB_PERTURB, EquivalenceLab, InitialWeights, Request, Summary
 from core.model.anatomy import describe
 from core.model.budget import lab_work, summary_work
 from core.model.spec import PRESETS, ModelSpec
+from core.model.training_controls import TrainingControls
 from core.talk.stories import STORIES, Story
 
-MAX_REQUESTS = 12  # a few minutes of one idle core at most, and a few MB of kept results
+MAX_REQUESTS = 20  # under a minute of one idle core (all but the lab take a second or less), and a few MB kept
 RETRIES = 3  # a warming job that gave way to visitors is tried again at most this often
 
 
@@ -39,6 +41,8 @@ def _for_step(page: str, spec: ModelSpec) -> Request | None:
         return None
     if page == "shapes" and summary_work(spec).allowed:
         return Summary(spec)
+    if page == "unrolled" and summary_work(spec).allowed:  # the step panel's numbers, before a training of the spec
+        return InitialWeights(spec, TrainingControls().seed)
     return None
 
 
