@@ -69,3 +69,39 @@ def test_a_page_slot_keeps_only_its_latest_finished_answers(monkeypatch):
     assert not at.exception
     kept = list(at.session_state["keras_jobs_slot_test"])
     assert [request.spec.timesteps for request in kept] == list(range(11 - views.common.SLOT_RESULTS_KEPT, 11))
+
+
+def _before_click() -> None:
+    """AppTest's script: what the Equivalence page says before the click, for a request the server holds or not."""
+    import streamlit as st
+
+    from core.keras.requests import EquivalenceLab
+    from core.model.budget import lab_work
+    from core.model.spec import ModelSpec
+    from views import common
+
+    for steps in (5, 6):
+        spec = ModelSpec(timesteps=steps)
+        st.write(common.before_click(EquivalenceLab(spec, 1e-3), lab_work(spec)))
+
+
+def test_before_the_click_a_page_says_an_answer_the_server_holds_shows_at_once(monkeypatch):
+    """Issue 25: a cached lab appeared in 0.3 s under "About 34 s". Held answers say so, with when they were computed;
+    the others keep the estimate (the cost model's until this server has timed such a job)."""
+    from streamlit.testing.v1 import AppTest
+
+    import views.common
+    from core.keras.audience import Finished
+    from core.keras.requests import EquivalenceLab
+
+    class Audience:
+        def cached(self, request):
+            held = request == EquivalenceLab(ModelSpec(timesteps=5), 1e-3)
+            return Finished((), {}, 0.0, 10) if held else None  # computed at 00:00:00 UTC
+
+    monkeypatch.setenv("TDE_CALIBRATE", "1")
+    monkeypatch.setattr(views.common, "audience_for", lambda worker, connected=None: Audience())
+    at = AppTest.from_function(_before_click).run()
+    held, other = [str(text.value) for text in at.markdown]
+    assert held == "Ready at once: the server computed it at 00:00:00 UTC for an identical request."
+    assert other.startswith("About ") and "s and " in other

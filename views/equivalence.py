@@ -93,7 +93,7 @@ def _lab(spec: ModelSpec, picture: Any) -> dict:
     job = common.keras_job("equivalence", request, start=False, work=work)
     if job is None:
         if work.allowed:
-            message = common.estimate(work, EquivalenceLab)
+            message = common.before_click(request, work)
             picture.info(f"Click the button: the server's TensorFlow worker builds two small models. {message}")
         return {}
     if results is None:  # the verdict first, the slower stages as they end

@@ -30,7 +30,7 @@ def render(spec: ModelSpec) -> None:
     )
     work = training_work(settings)
     st.markdown(f"{TASKS[task]} {SAMPLES} samples, batch {BATCH_SIZE}, {EPOCHS} epochs, RMSprop at {LEARNING_RATE}.")
-    st.caption(common.estimate(work, Training))
+    st.caption(common.before_click(Training(settings), work))
     clicked = st.button("Train in Keras", key="frames_train", icon=":material/play_arrow:")
     results = common.keras_result("frames_training", Training(settings), start=clicked, work=work, failed="Not trained")
     if results is None:

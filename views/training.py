@@ -54,7 +54,7 @@ def render() -> None:
     work = training_work(settings) if settings is not None else None
     if work is not None:
         if work.allowed:
-            st.caption(f"Work: {common.estimate(work, Training)}")
+            st.caption(f"Work: {common.before_click(Training(settings), work)}")
         else:
             st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
     running = job.running

@@ -218,6 +218,12 @@ class KerasWorker(ChildConversation):
             self._enqueue(job)
             return job
 
+    def kept_at(self, request: Request) -> float | None:
+        """When (time.time()) the kept result of an equal request was computed, if the worker holds one."""
+        with self._cond:
+            kept = self._results.get(request) if request.kept else None
+            return kept.computed_at if kept is not None and kept.status == "done" else None
+
     def active_job(self, session: str) -> Job | None:
         """The session's job that is queued or running, if any."""
         with self._cond:
