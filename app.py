@@ -26,7 +26,7 @@ from core.model.spec import (
     clamp_whole_number,
 )
 from core.model.url_state import NOT_FOUND_PARAM, not_found_message, problem_message, read_url, share_url, spec_to_query
-from views import frames_note, navigation, sidebar_frames, story
+from views import common, frames_note, navigation, sidebar_frames, story
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
 # must work offline (talks, closed networks).
@@ -302,3 +302,4 @@ if spec.input_kind == "frames" and pg.url_path != "fix":
     frames_note.render(spec, pg.title)
 else:
     pg.run()
+common.page_served()  # the first page is drawn: the server may now warm its shared cache (core.keras.prewarm)

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core import ModelSpec  # noqa: E402
-from core.keras.jobs import WarmUp  # noqa: E402
+from core.keras.requests import EquivalenceLab, FitProbe, Request, Summary, Training, WarmUp  # noqa: E402
 from core.keras.training_session import TrainingSettings  # noqa: E402
 from core.keras.worker import KerasWorker  # noqa: E402
 from core.model.budget import SERVER_MB, _fits, fit_cost, lab_cost, largest_passing, training_cost  # noqa: E402
@@ -150,12 +150,12 @@ def _cost(kind: str, spec: ModelSpec, seed3: bool):
     return fit_cost(spec, 4, 4, 1)
 
 
-def _job(kind: str, spec: ModelSpec, seed3: bool) -> tuple[str, object]:
+def _job(kind: str, spec: ModelSpec, seed3: bool) -> Request:
     if kind == "train":
-        return "train", _settings(spec, seed3)
+        return Training(_settings(spec, seed3))
     if kind == "lab":
-        return "equivalence_lab", (spec, 1e-3)
-    return "fit_probe", (spec, True, 4)
+        return EquivalenceLab(spec, 1e-3)
+    return FitProbe(spec, True, 4)
 
 
 def largest_allowed(kind: str) -> list[tuple[str, ModelSpec, bool]]:
@@ -201,15 +201,17 @@ def run_largest(worker: KerasWorker, cgroup: Cgroup | None, kinds: list[str]) ->
     for kind in kinds:
         for label, spec, seed3 in largest_allowed(kind):
             estimate = _cost(kind, spec, seed3)
-            handler, payload = _job(kind, spec, seed3)
-            idle = worker.submit("bench", "summary", SEED)  # a warm child, and its idle memory
+            request = _job(kind, spec, seed3)
+            # A warm child, and its idle memory (a summary of the measured model: the worker keeps a summary's result,
+            # so one of the seed's would run only once).
+            idle = worker.submit("bench", Summary(spec))
             idle.wait(600)
             idle_anon = worker.stats().last_anon_mb or 0.0
             kills = cgroup.oom_kills() if cgroup else 0
             if cgroup:
                 cgroup.reset_peak()
             started = time.monotonic()
-            job = worker.submit("bench", handler, payload, group="train" if kind == "train" else "probe")
+            job = worker.submit("bench", request)
             job.wait(1800)
             seconds = time.monotonic() - started
             peak = cgroup.peak_mb() if cgroup else None
@@ -235,12 +237,12 @@ def soak(worker: KerasWorker, cgroup: Cgroup | None, trainings: int) -> None:
     settings = TrainingSettings.for_seed_variants(SEED, samples=1000, batch_size=128, epochs=10)
     statuses = []
     for index in range(trainings):
-        train = worker.submit("learner", "train", settings, group="train")
+        train = worker.submit("learner", Training(settings))
         changed = SEED.replace(hidden_size=8 + index % 12, timesteps=32 + 8 * (index % 5))
-        worker.warm_up("tinkerer", "warm_up_training", WarmUp((changed,), 256, 32, 0), key=("soak", index))
-        probe = worker.submit("tinkerer", "fit_probe", (changed, True, 4))
+        worker.warm_up("tinkerer", WarmUp((changed,), 256, 32, 0))
+        probe = worker.submit("tinkerer", FitProbe(changed, True, 4))
         probe.wait(600)
-        summary = worker.submit("tinkerer", "summary", changed)
+        summary = worker.submit("tinkerer", Summary(changed))
         summary.wait(600)
         train.wait(1800)
         statuses.append(train.status)

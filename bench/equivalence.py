@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core import ModelSpec  # noqa: E402
+from core.keras.requests import EquivalenceLab  # noqa: E402
 from core.keras.worker import KerasWorker  # noqa: E402
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
@@ -26,7 +27,7 @@ TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
 def lab(worker: KerasWorker, spec: ModelSpec) -> tuple[float, float, list[tuple[str, float]]]:
     """(seconds to the verdict, seconds to the end, stages) of one lab, polled every 5 ms."""
     started = time.perf_counter()
-    job = worker.submit("bench", "equivalence_lab", (spec, 1e-3))
+    job = worker.submit("bench", EquivalenceLab(spec, 1e-3))
     verdict = None
     while job.active:
         if verdict is None and {"outputs", "control"} <= job.partial_results().keys():

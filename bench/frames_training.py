@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.keras.training_session import TrainingSettings  # noqa: E402
+from core.keras.requests import Summary, Training, TrainingSettings  # noqa: E402
 from core.keras.worker import shared_worker  # noqa: E402
 from core.model.budget import training_work  # noqa: E402
 from core.model.spec import ModelSpec  # noqa: E402
@@ -64,10 +64,10 @@ def plain_fit(samples: int, epochs: int) -> dict:
 def worker_fit(settings: TrainingSettings) -> dict:
     """The worker's train job (TensorFlow already imported by a warm-up job), from submit to result."""
     worker = shared_worker()
-    warm = worker.submit("bench", "summary", SPEC)
+    warm = worker.submit("bench", Summary(SPEC))
     warm.wait(300)
     started = time.perf_counter()
-    job = worker.submit("bench", "train", settings, group="train")
+    job = worker.submit("bench", Training(settings))
     job.wait(600)
     seconds = time.perf_counter() - started
     if job.status != "done":

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core import ModelSpec  # noqa: E402
-from core.keras.jobs import WarmUp  # noqa: E402
+from core.keras.requests import WarmUp  # noqa: E402
 from core.keras.training_session import TrainingJob, TrainingSettings  # noqa: E402
 from core.keras.worker import KerasWorker  # noqa: E402
 
@@ -75,7 +75,7 @@ def main() -> None:
     print(f"click -> first loss, cold worker (TensorFlow start, build, trace): {cold:.2f} s")
     spec = SEED.replace(hidden_size=17)  # not traced yet
     warm = WarmUp((spec,), 1000, 128, 0)
-    worker.warm_up("warm", "warm_up_training", warm, key=warm)
+    worker.warm_up("warm", warm)
     worker.wait_until_idle(300)
     warm_seconds, _ = _first_loss(worker, "warm", _settings(spec))
     unwarmed, _ = _first_loss(worker, "unwarmed", _settings(SEED.replace(hidden_size=18)))

@@ -18,6 +18,11 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # wait for it. Warm-ups are tested on their own (test_worker, and a page test that turns them back on); the browser
 # tests' servers run as shipped (tests/browser_support.py drops this variable).
 os.environ["TDE_SPECULATE"] = "0"
+# No warming of the cache at a server's start (core.keras.prewarm), here or in the servers the tests start.
+os.environ["TDE_PREWARM"] = "0"
+# The pages' estimates stay the cost model's (core.model.budget.SpeedCalibration and views.common.before_click have
+# their own tests): the shared worker's timings and kept results would make a page's text depend on the tests before.
+os.environ["TDE_CALIBRATE"] = "0"
 # The tests' shared worker holds many small models at once; recycling by memory and the in-job memory guard have their
 # own tests (test_worker, test_worker_watchdog).
 os.environ.setdefault("TDE_WORKER_RSS_LIMIT_MB", "2000")

@@ -89,13 +89,15 @@ def test_a_dataset_too_large_for_a_small_server_is_refused_for_its_memory() -> N
 def test_the_estimate_covers_the_memory_the_worker_really_used(head: str) -> None:
     """Train the seed's model in the worker and compare its measured peak (anonymous memory, what a container cannot
     reclaim, sampled through the job) with the estimate: the estimate must not be below what happened."""
+    from core.keras.requests import Training
     from core.keras.worker import shared_worker
+    from tests.worker_handlers import Memory
 
     worker = shared_worker()
-    idle = worker.submit(f"budget-{head}", "tests.worker_handlers:memory", "RssAnon")
+    idle = worker.submit(f"budget-{head}", Memory("RssAnon"))
     assert idle.wait(300) and idle.status == "done"
     settings = _training(SEED.replace(head=head, hidden_size=19), samples=1000, batch_size=128, epochs=2)
-    job = worker.submit(f"budget-{head}", "train", settings, group="train")
+    job = worker.submit(f"budget-{head}", Training(settings))
     assert job.wait(300) and job.status == "done", job.error
     used = job.peak_anon_mb - idle.result
     estimate = training_work(settings).memory_mb
@@ -119,3 +121,27 @@ def test_the_limits_follow_from_the_containers_memory() -> None:
         guard, server, recycle, job, idle = json.loads(out.stdout)
         assert guard + server < memory
         assert recycle + job <= guard and recycle > idle and job > 0
+
+
+def test_an_estimate_shown_before_a_click_is_this_servers_once_it_has_timed_such_a_job():
+    """Issue 25: the Equivalence lab said "About 34 s" and took 5 s. The cost model keeps the one-core guard (refusals),
+    and the estimate a person reads is scaled by what the worker measured on this server, per kind of job."""
+    from core.model.budget import SpeedCalibration, lab_work, training_work
+
+    spec = ModelSpec()
+    lab = lab_work(spec)
+    speed = SpeedCalibration()
+    assert speed.message(lab, "EquivalenceLab") == lab.message  # nothing timed yet: the cost model's one-core guess
+    for measured in (lab.seconds / 6, lab.seconds / 7, lab.seconds * 3):  # the median is not moved by one outlier
+        speed.record("EquivalenceLab", lab.seconds, measured)
+    shown = speed.message(lab, "EquivalenceLab")
+    assert shown.startswith(f"About {lab.seconds / 6:,.0f} s on this server (timed on its last 3 such jobs)"), shown
+    training = training_work(_training(spec, samples=256, batch_size=32, epochs=5))
+    by_labs = speed.message(training, "Training")  # not timed yet: judged by the server's other jobs
+    assert by_labs.startswith(f"About {training.seconds / 6:,.0f} s on this server (timed on its last 3 jobs)"), by_labs
+    speed.record("Training", training.seconds, training.seconds / 2)
+    assert speed.message(training, "Training").startswith(f"About {training.seconds / 2:,.0f} s on this server")
+    refused = training_work(_training(spec, samples=10_000, batch_size=1, epochs=500))
+    assert not refused.allowed and speed.message(refused, "Training") == refused.message  # the guard is unchanged
+    speed.record("Training", 0.0, 1.0)  # a job without an estimate teaches nothing
+    assert speed.timed("Training") == 1 and speed.timed() == 4

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from core import ModelSpec, describe
+from core.keras.protocol import Partial
 from tests.conftest import ROOT, page_text, run_app, run_view, settle
 
 TINY = ModelSpec(timesteps=4, input_size=3, hidden_size=4, output_size=2)
@@ -156,7 +157,7 @@ def test_page_runs_the_lab_on_click_and_the_worker_streams_the_verdict_first():
     assert "Bit-identical" in text and "TensorFlow" in text
     # The worker sent each measurement as its stage ended: the page could show the verdict before training.
     (job,) = at.session_state["keras_jobs_equivalence"].values()  # the one lab this session started
-    kinds = [event[1] if event[0] == "partial" else str(event[1])[:8] for event in job.events]
+    kinds = [event.key if isinstance(event, Partial) else event.text[:8] for event in job.events]
     assert kinds.index("control") < kinds.index("Training") < kinds.index("training"), kinds
     streamed = job.partial_results()
     assert streamed.keys() == job.result.keys() - {"stages"}

@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 
 from core.keras.fair_queue import order_key, turn
 from core.keras.worker import shared_worker
+from tests.worker_handlers import HELD, Hold, Memory
 
-HOLD = "tests.worker_handlers:hold"
-MEMORY = "tests.worker_handlers:memory"
 JOIN = 300
 
 
@@ -50,10 +49,10 @@ def test_priorities_first_each_sessions_jobs_in_order_and_sessions_in_turn(pairs
 def test_the_worker_serves_a_late_visitor_before_an_early_visitors_second_job(tmp_path):
     worker = shared_worker()
     gate, held = tmp_path / "gate", threading.Event()
-    blocker = worker.submit("holder", HOLD, str(gate), listener=lambda e: e[0] == "held" and held.set())
+    blocker = worker.submit("holder", Hold(str(gate)), listener=lambda e: e == HELD and held.set())
     assert held.wait(JOIN)
-    early = [worker.submit("early", MEMORY, None, exclusive=False) for _ in range(3)]
-    late = worker.submit("late", MEMORY, None, exclusive=False)
+    early = [worker.submit("early", Memory(), exclusive=False) for _ in range(3)]
+    late = worker.submit("late", Memory(), exclusive=False)
     assert [job.position for job in (*early, late)] == [2, 4, 5, 3]  # the held job is 1: the page shows these
     gate.touch()
     assert blocker.wait(JOIN) and all(job.wait(JOIN) for job in (*early, late))

@@ -7,6 +7,7 @@ import pytest
 
 from core import ModelSpec
 from core.keras.frames import frames_equivalence
+from core.keras.requests import FramesEquivalence
 from core.keras.worker import shared_worker
 
 JOIN = 180
@@ -34,6 +35,6 @@ def test_the_wrapper_is_the_reshape_bit_for_bit(spec: ModelSpec) -> None:
 
 
 def test_the_worker_runs_the_frames_equivalence() -> None:
-    job = shared_worker().submit("frames-lab", "frames_equivalence", (FRAMES, 1))
+    job = shared_worker().submit("frames-lab", FramesEquivalence(FRAMES, 1))
     assert job.wait(JOIN) and job.status == "done", job.error
     assert job.result["equal"] and not job.result["control_equal"]

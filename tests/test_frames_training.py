@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from core import ModelSpec
+from core.keras.requests import Training
 from core.keras.training_session import TrainingSettings
 from core.keras.worker import shared_worker
 from core.model.budget import fit_cost, training_work
@@ -78,7 +79,7 @@ def test_the_budget_counts_the_wrapper_s_loops_and_the_maps() -> None:
 
 def test_the_frames_model_learns_which_way_the_square_moves() -> None:
     """Through the worker, as the Training page runs it: the loss falls clearly from chance (ln 4)."""
-    job = shared_worker().submit("motion", "train", SETTINGS, group="train")
+    job = shared_worker().submit("motion", Training(SETTINGS))
     assert job.wait(JOIN) and job.status == "done", job.error
     (result,) = job.result
     losses = result.epoch_losses

@@ -19,9 +19,17 @@ MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 MAX_PAGE_BODY_LINES = 60
 
-# Modules of the Keras package the Streamlit server imports (the worker client, its jobs' request types, the training
-# session and the lab's result types): they must stay TensorFlow-free at import too.
-SERVER_SIDE_KERAS = ("core.keras.worker", "core.keras.jobs", "core.keras.training_session", "core.keras.equivalence")
+# Modules of the Keras package the Streamlit server imports (the worker client, the jobs' request types and the messages
+# to the child, the audience, the training session and the lab's result types): they stay TensorFlow-free at import.
+SERVER_SIDE_KERAS = (
+    "core.keras.worker",
+    "core.keras.requests",
+    "core.keras.protocol",
+    "core.keras.audience",
+    "core.keras.jobs",
+    "core.keras.training_session",
+    "core.keras.equivalence",
+)
 
 ALLOWED_MODULES: dict[str, str] = {}
 ALLOWED_FUNCTIONS: dict[str, str] = {}

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from core.keras.masking import PAD_TARGET, masked_loss, padded_data, weighted_loss
+from core.keras.requests import Masking
 from core.keras.worker import shared_worker
 from core.model.step_loss import mean_over_steps, mean_over_weights, padding_mask, per_step_loss
 
@@ -64,7 +65,7 @@ def test_padded_data_pads_with_zeros() -> None:
 
 
 def test_the_worker_runs_the_masking_job() -> None:
-    job = shared_worker().submit("masking", "masking", ("mask_zero", "dense", "mse"))
+    job = shared_worker().submit("masking", Masking("mask_zero", "dense", "mse"))
     assert job.wait(JOIN) and job.status == "done", job.error
     masked, weighted = job.result["masked"], job.result["weighted"]
     assert masked["keras_loss"] == pytest.approx(masked["hand_masked_mean"], rel=1e-5)

@@ -13,6 +13,7 @@ from core.figures.step import head_figure, sharing_counts, vectors_figure, weigh
 from core.figures.theme import NORMAL, TALK
 from core.figures.unrolled import layout, render
 from core.figures.unrolled.clicks import clicked_element, column_of
+from core.keras.requests import InitialWeights
 from core.model.stepper import GATE_NAMES, ModelWeights, run
 from tests.conftest import page_text, settle
 
@@ -184,9 +185,9 @@ def test_after_training_the_panel_shows_the_trained_weights_numbers(app):
     settings = snap.settings
     x, _ = make_dataset(spec, settings.task, settings.samples, settings.seed, settings.normalise_targets)
     trained = run(ModelWeights.from_arrays(spec, variant.result.final_weights), x[0]).forward[0].h
-    initial_job = shared_worker().submit("test-initial-weights", "model_weights", (spec, settings.seed))
+    initial_job = shared_worker().submit("test-initial-weights", InitialWeights(spec, settings.seed))
     assert initial_job.wait(120)
-    initial = run(ModelWeights.from_arrays(spec, initial_job.result[1]), x[0]).forward[0].h
+    initial = run(ModelWeights.from_arrays(spec, initial_job.result.arrays), x[0]).forward[0].h
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     cell = next(c for c in charts if "Cell at t=0" in json.dumps(c["layout"].get("title", {})))
     shown = [v for v in cell["data"][0]["z"][0] if v is not None]  # the outgoing h_0 (rows are drawn bottom-up)

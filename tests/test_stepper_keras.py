@@ -129,13 +129,15 @@ def test_the_worker_handler_returns_the_seeds_initial_weights():
     """What the panel fetches: the same arrays as the model a training with that seed starts from."""
     from core.keras.jobs import model_weights
     from core.keras.models import build_model
+    from core.keras.requests import InitialWeights
 
     class Context:
         def stage(self, text: str) -> None:
             self.staged = text
 
     spec = ModelSpec(cell="GRU", bidirectional=True, **TINY)
-    names, arrays = model_weights((spec, 3), Context())
+    answer = model_weights(InitialWeights(spec, 3), Context())
+    names, arrays = answer.paths, answer.arrays
     expected = build_model(spec, seed=3, compile=False).get_weights()
     assert len(arrays) == len(expected) == len(names)
     for got, want in zip(arrays, expected, strict=True):

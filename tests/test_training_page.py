@@ -20,6 +20,7 @@ from core.keras.training_session import TrainingSettings
 from core.model.budget import training_work
 from core.model.spec import ModelSpec
 from tests.conftest import page_text, run_app, settle
+from tests.worker_handlers import HELD, Hold
 
 TINY_PARAMS = {"timesteps": "6", "input_size": "3", "hidden_size": "4", "output_size": "2"}
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
@@ -89,7 +90,7 @@ def test_training_page_trains_and_shows_chart_and_final_table():
     at.button(key="training_train").click().run()
     at = _run_until_done(at, job)
     assert not at.exception
-    assert job.snapshot().computed_at is not None and "Computed earlier" in page_text(at)
+    assert job.snapshot().computed_at is not None and "Cached: computed at" in page_text(at)
     again = next(f for f in _figures(at) if f["layout"]["title"]["text"] == "Training loss")
     assert {t["name"]: t["y"] for t in again["data"]} == {name: t["y"] for name, t in traces.items()}
 
@@ -104,9 +105,7 @@ def held_worker(tmp_path):
     audience_for(shared_worker()).forget()  # a Train click must queue, not replay another test's run
     gate = tmp_path / "gate"
     started = threading.Event()
-    blocker = shared_worker().submit(
-        "another-visitor", "tests.worker_handlers:hold", str(gate), listener=lambda e: e[0] == "held" and started.set()
-    )
+    blocker = shared_worker().submit("another-visitor", Hold(str(gate)), listener=lambda e: e == HELD and started.set())
     assert started.wait(JOIN), blocker.error
     yield gate
     gate.touch()

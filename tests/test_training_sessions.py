@@ -10,11 +10,13 @@ import threading
 
 import pytest
 
+from core.keras.protocol import Batch
 from core.keras.training import train
 from core.keras.training_session import TrainingJob, TrainingSettings
 from core.keras.worker import shared_worker
 from core.model.datasets import make_dataset
 from core.model.spec import ModelSpec
+from tests.worker_handlers import Fail, Memory, TrainThenHold
 
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
 JOIN = 180
@@ -66,10 +68,8 @@ def test_a_stop_during_the_first_model_skips_the_others() -> None:
     settings = TrainingSettings.for_seed_variants(TINY, samples=32, batch_size=8, epochs=3)
     job = worker.submit(
         "comparer",
-        "tests.worker_handlers:train_then_hold",
-        settings,
-        group="train",
-        listener=lambda e: e[0] == "batch" and first_batch.set(),
+        TrainThenHold(settings, group="train"),
+        listener=lambda e: isinstance(e, Batch) and first_batch.set(),
     )
     assert first_batch.wait(JOIN), job.error
     job.stop("Stopped.")
@@ -78,7 +78,7 @@ def test_a_stop_during_the_first_model_skips_the_others() -> None:
 
 
 def test_a_failing_job_is_reported_with_its_reason() -> None:
-    job = shared_worker().submit("buggy", "tests.worker_handlers:fail", None)
+    job = shared_worker().submit("buggy", Fail())
     assert job.wait(JOIN)
     assert job.status == "failed" and job.error == "ValueError: this handler always fails"
 
@@ -100,7 +100,7 @@ def test_ten_trainings_grow_the_workers_memory_by_less_than_50_mb() -> None:
     job = TrainingJob(worker, "repeater")
 
     def rss() -> float:
-        probe = worker.submit("repeater", "tests.worker_handlers:memory", None)
+        probe = worker.submit("repeater", Memory())
         assert probe.wait(JOIN) and probe.status == "done", probe.error
         return probe.result
 

@@ -12,20 +12,26 @@ from pathlib import Path
 import pytest
 
 from core import ModelSpec
-from core.keras.jobs import WarmUp
+from core.keras.protocol import Batch, Partial, Stage
+from core.keras.requests import Summary, Training, WarmUp
 from core.keras.training_session import TrainingJob, TrainingSettings
 from core.keras.worker import KerasWorker, SessionBusy, shared_worker
+from tests.worker_handlers import HELD, Crash, Hold, LabThenHold, Memory, TrainThenHold
 
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
 JOIN = 180
 
 
+def _unique(hidden_size: int) -> ModelSpec:
+    """A spec no other test of this process asks Keras about: the worker keeps a summary's result (`Summary.kept`),
+    so a test that needs its summary to run (or to wait in the queue) asks about a model of its own."""
+    return TINY.replace(hidden_size=hidden_size)
+
+
 def _held(worker: KerasWorker, session: str, gate: Path):
     """Submit a job that holds the worker until `gate` exists; returns it once the child has started it."""
     started = threading.Event()
-    job = worker.submit(
-        session, "tests.worker_handlers:hold", str(gate), listener=lambda e: e[0] == "held" and started.set()
-    )
+    job = worker.submit(session, Hold(str(gate)), listener=lambda e: e == HELD and started.set())
     assert started.wait(JOIN), job.error
     return job
 
@@ -34,24 +40,22 @@ def test_queue_order_positions_and_one_job_per_session(tmp_path: Path) -> None:
     worker = shared_worker()
     gate = tmp_path / "gate"
     blocker = _held(worker, "blocker", gate)
-    training = worker.submit(
-        "learner", "train", TrainingSettings.for_spec(TINY, samples=8, batch_size=4, epochs=1), group="train"
-    )
-    probe = worker.submit("reader", "summary", TINY)
-    worker.warm_up("browser", "warm_up_training", WarmUp((TINY,), 8, 4, 0), key=("doc", TINY))
+    training = worker.submit("learner", Training(TrainingSettings.for_spec(TINY, samples=8, batch_size=4, epochs=1)))
+    probe = worker.submit("reader", Summary(_unique(11)))
+    worker.warm_up("browser", WarmUp((TINY,), 8, 4, 0))
     # The probe goes first (it answers a click in seconds), the training next; nobody waits for a warm-up.
     assert (probe.position, training.position) == (2, 3)
     assert probe.status == training.status == "queued"
     with pytest.raises(SessionBusy):
-        worker.submit("learner", "summary", TINY)
-    shared = worker.submit("learner", "summary", TINY.replace(output_size=3), exclusive=False)  # needs no slot
+        worker.submit("learner", Summary(_unique(12)))
+    shared = worker.submit("learner", Summary(_unique(13)), exclusive=False)  # needs no slot
     assert shared.status == "queued"
     gate.touch()
     assert worker.wait_until_idle(JOIN)
     assert blocker.result == "released"
     assert probe.status == training.status == shared.status == "done", (probe.error, training.error)
     assert probe.started < training.started
-    assert "Total params" in probe.result[0]
+    assert "Total params" in probe.result.text
 
 
 def test_a_stop_is_honoured_within_one_batch() -> None:
@@ -60,10 +64,8 @@ def test_a_stop_is_honoured_within_one_batch() -> None:
     settings = TrainingSettings.for_spec(TINY, samples=64, batch_size=4, epochs=50)
     job = worker.submit(
         "stopper",
-        "tests.worker_handlers:train_then_hold",
-        settings,
-        group="train",
-        listener=lambda e: e[0] == "batch" and first_batch.set(),
+        TrainThenHold(settings, group="train"),
+        listener=lambda e: isinstance(e, Batch) and first_batch.set(),
     )
     assert first_batch.wait(JOIN), job.error
     job.stop("Stopped by the test.")
@@ -73,7 +75,7 @@ def test_a_stop_is_honoured_within_one_batch() -> None:
     assert worker.wait_until_idle(JOIN)
     (result,) = job.result
     assert result.stopped and len(result.batch_losses) == 1 < settings.planned_batches
-    batches = [e for e in job.events if e[0] == "batch"]
+    batches = [e for e in job.events if isinstance(e, Batch)]
     assert len(batches) == 1
 
 
@@ -81,7 +83,7 @@ def test_a_stopped_queued_job_ends_at_once_and_never_runs(tmp_path: Path) -> Non
     worker = shared_worker()
     gate = tmp_path / "gate"
     _held(worker, "blocker", gate)
-    queued = worker.submit("impatient", "summary", TINY)
+    queued = worker.submit("impatient", Summary(_unique(14)))
     queued.stop("Changed my mind.")
     assert queued.status == "stopped" and queued.wait(0)
     gate.touch()
@@ -93,8 +95,8 @@ def test_a_crash_fails_only_that_job_and_the_next_job_gets_a_new_worker(tmp_path
     worker = shared_worker()
     gate = tmp_path / "gate"
     _held(worker, "blocker", gate)
-    crashing = worker.submit("crasher", "tests.worker_handlers:crash", None)
-    waiting = worker.submit("bystander", "summary", TINY)
+    crashing = worker.submit("crasher", Crash())
+    waiting = worker.submit("bystander", Memory())
     before = worker.stats().processes_started
     gate.touch()
     assert worker.wait_until_idle(JOIN)
@@ -108,13 +110,13 @@ def test_results_and_warm_ups_are_shared_not_run_twice(tmp_path: Path) -> None:
     worker = shared_worker()
     gate = tmp_path / "gate"
     _held(worker, "blocker", gate)
-    key = ("summary", TINY, "shared-test")
-    worker.warm_up("first", "summary", TINY, key=key)
-    clicked = worker.submit("second", "summary", TINY, cache_key=key)
+    request = Summary(_unique(15))
+    worker.warm_up("first", request)
+    clicked = worker.submit("second", request)
     assert clicked.priority == 0 and clicked.position == 2  # the warm-up, promoted to the click's place
     gate.touch()
     assert worker.wait_until_idle(JOIN)
-    again = worker.submit("third", "summary", TINY, cache_key=key)
+    again = worker.submit("third", request)
     assert again.status == "done" and again.started is None  # answered from the finished result
     assert again.result == clicked.result
 
@@ -124,7 +126,7 @@ def test_a_warm_up_traces_the_model_the_training_then_reuses() -> None:
     spec = TINY.replace(hidden_size=5)  # a spec no other test trains
     settings = TrainingSettings.for_spec(spec, samples=24, batch_size=8, epochs=2)
     warm = WarmUp((spec,), 24, 8, 0)
-    worker.warm_up("warm", "warm_up_training", warm, key=warm)
+    worker.warm_up("warm", warm)
     assert worker.wait_until_idle(JOIN)
     job = TrainingJob(worker, "warm")
     job.start(settings)
@@ -141,7 +143,7 @@ def test_an_abandoned_session_is_stopped_and_a_connected_one_is_not(tmp_path: Pa
     try:
         gate = tmp_path / "gate"
         held = _held(worker, "gone", gate)
-        behind = worker.submit("frozen", "summary", TINY)
+        behind = worker.submit("frozen", Memory())
         connected["gone"] = False  # its browser tab closed
         assert held.wait(JOIN)
         assert held.status == "stopped" and "closed or lost its connection" in held.stop_reason
@@ -155,7 +157,7 @@ def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
     worker = KerasWorker(max_jobs=2, idle_seconds=0.0)
     try:
         stages = []
-        job = worker.submit("s", "summary", TINY, listener=lambda e: e[0] == "stage" and stages.append(e[1]))
+        job = worker.submit("s", Memory(), listener=lambda e: isinstance(e, Stage) and stages.append(e.text))
         assert job.wait(JOIN) and job.status == "done", job.error
         assert worker.stats().last_peak_mb > 0
         assert worker.wait_until_child_gone(JOIN)  # idle at once (idle_seconds=0): the child left
@@ -165,7 +167,7 @@ def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
     worker = KerasWorker(max_jobs=2)
     try:
         for _ in range(3):
-            job = worker.submit("s", "summary", TINY)
+            job = worker.submit("s", Memory())
             assert job.wait(JOIN) and job.status == "done", job.error
         assert worker.stats().processes_started == 2  # recycled after its second job
         assert worker.stats().alive
@@ -175,14 +177,31 @@ def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
 
 
 def test_speculative_warm_ups_never_pile_up(tmp_path: Path) -> None:
-    from core.keras.worker import WARM_UPS_WAITING
+    from core.keras.worker import PRIORITY, WARM_UPS_WAITING
 
     worker = shared_worker()
     gate = tmp_path / "gate"
     _held(worker, "blocker", gate)
     for visitor in range(WARM_UPS_WAITING + 2):
-        worker.warm_up(f"visitor-{visitor}", "summary", TINY, key=("pile", visitor))
-    waiting = [job for job in worker._queue if job.label == "warm-up"]
-    assert [job.cache_key for job in waiting] == [("pile", v) for v in range(2, WARM_UPS_WAITING + 2)]  # the newest
+        worker.warm_up(f"visitor-{visitor}", Summary(_unique(20 + visitor)))
+    waiting = [job for job in worker._queue if job.priority == PRIORITY["warmup"]]
+    assert [job.request for job in waiting] == [Summary(_unique(20 + v)) for v in range(2, WARM_UPS_WAITING + 2)]
     gate.touch()
     assert worker.wait_until_idle(JOIN)
+
+
+def test_a_stopped_lab_ends_between_its_stages_with_what_it_measured() -> None:
+    """The lab honours a stop between stages (the server's own warming gives way to a visitor this way): held right
+    after its verdict until the stop arrives, it returns the verdict and measures nothing more."""
+    worker = shared_worker()
+    verdict = threading.Event()
+    job = worker.submit(
+        "lab-stopper",
+        LabThenHold(_unique(9)),
+        listener=lambda e: isinstance(e, Partial) and e.key == "outputs" and verdict.set(),
+    )
+    assert verdict.wait(JOIN), job.error
+    job.stop("Stopped by the test.")
+    assert job.wait(JOIN) and job.status == "stopped"
+    assert worker.wait_until_idle(JOIN)
+    assert "outputs" in job.result and "control" not in job.result and "training" not in job.result

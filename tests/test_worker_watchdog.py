@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.keras.worker import KerasWorker
 from core.keras.worker_process import _remove_children
+from tests.worker_handlers import HELD, Allocate, Hold, IgnoreStops, Keep, Memory
 
 JOIN = 120
 STOP_BOUND = 5.0  # Stop must answer within about 1 s whatever the child does; 5 s leaves room for a loaded machine
@@ -22,9 +23,7 @@ STOP_BOUND = 5.0  # Stop must answer within about 1 s whatever the child does; 5
 def _held(worker: KerasWorker, session: str, gate: Path):
     """A job that holds the child until `gate` exists (never, here); returned once the child runs it."""
     started = threading.Event()
-    job = worker.submit(
-        session, "tests.worker_handlers:hold", str(gate), listener=lambda e: e[0] == "held" and started.set()
-    )
+    job = worker.submit(session, Hold(str(gate)), listener=lambda e: e == HELD and started.set())
     assert started.wait(JOIN), job.error
     return job
 
@@ -50,7 +49,7 @@ def test_a_silent_child_fails_its_job_with_a_plain_sentence_and_the_queue_moves_
     worker = KerasWorker(watchdog_seconds=3.0, preload=False)
     try:
         frozen, pid = _frozen(worker, tmp_path)
-        behind = worker.submit("another visitor", "tests.worker_handlers:memory", None)
+        behind = worker.submit("another visitor", Memory())
         assert frozen.wait(JOIN), "a stopped child blocked its job for good"
         assert frozen.status == "failed"
         assert frozen.error.startswith("The TensorFlow worker stopped responding for 3 s")
@@ -65,7 +64,7 @@ def test_stop_answers_at_once_when_the_child_does_not_and_the_next_job_runs(tmp_
     worker = KerasWorker(watchdog_seconds=600.0, stop_grace=1.0, preload=False)
     try:
         frozen, pid = _frozen(worker, tmp_path)
-        behind = worker.submit("another visitor", "tests.worker_handlers:memory", None)
+        behind = worker.submit("another visitor", Memory())
         frozen.stop("Stopped by the test.")
         assert frozen.wait(STOP_BOUND), f"Stop did not answer within {STOP_BOUND} s: {frozen.status}"
         assert frozen.status == "stopped" and frozen.stop_reason == "Stopped by the test."
@@ -82,7 +81,7 @@ def test_a_stopped_job_whose_child_answers_keeps_its_child(tmp_path: Path) -> No
         held = _held(worker, "stopper", tmp_path / "never")
         held.stop("Stopped by the test.")
         assert held.wait(STOP_BOUND) and held.status == "stopped"
-        after = worker.submit("stopper", "tests.worker_handlers:memory", None)
+        after = worker.submit("stopper", Memory())
         assert after.wait(JOIN) and after.status == "done", after.error
         assert worker.stats().processes_started == 1  # a child that answers is not killed for it
     finally:
@@ -92,8 +91,8 @@ def test_a_stopped_job_whose_child_answers_keeps_its_child(tmp_path: Path) -> No
 def test_a_job_that_outgrows_the_memory_limit_is_ended_before_the_container_would(tmp_path: Path) -> None:
     worker = KerasWorker(memory_limit_mb=200, preload=False)
     try:
-        greedy = worker.submit("greedy", "tests.worker_handlers:allocate", 1500)
-        behind = worker.submit("another visitor", "tests.worker_handlers:memory", None)
+        greedy = worker.submit("greedy", Allocate(1500))
+        behind = worker.submit("another visitor", Memory())
         assert greedy.wait(JOIN), "the memory guard did not end the job"
         assert greedy.status == "failed" and "more memory than this server can give" in greedy.error
         assert behind.wait(JOIN) and behind.status == "done", behind.error
@@ -110,7 +109,7 @@ def test_the_socket_folder_goes_with_the_worker(tmp_path: Path, monkeypatch) -> 
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
     for ending in ("shutdown", "exit"):
         worker = KerasWorker(preload=False)
-        job = worker.submit("s", "tests.worker_handlers:memory", None)
+        job = worker.submit("s", Memory())
         assert job.wait(JOIN) and job.status == "done", job.error
         assert list(tmp_path.glob("tde-worker-*")), "the test did not see the worker's folder"
         if ending == "shutdown":
@@ -130,10 +129,11 @@ from starlette.middleware import Middleware
 sys.path.insert(0, {root!r})
 import serve  # noqa: E402 - the shipped entry point, with what it installs at import
 from core.keras import worker  # noqa: E402
+from tests.worker_handlers import HoldAndMark  # noqa: E402
 
 # A worker whose child runs a job at once (no browser needed to make the server start one).
 worker._shared = worker.KerasWorker(preload=False)
-worker._shared.submit("boot", "tests.worker_handlers:hold_and_mark", ({started!r}, {never!r}))
+worker._shared.submit("boot", HoldAndMark({started!r}, {never!r}))
 app = st.App({app!r}, middleware=[Middleware(serve.DeepPathRedirect)])
 """
 
@@ -204,13 +204,13 @@ def test_stopping_a_real_server_leaves_no_socket_folder_nor_worker(tmp_path: Pat
 def test_a_job_that_leaves_the_child_above_its_recycle_limit_gets_it_replaced_unless_it_was_a_warm_up() -> None:
     worker = KerasWorker(rss_limit_mb=100, preload=False)
     try:
-        worker.warm_up("warm", "tests.worker_handlers:keep", 150, key="kept")
+        worker.warm_up("warm", Keep(150))
         assert worker.wait_until_idle(JOIN)
         assert worker.stats().last_anon_mb > 100 and worker.stats().processes_started == 1  # what it warmed stays
-        job = worker.submit("s", "tests.worker_handlers:keep", 150)
+        job = worker.submit("s", Keep(150))
         assert job.wait(JOIN) and job.result == 2, job.error
         assert worker.wait_until_idle(JOIN)
-        fresh = worker.submit("s", "tests.worker_handlers:memory", "RssAnon")
+        fresh = worker.submit("s", Memory("RssAnon"))
         assert fresh.wait(JOIN) and fresh.status == "done", fresh.error
         assert worker.stats().processes_started == 2 and fresh.result < 100  # replaced after the job that kept 300 MB
     finally:
@@ -230,7 +230,7 @@ def test_a_signal_removes_the_children_and_still_reaches_the_handler_that_was_th
     previous = signal.signal(signal.SIGUSR1, lambda *_: reached.set())  # uvicorn's handler, in the server
     worker = KerasWorker(preload=False)
     try:
-        job = worker.submit("s", "tests.worker_handlers:memory", None)
+        job = worker.submit("s", Memory())
         assert job.wait(JOIN) and job.status == "done", job.error
         pid = worker.stats().pid
         remove_children_on_signals(("SIGUSR1", "SIGNOTHERE"))
@@ -246,11 +246,9 @@ def test_a_stopped_job_that_never_lets_go_has_its_child_replaced() -> None:
     worker = KerasWorker(watchdog_seconds=2.0, preload=False)
     try:
         started = threading.Event()
-        stuck = worker.submit(
-            "stuck", "tests.worker_handlers:ignore_stops", None, listener=lambda e: e[0] == "held" and started.set()
-        )
+        stuck = worker.submit("stuck", IgnoreStops(), listener=lambda e: e == HELD and started.set())
         assert started.wait(JOIN), stuck.error
-        behind = worker.submit("another visitor", "tests.worker_handlers:memory", None)
+        behind = worker.submit("another visitor", Memory())
         stuck.stop("Stopped by the test.")
         assert stuck.wait(STOP_BOUND) and stuck.status == "stopped"  # answered though the child goes on
         assert behind.wait(JOIN) and behind.status == "done", behind.error
@@ -268,7 +266,7 @@ def test_a_temp_directory_too_deep_for_a_unix_socket_still_gets_a_worker(tmp_pat
     monkeypatch.setattr(tempfile, "tempdir", None)
     worker = KerasWorker(preload=False)
     try:
-        job = worker.submit("s", "tests.worker_handlers:memory", None)
+        job = worker.submit("s", Memory())
         assert job.wait(JOIN) and job.status == "done", job.error
     finally:
         worker.shutdown()

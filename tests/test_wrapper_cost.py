@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.keras.requests import WrapperCost
 from core.keras.worker import shared_worker
 from core.keras.wrapper_cost import HEADS, head_op_count
 
@@ -21,7 +22,7 @@ def test_the_wrapper_s_graph_grows_with_t_and_dense_s_does_not() -> None:
 
 
 def test_the_worker_measures_ops_and_first_fits() -> None:
-    job = shared_worker().submit("wrapper-cost", "wrapper_cost", ((4,), True))
+    job = shared_worker().submit("wrapper-cost", WrapperCost((4,), True))
     assert job.wait(JOIN) and job.status == "done", job.error
     rows = {row.head: row for row in job.result}
     assert set(rows) == set(HEADS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import describe, format_shape
+from core.keras.requests import SeedSummary
 from core.model.budget import probe_work
 from core.model.code import CHANGES, SEED_KERAS1_CODE, SEED_KERAS3_CODE, keras_code, script_filename
 from core.model.spec import DEFAULTS, ModelSpec
@@ -81,12 +82,12 @@ def _seed_summary() -> None:
     )
     clicked = st.button("Build and fit the seed's model 1, show its summary", key="code_summary")
     # The seed's model, built the same way for every visitor: one answer per server.
-    job = common.keras_job(
-        "code_summary", "seed_summary", None, ("seed_summary",), start=clicked, work=probe_work(DEFAULTS)
+    text = common.keras_result(
+        "code_summary",
+        SeedSummary(),
+        start=clicked,
+        work=probe_work(DEFAULTS),
+        failed="Keras could not build the seed's model",
     )
-    if job is not None and common.finished(job):
-        reason = common.failure(job)
-        if reason is None:
-            st.code(job.result, language="text")
-        else:
-            st.error(f"Keras could not build the seed's model: {reason}")
+    if text is not None:
+        st.code(text, language="text")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import os
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -22,6 +22,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.figures.tables import html_table, whole_columns, with_separators
 from core.figures.theme import Theme, theme_for
 from core.keras.audience import Watch, audience_for
+from core.keras.prewarm import prewarmer_for
+from core.keras.requests import Request
 from core.keras.training_session import TrainingJob
 from core.keras.worker import Job, KerasWorker, SessionBusy, shared_worker
 from core.model.budget import Work
@@ -29,6 +31,7 @@ from core.model.spec import DEFAULTS, ModelSpec
 from core.model.training_controls import TrainingControls
 
 TRAINING_CONTROLS = "training_controls"  # session state: the Training page's TrainingControls
+SLOT_RESULTS_KEPT = 4  # finished jobs a session keeps per page slot (its latest requests: going back is instant)
 POLL_SECONDS = 0.5  # a poll only reads the job in this process: cheap, so Stop and the end show quickly
 
 
@@ -54,24 +57,38 @@ def session_id() -> str:
     return ctx.session_id if ctx is not None else "no-session"
 
 
+def _browser(session: str) -> bool | None:
+    """Whether the session's browser is connected; None when there is no server (AppTest, scripts)."""
+    return Runtime.instance().is_active_session(session) if Runtime.exists() else None
+
+
 def _connected(session: str) -> bool | None:
-    """Whether the session's browser is connected; None when there is no server (AppTest, scripts). A run that
-    several sessions watch (core.keras.audience) is alive while any of its watchers' browsers is."""
-    if not Runtime.exists():
-        return None
-    return audience_for(keras_worker()).alive(session, Runtime.instance().is_active_session)
+    """The worker's liveness of a session: a run that several sessions watch (core.keras.audience) is alive while any
+    of its watchers' browsers is."""
+    return audience_for(keras_worker()).alive(session, _browser)
 
 
 def keras_worker() -> KerasWorker:
-    """The server's one TensorFlow worker (started on first use), told how to see whether a session is alive."""
-    return shared_worker(liveness=_connected)
+    """The server's one TensorFlow worker (started on first use), told how to see whether a session is alive; its
+    audience is told too, so that a run shared with a closed tab stops counting that tab."""
+    worker = shared_worker(liveness=_connected)
+    audience_for(worker, _browser)
+    return worker
 
 
-def speculate(kind: str, payload: Any, key: Hashable) -> None:
+def speculate(request: Request) -> None:
     """Ask the worker to do now, at the lowest priority, what the learner's next click will need (build and trace a
     model, compute the lab). TDE_SPECULATE=0 turns it off (the tests' AppTest sessions, each a new visitor)."""
     if os.environ.get("TDE_SPECULATE", "1") != "0":
-        keras_worker().warm_up(session_id(), kind, payload, key=key)
+        keras_worker().warm_up(session_id(), request)
+
+
+def page_served() -> None:
+    """The frame calls this after each page: the first time, the server starts warming its shared cache with what the
+    stories and presets will ask Keras for (core.keras.prewarm: idle priority, bounded, giving way to any visitor).
+    TDE_PREWARM=0 turns it off (the tests' servers)."""
+    if os.environ.get("TDE_PREWARM", "1") != "0":
+        prewarmer_for(keras_worker()).page_served()
 
 
 def training_job() -> TrainingJob:
@@ -94,85 +111,123 @@ def save_training_controls(controls: TrainingControls) -> None:
     st.session_state[TRAINING_CONTROLS] = controls
 
 
-def keras_job(
-    slot: str, kind: str, payload: Any, cache_key: Hashable, *, start: bool, work: Work, exclusive: bool = True
-) -> Watch | None:
-    """This session's job in `slot` for `cache_key`: started now if `start` (and the work is allowed), else the one
-    started earlier for the same key, else None. Sessions asking for the same key watch one run, and finished results
-    are replayed to all (core.keras.audience); Stop leaves the run to its other watchers. A job that is not
+def before_click(request: Request, work: Work) -> str:
+    """What the page says `request` will take before the click: at once when the server holds an equal request's
+    answer (with when it was computed), else this server's measured time once its worker has timed such jobs
+    (core.model.budget.SpeedCalibration), else the cost model's one-core estimate. TDE_CALIBRATE=0: always the cost
+    model's (the tests: what the server holds or timed depends on which tests ran before)."""
+    if os.environ.get("TDE_CALIBRATE", "1") == "0":
+        return work.message
+    worker = keras_worker()
+    kept = audience_for(worker).cached(request)
+    at = kept.computed_at if kept is not None else worker.kept_at(request)
+    if at is not None and work.allowed:
+        when = time.strftime("%H:%M:%S UTC", time.gmtime(at))
+        return f"Ready at once: the server computed it at {when} for an identical request."
+    return worker.calibration.message(work, type(request).__name__)
+
+
+def keras_job(slot: str, request: Request, *, start: bool, work: Work, exclusive: bool = True) -> Watch | None:
+    """This session's job in `slot` for `request`: started now if `start` (and the work is allowed), else the one
+    started earlier for an equal request, else None. Sessions asking for equal requests watch one run, and finished
+    results are replayed to all (core.keras.audience); Stop leaves the run to its other watchers. A job that is not
     `exclusive` does not take the session's one slot."""
     jobs: dict = st.session_state.setdefault(f"keras_jobs_{slot}", {})
-    job = jobs.get(cache_key)
+    job = jobs.get(request)
     if start and (job is None or job.status in ("failed", "stopped", "cancelled")):
         if not work.allowed:
             st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
             return None
         try:  # an equal request of another session, queued or running, is joined (core.keras.audience)
-            job = audience_for(keras_worker()).join(
-                session_id(), kind, payload, group="probe", key=cache_key, label=slot, exclusive=exclusive
-            )
+            job = audience_for(keras_worker()).join(session_id(), request, exclusive=exclusive)
         except SessionBusy as busy:
             st.warning(str(busy), icon=":material/hourglass_top:")
             return None
-        jobs[cache_key] = job
+        jobs.pop(request, None)
+        jobs[request] = job
+        for old in [key for key, kept in jobs.items() if not kept.active][:-SLOT_RESULTS_KEPT]:
+            del jobs[old]  # a learner trying many models keeps the last few answers, not every lab's megabytes
     return job
+
+
+def keras_result(
+    slot: str,
+    request: Request,
+    *,
+    start: bool,
+    work: Work,
+    exclusive: bool = True,
+    idle: str | None = None,
+    failed: str = "Keras could not answer",
+) -> Any:
+    """The one way a page shows a Keras job: its result once done, else None with the job's state drawn in place.
+
+    No job yet: the `idle` caption. Queued or running: a live status line (its place in the queue, or what the worker
+    does and for how long, and how many others share the run) that reruns the page when the job ends or streams a
+    partial result, and disappears with the job. Failed or stopped: `failed` and the plain reason. Done: the result,
+    with a caption when it was replayed from an earlier identical request (cached, and when it was computed)."""
+    job = keras_job(slot, request, start=start, work=work, exclusive=exclusive)
+    if job is None:
+        if idle:
+            st.caption(idle)
+        return None
+    if not _finished(job):
+        return None
+    reason = _failure(job)
+    if reason is not None:
+        st.error(f"{failed}: {reason}", icon=":material/error:")
+        return None
+    return job.result
 
 
 def job_status_text(job: Job | Watch) -> str:
     """One line on where a job is: its place in the queue, or what the worker does now and for how long."""
+    shared = getattr(job, "others", 0)
+    with_others = f" · shared with {shared} other visitor{'s' * (shared > 1)}" if shared else ""
     if job.status == "queued":
         if job.position is None:
-            return "Waiting for the TensorFlow worker…"
+            return f"Waiting for the TensorFlow worker…{with_others}"
         ahead = job.position - 1
-        return "Next in the queue…" if ahead == 0 else f"Queued: {ahead} job{'s' * (ahead > 1)} ahead of yours…"
-    return f"{job.stage} · {job.elapsed:.1f} s"
+        waiting = "Next in the queue…" if ahead == 0 else f"Queued: {ahead} job{'s' * (ahead > 1)} ahead of yours…"
+        return waiting + with_others
+    return f"{job.stage} · {job.elapsed:.1f} s{with_others}"
 
 
-def finished(job: Job | Watch) -> bool:
+def cached_caption(computed_at: float) -> str:
+    """What a replayed result says: that it is cached, and when it was computed."""
+    when = time.strftime("%H:%M:%S UTC", time.gmtime(computed_at))
+    return f"Cached: computed at {when} for an identical request; the server replayed that answer at once."
+
+
+def _finished(job: Job | Watch) -> bool:
     """True when the job has ended; otherwise draw its live status, which reruns the page when it ends or when it
     streams a new partial result (so the page can show each measurement as soon as it exists)."""
     if not job.active:
         computed_at = getattr(job, "computed_at", None)
         if computed_at is not None:  # a replay (core.keras.audience): say so, and when it was computed
-            when = time.strftime("%H:%M:%S UTC", time.gmtime(computed_at))
-            st.caption(f"Computed earlier, at {when}, for an identical request: the server replayed its answer.")
+            st.caption(cached_caption(computed_at))
         return True
     shown = len(job.partial_results())
 
     @st.fragment(run_every=POLL_SECONDS)
     def _live() -> None:
+        box = st.empty()
         if not job.active or len(job.partial_results()) != shown:
+            box.empty()  # the status leaves with its job now, not when the page's rerun has finished
             st.rerun(scope="app")
-        st.info(job_status_text(job), icon=":material/hourglass_top:")
+        box.info(job_status_text(job), icon=":material/hourglass_top:")
 
     _live()
     return False
 
 
-def failure(job: Job | Watch) -> str | None:
+def _failure(job: Job | Watch) -> str | None:
     """The plain reason a job did not finish, or None when it did."""
     if job.status == "failed":
         return job.error or "The TensorFlow worker failed."
     if job.status in ("stopped", "cancelled"):
         return job.stop_reason or "The job was stopped."
     return None
-
-
-def keras_call(kind: str, payload: Any, label: str = "Asking Keras", timeout: float = 180.0) -> Any:
-    """Run a short Keras job and wait for its result with a spinner (for checks that must finish before the page
-    can answer). Raises RuntimeError with a plain message if it fails or the session is busy."""
-    try:
-        job = audience_for(keras_worker()).join(session_id(), kind, payload, group="probe", label=label)
-    except SessionBusy as busy:
-        raise RuntimeError(str(busy)) from None
-    with st.spinner(f"{label}…"):
-        if not job.wait(timeout):
-            job.stop("It took too long.")
-            raise RuntimeError(f"Keras did not answer within {timeout:.0f} s.")
-    reason = failure(job)
-    if reason is not None:
-        raise RuntimeError(reason)
-    return job.result
 
 
 # -- slides, phones and stories: how a page shows its introduction, its key picture and its figures --------------------

@@ -16,12 +16,13 @@ from core import describe
 from core.figures.alt_text import op_counts_alt, twin_losses_alt, twin_outputs_alt
 from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
 from core.figures.theme import COMPACT
+from core.keras.requests import LAB_PERTURB, EquivalenceLab
 from core.model.budget import lab_work
 from core.model.refusal import Refusal
 from core.model.spec import ModelSpec
 from views import common
 
-PERTURB = 1e-3  # the control: one weight of the TimeDistributed twin moved by this much
+PERTURB = LAB_PERTURB  # the control: one weight of the TimeDistributed twin moved by this much
 SAMPLES = 4  # one tiny batch (core.keras.equivalence's default): exact, more samples prove nothing more
 
 
@@ -78,36 +79,31 @@ def _no_twin(spec: ModelSpec) -> None:
 
 def _lab(spec: ModelSpec, picture: Any) -> dict:
     """The lab's results so far: warmed up speculatively, started by the button, streamed stage by stage."""
-    lab_key = ("equivalence_lab", spec, PERTURB)
+    request = EquivalenceLab(spec, PERTURB)
     work = lab_work(spec)
     if work.allowed:
         # Compute the lab in the background now: the learner reads the introduction, then clicks.
-        common.speculate("equivalence_lab", (spec, PERTURB), key=lab_key)
+        common.speculate(request)
     else:
         st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
     clicked = picture.button(
         "Build, run, train and trace both twins", type="primary", key="equivalence_run", disabled=not work.allowed
     )
-    job = common.keras_job("equivalence", "equivalence_lab", (spec, PERTURB), lab_key, start=clicked, work=work)
-    results: dict = {}
+    failed = "Keras could not run the twins for this spec"
+    results = common.keras_result("equivalence", request, start=clicked, work=work, failed=failed)
+    job = common.keras_job("equivalence", request, start=False, work=work)
     if job is None:
         if work.allowed:
-            picture.info(f"Click the button: the server's TensorFlow worker builds two small models. {work.message}")
-    elif not common.finished(job):
-        results = job.partial_results()  # the verdict first, the slower stages as they end
-    else:
-        reason = common.failure(job)
-        if reason is not None:
-            st.error(f"Keras could not run the twins for this spec: {reason}")
-        else:
-            results = job.result
-            with st.expander(f"Done in {sum(s for _, s in results['stages']):.1f} s: each stage, measured"):
-                common.table(
-                    pd.DataFrame(
-                        [{"stage": label, "seconds": round(seconds, 2)} for label, seconds in results["stages"]]
-                    ),
-                    "equivalence_stages_table",
-                )
+            message = common.before_click(request, work)
+            picture.info(f"Click the button: the server's TensorFlow worker builds two small models. {message}")
+        return {}
+    if results is None:  # the verdict first, the slower stages as they end
+        return job.partial_results() if job.active else {}
+    took = sum(seconds for _, seconds in results["stages"])
+    measured = "when it was computed" if job.computed_at is not None else "just now"
+    with st.expander(f"{took:.1f} s in the worker, measured {measured}: each stage"):
+        rows = [{"stage": label, "seconds": round(seconds, 2)} for label, seconds in results["stages"]]
+        common.table(pd.DataFrame(rows), "equivalence_stages_table")
     return results
 
 

@@ -12,6 +12,7 @@ from core.diagnosis.check import checks_work
 from core.diagnosis.source import read_learner_file, read_learner_text
 from core.figures.alt_text import diagnosis_alt
 from core.figures.diagnosis import diagnosis_figure
+from core.keras.requests import CheckFix
 from views import common
 
 EXAMPLE = (
@@ -53,7 +54,7 @@ def _learner_model(spec: ModelSpec) -> tuple[object | None, str]:
 
 def _checks(diagnosis: Diagnosis) -> dict[int, str | None] | None:
     """Keras's verdict on every checkable fix, from one worker job shared by every session asking the same; None while
-    the job runs (its live status is drawn and the page reruns when it ends)."""
+    the job runs (its live status is drawn and the page reruns when it ends) or when it failed (its reason is shown)."""
     wanted = {index: fix.check for index, fix in enumerate(diagnosis.fixes) if fix.check is not None}
     if not wanted:
         return {}
@@ -62,20 +63,11 @@ def _checks(diagnosis: Diagnosis) -> dict[int, str | None] | None:
     if not work.allowed:
         st.caption(f"Not checked by Keras here: {work.message}")
         return {}
-    job = common.keras_job(
-        "fix_checks",
-        "check_fix",
-        {"checks": checks},
-        ("check_fix", repr(checks)),
-        start=True,
-        work=work,
-        exclusive=False,
+    failed = "Keras could not check the fixes"
+    answers = common.keras_result(
+        "fix_checks", CheckFix(tuple(checks)), start=True, work=work, exclusive=False, failed=failed
     )
-    if job is None or not common.finished(job):
-        return None
-    reason = common.failure(job)
-    answers = job.result if reason is None else [reason] * len(checks)
-    return dict(zip(wanted, answers, strict=False))
+    return None if answers is None else dict(zip(wanted, answers, strict=False))
 
 
 def _caption(fix: Fix) -> str:

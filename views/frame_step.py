@@ -1,6 +1,6 @@
 """The frames model's step panel (issue 27): one frame's convolution as real numbers, under the unrolled frames diagram.
 
-The weights are the model's initial weights with the Training page's seed (the worker's `model_weights` job, the same
+The weights are the model's initial weights with the Training page's seed (the worker's `InitialWeights` request, the
 the recurrent step panel asks for); the frame is sample 0 of the motion task (or of random frames when the task does
 not fit the spec). `core.model.frame_step` does the arithmetic in numpy, checked against Keras in
 tests/test_frame_step.py."""
@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.figures.step.frame_conv import frame_conv_alt, frame_conv_figure
 from core.figures.theme import COMPACT
+from core.keras.requests import InitialWeights
 from core.model.budget import summary_work
 from core.model.datasets import make_dataset
 from core.model.frame_fields import feature_map
@@ -73,16 +74,13 @@ def render(spec: ModelSpec) -> None:
         return
     st.subheader("Inside one frame: the shared kernel in numbers")
     picks = _picks(spec)
-    key = ("frame_step", spec, SEED)
-    job = common.keras_job(
-        "frame_step", "model_weights", (spec, SEED), key, start=True, work=summary_work(spec), exclusive=False
-    )
-    if job is None or not common.finished(job):
+    weights = common.keras_result(
+        "frame_step", InitialWeights(spec, SEED), start=True, work=summary_work(spec), exclusive=False,
+        failed="Could not get the weights from Keras",
+    )  # fmt: skip
+    if weights is None:
         return
-    if (reason := common.failure(job)) is not None:
-        st.error(reason)
-        return
-    kernel, bias = conv_weights(*job.result)
+    kernel, bias = conv_weights(weights.paths, weights.arrays)
     task = "motion" if motion_fits(spec) else "random"
     frames, _ = make_dataset(spec, task, samples=1, seed=SEED)
     step = frame_step(frames[0, picks["t"]], kernel, bias, spec.frame_reduction, picks["row"], picks["col"],

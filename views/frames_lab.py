@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.keras.requests import FramesEquivalence, WrapperCost
 from core.keras.wrapper_cost import HEAD_LABELS, KERAS_2_NOTE, PAGE_TIMESTEPS, wrapper_cost_work
 from core.model.budget import summary_work
 from core.model.spec import ModelSpec
@@ -15,14 +16,9 @@ from views import common
 def _equivalence(spec: ModelSpec) -> None:
     """The frames equivalence: one button, then the verdict and the control."""
     clicked = st.button("Run both in Keras", key="frames_lab_run", icon=":material/play_arrow:")
-    key = ("frames_equivalence", spec)
-    job = common.keras_job("frames_lab", "frames_equivalence", (spec, 0), key, start=clicked, work=summary_work(spec))
-    if job is None or not common.finished(job):
+    result = common.keras_result("frames_lab", FramesEquivalence(spec), start=clicked, work=summary_work(spec))
+    if result is None:
         return
-    if (reason := common.failure(job)) is not None:
-        st.error(reason)
-        return
-    result = job.result
     verdict = "bit for bit the same" if result["equal"] else f"different (max |diff| {result['max_abs_diff']:.3g})"
     st.success(
         f"TimeDistributed(Conv2D) on {result['input_shape']} and Conv2D on the reshaped {result['merged_shape']}, "
@@ -39,14 +35,8 @@ def _cost() -> None:
     st.subheader("What the wrapper costs")
     st.markdown(KERAS_2_NOTE)
     clicked = st.button("Measure in Keras", key="wrapper_cost_run", icon=":material/timer:")
-    key = ("wrapper_cost", PAGE_TIMESTEPS)
-    job = common.keras_job(
-        "wrapper_cost", "wrapper_cost", (PAGE_TIMESTEPS, True), key, start=clicked, work=wrapper_cost_work()
-    )
-    if job is None or not common.finished(job):
-        return
-    if (reason := common.failure(job)) is not None:
-        st.error(reason)
+    costs = common.keras_result("wrapper_cost", WrapperCost(PAGE_TIMESTEPS), start=clicked, work=wrapper_cost_work())
+    if costs is None:
         return
     rows = [
         {
@@ -55,7 +45,7 @@ def _cost() -> None:
             "Graph ops": row.ops,
             "First fit (s)": round(row.first_fit_seconds, 2),
         }
-        for row in job.result
+        for row in costs
     ]
     common.table(pd.DataFrame(rows), key="wrapper_cost_table")
 

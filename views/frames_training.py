@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.figures.alt_text import loss_curves_alt
 from core.figures.training import loss_figure
-from core.keras.training_session import TrainingSettings
+from core.keras.requests import Training, TrainingSettings
 from core.model.budget import training_work
 from core.model.datasets import TASKS
 from core.model.spec import ModelSpec
@@ -30,15 +30,12 @@ def render(spec: ModelSpec) -> None:
     )
     work = training_work(settings)
     st.markdown(f"{TASKS[task]} {SAMPLES} samples, batch {BATCH_SIZE}, {EPOCHS} epochs, RMSprop at {LEARNING_RATE}.")
-    st.caption(work.message)
+    st.caption(common.before_click(Training(settings), work))
     clicked = st.button("Train in Keras", key="frames_train", icon=":material/play_arrow:")
-    job = common.keras_job("frames_training", "train", settings, ("frames_train", settings), start=clicked, work=work)
-    if job is None or not common.finished(job):
+    results = common.keras_result("frames_training", Training(settings), start=clicked, work=work, failed="Not trained")
+    if results is None:
         return
-    if (reason := common.failure(job)) is not None:
-        st.error(reason)
-        return
-    (result,) = job.result
+    (result,) = results
     losses = result.epoch_losses
     st.success(
         f"The loss went from {losses[0]:.3f} after the first epoch to {losses[-1]:.3f} after epoch {len(losses)} "

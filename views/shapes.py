@@ -13,6 +13,7 @@ from core import describe, format_shape
 from core.figures.alt_text import shape_flow_alt
 from core.figures.shape_flow import shape_flow_figure
 from core.figures.tables import summary_table, summary_totals
+from core.keras.requests import FitProbe, Summary
 from core.model.anatomy import Description
 from core.model.budget import probe_work, summary_work
 from core.model.spec import ModelSpec
@@ -115,39 +116,32 @@ def _what_keras_says(spec: ModelSpec, per_timestep: bool, verdict: TargetVerdict
     """One real fit() step in the worker, on a click, and whether Keras agrees with the verdict."""
     st.subheader("What Keras says")
     samples = probe_batch_size(spec)
-    fit_key = (spec, per_timestep, samples)
     clicked = st.button(
         f"Ask Keras: fit() one step on {samples} random samples",
         icon=":material/play_arrow:",
         key="shapes_fit_button",
         help="Builds the real model and calls fit(X, Y) with these shapes in the server's TensorFlow worker.",
     )
-    job = common.keras_job(
-        "shapes_fit", "fit_probe", fit_key, ("fit_probe", *fit_key), start=clicked, work=probe_work(spec, samples)
+    request = FitProbe(spec, per_timestep, samples)
+    idle = "Click to get Keras's real answer (the first request of a server starts TensorFlow: a few s)."
+    answer = common.keras_result("shapes_fit", request, start=clicked, work=probe_work(spec, samples), idle=idle)
+    if answer is None:
+        return
+    message = answer.error
+    st.caption(
+        f"`model.fit(X, Y)` with X {spec.input_shape(samples)} and Y {spec.target_shape(samples, per_timestep)}:"
     )
-    if job is None:
-        st.caption("Click to get Keras's real answer (the first request of a server starts TensorFlow: a few s).")
-    elif common.finished(job):
-        reason = common.failure(job)
-        if reason is not None:
-            st.error(f"Keras could not answer: {reason}", icon=":material/error:")
-        else:
-            message = job.result
-            st.caption(
-                f"`model.fit(X, Y)` with X {spec.input_shape(samples)} and Y "
-                f"{spec.target_shape(samples, per_timestep)}:"
-            )
-            if message is None:
-                st.success("Keras ran the training step without an error.", icon=":material/check:")
-            else:
-                st.code(message, language=None, wrap_lines=True)
-            agrees = (message is None) == verdict.fits and (
-                message is None or verdict.keras_phrase is None or verdict.keras_phrase in message
-            )
-            if agrees:
-                st.caption("Keras agrees with the analysis on the left.")
-            else:  # never expected: shown rather than hidden, so a disagreement gets noticed
-                st.warning("Keras disagrees with the analysis on the left for this configuration; trust Keras.")
+    if message is None:
+        st.success("Keras ran the training step without an error.", icon=":material/check:")
+    else:
+        st.code(message, language=None, wrap_lines=True)
+    agrees = (message is None) == verdict.fits and (
+        message is None or verdict.keras_phrase is None or verdict.keras_phrase in message
+    )
+    if agrees:
+        st.caption("Keras agrees with the analysis on the left.")
+    else:  # never expected: shown rather than hidden, so a disagreement gets noticed
+        st.warning("Keras disagrees with the analysis on the left for this configuration; trust Keras.")
 
 
 def _summaries(spec: ModelSpec) -> None:
@@ -161,19 +155,12 @@ def _summaries(spec: ModelSpec) -> None:
     common.table(summary_table(spec), "shapes_app_table", where=app_table)
     app_totals.markdown("  \n".join(f"{label}: {value}" for label, value in summary_totals(spec).items()))
     st.subheader("Keras")
-    summary_job = common.keras_job(
-        "shapes_summary", "summary", spec, ("summary", spec), start=summary_clicked, work=summary_work(spec)
+    idle = "Click the button to build the real model and print its summary here."
+    summary = common.keras_result(
+        "shapes_summary", Summary(spec), start=summary_clicked, work=summary_work(spec), idle=idle
     )
-    if summary_job is None:
-        st.caption("Click the button to build the real model and print its summary here.")
-    elif common.finished(summary_job):
-        reason = common.failure(summary_job)
-        if reason is not None:
-            st.error(f"Keras could not answer: {reason}", icon=":material/error:")
-        else:
-            text, error = summary_job.result
-            if text is not None:
-                st.code(text, language=None)
-            else:
-                st.error("Keras cannot build this model, so there is no summary. Keras says:", icon=":material/block:")
-                st.code(error, language=None, wrap_lines=True)
+    if summary is not None and summary.text is not None:
+        st.code(summary.text, language=None)
+    elif summary is not None:
+        st.error("Keras cannot build this model, so there is no summary. Keras says:", icon=":material/block:")
+        st.code(summary.error, language=None, wrap_lines=True)

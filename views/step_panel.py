@@ -4,7 +4,7 @@ reads a click with `take_click`, draws its diagram around `focus(spec)`, bands i
 Its state is one value in one session key (`PanelState` under `STATE_KEY`): the `StepFocus` (core.model.step_focus,
 where the pure moves live), the focus the diagram was drawn around (a click is read against that Diagram, with no
 figure drawn again), and caches keyed by value. The weights are fetched once per (spec, source) from the TensorFlow
-worker (`model_weights` job) or taken from this session's finished training of the spec; the whole sample is stepped
+worker (`InitialWeights`) or taken from this session's finished training of the spec; the whole sample is stepped
 once in numpy (`core.model.stepper.run`), so moving t only redraws. The panel's widgets keep their own keys (they
 are how Streamlit tells widgets apart); each is set from the focus before it is drawn and writes back through its
 callback.
@@ -24,6 +24,7 @@ from core.figures.step_alt_text import head_alt, merge_alt, states_alt, vectors_
 from core.figures.theme import theme_for
 from core.figures.unrolled import Diagram, layout
 from core.figures.unrolled.clicks import clicked_element
+from core.keras.requests import InitialWeights
 from core.model.anatomy import Description, format_shape
 from core.model.budget import summary_work
 from core.model.datasets import make_dataset
@@ -43,7 +44,7 @@ from core.model.step_focus import (
 )
 from core.model.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace, run
 from views import navigation
-from views.common import chart, failure, finished, keras_job, training_controls
+from views.common import chart, keras_result, training_controls
 
 CHART_KEY = "unrolled_figure"
 STATE_KEY = "step_panel"
@@ -99,22 +100,12 @@ def _weights(spec: ModelSpec, source: DataSource, start: bool) -> ModelWeights |
         assert trained is not None
         weights = ModelWeights.from_arrays(spec, trained[0].final_weights)
     else:
-        job = keras_job(
-            "step_weights",
-            "model_weights",
-            (spec, source.seed),
-            ("model_weights", spec, source.seed),
-            start=start,
-            work=summary_work(spec),
-        )
-        if job is None or not finished(job):
+        request = InitialWeights(spec, source.seed)
+        failed = "Could not get the weights from Keras"
+        keras = keras_result("step_weights", request, start=start, work=summary_work(spec), failed=failed)
+        if keras is None:
             return None
-        reason = failure(job)
-        if reason is not None:
-            st.error(f"Could not get the weights from Keras: {reason}", icon=":material/error:")
-            return None
-        _, arrays = job.result
-        weights = ModelWeights.from_arrays(spec, arrays)
+        weights = ModelWeights.from_arrays(spec, keras.arrays)
     panel.weights = (key, weights)  # one model's weights at a time: a 512-unit model holds megabytes
     return weights
 

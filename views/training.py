@@ -15,7 +15,7 @@ import streamlit as st
 from core import describe
 from core.figures.alt_text import loss_curves_alt, prediction_alt, timestep_losses_alt
 from core.figures.training import loss_figure, prediction_figure, timestep_heatmap
-from core.keras.jobs import WarmUp
+from core.keras.requests import FitProbe, Training, WarmUp
 from core.keras.training_session import TrainingJob, TrainingSettings, TrainingSnapshot
 from core.model.anatomy import Description
 from core.model.budget import Work, probe_work, training_work
@@ -57,13 +57,13 @@ def render() -> None:
         settings = _settings(spec, description, controls)
     work = training_work(settings) if settings is not None else None
     with train_place:
-        _work_line(work)
+        _work_line(settings, work)
     running = job.running
     if settings is not None and work is not None and work.allowed and not running:
         # Build and trace these models in the worker now, while the learner reads: the click then starts at once.
         specs = tuple(variant for _, variant in settings.variants)
         warm = WarmUp(specs, settings.samples, settings.batch_size, settings.seed)
-        common.speculate("warm_up_training", warm, key=warm)
+        common.speculate(warm)
     starting = running and job.snapshot().batches_done == 0
     with train_place:
         _buttons(job, settings, work, running, starting)
@@ -73,12 +73,12 @@ def render() -> None:
     training_masks.render(spec, settings)  # padded sequences and per-step weights (issue 27)
 
 
-def _work_line(work: Work | None) -> None:
-    """What a click on Train costs, or why it is refused."""
-    if work is None:
+def _work_line(settings: TrainingSettings | None, work: Work | None) -> None:
+    """What a click on Train costs (this server's own estimate, or that the answer is ready), or why it is refused."""
+    if settings is None or work is None:
         return
     if work.allowed:
-        st.caption(f"Work: {work.message}")
+        st.caption(f"Work: {common.before_click(Training(settings), work)}")
     else:
         st.error(f"Too much for a small server. {work.message}", icon=":material/hourglass_disabled:")
 
@@ -284,18 +284,15 @@ def _model3_mismatch(model3: ModelSpec) -> None:
         f"Model 3 outputs one vector per sequence, so its targets are shaped {per_sequence} per sample, not "
         f"{per_step} like models 1 and 2. Fed their per-timestep targets, Keras refuses to fit it:"
     )
-    payload = (model3, True, 4)
-    job = common.keras_job(
+    answer = common.keras_result(
         "training_model3",
-        "fit_probe",
-        payload,
-        ("fit_probe", *payload),
+        FitProbe(model3, True, 4),
         start=True,
         work=probe_work(model3, 4),
         exclusive=False,  # shown beside the results: it must not keep the learner from pressing Train again
     )
-    if job is not None and common.finished(job) and common.failure(job) is None and job.result is not None:
-        st.code(job.result, language=None, wrap_lines=True)
+    if answer is not None and answer.error is not None:
+        st.code(answer.error, language=None, wrap_lines=True)
     navigation.link("shapes", "Why, shape by shape, on Shape flow", ":material/swap_horiz:")
 
 
@@ -418,7 +415,7 @@ def _provenance(snap: TrainingSnapshot) -> None:
     if snap.computed_at is not None:
         when = time.strftime("%H:%M:%S UTC", time.gmtime(snap.computed_at))
         st.caption(
-            f"Computed earlier, at {when}, for an identical request (same models, data, seed and settings): the "
+            f"Cached: computed at {when} for an identical request (same models, data, seed and settings): the "
             "training is deterministic, so the server replayed its curves and results instead of training again.",
             help="Change any setting (the seed, for one) to train anew.",
         )

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.figures.theme import COMPACT
 from core.figures.training import masked_heatmap_alt, masked_step_heatmap
+from core.keras.requests import MaskedTraining
 from core.keras.training_session import TrainingSettings
 from core.model.budget import training_work
 from core.model.spec import ModelSpec
@@ -98,11 +99,12 @@ def render(spec: ModelSpec, settings: TrainingSettings | None) -> None:
     passes = "the model's mask" + (" and the per-step weights as `sample_weight`" if weighted else "")
     st.markdown(f"This fit uses {passes}, then compares Keras's loss on the first samples with the formula.")
     clicked = st.button("Train with the mask and weights", key="masked_train", icon=":material/play_arrow:")
-    job = common.keras_job("masked_training", "masked_training", one, ("masked", one), start=clicked,
-                           work=training_work(one))  # fmt: skip
-    if job is None or not common.finished(job):
-        return
-    if (reason := common.failure(job)) is not None:
-        st.error(reason)
-        return
-    _result(spec, job.result, weighted)
+    result = common.keras_result(
+        "masked_training",
+        MaskedTraining(one),
+        start=clicked,
+        work=training_work(one),
+        failed="The masked fit did not finish",
+    )
+    if result is not None:
+        _result(spec, result, weighted)

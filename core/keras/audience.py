@@ -1,11 +1,13 @@
 """Identical requests run once: every session that asks for the same job while it is queued or running watches it.
 
 In a talk the whole room presses Train on the same preset; a training is deterministic for its settings (spec, seed,
-data, optimisation), so one run serves them all. `Audience.join(session, kind, payload)` returns a `Watch`:
+data, optimisation), so one run serves them all. `Audience.join(session, request)` (a core.keras.requests request,
+its own key) returns a `Watch`:
 
 - the first watcher of a request submits it to the worker (under a session of its own, "audience:N", so no one
-  visitor owns it); later watchers of an equal request (same kind, equal payload) attach to that job and are first
-  given every event it streamed so far, then the rest as it comes, in order;
+  visitor owns it); later watchers of an equal request (same type, equal fields) attach to that job and are first
+  given every event it streamed so far, then the rest as it comes, in order; a watcher whose browser has been
+  disconnected for `grace` seconds is detached, so "shared with N others" counts only the tabs still open;
 - `Watch.stop()` detaches that watcher only; the job itself stops when its last watcher leaves (Stop, or the worker's
   liveness check: the job's session is alive while any watcher's browser is);
 - a finished deterministic job's events and result are kept in a cache bounded by bytes (pickled size), so a later
@@ -27,12 +29,16 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.keras.protocol import End, Partial
+from core.keras.requests import Request
 from core.keras.worker import SessionBusy
 
 SESSION_PREFIX = "audience:"
 CACHE_BYTES = 32 * 2**20  # finished results kept server-wide (a 3-model comparison's result is ~0.1-1 MB pickled)
 ENTRY_BYTES = 8 * 2**20  # a larger result is not kept
 EventListener = Callable[[tuple], None]
+Connected = Callable[[str], "bool | None"]
+DISCONNECT_GRACE = 20.0  # seconds a watcher's browser may be away (a reconnecting tab) before it stops counting
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,7 @@ class Watch:
         self._shared: _Shared | None = None
         self._replay: Finished | None = None
         self._detached_reason: str | None = None
-        self._detached_at: float | None = None
+        self._away_since: float | None = None  # on the audience's clock: when its browser was first seen disconnected
         self._others_at_end = 0
         self._done = threading.Event()
 
@@ -148,8 +154,13 @@ class Watch:
 
     @property
     def computed_at(self) -> float | None:
-        """For a replay: when (time.time()) the result was computed for an earlier, identical request."""
-        return self._replay.computed_at if self._replay is not None else None
+        """For a replay (the audience's, or the worker's kept result of an equal request, a warm-up's perhaps): when
+        (time.time()) the result was computed for an earlier request; None for a run this watcher followed."""
+        if self._replay is not None:
+            return self._replay.computed_at
+        job = self.job
+        replayed = job is not None and job is not PENDING and job.status == "done" and job.started is None
+        return job.computed_at if replayed else None
 
     @property
     def others(self) -> int:
@@ -160,6 +171,7 @@ class Watch:
         if not self.active:
             return self._others_at_end
         with self._audience._lock:
+            self._audience._drop_departed(shared)
             return sum(1 for watch in shared.watchers if watch is not self)
 
     @property
@@ -171,11 +183,11 @@ class Watch:
         return list(job.events) if job is not None and job is not PENDING else []
 
     def partial_results(self) -> dict[str, Any]:
-        """The ("partial", key, value) events streamed so far, key -> value."""
+        """The `Partial(key, value)` events streamed so far, key -> value."""
         if self._replay is None:
             job = self.job
             return job.partial_results() if job is not None and job is not PENDING else {}
-        return {event[1]: event[2] for event in self._replay.events if event and event[0] == "partial"}
+        return {event.key: event.value for event in self._replay.events if isinstance(event, Partial)}
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run has ended for this watcher (True) or the timeout passed."""
@@ -194,7 +206,7 @@ class Watch:
             if self.listener is not None:
                 self.listener(event)
         finally:
-            if event and event[0] == "end":
+            if isinstance(event, End):
                 self._done.set()
 
 
@@ -205,10 +217,26 @@ class Audience:
         worker: the `KerasWorker` that runs the jobs.
         cache_bytes: finished results kept, by their pickled size, least recently used out first.
         entry_bytes: a result larger than this is not kept.
+        connected: `connected(session)` is True while the session's browser is connected, False once it is not, None
+            when unknown (never detached); set later by the pages (views/common.py) when None here.
+        grace: seconds a watcher may stay disconnected before it is detached.
+        clock: what `grace` is measured on (time.monotonic; a test's own clock).
     """
 
-    def __init__(self, worker: Any, cache_bytes: int = CACHE_BYTES, entry_bytes: int = ENTRY_BYTES) -> None:
+    def __init__(
+        self,
+        worker: Any,
+        cache_bytes: int = CACHE_BYTES,
+        entry_bytes: int = ENTRY_BYTES,
+        *,
+        connected: Connected | None = None,
+        grace: float = DISCONNECT_GRACE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.worker = worker
+        self.connected = connected
+        self.grace = grace
+        self.clock = clock
         self.cache_bytes = cache_bytes
         self.entry_bytes = entry_bytes
         self._lock = threading.RLock()
@@ -223,27 +251,23 @@ class Audience:
     def join(
         self,
         session: str,
-        kind: str,
-        payload: Any,
+        request: Request,
         *,
-        group: str = "train",
-        label: str | None = None,
         listener: EventListener | None = None,
         replay: bool = True,
-        key: Hashable | None = None,
         exclusive: bool = True,
     ) -> Watch:
-        """Watch the run of (kind, payload), or of (kind, `key`) when a key names the request: a replay of a finished
-        equal run (unless `replay` is False), the equal run already queued or running, or a new one. With `key`, the
-        worker is given it too, so that a speculative warm-up of the same request (or the worker's own result) is
-        reused. Raises `SessionBusy` if the session already watches an `exclusive` run, or has an exclusive job of its
-        own in the worker (one job at a time per visitor keeps the queue fair)."""
-        request: Hashable = (kind, payload if key is None else key)
+        """Watch the run of `request`: a replay of a finished equal run (unless `replay` is False), the equal run
+        already queued or running, or a new one. The worker is given the request too, so that a speculative warm-up
+        of an equal request (or the worker's own kept result) is reused. Raises `SessionBusy` if the session already
+        watches an `exclusive` run, or has an exclusive job of its own in the worker (one job at a time per visitor
+        keeps the queue fair)."""
+        key: Hashable = request
         try:
-            hash(request)
-        except TypeError:  # a payload that cannot be compared is run on its own, neither joined nor kept
-            request, replay = (kind, object()), False
-        watch = Watch(self, session, listener, label or kind)
+            hash(key)
+        except TypeError:  # a request that cannot be compared is run on its own, neither joined nor kept
+            key, replay = object(), False
+        watch = Watch(self, session, listener, request.label)
         busy = self.worker.active_job(session)  # the worker is never called under this audience's lock (its
         if busy is not None:  # dispatcher may call a job's listener, `_fan_out`, while holding its own)
             raise SessionBusy(busy)
@@ -251,9 +275,9 @@ class Audience:
             own = self._exclusive.get(session)
             if exclusive and own is not None and own.active:
                 raise SessionBusy(own)
-            finished = self._finished.get(request) if replay else None
+            finished = self._finished.get(key) if replay else None
             if finished is not None:
-                self._finished.move_to_end(request)
+                self._finished.move_to_end(key)
                 watch._replay = finished
                 for event in finished.events:
                     watch._deliver(event)
@@ -261,26 +285,24 @@ class Audience:
             self._prune()
             if exclusive:
                 self._exclusive[session] = watch
-            shared = self._running.get(request)
+            shared = self._running.get(key)
             if shared is not None and (shared.job is None or (shared.job.active and not shared.job.stop_requested)):
                 self._attach(shared, watch)
                 for event in shared.log:
                     watch._deliver(event)
                 return watch
-            shared = _Shared(request, f"{SESSION_PREFIX}{next(self._ids)}")
-            self._running[request] = shared
+            shared = _Shared(key, f"{SESSION_PREFIX}{next(self._ids)}")
+            self._running[key] = shared
             self._by_session[shared.session] = shared
             self._attach(shared, watch)
             self.runs += 1
-        self._start(shared, kind, payload, group=group, label=label or kind, key=key)
+        self._start(shared, request)
         return watch
 
-    def _start(self, shared: _Shared, kind: str, payload: Any, *, group: str, label: str, key: Hashable | None) -> None:
+    def _start(self, shared: _Shared, request: Request) -> None:
         """Submit a new shared run to the worker (outside the lock), its events fanned out to every watcher."""
         fan_out = lambda event, s=shared: self._fan_out(s, event)  # noqa: E731
-        job = self.worker.submit(
-            shared.session, kind, payload, group=group, label=label, listener=fan_out, cache_key=key, exclusive=False
-        )
+        job = self.worker.submit(shared.session, request, listener=fan_out, exclusive=False)
         with self._lock:
             shared.job = job
             # The worker may answer with a job of its own (a warm-up of the same request, queued or running): it
@@ -319,10 +341,10 @@ class Audience:
             return True
         return None if any(answer is None for answer in answers) else False
 
-    def cached(self, kind: str, payload: Any) -> Finished | None:
+    def cached(self, request: Request) -> Finished | None:
         """The kept record of a finished equal run, if any."""
         with self._lock:
-            return self._finished.get((kind, payload))
+            return self._finished.get(request)
 
     def forget(self) -> None:
         """Drop every kept result (a test that needs a click to run again)."""
@@ -335,6 +357,25 @@ class Audience:
         """Bytes (pickled) the kept results take."""
         return self._cached_bytes
 
+    def _drop_departed(self, shared: _Shared) -> None:
+        """Detach the watchers whose browser has been disconnected for `grace` (a closed tab), but never the last one:
+        the worker's own liveness check ends a run nobody's browser follows."""
+        connected = self.connected
+        if connected is None:
+            return
+        now = self.clock()
+        for watch in list(shared.watchers):
+            if connected(watch.session) is not False:
+                watch._away_since = None
+                continue
+            if watch._away_since is None:
+                watch._away_since = now
+            if now - watch._away_since >= self.grace and len(shared.watchers) > 1:
+                shared.watchers.remove(watch)
+                watch._detached_reason = "The browser tab was closed."
+                watch._others_at_end = len(shared.watchers)
+                watch._deliver(End("stopped"))
+
     def _attach(self, shared: _Shared, watch: Watch) -> None:
         watch._shared = shared
         shared.watchers.append(watch)
@@ -345,15 +386,15 @@ class Audience:
         with self._lock:
             shared.log.append(event)
             watchers = list(shared.watchers)
-            if event and event[0] == "end":
+            if isinstance(event, End):
                 for watch in watchers:
                     watch._others_at_end = len(watchers) - 1
-                self._end(shared, event[1])
+                self._end(shared, event.status)
             for watch in watchers:
                 try:
                     watch._deliver(event)
                 except Exception:  # noqa: BLE001 - one watcher's bug must not reach the worker's dispatcher thread
-                    logging.getLogger(__name__).exception("A watcher's listener failed on %r", event[:1])
+                    logging.getLogger(__name__).exception("A watcher's listener failed on %s", type(event).__name__)
 
     def _end(self, shared: _Shared, status: str) -> None:
         if self._running.get(shared.key) is shared:
@@ -389,7 +430,7 @@ class Audience:
             if shared.watchers or job is None:
                 watch._detached_reason = reason
                 watch._others_at_end = len(shared.watchers)
-                watch._deliver(("end", "stopped"))
+                watch._deliver(End("stopped"))
                 return
             shared.watchers.append(watch)  # the last watcher follows the job to its end
         job.stop(reason)
@@ -399,10 +440,13 @@ _audiences: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _audiences_lock = threading.Lock()
 
 
-def audience_for(worker: Any) -> Audience:
-    """The one `Audience` of `worker` (created on first use): every session of a server shares it."""
+def audience_for(worker: Any, connected: Connected | None = None) -> Audience:
+    """The one `Audience` of `worker` (created on first use): every session of a server shares it. `connected` is
+    kept the first time it is given (the pages' view of which browsers are still there)."""
     with _audiences_lock:
         audience = _audiences.get(worker)
         if audience is None:
             audience = _audiences[worker] = Audience(worker)
+        if connected is not None and audience.connected is None:
+            audience.connected = connected
         return audience

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from core.keras import env as keras_env
 from core.keras.models import build_model
+from core.keras.requests import GraphCounts, Timing, TwinOutputs, TwinTraining  # the lab's results, beside its request
 from core.model.anatomy import describe
 from core.model.spec import ModelSpec
 
@@ -26,58 +26,6 @@ from core.model.spec import ModelSpec
 HEADS = ("dense", "time_distributed")
 # Op types that are a matrix product in a TensorFlow graph (Dense on a 3D input may use either).
 MATMUL_TYPES = frozenset({"MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"})
-
-
-@dataclass(frozen=True)
-class TwinOutputs:
-    """Both twins run on one batch.
-
-    `time_distributed` and `max_abs_diff` are None when the TimeDistributed twin cannot be built
-    (return_sequences=False); `error` then says why, in the words of `describe()`.
-    """
-
-    spec: ModelSpec
-    inputs: np.ndarray
-    dense: np.ndarray
-    time_distributed: np.ndarray | None
-    max_abs_diff: float | None
-    perturb: float = 0.0
-    error: str | None = None
-    keras_error: str | None = None
-
-    def _replace_perturb(self, perturb: float) -> TwinOutputs:
-        return replace(self, perturb=perturb)
-
-
-@dataclass(frozen=True)
-class TwinTraining:
-    """Both twins trained from the same weights on the same data in the same order."""
-
-    spec: ModelSpec
-    dense_loss: tuple[float, ...]
-    time_distributed_loss: tuple[float, ...]
-    max_loss_diff: float
-    max_weight_diff: float
-    epochs: int
-    samples: int
-    batch_size: int
-
-
-@dataclass(frozen=True)
-class GraphCounts:
-    """Operations in one traced graph: all of them, the MatMuls, and the ten most frequent op types."""
-
-    ops: int
-    matmuls: int
-    top_types: tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Seconds for the first call of a fresh tf.function (tracing included) and a typical later forward pass."""
-
-    first_call: float
-    forward: float
 
 
 def twin_specs(spec: ModelSpec) -> dict[str, ModelSpec]:

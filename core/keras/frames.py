@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.keras.masking import masked_training, masking_job
-from core.keras.wrapper_cost import wrapper_cost_job
+import core.keras.masking  # noqa: F401 - registers the masking job's handler
+import core.keras.wrapper_cost  # noqa: F401 - registers the wrapper cost job's handler
+from core.keras.requests import FramesEquivalence, handles
 from core.model.frames import CONV_WRAPPER, INNER_KINDS, INNER_NAMES, REDUCTION_WRAPPERS
 from core.model.spec import ModelSpec
 
@@ -35,15 +36,6 @@ def frame_layers(keras: Any, spec: ModelSpec, seed: int | None = None) -> list[A
         reduction = keras.layers.TimeDistributed(reduction, name=REDUCTION_WRAPPERS[spec.frame_reduction])
     layers.append(reduction)
     return layers
-
-
-def input_layers(keras: Any, spec: ModelSpec, seed: int | None = None) -> list[Any]:
-    """The layers before the recurrent stack: the frames' CNN, or Masking(0.0) for padded sequences, or none."""
-    if spec.input_kind == "frames":
-        return frame_layers(keras, spec, seed)
-    if spec.padding == "masking":
-        return [keras.layers.Masking(mask_value=0.0, name="masking")]
-    return []
 
 
 def frames_equivalence(spec: ModelSpec, seed: int = 0, samples: int = 3, perturb: float = 1e-3) -> dict[str, Any]:
@@ -89,17 +81,8 @@ def frames_equivalence(spec: ModelSpec, seed: int = 0, samples: int = 3, perturb
     }
 
 
-def frames_equivalence_job(payload: tuple[ModelSpec, int], context: Any) -> dict[str, Any]:
+@handles(FramesEquivalence)
+def frames_equivalence_job(request: FramesEquivalence, context: Any) -> dict[str, Any]:
     """The worker job: the frames equivalence for the spec's convolution, with the given seed."""
-    spec, seed = payload
     context.stage("Running TimeDistributed(Conv2D) and the reshape on one batch of frames…")
-    return frames_equivalence(spec, seed)
-
-
-# The frames jobs of the TensorFlow worker, merged into `core.keras.jobs.HANDLERS`.
-FRAMES_HANDLERS = {
-    "frames_equivalence": frames_equivalence_job,
-    "wrapper_cost": wrapper_cost_job,
-    "masking": masking_job,
-    "masked_training": masked_training,
-}
+    return frames_equivalence(request.spec, request.seed)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.keras.protocol import End, Partial, Stage
+
 FINAL = frozenset({"done", "stopped", "failed", "cancelled"})
 EventListener = Callable[[tuple], None]
 
@@ -47,12 +49,9 @@ class Job:
 
     id: int
     session: str
-    kind: str
-    payload: Any
+    request: Any  # a core.keras.requests.Request: what to run, and its own cache key
     priority: int
-    label: str
     listener: EventListener | None = None
-    cache_key: Hashable | None = None  # finished results are shared under this key (see KerasWorker.submit)
     status: str = "queued"  # queued, running, done, stopped, failed, cancelled
     stage: str = "Waiting for the TensorFlow worker…"
     result: Any = None
@@ -63,13 +62,25 @@ class Job:
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
     finished: float | None = None
+    computed_at: float | None = None  # wall time (time.time()) its result was computed; earlier than now for a replay
     peak_mb: float | None = None  # the child's peak resident memory during this job
     peak_anon_mb: float | None = None  # the child's peak anonymous memory during this job (sampled every 50 ms)
+    fresh_child: bool = False  # a new child process (TensorFlow's import) started for this job: not a fair timing
     longest_silence: float = 0.0  # the longest the child went without a message (heartbeat or event) in this job
     events: list[tuple] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
     _stop_requested: bool = False
+
+    @property
+    def label(self) -> str:
+        """What the pages call this job ("training")."""
+        return self.request.label
+
+    @property
+    def cache_key(self) -> Hashable | None:
+        """The request, when the worker keeps its finished result and shares its run (`Request.kept`); else None."""
+        return self.request if self.request.kept else None
 
     @property
     def active(self) -> bool:
@@ -104,18 +115,18 @@ class Job:
         return self._done.wait(timeout)
 
     def partial_results(self) -> dict[str, Any]:
-        """The results the job has streamed so far as ("partial", key, value) events (a handler's `context.emit`),
+        """The results the job has streamed so far as `Partial(key, value)` events (a handler's `context.emit`),
         key -> value: what a page can show before the job ends."""
         with self._lock:
             events = list(self.events)
-        return {event[1]: event[2] for event in events if event and event[0] == "partial"}
+        return {event.key: event.value for event in events if isinstance(event, Partial)}
 
     # -- the dispatcher's side ----------------------------------------------------------------------------
     def _deliver(self, event: tuple) -> None:
         with self._lock:
             self.events.append(event)
-            if event and event[0] == "stage":
-                self.stage = str(event[1])
+            if isinstance(event, Stage):
+                self.stage = str(event.text)
         if self.listener is not None:
             self.listener(event)
 
@@ -134,8 +145,9 @@ class Job:
             self.error = error
             self.position = None
             self.finished = time.monotonic()
+            self.computed_at = self.computed_at or time.time()
             if status != "stopped" and status != "cancelled":
                 self.stop_reason = None
         if self.listener is not None:
-            self.listener(("end", status))
+            self.listener(End(status))
         self._done.set()

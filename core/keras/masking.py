@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from core.keras.requests import MaskedTraining, Masking, handles
 from core.model.sequence_fields import real_steps, sample_weight_array, step_weights
 from core.model.step_loss import (
     keras_step_mean,
@@ -114,11 +115,11 @@ def weighted_loss(loss: str = "mse", timesteps: int = 6, seed: int = 0) -> dict[
     }
 
 
-def masking_job(payload: tuple[str, str, str], context: Any) -> dict[str, Any]:
+@handles(Masking)
+def masking_job(request: Masking, context: Any) -> dict[str, Any]:
     """The worker job: the masked loss for (padding, head, loss) and the per-step weights' loss for that loss."""
-    padding, head, loss = payload
     context.stage("Fitting nothing: evaluating one padded batch and one weighted batch…")
-    return {"masked": masked_loss(padding, head, loss), "weighted": weighted_loss(loss)}
+    return {"masked": masked_loss(request.padding, request.head, request.loss), "weighted": weighted_loss(request.loss)}
 
 
 MASKED_PROBE = 64  # samples whose per-step losses the page shows after the fit
@@ -138,18 +139,20 @@ def _stopper(keras: Any, context: Any) -> Any:
     return Stopper()
 
 
-def masked_training(settings: Any, context: Any) -> dict[str, Any]:
+@handles(MaskedTraining)
+def masked_training(request: MaskedTraining, context: Any) -> dict[str, Any]:
     """Fit the settings' one spec with its padding and per-step weights (`sample_weight` in fit()), then Keras's loss
     on a probe batch next to the numpy hand computation sum(m·w·l) / sum(m), and the per-step losses with the mask.
 
-    `settings` is the Training page's `TrainingSettings` (one variant): a new job beside the plain training, which
-    passes no `sample_weight` and averages its per-step heatmap over padded steps too.
+    `request.settings` is the Training page's `TrainingSettings` (one variant): a new job beside the plain training,
+    which passes no `sample_weight` and averages its per-step heatmap over padded steps too.
     """
     from core.keras.env import load_keras  # noqa: PLC0415
     from core.keras.models import build_model  # noqa: PLC0415
     from core.model.datasets import make_dataset  # noqa: PLC0415
 
     keras = load_keras()
+    settings = request.settings
     ((_, spec),) = settings.variants
     context.stage("Building the model and padding the data…")
     x, y = make_dataset(spec, settings.task, settings.samples, settings.seed, settings.normalise_targets)

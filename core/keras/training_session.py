@@ -16,70 +16,14 @@ Example:
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.keras.audience import audience_for
-from core.model.datasets import MAX_SAMPLES, TASKS
-from core.model.spec import ModelSpec, seed_variants, whole_number
-from core.model.training_controls import RECALL_LEARNING_RATE
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    """Everything one click on Train decides: the models (label -> spec), the data and the optimisation."""
-
-    variants: tuple[tuple[str, ModelSpec], ...]
-    task: str = "recall"
-    samples: int = 256
-    batch_size: int = 32
-    epochs: int = 5
-    seed: int = 0
-    learning_rate: float = RECALL_LEARNING_RATE
-    normalise_targets: bool = False  # the seed's random targets divided by their sum (see core.model.datasets)
-
-    def __post_init__(self) -> None:
-        if not self.variants:
-            raise ValueError("variants: nothing to train; allowed: at least one valid model.")
-        for label, spec in self.variants:
-            if not spec.is_valid:
-                raise ValueError(f"{label}: TimeDistributed needs return_sequences=True; Keras cannot build it.")
-        if self.task not in TASKS:
-            raise ValueError(f"task: got {self.task!r}; allowed: {' | '.join(TASKS)}.")
-        for name, low, high in (("samples", 1, MAX_SAMPLES), ("batch_size", 1, MAX_SAMPLES), ("epochs", 1, 500)):
-            whole_number(name, getattr(self, name), low, high)
-        lr = self.learning_rate
-        if not isinstance(lr, int | float) or not math.isfinite(lr) or not 0 < lr <= 1:
-            raise ValueError(f"learning_rate: got {lr!r}; allowed: a number above 0 and at most 1.")
-
-    @classmethod
-    def for_spec(cls, spec: ModelSpec, **options: Any) -> TrainingSettings:
-        """Settings that train just `spec`, labelled "Current model"."""
-        return cls(variants=(("Current model", spec),), **options)
-
-    @classmethod
-    def for_seed_variants(cls, spec: ModelSpec, **options: Any) -> TrainingSettings:
-        """Settings that train the seed's three valid models (with the cell and sizes of `spec`) to compare them."""
-        variants = tuple((label, v) for label, v in seed_variants(spec).items() if v.is_valid)
-        return cls(variants=variants, **options)
-
-    def replace(self, **changes: Any) -> TrainingSettings:
-        """A copy with some fields changed (validated like any construction)."""
-        from dataclasses import replace  # noqa: PLC0415
-
-        return replace(self, **changes)
-
-    @property
-    def batches_per_epoch(self) -> int:
-        """Batches in one epoch: the last one may be partial, as in `fit()`."""
-        return math.ceil(self.samples / self.batch_size)
-
-    @property
-    def planned_batches(self) -> int:
-        """Batches over all variants and epochs, if nothing stops the run."""
-        return len(self.variants) * self.epochs * self.batches_per_epoch
+from core.keras.protocol import Batch, End, EpochEnd, VariantDone, VariantStarted
+from core.keras.requests import Training, TrainingSettings
+from core.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -183,10 +127,7 @@ class TrainingJob:
             run_id = self._run_id
         self._job = audience_for(self._worker).join(
             self._session,
-            "train",
-            settings,
-            group="train",
-            label="training",
+            Training(settings),
             listener=lambda event, run=run_id: self._on_event(run, event),
             replay=replay,
         )
@@ -205,20 +146,18 @@ class TrainingJob:
         with self._lock:
             if run_id != self._run_id:
                 return
-            kind = event[0]
-            if kind == "variant":
-                self._current = self._variants[event[1]].label
+            if isinstance(event, VariantStarted):
+                self._current = self._variants[event.variant].label
                 self._epoch = self._batch = 0
-            elif kind == "batch":
-                _, index, epoch, batch, loss = event
-                self._variants[index].batch_losses.append(float(loss))
-                self._epoch, self._batch = epoch, batch
+            elif isinstance(event, Batch):
+                self._variants[event.variant].batch_losses.append(float(event.loss))
+                self._epoch, self._batch = event.epoch, event.batch
                 self._batches_done += 1
-            elif kind == "epoch":
-                self._variants[event[1]].epoch_losses.append(float(event[3]))
-            elif kind == "result":
-                self._variants[event[1]].result = event[2]
-            elif kind == "end":
+            elif isinstance(event, EpochEnd):
+                self._variants[event.variant].epoch_losses.append(float(event.loss))
+            elif isinstance(event, VariantDone):
+                self._variants[event.variant].result = event.result
+            elif isinstance(event, End):
                 self._current = None
 
     def snapshot(self) -> TrainingSnapshot:

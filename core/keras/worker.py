@@ -6,11 +6,12 @@ server also fights the server's threads for the GIL. Here the server never impor
 TensorFlow-free.
 
 The shape of it:
-- `KerasWorker.submit(session, kind, payload)` queues a `Job` (core.keras.job); a dispatcher thread (started on
-  demand) feeds the child process one job at a time (on a 1-2 core host two jobs at once would each run at half speed
-  and need twice the memory; TensorFlow already uses both cores for one). Interactive probes go before trainings,
-  speculative warm-ups last; among equal priorities sessions take turns (core.keras.fair_queue); a session has at
-  most one exclusive job queued or running. Identical requests share one job (core.keras.audience).
+- `KerasWorker.submit(session, request)` queues a `Job` (core.keras.job) for a typed request (core.keras.requests:
+  its type picks the child's handler, its `group` the priority, and it is its own cache key); a dispatcher thread
+  (started on demand) feeds the child process one job at a time (on a 1-2 core host two jobs at once would each run
+  at half speed and need twice the memory; TensorFlow already uses both cores for one). Interactive probes go before
+  trainings, speculative warm-ups last; among equal priorities sessions take turns (core.keras.fair_queue); a session
+  has at most one exclusive job queued or running. Identical requests share one job (core.keras.audience).
 - The child (`core.keras.worker_child`, started on demand with `python -m`) streams events back (`Job.events`, and the
   job's listener); `Job.stop()` reaches it at once over a control channel and the job honours it within one batch.
 - The child shuts down after `idle_seconds` without work, and is recycled between jobs after `max_jobs` jobs or
@@ -19,7 +20,8 @@ The shape of it:
 - A watchdog: while a job runs the child beats every second; a child silent for `watchdog_seconds` (a stopped or
   hung process) is killed, its job failed with a plain sentence, and the next job gets a new child. During a job
   the child also guards its own memory (`memory_limit_mb`, see core/model/budget.py): above it, it reports and ends
-  itself before the container's out-of-memory killer would.
+  itself before the container's out-of-memory killer would. A job that holds the worker past its request's
+  `time_limit` (core.model.budget.JOB_TIME_LIMIT_SECONDS), even while its child still beats, is failed the same way.
 - Stop answers at once (core.keras.job_run, the dispatcher's conversation with the child): a running job is
   "stopped" from the server's view within `STOP_ANSWER_SECONDS` of the request, whatever the child does; a child
   that has not even acknowledged the stop within `stop_grace` is killed.
@@ -28,7 +30,7 @@ The shape of it:
 
 Example:
     >>> worker = KerasWorker()
-    >>> job = worker.submit("session-1", "summary", ModelSpec())
+    >>> job = worker.submit("session-1", Summary(ModelSpec()))
     >>> job.wait(120) and job.status
     'done'
 """
@@ -41,16 +43,19 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
 
 from core.keras.fair_queue import order_key, turn
 from core.keras.job import EventListener, Job, SessionBusy, WorkerStats
 from core.keras.job_run import ChildConversation
+from core.keras.protocol import Stage
+from core.keras.requests import Request
 from core.keras.worker_process import Child
-from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB
+from core.model.budget import WORKER_MEMORY_LIMIT_MB, WORKER_RECYCLE_MB, SpeedCalibration
 
-# Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative.
-PRIORITY = {"probe": 0, "train": 1, "warmup": 2}
+# Lower runs first. Probes answer a click in seconds; a training may take a minute; a warm-up is only speculative; the
+# server's own warming of its cache at start (core.keras.prewarm) runs only when nothing else waits, and gives way.
+PRIORITY = {"probe": 0, "train": 1, "warmup": 2, "idle": 3}
+IDLE_SESSION = "server:prewarm"
 WARM_UPS_WAITING = 2  # speculative jobs waiting server-wide: the newest are the likeliest to be clicked
 WARM_KEYS_KEPT = 3  # trainings warmed that the child's model cache (6 models, up to 3 per training) still holds
 Liveness = Callable[[str], "bool | None"]
@@ -80,7 +85,11 @@ class KerasWorker(ChildConversation):
         liveness: `liveness(session)` is True while the session's browser is connected, False once it is not, None
             when unknown (then the job is never abandoned).
         disconnect_grace: seconds a session may stay disconnected (a reconnecting tab) before its job is stopped.
-        result_cache: finished results kept by their `cache_key`, shared by all sessions (deterministic probes).
+        result_cache: finished results of `kept` requests, shared by all sessions (deterministic probes).
+        clock: what a job's time limit is measured on (time.monotonic; a test's own clock).
+        calibrate: time each job against the cost model, so that the pages' estimates are this server's
+            (TDE_CALIBRATE=0: not; the tests' shared worker, whose timings would make the pages' text depend on the
+            order the tests ran in).
     """
 
     def __init__(
@@ -96,7 +105,12 @@ class KerasWorker(ChildConversation):
         watchdog_seconds: float = float(os.environ.get("TDE_WORKER_WATCHDOG_SECONDS", 30)),
         stop_grace: float = 2.0,
         preload: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        calibrate: bool = os.environ.get("TDE_CALIBRATE", "1") != "0",
     ) -> None:
+        self.clock = clock
+        self.calibration = SpeedCalibration()  # this server's measured speed, for the estimates the pages show
+        self.calibrate = calibrate
         self.idle_seconds = idle_seconds
         self.max_jobs = max_jobs
         self.rss_limit_mb = rss_limit_mb
@@ -130,40 +144,31 @@ class KerasWorker(ChildConversation):
 
     # -- the pages' side ----------------------------------------------------------------------------------
     def submit(
-        self,
-        session: str,
-        kind: str,
-        payload: Any,
-        *,
-        group: str = "probe",
-        label: str | None = None,
-        listener: EventListener | None = None,
-        cache_key: Hashable | None = None,
-        exclusive: bool = True,
+        self, session: str, request: Request, *, listener: EventListener | None = None, exclusive: bool = True
     ) -> Job:
         """Queue a job; returns at once. Raises `SessionBusy` if the session has a job queued or running.
 
         A job that is not `exclusive` (a short, shared probe the page shows on its own) neither needs nor takes the
         session's one slot, so it never keeps the visitor from pressing Train.
 
-        `kind` names a handler of `core.keras.jobs` (or "module:function" for tests); `group` is "probe" or "train".
-        With `cache_key`, a finished result for the same key (a probe's, or a warm-up's) is returned as an already
-        finished job, and a job for the same key that is already queued or running (a warm-up) is shared rather than
-        run twice; a queued warm-up then moves up to the caller's priority.
+        For a `kept` request (core.keras.requests), a finished result of an equal request (a probe's, or a warm-up's)
+        is returned as an already finished job, and an equal job already queued or running (a warm-up) is shared
+        rather than run twice; a queued warm-up then moves up to the request's priority.
         """
+        priority = PRIORITY[request.group]
         with self._cond:
-            if cache_key is not None:
-                if cache_key in self._results:
-                    self._results.move_to_end(cache_key)
-                    cached = self._results[cache_key]
-                    job = Job(next(self._ids), session, kind, payload, PRIORITY[group], label or kind, listener)
+            if request.kept:
+                if request in self._results:
+                    self._results.move_to_end(request)
+                    cached = self._results[request]
+                    job = Job(next(self._ids), session, request, priority, listener, computed_at=cached.computed_at)
                     job._finish(cached.status, cached.result, cached.error)
                     return job
                 for pending in [self._running, *self._queue]:
-                    if pending is not None and pending.cache_key == cache_key and not pending.stop_requested:
-                        if pending.priority > PRIORITY[group]:
+                    if pending is not None and pending.cache_key == request and not pending.stop_requested:
+                        if pending.priority > priority:
                             others = [j for j in self._queue if j is not pending]
-                            pending.priority = PRIORITY[group]
+                            pending.priority = priority
                             pending.turn = self._turn(others, pending.session, pending.priority)
                             self._queue.sort(key=_queue_order)
                             self._renumber()
@@ -171,16 +176,17 @@ class KerasWorker(ChildConversation):
             current = self._by_session.get(session)
             if exclusive and current is not None and current.active:
                 raise SessionBusy(current)
-            job = Job(next(self._ids), session, kind, payload, PRIORITY[group], label or kind, listener, cache_key)
+            job = Job(next(self._ids), session, request, priority, listener)
             if exclusive:
                 self._by_session[session] = job
             self._drop_warmup(session)
             self._enqueue(job)
             return job
 
-    def warm_up(self, session: str, kind: str, payload: Any, key: Hashable) -> None:
-        """Speculatively run a cheap job (build and trace) that a later click will need; a no-op if `key` was
-        warmed already. A session has at most one warm-up waiting: a newer one replaces it."""
+    def warm_up(self, session: str, request: Request) -> None:
+        """Speculatively run a cheap job (build and trace, or a probe a click will ask for) that a later click will
+        need; a no-op if it was warmed already. A session has at most one warm-up waiting: a newer one replaces it."""
+        key = request
         with self._cond:
             if key in self._warm_keys:
                 return
@@ -188,15 +194,35 @@ class KerasWorker(ChildConversation):
             if waiting is not None and waiting[0] == key:
                 return
             self._drop_warmup(session)
-            if key in self._results or any(j is not None and j.cache_key == key for j in [self._running, *self._queue]):
+            if key in self._results or any(j is not None and j.request == key for j in [self._running, *self._queue]):
                 return
-            job = Job(next(self._ids), session, kind, payload, PRIORITY["warmup"], "warm-up", cache_key=key)
+            job = Job(next(self._ids), session, request, PRIORITY["warmup"])
             self._warmups[session] = (key, job)
             # Speculation must never pile up on a busy server (many visitors opening pages): drop the oldest.
             waiting = [j for j in self._queue if j.priority == PRIORITY["warmup"]]
             for old in waiting[: max(0, len(waiting) + 1 - WARM_UPS_WAITING)]:
                 self._drop_warmup(old.session)
             self._enqueue(job)
+
+    def prewarm(self, request: Request) -> Job | None:
+        """Run a `kept` request at idle priority, so that its result waits in the cache for the first visitor who asks
+        (a story's lab, a preset's summary). It never delays a visitor: it runs only when nothing else waits, and a
+        visitor's job queued while it runs stops it (the page sees that within `STOP_ANSWER_SECONDS`). None when the
+        result is kept already or an equal job is queued or running."""
+        with self._cond:
+            if self._closed or not request.kept or request in self._results:
+                return None
+            if any(j is not None and j.request == request for j in [self._running, *self._queue]):
+                return None
+            job = Job(next(self._ids), IDLE_SESSION, request, PRIORITY["idle"])
+            self._enqueue(job)
+            return job
+
+    def kept_at(self, request: Request) -> float | None:
+        """When (time.time()) the kept result of an equal request was computed, if the worker holds one."""
+        with self._cond:
+            kept = self._results.get(request) if request.kept else None
+            return kept.computed_at if kept is not None and kept.status == "done" else None
 
     def active_job(self, session: str) -> Job | None:
         """The session's job that is queued or running, if any."""
@@ -261,6 +287,9 @@ class KerasWorker(ChildConversation):
     def _enqueue(self, job: Job) -> None:
         # Round robin by session among equal priorities: a late visitor goes before an early one's second job.
         job.turn = self._turn(self._queue, job.session, job.priority)
+        running = self._running
+        if running is not None and running.priority == PRIORITY["idle"] and job.priority < PRIORITY["idle"]:
+            running.stop("A visitor's job came first.")  # the server's own warming gives way at once
         self._queue.append(job)
         self._queue.sort(key=_queue_order)
         self._renumber()
@@ -322,8 +351,9 @@ class KerasWorker(ChildConversation):
         self._renumber()
 
     def _abandoned(self, session: str) -> str | None:
-        """Why the session counts as gone (its browser disconnected for longer than the grace), or None."""
-        if self.liveness is None:
+        """Why the session counts as gone (its browser disconnected for longer than the grace), or None. The server's
+        own warming has no browser and is never abandoned."""
+        if self.liveness is None or session == IDLE_SESSION:
             return None
         alive = self.liveness(session)
         now = time.monotonic()
@@ -353,26 +383,35 @@ class KerasWorker(ChildConversation):
                 self._running = None
                 self._jobs_done += 1
                 self._last_end = time.monotonic()
-                if job.cache_key is not None and job.status == "done":
+                if job.status == "done":
+                    self._time(job)
                     if job.priority == PRIORITY["warmup"]:
                         # What a warm-up traced lives in the child's model cache (a few models): remember as many.
-                        self._warm_keys[job.cache_key] = None
+                        self._warm_keys[job.request] = None
                         while len(self._warm_keys) > WARM_KEYS_KEPT:
                             self._warm_keys.popitem(last=False)
-                    if job.kind != "warm_up_training":
-                        self._results[job.cache_key] = job
+                    if job.request.kept:
+                        self._results[job.request] = job
                         while len(self._results) > self._result_cache:
                             self._results.popitem(last=False)
                 self._renumber()
                 self._cond.notify_all()
             self._maybe_recycle(warmed=job.priority == PRIORITY["warmup"] and job.status == "done")
 
+    def _time(self, job: Job) -> None:
+        """Record how long a finished job took against the cost model's estimate (this server's speed), unless its time
+        includes starting TensorFlow."""
+        estimate = job.request.estimate()
+        if self.calibrate and estimate is not None and not job.fresh_child and job.started is not None:
+            self.calibration.record(type(job.request).__name__, estimate, job.elapsed)
+
     def _ensure_child(self, job: Job) -> Child:
         if self._child is not None and self._child.alive():
             return self._child
         self._discard_child()
-        job._deliver(("stage", "Starting TensorFlow (a few seconds, once)…"))
+        job._deliver(Stage("Starting TensorFlow (a few seconds, once)…"))
         child = Child(self._start_timeout, self._child_settings)
+        job.fresh_child = True
         with self._cond:
             self._child = child
             self._processes_started += 1

@@ -3,18 +3,17 @@
 
 It connects back to the server over two Unix-socket channels (authenticated with a per-process key), imports Keras
 once, then runs jobs one at a time. A reader thread takes jobs and stop requests off the control channel, so a stop
-arrives while `fit()` runs (and is acknowledged at once with ("stopping", job_id)); the main thread runs the job and
-streams its events up the events channel.
+arrives while `fit()` runs (and is acknowledged at once with `Stopping`); the main thread runs the job and
+streams its events up the events channel. The messages are core.keras.protocol's named tuples.
 
-While a job runs, a pulse thread (`Pulse`) sends ("beat", job_id, rss_mb, anon_mb) every `TDE_WORKER_BEAT_SECONDS`
+While a job runs, a pulse thread (`Pulse`) sends a `Beat` every `TDE_WORKER_BEAT_SECONDS`
 (the server's watchdog fails a job whose child falls silent) and samples the process's anonymous memory every 50 ms:
-above `TDE_WORKER_MEMORY_LIMIT_MB` it reports ("memory", job_id, anon_mb) and kills the process, before the
+above `TDE_WORKER_MEMORY_LIMIT_MB` it reports `MemoryExceeded` and kills the process, before the
 container's out-of-memory killer would (which would take the job without a word, and perhaps the server).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import queue
 import shutil
@@ -27,6 +26,21 @@ from multiprocessing.connection import Client, Connection
 from pathlib import Path
 from typing import Any
 
+from core.keras.protocol import (
+    Beat,
+    Done,
+    Event,
+    Exit,
+    Failed,
+    Memory,
+    MemoryExceeded,
+    Ready,
+    RunJob,
+    Stage,
+    StopJob,
+    Stopping,
+)
+
 SAMPLE_SECONDS = 0.05  # memory sampling while a job runs: a training's batches allocate tens of MB at a time
 
 
@@ -37,14 +51,14 @@ class Channel:
         self._connection = connection
         self._lock = threading.Lock()
 
-    def send(self, message: tuple) -> None:
+    def send(self, message: Any) -> None:
         """Send one message whole (two threads writing at once would interleave their bytes)."""
         with self._lock:
             self._connection.send(message)
 
 
 class JobContext:
-    """What a handler gets besides its payload: `emit` events, `stage` labels, `should_stop()`, the model cache."""
+    """What a handler gets besides its request: `emit` events, `stage` labels, `should_stop()`, the model cache."""
 
     def __init__(self, job_id: int, events: Channel, stops: set[int], cache: Any) -> None:
         self.job_id = job_id
@@ -53,13 +67,13 @@ class JobContext:
         self.cache = cache
         self.stop_seen = False
 
-    def emit(self, *event: Any) -> None:
-        """Send one event to the server (delivered to the job's listener)."""
-        self._events.send(("event", self.job_id, event))
+    def emit(self, event: tuple) -> None:
+        """Send one event (a job event of core.keras.protocol) to the server, delivered to the job's listener."""
+        self._events.send(Event(self.job_id, event))
 
     def stage(self, text: str) -> None:
         """Say what the job does now ("Tracing…"), for the page's progress line."""
-        self.emit("stage", text)
+        self.emit(Stage(text))
 
     def should_stop(self) -> bool:
         """True once the server asked this job to stop."""
@@ -124,13 +138,13 @@ class Pulse:
             anon = _anon_mb()
             self.peak_anon_mb = max(self.peak_anon_mb, anon)
             if self._limit_mb is not None and anon > self._limit_mb:
-                self._events.send(("memory", job_id, anon))
+                self._events.send(MemoryExceeded(job_id, anon))
                 save_coverage()
                 os.kill(os.getpid(), signal.SIGKILL)  # nothing of this job is worth finishing
             now = time.monotonic()
             if now - last_beat >= self._beat_seconds:
                 last_beat = now
-                self._events.send(("beat", job_id, _memory()[0], anon))
+                self._events.send(Beat(job_id, _memory()[0], anon))
             time.sleep(SAMPLE_SECONDS)
 
 
@@ -142,13 +156,13 @@ def _reset_peak() -> None:
         pass
 
 
-def _handler(kind: str) -> Any:
-    if ":" in kind:  # "module:function": test and extension handlers
-        module, _, name = kind.partition(":")
-        return getattr(importlib.import_module(module), name)
-    from core.keras.jobs import HANDLERS  # noqa: PLC0415
+def _run(request: Any, context: JobContext) -> Any:
+    """The request's handler, by its type: the app's are registered by importing core.keras.jobs, a test's by the
+    import that unpickling its request made."""
+    import core.keras.jobs  # noqa: F401, PLC0415 - registers the app's handlers
+    from core.keras.requests import handler_for  # noqa: PLC0415
 
-    return HANDLERS[kind]
+    return handler_for(request)(request, context)
 
 
 def save_coverage() -> None:
@@ -186,13 +200,13 @@ def main() -> None:
                 message = control.recv()
             except (EOFError, OSError):  # the server is gone: nobody can receive this job's result
                 _leave(address)
-            if message[0] == "stop":
-                stops.add(message[1])
-                events.send(("stopping", message[1]))  # alive and listening: the server need not kill this process
-            elif message[0] == "exit":
+            if isinstance(message, StopJob):
+                stops.add(message.job_id)
+                events.send(Stopping(message.job_id))  # alive and listening: the server need not kill this process
+            elif isinstance(message, Exit):
                 jobs.put(None)
                 return
-            else:
+            elif isinstance(message, RunJob):
                 jobs.put(message)
 
     threading.Thread(target=read_control, name="control", daemon=True).start()
@@ -207,24 +221,25 @@ def main() -> None:
     cache = ModelCache(max_models=6)
     limit = os.environ.get("TDE_WORKER_MEMORY_LIMIT_MB")
     pulse = Pulse(events, float(os.environ.get("TDE_WORKER_BEAT_SECONDS", "1")), float(limit) if limit else None)
-    events.send(("ready", os.getpid()))
+    events.send(Ready(os.getpid()))
     while True:
         message = jobs.get()
         if message is None:
             break
-        _, job_id, kind, payload = message
+        job_id = message.job_id
         _reset_peak()
         pulse.job(job_id)
         context = JobContext(job_id, events, stops, cache)
+        error = None
         try:
-            result = _handler(kind)(payload, context)
-            reply = ("done", job_id, result, context.stop_seen)
-        except Exception as error:  # noqa: BLE001 - report every failure to the server, then keep serving
+            result = _run(message.request, context)
+        except Exception as raised:  # noqa: BLE001 - report every failure to the server, then keep serving
             traceback.print_exc()
-            reply = ("error", job_id, f"{type(error).__name__}: {error}", False)
+            error = f"{type(raised).__name__}: {raised}"
         release_free_memory()
         pulse.job(None)
-        events.send((*reply, (*_memory(), max(pulse.peak_anon_mb, _anon_mb()))))
+        memory = Memory(*_memory(), max(pulse.peak_anon_mb, _anon_mb()))
+        events.send(Done(job_id, result, context.stop_seen, memory) if error is None else Failed(job_id, error, memory))
         stops.discard(job_id)
     _leave(address)
 

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from core.keras.requests import WrapperCost, handles
+
 # The three heads measured: a plain Dense, TimeDistributed(Dense) on a static T, and on a None time axis.
 HEADS = ("dense", "time_distributed", "time_distributed_none")
 HEAD_LABELS = {
@@ -77,11 +79,11 @@ def measure_wrapper_cost(timesteps: tuple[int, ...] = (16, 64), fit: bool = True
     ]
 
 
-def wrapper_cost_job(payload: tuple[tuple[int, ...], bool], context: Any) -> list[CostRow]:
+@handles(WrapperCost)
+def wrapper_cost_job(request: WrapperCost, context: Any) -> list[CostRow]:
     """The worker job: `measure_wrapper_cost(timesteps, fit)`."""
-    steps, fit = payload
-    context.stage("Tracing each head and timing its first fit…" if fit else "Tracing each head…")
-    return measure_wrapper_cost(tuple(steps), fit)
+    context.stage("Tracing each head and timing its first fit…" if request.fit else "Tracing each head…")
+    return measure_wrapper_cost(tuple(request.timesteps), request.fit)
 
 
 # What the Equivalence page measures: every head at two lengths, each with its first fit.

@@ -1,0 +1,88 @@
+"""A job cannot hold the worker past its time limit, and the server's own warming of its cache gives way to visitors.
+
+Each test starts its own worker whose child skips the Keras import (`preload=False`). Time is the test's own clock
+(`KerasWorker(clock=...)`), moved by the test once the job runs; every wait is gated on a job's end or a handler's sign.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from core.keras.worker import KerasWorker
+from tests.worker_handlers import HELD, Hold, HoldAndMark, Memory
+
+JOIN = 120
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_job_past_its_time_limit_fails_with_one_sentence_and_the_queue_moves_on(tmp_path: Path) -> None:
+    clock = Clock()
+    worker = KerasWorker(preload=False, clock=clock)
+    try:
+        started = threading.Event()
+        endless = Hold(str(tmp_path / "never"), time_limit=60.0)  # its child keeps beating: the watchdog is content
+        long = worker.submit("long", endless, listener=lambda e: e == HELD and started.set())
+        assert started.wait(JOIN), long.error
+        behind = worker.submit("next visitor", Memory())
+        clock.now = 59.0
+        assert not long.wait(0.5) and long.status == "running"  # within its limit it runs on
+        clock.now = 60.0
+        assert long.wait(JOIN) and long.status == "failed"
+        assert long.error.startswith("This job ran past the server's limit of 60 s per job, so it was ended")
+        assert long.error.count(". ") == 0  # one sentence
+        assert behind.wait(JOIN) and behind.status == "done", behind.error
+    finally:
+        worker.shutdown()
+
+
+def _wait_for_file(path: Path) -> bool:
+    """True once `path` exists (the handler's sign that it runs); the bound is only a failure bound."""
+    deadline = time.monotonic() + JOIN
+    while not path.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_the_servers_own_warming_gives_way_to_a_visitors_job(tmp_path: Path) -> None:
+    # Only the visitor has a browser: the server's own warming has none, and must not be taken for abandoned.
+    worker = KerasWorker(preload=False, liveness=lambda session: session == "visitor", disconnect_grace=0.0)
+    try:
+        sign = tmp_path / "warming"
+        warming = worker.prewarm(HoldAndMark(str(sign), str(tmp_path / "never"), kept=True))
+        assert warming is not None and _wait_for_file(sign), warming.error
+        assert warming.status == "running"
+        assert not warming.wait(1.5)  # the liveness check (every second) has looked at it: it runs on
+        visitor = worker.submit("visitor", Memory())
+        assert visitor.wait(JOIN) and visitor.status == "done", visitor.error
+        assert warming.status == "stopped" and warming.stop_reason == "A visitor's job came first."
+        assert worker.prewarm(Memory()) is None  # only a result the worker keeps is worth warming
+    finally:
+        worker.shutdown()
+
+
+def test_the_worker_times_its_jobs_against_the_estimate_except_a_job_that_started_tensorflow() -> None:
+    worker = KerasWorker(preload=False, calibrate=True)
+    try:
+        first = worker.submit("s", Memory(seconds=100.0))  # its time includes starting the child
+        assert first.wait(JOIN) and first.status == "done" and first.fresh_child
+        assert worker.calibration.timed("Memory") == 0
+        second = worker.submit("s", Memory(seconds=100.0))
+        assert second.wait(JOIN) and second.status == "done" and not second.fresh_child
+        assert worker.wait_until_idle(JOIN)
+        assert worker.calibration.timed("Memory") == 1
+        assert worker.calibration.seconds("Memory", 50.0) == 50.0 * second.elapsed / 100.0
+    finally:
+        worker.shutdown()
