@@ -38,6 +38,15 @@ def frame_layers(keras: Any, spec: ModelSpec, seed: int | None = None) -> list[A
     return layers
 
 
+def input_layers(keras: Any, spec: ModelSpec, seed: int | None = None) -> list[Any]:
+    """The layers before the recurrent stack: the frames' CNN, or Masking(0.0) for padded sequences, or none."""
+    if spec.input_kind == "frames":
+        return frame_layers(keras, spec, seed)
+    if spec.padding == "masking":
+        return [keras.layers.Masking(mask_value=0.0, name="masking")]
+    return []
+
+
 def frames_equivalence(spec: ModelSpec, seed: int = 0, samples: int = 3, perturb: float = 1e-3) -> dict[str, Any]:
     """TimeDistributed(Conv2D) against the reshape it stands for: (batch·T, H, W, C) → the same Conv2D → back.
 
