@@ -9,6 +9,7 @@ import pytest
 from core import ModelSpec, describe
 from core.keras.masking import masked_training
 from core.keras.models import build_model
+from core.keras.requests import MaskedTraining
 from core.keras.training_session import TrainingSettings
 from core.model.datasets import make_dataset
 from core.model.sequence_fields import real_lengths, real_steps, sample_weight_array, step_weights
@@ -102,7 +103,7 @@ class _Context:
 )
 def test_the_masked_training_loss_equals_the_hand_computation(spec: ModelSpec, task: str) -> None:
     settings = TrainingSettings.for_spec(spec, task=task, samples=48, batch_size=16, epochs=2, learning_rate=0.01)
-    result = masked_training(settings, _Context())
+    result = masked_training(MaskedTraining(settings), _Context())
     assert len(result["epoch_losses"]) == 2
     assert result["keras_loss"] == pytest.approx(result["hand_loss"], rel=1e-5)
     if spec.padding == "masking":  # counting the padded steps gives another number, which Keras does not report
