@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.figures.theme import HEAD_COLOURS, HEATMAP_SCALES, NORMAL, PALETTE, Theme, step_label
-from core.keras.equivalence import GraphCounts, Timing, TwinOutputs, TwinTraining
+from core.keras.requests import GraphCounts, Timing, TwinOutputs, TwinTraining
 from core.model.spec import HEAD_LABELS
 
 
