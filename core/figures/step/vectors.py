@@ -175,3 +175,67 @@ def states_strip(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go
         yaxis={"showticklabels": False, "showgrid": False, "zeroline": False, "fixedrange": True},
     )
     return figure
+
+
+def _by_unit(step: CellStep) -> tuple[list, list, list]:
+    """The step's vectors as rows of units (a column per vector, padded): values, 2-decimal text, hover text."""
+    quantities = step.quantities
+    columns = [np.ravel(q.values) for q in quantities]
+    equations = [plain_equation(q.equation, q.name) for q in quantities]
+    z, text, hover = [], [], []
+    for unit in range(max(len(values) for values in columns)):
+        row = [float(values[unit]) if unit < len(values) else None for values in columns]
+        z.append(row)
+        text.append(["" if v is None else f"{v:.2f}" for v in row])
+        hover.append(
+            ["" if v is None else f"{eq}: {float(np.float32(v))!r}" for eq, v in zip(equations, row, strict=True)]
+        )
+    return z, text, hover
+
+
+def vectors_by_gate(step: CellStep, theme: Theme = NORMAL, layer: str | None = None) -> go.Figure:
+    """Step t for a phone: the same numbers transposed, one column per vector (x_t, the states, each gate) and one
+    row per unit, so that a 16-unit cell reads gate by gate in 400 px instead of 16 columns of numbers side by
+    side. The column headers are the symbols; the hover gives the equation and the full value."""
+    z, text, hover = _by_unit(step)
+    columns = list(range(len(step.quantities)))
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            text=text,
+            customdata=hover,
+            texttemplate="%{text}" if len(z) <= MAX_MATRIX else None,
+            textfont={"size": max(theme.step_number - 2, 9)},
+            hovertemplate="unit %{y}<br>%{customdata}<extra></extra>",
+            colorscale=SCALE,
+            zmid=0,
+            zmin=-1,
+            zmax=1,
+            showscale=False,
+            xgap=2,
+            ygap=1,
+            x=columns,
+            y=list(range(len(z))),
+        )
+    )
+    title = f"<b>Cell at t={step.t}</b>" + (f" of '{layer}'" if layer else "")
+    title += " (← backward)" if step.direction == "backward" else ""
+    top = theme.font * 4
+    figure.update_layout(
+        height=20 * len(z) + top + 10,
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
+        title={"text": title, "font": {"size": theme.font}, "x": 0},
+        paper_bgcolor=TRANSPARENT,
+        plot_bgcolor=TRANSPARENT,
+        font={"size": theme.label},
+        xaxis={"side": "top", "tickvals": columns, "ticktext": [f"<b>{q.symbol}</b>" for q in step.quantities]},
+        yaxis={"autorange": "reversed", "title": {"text": "unit"}, "dtick": 1 if len(z) <= 24 else None},
+    )
+    figure.update_xaxes(showgrid=False, zeroline=False, fixedrange=True)
+    figure.update_yaxes(showgrid=False, zeroline=False, fixedrange=True)
+    return figure
+
+
+def plain_equation(equation: str, name: str) -> str:
+    """A quantity's equation (or, for an input, its name) for a hover."""
+    return name if equation.startswith(("X[", "zeros")) else equation
