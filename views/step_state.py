@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.figures.unrolled import Diagram
 from core.figures.unrolled.clicks import clicked_element
 from core.model.spec import ModelSpec
-from core.model.step_focus import StepFocus, after_click, clamped, initial, moved
+from core.model.step_focus import StepFocus, after_click, axis_of, clamped, initial, moved
 
 STATE_KEY = "step_panel"
 
@@ -74,6 +74,20 @@ def move(delta: int, spec: ModelSpec) -> None:
     """◀ / ▶ callback (and the panel's arrow keys, which press them)."""
     panel = state()
     put(focus=moved(panel.focus or initial(spec), spec, delta))
+
+
+def open_at(spec: ModelSpec, axis: str, t: int) -> None:
+    """Open the panel at step `t` of time axis `axis` (a phone's step button): the top layer of that axis."""
+    panel = state()
+    if axis == "decoder":
+        layer = spec.recurrent_count - 1
+    elif panel.focus is not None and axis_of(spec, panel.focus.layer) == "time":
+        layer = panel.focus.layer
+    else:
+        layer = spec.layers - 1  # the top layer on the input's time axis
+    if panel.focus is None:
+        put(opened=panel.opened + 1)
+    set_focus(StepFocus(layer=layer, axis=axis, t=t), spec)
 
 
 def rerun_panel() -> None:

@@ -56,10 +56,12 @@ def _stage(description: Description, talk: bool, slide_with_panel: bool) -> None
     for clicked, points in events:
         step_state.take_click(clicked, spec, points)
     if not slide_with_panel:
-        # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T.
-        hidden = hidden_steps_caption(diagram)
-        if hidden is not None:
-            st.caption(hidden)
+        # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T: the
+        # phone's twin draws fewer columns, so it has its own count, shown with it.
+        for (drawn, _), box in zip(events, ("wide-unrolled_hidden", "narrow-unrolled_hidden"), strict=False):
+            hidden = hidden_steps_caption(drawn)
+            if hidden is not None:
+                st.container(key=box if len(events) > 1 else None).caption(hidden)
         st.caption(head_caption(description))
     step_panel.show(spec, description, talk)
 
@@ -126,7 +128,20 @@ def _diagram(
         events = [(diagram, _clickable(figure, "unrolled_figure", "wide-" if compact else ""))]
         if compact is not None:
             events.append((compact[0], _clickable(compact[1], "unrolled_figure_compact", "narrow-")))
+            with st.container(key="narrow-unrolled_steps"):
+                _step_pills(compact[0], description.spec)
     return diagram, events
+
+
+def _step_pills(diagram: Diagram, spec: ModelSpec) -> None:
+    """On a phone, one button per drawn step under the diagram: plotly does not turn a tap on a node into a click
+    (plotly.js#6721), so these open the step panel at a step, as a click on that column's cell does on a screen."""
+    steps = {axis.tick(step): (axis.name, step) for axis in diagram.axes for step in axis.shown}
+    current = step_panel.focus(spec)
+    shown = next((label for label, drawn in steps.items() if drawn == current), None)
+    chosen = st.pills("Tap a step to see its numbers", list(steps), default=shown)
+    if chosen is not None and chosen != shown:
+        step_state.open_at(spec, *steps[chosen])
 
 
 def _clickable(figure: go.Figure, key: str, twin: str) -> list:
