@@ -102,8 +102,8 @@ def test_the_panel_opens_in_view_and_steps_as_one_current_step_without_rerunning
         page.goto(f"{app_server}/unrolled")
         wait_idle(page)
         _open_panel(page)
-        panel = page.evaluate(BOX, ".st-key-step_panel_box")
-        assert 0 <= panel["top"] < 900 / 2, f"the panel opened at y={panel['top']:.0f}, not in view"
+        controls = page.evaluate(BOX, ".st-key-step_forward")  # the panel's first row: ◀ t ▶
+        assert 0 <= controls["top"] < 900 / 2, f"the panel opened at y={controls['top']:.0f}, not in view"
         before = len(asked)
         for t in (1, 2):
             page.locator(".st-key-step_forward button").first.click()
@@ -126,7 +126,7 @@ def test_on_a_phone_a_tap_on_a_node_opens_the_panel_and_the_cell_reads_gate_by_g
         page.goto(f"{app_server}/unrolled")
         wait_idle(page)
         # Plotly turns no tap into a click (plotly.js#6721): each drawn step has a button under the phone's diagram.
-        assert "on a phone, tap a step under it" in page.locator(".st-key-step_panel_box").inner_text()
+        assert "on a phone, tap a step under it" in page.locator("[data-testid='stMain']").inner_text()
         page.locator(".st-key-narrow-unrolled_steps button", has_text="t=1").tap()
         page.wait_for_function(CELL_SHOWS, arg=1, timeout=180_000)
         wait_idle(page)
@@ -146,13 +146,18 @@ def test_on_a_phone_a_tap_on_a_node_opens_the_panel_and_the_cell_reads_gate_by_g
 
 @pytest.mark.parametrize(
     ("link", "size", "element"),
-    [("/unrolled?story=seed&step=3", (1400, 900), "unrolled_picture"),
-     ("/?story=return_sequences&step=4&talk=true", (1280, 720), "overview_invalid")],
+    [("/weights?story=seed&step=2", (1400, 900), "unrolled_picture"),
+     ("/shapes?story=return_sequences&step=3&talk=true", (1280, 720), "overview_invalid")],
 )  # fmt: skip
 def test_the_story_bar_stays_on_screen_with_its_outlined_element(chromium, app_server, link, size, element):
+    """Next, from the step before, lands on seed step 3 at 1400×900 and return_sequences step 4 on a 1280×720 slide:
+    the bar (its sentence and Next) and the outlined element's top are both on screen."""
     page = new_tab(chromium, app_server, *size)
     try:
         page.goto(f"{app_server}{link}")
+        wait_idle(page)
+        page.locator(".st-key-story_next button").click()
+        page.wait_for_function("""(key) => !!document.querySelector(`.st-key-${key}`)""", arg=element, timeout=30_000)
         wait_idle(page)
         page.wait_for_function(
             """(key) => { const e = document.querySelector(`.st-key-${key}`);

@@ -359,7 +359,7 @@ def _panel(spec: ModelSpec, description: Description, talk: bool) -> None:
         f"Sample {focus.sample} of the Training page's *{source.task}* data (seed {source.seed}), {source.sentence}. "
         "Numbers are rounded to 2 decimals; hover for the full value. ◀ ▶ step t (← → too, inside this panel)."
     )
-    step_script.follow(panel.opened, focus.axis, focus.t)
+    step_script.follow(panel.opened, focus.axis, focus.t, talk)
 
 
 def _tabs(

@@ -47,12 +47,10 @@ if (box) {
   box.tabIndex = 0;
   box.setAttribute('role', 'group');
   box.setAttribute('aria-label', 'Step panel: ← and → step t while the keyboard focus is inside it');
-  if (window.tdeStepOpened !== OPENED) {
-    window.tdeStepOpened = OPENED;
-    box.scrollIntoView({block: 'start'});
-  }
+  if (SCROLL && window.tdeStepOpened !== OPENED) box.scrollIntoView({block: 'start'});
+  window.tdeStepOpened = OPENED;
 }
-(function keep(tries) {
+if (SCROLL) (function keep(tries) {
   const cell = [...document.querySelectorAll('[class*="st-key-' + CELL + '"] .js-plotly-plot')]
     .find((plot) => plot.getBoundingClientRect().height > 0);
   if (!cell) { if (tries > 0) setTimeout(() => keep(tries - 1), 100); return; }
@@ -91,15 +89,15 @@ _PLAY_JS = """
 """
 
 
-def follow(opened: int, axis: str, t: int) -> None:
+def follow(opened: int, axis: str, t: int, talk: bool) -> None:
     """The panel's script for this run: `opened` counts the panel's openings (a new one scrolls to it); the step
     (`axis`, `t`) is where the diagram's band and Play control go (and makes each step's script new, so the browser
-    runs it again)."""
+    runs it again). A slide scrolls nothing: its diagram strip and the cell under it are laid out to fit."""
     label = step_label(t) if axis == "time" else f"{axis} {step_label(t)}"
     constants = (
         f"const BOX = {json.dumps(BOX)}, CELL = {json.dumps(CELL)}, BUTTONS = {json.dumps(BUTTONS)}, "
-        f"OPENED = {int(opened)}, LABEL = {json.dumps(label)}, BAND = {json.dumps(BAND)}, "
-        f"COLOUR = {json.dumps(PALETTE['now'])};"
+        f"OPENED = {int(opened)}, SCROLL = {json.dumps(not talk)}, LABEL = {json.dumps(label)}, "
+        f"BAND = {json.dumps(BAND)}, COLOUR = {json.dumps(PALETTE['now'])};"
     )
     with st.container(key="step_script"):
         st.html(
