@@ -42,20 +42,39 @@ if (!window.tdeStepKeys) {
 # Run on every step: the panel is a labelled keyboard stop; when it has just opened it scrolls to its top; then, once
 # the cell is drawn, the cell's numbers are brought on screen if they are not (block 'nearest': no jump when they are).
 _FOLLOW_JS = """
+const scroller = (element) => {
+  for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+    const overflow = getComputedStyle(parent).overflowY;
+    if ((overflow === 'auto' || overflow === 'scroll') && parent.scrollHeight > parent.clientHeight) return parent;
+  }
+  return null;
+};
+// Scroll only the page's own scrolling area (never the window, which would shift the whole app, sidebar and all),
+// leaving the app's header (60 px) clear: to the element's top, or just enough to show it whole.
+const bring = (element, toTop) => {
+  const area = scroller(element);
+  if (!area) return;
+  const box = element.getBoundingClientRect(), view = area.getBoundingClientRect(), top = view.top + 70;
+  if (toTop || box.top < top) area.scrollTop += box.top - top;
+  else if (box.bottom > view.bottom) area.scrollTop += Math.min(box.bottom - view.bottom + 8, box.top - top);
+};
 const box = document.querySelector('.st-key-' + BOX);
 if (box) {
   box.tabIndex = 0;
   box.setAttribute('role', 'group');
   box.setAttribute('aria-label', 'Step panel: ← and → step t while the keyboard focus is inside it');
-  if (SCROLL && window.tdeStepOpened !== OPENED) box.scrollIntoView({block: 'start'});
+  if (window.tdeStepOpened !== OPENED) {
+    const area = scroller(box);
+    if (SCROLL) bring(box, true);
+    else if (area) area.scrollTop = 0;  // a slide is laid out from its top: title, diagram strip, then the cell
+  }
   window.tdeStepOpened = OPENED;
 }
 if (SCROLL) (function keep(tries) {
   const cell = [...document.querySelectorAll('[class*="st-key-' + CELL + '"] .js-plotly-plot')]
     .find((plot) => plot.getBoundingClientRect().height > 0);
   if (!cell) { if (tries > 0) setTimeout(() => keep(tries - 1), 100); return; }
-  const rect = cell.getBoundingClientRect();
-  if (rect.bottom > window.innerHeight || rect.top < 0) cell.scrollIntoView({block: 'nearest'});
+  bring(cell, false);
 })(20);
 """
 
@@ -92,7 +111,8 @@ _PLAY_JS = """
 def follow(opened: int, axis: str, t: int, talk: bool) -> None:
     """The panel's script for this run: `opened` counts the panel's openings (a new one scrolls to it); the step
     (`axis`, `t`) is where the diagram's band and Play control go (and makes each step's script new, so the browser
-    runs it again). A slide scrolls nothing: its diagram strip and the cell under it are laid out to fit."""
+    runs it again). On a slide, opening the panel goes back to the slide's top, where its diagram strip and the cell
+    under it are laid out to fit, and a step scrolls nothing."""
     label = step_label(t) if axis == "time" else f"{axis} {step_label(t)}"
     constants = (
         f"const BOX = {json.dumps(BOX)}, CELL = {json.dumps(CELL)}, BUTTONS = {json.dumps(BUTTONS)}, "
