@@ -8,6 +8,7 @@ story, whose ← → are page-wide shortcuts, never sees it; anywhere else the s
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import streamlit as st
 
@@ -18,94 +19,7 @@ from core.talk.keys import PANEL_BACK, PANEL_NEXT
 BOX = "step_panel_box"
 CELL = "step_forward_vectors"
 BUTTONS = {PANEL_BACK.dom_key: "step_back", PANEL_NEXT.dom_key: "step_forward"}
-
-# Installed once per page (on document.body, below Streamlit's page-wide shortcuts on document): an arrow key whose
-# target is inside the panel stops there; unless a control of the panel uses arrows itself (a slider, tabs, a text
-# box), it presses ◀ or ▶.
-_KEYS_JS = """
-if (!window.tdeStepKeys) {
-  window.tdeStepKeys = true;
-  document.body.addEventListener('keydown', (event) => {
-    const box = event.target.closest && event.target.closest('.st-key-' + BOX);
-    if (!box || !(event.key in BUTTONS) || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    event.stopPropagation();
-    const target = event.target;
-    if (event.defaultPrevented || target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)
-        || target.closest('[role=slider],[role=tablist]')) return;
-    event.preventDefault();
-    const button = box.querySelector('.st-key-' + BUTTONS[event.key] + ' button');
-    if (button && !button.disabled) button.click();
-  });
-}
-"""
-
-# Run on every step: the panel is a labelled keyboard stop; when it has just opened it scrolls to its top; then, once
-# the cell is drawn, the cell's numbers are brought on screen if they are not (block 'nearest': no jump when they are).
-_FOLLOW_JS = """
-const scroller = (element) => {
-  for (let parent = element.parentElement; parent; parent = parent.parentElement) {
-    const overflow = getComputedStyle(parent).overflowY;
-    if ((overflow === 'auto' || overflow === 'scroll') && parent.scrollHeight > parent.clientHeight) return parent;
-  }
-  return null;
-};
-// Scroll only the page's own scrolling area (never the window, which would shift the whole app, sidebar and all),
-// leaving the app's header (60 px) clear: to the element's top, or just enough to show it whole.
-const bring = (element, toTop) => {
-  const area = scroller(element);
-  if (!area) return;
-  const box = element.getBoundingClientRect(), view = area.getBoundingClientRect(), top = view.top + 70;
-  if (toTop || box.top < top) area.scrollTop += box.top - top;
-  else if (box.bottom > view.bottom) area.scrollTop += Math.min(box.bottom - view.bottom + 8, box.top - top);
-};
-const box = document.querySelector('.st-key-' + BOX);
-if (box) {
-  box.tabIndex = 0;
-  box.setAttribute('role', 'group');
-  box.setAttribute('aria-label', 'Step panel: ← and → step t while the keyboard focus is inside it');
-  if (window.tdeStepOpened !== OPENED) {
-    const area = scroller(box);
-    if (SCROLL) bring(box, true);
-    else if (area) area.scrollTop = 0;  // a slide is laid out from its top: title, diagram strip, then the cell
-  }
-  window.tdeStepOpened = OPENED;
-}
-if (SCROLL) (function keep(tries) {
-  const cell = [...document.querySelectorAll('[class*="st-key-' + CELL + '"] .js-plotly-plot')]
-    .find((plot) => plot.getBoundingClientRect().height > 0);
-  if (!cell) { if (tries > 0) setTimeout(() => keep(tries - 1), 100); return; }
-  bring(cell, false);
-})(20);
-"""
-
-# One current step: the diagram (the wide figure and its phone twin) bands the panel's step and puts its Play control
-# there (slider and "now computing" ring). Sent again unchanged, a figure is not redrawn by the browser, so the band
-# and the Play control are moved here, with plotly's own relayout and animate, once each figure is drawn.
-_PLAY_JS = """
-(function place(tries) {
-  const plots = [...document.querySelectorAll('.st-key-unrolled_figure .js-plotly-plot, '
-    + '.st-key-unrolled_figure_compact .js-plotly-plot')];
-  if (!window.Plotly || !plots.length || plots.some((plot) => !plot._fullLayout)) {
-    if (tries > 0) setTimeout(() => place(tries - 1), 100);
-    return;
-  }
-  for (const plot of plots) {
-    const axis = plot.layout.xaxis || {}, at = (axis.ticktext || []).indexOf(LABEL);
-    if (at < 0) continue;
-    const x = axis.tickvals[at], shapes = plot.layout.shapes || [];
-    let band = shapes.findIndex((shape) => shape.name === BAND);
-    if (band < 0) band = shapes.length;
-    const update = {};
-    update[`shapes[${band}]`] = {type: 'rect', name: BAND, xref: 'x', yref: 'paper', x0: x - 0.45, x1: x + 0.45,
-      y0: 0, y1: 1, fillcolor: COLOUR, opacity: 0.18, line: {width: 0}, layer: 'below'};
-    const frame = ((plot.layout.meta || {}).frames || {})[LABEL];
-    if (frame && (plot.layout.sliders || []).length) update['sliders[0].active'] = frame[1];
-    window.Plotly.relayout(plot, update);
-    if (frame) window.Plotly.animate(plot, [frame[0]],
-      {frame: {duration: 0, redraw: false}, transition: {duration: 0}, mode: 'immediate'});
-  }
-})(30);
-"""
+SCRIPT = (Path(__file__).parents[1] / "assets" / "step_panel.js").read_text()  # the keys, the scrolling, the band
 
 
 def follow(opened: int, axis: str, t: int, talk: bool) -> None:
@@ -122,6 +36,6 @@ def follow(opened: int, axis: str, t: int, talk: bool) -> None:
     with st.container(key="step_script"):
         st.html(
             f"<style>[data-testid='stVerticalBlock'] > div:has(> .st-key-step_script) {{ display: none; }}</style>"
-            f"<script>(function(){{{constants}\n{_KEYS_JS}\n{_FOLLOW_JS}\n{_PLAY_JS}}})();</script>",
+            f"<script>(function(){{{constants}\n{SCRIPT}}})();</script>",
             unsafe_allow_javascript=True,
         )
