@@ -297,3 +297,20 @@ def test_the_panel_steps_the_data_the_training_pages_controls_describe(app):
     assert not at.exception
     text = page_text(at)
     assert "initial weights** of seed 5" in text and "data (seed 5)" in text
+
+
+def test_the_panel_keeps_its_state_in_one_session_key(app):
+    """Issue 24: opening, stepping, picking a layer and a gate add one key of the panel's own (its PanelState) to the
+    session; the rest are the shared job APIs' (the weights job's slot, this session's training)."""
+    at = app("unrolled", {**{k: str(v) for k, v in TINY.items()}, "layers": "2"})
+    before = set(at.session_state)
+    _press(at, "Show the numbers")
+    settle(at)
+    _press(at, "▶")
+    _widget(at.segmented_control, "Layer").set_value(0).run()
+    _widget(at.segmented_control, "Gate").set_value(1).run()
+    assert not at.exception
+    added = set(at.session_state) - before
+    assert added <= {"step_panel", "keras_jobs_step_weights", "training_job"}, added
+    panel = at.session_state["step_panel"]
+    assert (panel.focus.t, panel.focus.layer, panel.gate) == (1, 0, 1)
