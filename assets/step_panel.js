@@ -50,7 +50,7 @@ if (box) {
   window.tdeStepOpened = OPENED;
 }
 if (SCROLL) (function keep(tries) {
-  const cell = [...document.querySelectorAll('[class*="st-key-' + CELL + '"] .js-plotly-plot')]
+  const cell = [...document.querySelectorAll('.st-key-' + CELL + ' .js-plotly-plot, .st-key-narrow-' + CELL + ' table')]
     .find((plot) => plot.getBoundingClientRect().height > 0);
   if (!cell) { if (tries > 0) setTimeout(() => keep(tries - 1), 100); return; }
   bring(cell, false);

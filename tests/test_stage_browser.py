@@ -130,16 +130,19 @@ def test_on_a_phone_a_tap_on_a_node_opens_the_panel_and_the_cell_reads_gate_by_g
         page.locator(".st-key-narrow-unrolled_steps button", has_text="t=1").tap()
         page.wait_for_function(CELL_SHOWS, arg=1, timeout=180_000)
         wait_idle(page)
-        columns = page.evaluate(
+        table = page.evaluate(
             """() => {
-                const plot = [...document.querySelectorAll("[class*='st-key-step_forward_vectors'] .js-plotly-plot")]
-                    .find((p) => p.getBoundingClientRect().height > 0);
-                const row = plot.data[0].z[0];
-                return {count: row.length, width: plot._fullLayout._size.w};
+                const table = document.querySelector('.st-key-narrow-step_forward_vectors table');
+                const heads = [...table.querySelectorAll('thead th')].map((th) => th.getBoundingClientRect());
+                const cells = [...table.querySelectorAll('td')].map((td) => [td.scrollWidth, td.clientWidth]);
+                return {count: heads.length, right: Math.max(...heads.map((r) => r.right)), cells};
             }"""
         )
-        assert columns["count"] <= 10, f"{columns['count']} columns of numbers side by side at 400 px"
-        assert columns["width"] / columns["count"] >= 34, columns  # room for "-0.12" in every cell
+        assert table["count"] <= 11, f"{table['count']} columns at 400 px"  # unit, then one per vector
+        assert table["right"] <= 400, table["right"]  # nothing cut at the screen's edge
+        assert all(scroll <= client for scroll, client in table["cells"]), "a number overflows its cell"
+        wide = page.evaluate(BOX, ".st-key-step_forward_vectors .js-plotly-plot")
+        assert wide is None, "the 16-column figure is shown on a phone"
     finally:
         context.close()
 

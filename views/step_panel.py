@@ -34,7 +34,7 @@ from core.model.budget import summary_work
 from core.model.datasets import make_dataset
 from core.model.spec import ModelSpec
 from core.model.step_focus import MAX_SAMPLE_CHOICES, DataSource, StepFocus, axis_of, clamped, data_source, steps_on
-from core.model.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace, run
+from core.model.stepper import GATE_NAMES, CellStep, LayerTrace, ModelWeights, Trace, run
 from views import navigation, step_script
 from views.common import chart, failure, finished, keras_job, training_controls, training_job
 from views.step_state import move, open_panel, put, rerun_panel, set_focus, state
@@ -199,6 +199,19 @@ def _directions(offered: list[str], talk: bool) -> list[str]:
     return [chosen if chosen in offered else "forward"]
 
 
+def _cell(step: CellStep, key: str, bidirectional: bool, name: str | None, talk: bool) -> None:
+    """One direction's cell at step t: the figure, and on a phone (off a slide) the same numbers as a table, one
+    column per vector (assets/layout.css shows the one that fits the screen)."""
+    figure = vectors_figure(step, theme_for(talk), bidirectional, name)
+    if talk:
+        chart(figure, key=key, alt=vectors_alt(step, name))
+        return
+    with st.container(key=f"wide-{key}"):
+        chart(figure, key=key, alt=vectors_alt(step, name))
+    with st.container(key=f"narrow-{key}"):
+        st.html(vectors_by_gate(step, name))
+
+
 def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
     spec = layer.spec
     name = layer.name if several else None
@@ -209,20 +222,10 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
     offered = _offered(layer, returns_sequences)
     shown = _directions(offered, talk)
     if "forward" in shown:
-        chart(
-            vectors_figure(layer.forward[t], theme_for(talk), spec.bidirectional, name),
-            key="step_forward_vectors",
-            alt=vectors_alt(layer.forward[t], name),
-            compact=None if talk else vectors_by_gate(layer.forward[t], theme_for(False), name),
-        )
+        _cell(layer.forward[t], "step_forward_vectors", spec.bidirectional, name, talk)
     if layer.backward is not None:
         if "backward" in shown:
-            chart(
-                vectors_figure(layer.backward[t], theme_for(talk), True, name),
-                key="step_backward_vectors",
-                alt=vectors_alt(layer.backward[t], name),
-                compact=None if talk else vectors_by_gate(layer.backward[t], theme_for(False), name),
-            )
+            _cell(layer.backward[t], "step_backward_vectors", True, name, talk)
         if "merged" in shown:
             chart(merge_figure(layer, t, theme_for(talk)), key="step_merge", alt=merge_alt(layer, t))
         if talk:

@@ -4,10 +4,13 @@ gives the full float32 value."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from core.figures.step.scale import MAX_MATRIX, MAX_TEXT_COLUMNS, SCALE
 from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme
@@ -177,65 +180,57 @@ def states_strip(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go
     return figure
 
 
-def _by_unit(step: CellStep) -> tuple[list, list, list]:
-    """The step's vectors as rows of units (a column per vector, padded): values, 2-decimal text, hover text."""
-    quantities = step.quantities
-    columns = [np.ravel(q.values) for q in quantities]
-    equations = [plain_equation(q.equation, q.name) for q in quantities]
-    z, text, hover = [], [], []
+def _colour(value: float) -> tuple[str, str]:
+    """A value's cell colour on the panel's diverging scale (-1 … 1) and a text colour that reads on it."""
+    fraction = (min(max(value, -1.0), 1.0) + 1) / 2
+    background = sample_colorscale(SCALE, [fraction])[0]
+    red, green, blue = (int(part) / 255 for part in background[4:-1].split(","))
+    channel = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+    luminance = 0.2126 * channel[0] + 0.7152 * channel[1] + 0.0722 * channel[2]
+    # The text colour with the higher WCAG contrast on this background (dark text: #111418, luminance about 0.007).
+    return background, "#111418" if (luminance + 0.05) / 0.057 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+CELL_CSS = (
+    ".tde-cell table { border-collapse: separate; border-spacing: 2px; width: 100%; font-size: 0.75rem; }"
+    ".tde-cell caption { caption-side: top; text-align: left; padding-bottom: 0.3rem; }"
+    ".tde-cell th, .tde-cell td { padding: 0.15rem 0.2rem; text-align: center; white-space: nowrap; border: none; }"
+    ".tde-cell th[scope=row] { color: #4a5260; font-weight: normal; }"
+)
+
+
+def vectors_by_gate(step: CellStep, layer: str | None = None) -> str:
+    """Step t for a phone, as an HTML table: the same numbers transposed, one column per vector (x_t, the states,
+    each gate) and one row per unit, so that a 16-unit cell reads gate by gate in 400 px instead of 16 columns of
+    numbers side by side. Each cell's title is the vector's equation and the full value; a table is cheap for the
+    browser to draw at every step and a screen reader reads it as a table."""
+    columns = [np.ravel(q.values) for q in step.quantities]
+    title = (
+        f"Cell at t={step.t}"
+        + (f" of '{layer}'" if layer else "")
+        + (" (← backward)" if step.direction == "backward" else "")
+    )
+    head = "".join(f"<th scope='col'>{q.symbol}</th>" for q in step.quantities)
+    rows = []
     for unit in range(max(len(values) for values in columns)):
-        row = [float(values[unit]) if unit < len(values) else None for values in columns]
-        z.append(row)
-        text.append(["" if v is None else f"{v:.2f}" for v in row])
-        hover.append(
-            ["" if v is None else f"{eq}: {float(np.float32(v))!r}" for eq, v in zip(equations, row, strict=True)]
-        )
-    return z, text, hover
-
-
-def vectors_by_gate(step: CellStep, theme: Theme = NORMAL, layer: str | None = None) -> go.Figure:
-    """Step t for a phone: the same numbers transposed, one column per vector (x_t, the states, each gate) and one
-    row per unit, so that a 16-unit cell reads gate by gate in 400 px instead of 16 columns of numbers side by
-    side. The column headers are the symbols; the hover gives the equation and the full value."""
-    z, text, hover = _by_unit(step)
-    columns = list(range(len(step.quantities)))
-    figure = go.Figure(
-        go.Heatmap(
-            z=z,
-            text=text,
-            customdata=hover,
-            texttemplate="%{text}" if len(z) <= MAX_MATRIX else None,
-            textfont={"size": max(theme.step_number - 2, 9)},
-            hovertemplate="unit %{y}<br>%{customdata}<extra></extra>",
-            colorscale=SCALE,
-            zmid=0,
-            zmin=-1,
-            zmax=1,
-            showscale=False,
-            xgap=2,
-            ygap=1,
-            x=columns,
-            y=list(range(len(z))),
-        )
+        cells = [f"<th scope='row'>{unit}</th>"]
+        for quantity, values in zip(step.quantities, columns, strict=True):
+            if unit >= len(values):
+                cells.append("<td></td>")
+                continue
+            value = float(values[unit])
+            background, text = _colour(value)
+            hover = html.escape(f"{plain(quantity.equation, quantity.name)}: {float(np.float32(value))!r}")
+            cells.append(f"<td title='{hover}' style='background:{background};color:{text}'>{value:.2f}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f"<style>{CELL_CSS}</style>"
+        f"<div class='tde-cell'><table><caption><b>{html.escape(title)}</b>: one row per unit</caption>"
+        f"<thead><tr><th scope='col'>unit</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
-    title = f"<b>Cell at t={step.t}</b>" + (f" of '{layer}'" if layer else "")
-    title += " (← backward)" if step.direction == "backward" else ""
-    top = theme.font * 4
-    figure.update_layout(
-        height=20 * len(z) + top + 10,
-        margin={"l": 10, "r": 10, "t": top, "b": 10},
-        title={"text": title, "font": {"size": theme.font}, "x": 0},
-        paper_bgcolor=TRANSPARENT,
-        plot_bgcolor=TRANSPARENT,
-        font={"size": theme.label},
-        xaxis={"side": "top", "tickvals": columns, "ticktext": [f"<b>{q.symbol}</b>" for q in step.quantities]},
-        yaxis={"autorange": "reversed", "title": {"text": "unit"}, "dtick": 1 if len(z) <= 24 else None},
-    )
-    figure.update_xaxes(showgrid=False, zeroline=False, fixedrange=True)
-    figure.update_yaxes(showgrid=False, zeroline=False, fixedrange=True)
-    return figure
 
 
-def plain_equation(equation: str, name: str) -> str:
-    """A quantity's equation (or, for an input, its name) for a hover."""
-    return name if equation.startswith(("X[", "zeros")) else equation
+def plain(equation: str, name: str) -> str:
+    """A quantity's equation (or, for an input, its name) as plain text for a hover."""
+    text = name if equation.startswith(("X[", "zeros")) else equation
+    return re.sub(r"<[^>]+>", "", text)
