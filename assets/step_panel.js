@@ -70,15 +70,32 @@ if (SCROLL) (function keep(tries) {
     const axis = plot.layout.xaxis || {}, at = (axis.ticktext || []).indexOf(LABEL);
     if (at < 0) continue;
     const x = axis.tickvals[at], shapes = plot.layout.shapes || [];
-    let band = shapes.findIndex((shape) => shape.name === BAND);
-    if (band < 0) band = shapes.length;
+    const band = shapes.findIndex((shape) => shape.name === BAND);
     const update = {};
-    update[`shapes[${band}]`] = {type: 'rect', name: BAND, xref: 'x', yref: 'paper', x0: x - 0.45, x1: x + 0.45,
-      y0: 0, y1: 1, fillcolor: COLOUR, opacity: 0.18, line: {width: 0}, layer: 'below'};
+    // Plotly inserts an object given at an index: an existing band only has its x moved.
+    if (band >= 0) Object.assign(update, {[`shapes[${band}].x0`]: x - 0.45, [`shapes[${band}].x1`]: x + 0.45});
+    else update[`shapes[${shapes.length}]`] = {type: 'rect', name: BAND, xref: 'x', yref: 'paper', x0: x - 0.45,
+      x1: x + 0.45, y0: 0, y1: 1, fillcolor: COLOUR, opacity: 0.18, line: {width: 0}, layer: 'below'};
     const frame = ((plot.layout.meta || {}).frames || {})[LABEL];
     if (frame && (plot.layout.sliders || []).length) update['sliders[0].active'] = frame[1];
     window.Plotly.relayout(plot, update);
     if (frame) window.Plotly.animate(plot, [frame[0]],
       {frame: {duration: 0, redraw: false}, transition: {duration: 0}, mode: 'immediate'});
   }
+})(30);
+
+/* The states strip is the same figure at every step: its outline of step t is placed here. */
+(function outline(tries) {
+  const plot = document.querySelector('.st-key-step_strip .js-plotly-plot');
+  if (!window.Plotly || !plot || !plot._fullLayout) {
+    if (tries > 0) setTimeout(() => outline(tries - 1), 100);
+    return;
+  }
+  const shapes = plot.layout.shapes || [];
+  const at = shapes.findIndex((shape) => shape.name === OUTLINE);
+  const update = {};
+  if (at >= 0) Object.assign(update, {[`shapes[${at}].x0`]: T - 0.5, [`shapes[${at}].x1`]: T + 0.5});
+  else update[`shapes[${shapes.length}]`] = {type: 'rect', name: OUTLINE, xref: 'x', yref: 'paper', x0: T - 0.5,
+    x1: T + 0.5, y0: 0, y1: 1, line: {color: COLOUR, width: OUTLINE_WIDTH}};
+  window.Plotly.relayout(plot, update);
 })(30);

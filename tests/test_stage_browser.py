@@ -112,6 +112,15 @@ def test_the_panel_opens_in_view_and_steps_as_one_current_step_without_rerunning
         steps = asked[before:]
         assert len(steps) == 2 and all(steps), f"a step reran the whole app: {steps}"
         page.wait_for_function(f"() => ({PLAY_LABEL})() === 't=2'", timeout=10_000)  # Play is on the panel's step
+        page.wait_for_function(  # and so is the outline of the states strip, which a step does not redraw
+            """() => {
+                const named = (key, name) => (document.querySelector(`.st-key-${key} .js-plotly-plot`).layout.shapes
+                    || []).filter((shape) => shape.name === name);
+                const outline = named('step_strip', 'step'), band = named('unrolled_figure', 'focus');
+                return outline.length === 1 && outline[0].x0 === 1.5 && band.length === 1;
+            }""",
+            timeout=10_000,
+        )
         cell = page.evaluate(BOX, "[class*='st-key-step_forward_vectors'] .js-plotly-plot")
         assert cell["top"] >= 0 and cell["bottom"] <= 900, f"the gate numbers are off screen: {cell}"
     finally:

@@ -385,9 +385,9 @@ def _tabs(
             _cell_tab(shown, t, talk, several)
         first, weights_tab, head_tab = st.tabs(["Every step's h", "Weights per gate", "The shared head"])
         with first:
-            chart(states_strip(shown, t, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
+            chart(states_strip(shown, None, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
     else:
-        chart(states_strip(shown, t, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
+        chart(states_strip(shown, None, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
         first, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
         with first:
             _cell_tab(shown, t, talk, several)

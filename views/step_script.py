@@ -12,7 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.figures.theme import PALETTE, step_label
+from core.figures.step.vectors import STEP_OUTLINE
+from core.figures.theme import PALETTE, step_label, theme_for
 from core.figures.unrolled.clicks import BAND
 from core.talk.keys import PANEL_BACK, PANEL_NEXT
 
@@ -31,7 +32,8 @@ def follow(opened: int, axis: str, t: int, talk: bool) -> None:
     constants = (
         f"const BOX = {json.dumps(BOX)}, CELL = {json.dumps(CELL)}, BUTTONS = {json.dumps(BUTTONS)}, "
         f"OPENED = {int(opened)}, SCROLL = {json.dumps(not talk)}, LABEL = {json.dumps(label)}, "
-        f"BAND = {json.dumps(BAND)}, COLOUR = {json.dumps(PALETTE['now'])};"
+        f"BAND = {json.dumps(BAND)}, COLOUR = {json.dumps(PALETTE['now'])}, T = {int(t)}, "
+        f"OUTLINE = {json.dumps(STEP_OUTLINE)}, OUTLINE_WIDTH = {theme_for(talk).line + 1};"
     )
     with st.container(key="step_script"):
         st.html(
