@@ -26,7 +26,7 @@ from core.model.spec import (
     clamp_whole_number,
 )
 from core.model.url_state import NOT_FOUND_PARAM, not_found_message, problem_message, read_url, share_url, spec_to_query
-from views import common, frames_note, navigation, sidebar_frames, story
+from views import common, frames_note, keys_help, navigation, sidebar_frames, story
 
 # A local icon: a :material/…: page icon makes the browser fetch the favicon from Google's font CDN, and the app
 # must work offline (talks, closed networks).
@@ -271,6 +271,7 @@ with st.sidebar:
     st.toggle("Talk mode", key="talk_toggle", help="Larger text and lines, for projectors", on_change=_take_talk)
     talk_mode = bool(st.session_state.get("talk_mode", False))
     story.sidebar_control()
+    keys_help.show()  # issue 25: one key, one action; the key map in one table
 st.session_state["spec"] = spec
 query = sync_url(spec, talk_mode)
 with st.sidebar:

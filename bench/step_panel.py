@@ -38,12 +38,12 @@ def main(presses: int = 10) -> None:
 
     at = run_app("unrolled")
     baseline = statistics.median(_timed(at.run) for _ in range(presses))
-    at.button(key="step_open_button").click().run()
+    next(b for b in at.button if b.label == "Show the numbers").click().run()
     settle(at)  # the worker fetches the weights once (TensorFlow starts here)
     assert not at.exception, at.exception
     steps = []
     for _ in range(presses):
-        steps.append(_timed(lambda: at.button(key="step_forward").click().run()))
+        steps.append(_timed(lambda: next(b for b in at.button if b.label == "▶").click().run()))
         assert not at.exception, at.exception
     step = statistics.median(steps)
 

@@ -26,6 +26,7 @@ BROWSER_FILES = (
     "tests/test_spec_wins_browser.py",
     "tests/test_a11y_browser.py",
     "tests/test_fit_browser.py",
+    "tests/test_stage_browser.py",
 )
 
 

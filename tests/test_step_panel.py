@@ -111,7 +111,7 @@ def test_a_click_on_the_diagram_names_the_element_and_its_step():
 def test_the_panel_opens_fetches_keras_weights_once_and_steps(app):
     at = app("unrolled", {k: str(v) for k, v in TINY.items()})
     assert not at.exception
-    at.button(key="step_open_button").click().run()
+    _press(at, "Show the numbers")
     settle(at)
     assert not at.exception
     text = page_text(at)
@@ -121,9 +121,9 @@ def test_the_panel_opens_fetches_keras_weights_once_and_steps(app):
     # The weights the worker sent are the real model's: the shapes describe(spec) gives, named by Keras.
     assert weights.forward.names == tuple(w.name for w in describe(spec).recurrent.weights)
     first = at.session_state["step_panel"].trace[1]
-    assert at.session_state["step_t"] == 0
-    at.button(key="step_forward").click().run()
-    assert not at.exception and at.session_state["step_t"] == 1
+    assert at.session_state["step_panel"].focus.t == 0
+    _press(at, "▶")
+    assert not at.exception and at.session_state["step_panel"].focus.t == 1
     # Stepping did not ask the worker again: the same weights object, the same trace.
     assert at.session_state["step_panel"].weights[1] is weights
     assert at.session_state["step_panel"].trace[1] is first
@@ -133,10 +133,10 @@ def test_the_panel_opens_fetches_keras_weights_once_and_steps(app):
     h_row = vectors["data"][0]["z"][0]  # rows are drawn bottom-up: the outgoing state is row 0
     np.testing.assert_allclose([v for v in h_row if v is not None], first.forward[1].h, atol=1e-6)
     for _ in range(spec.timesteps + 2):  # ▶ past the end stays on the last step
-        if at.button(key="step_forward").disabled:
+        if _widget(at.button, "▶").disabled:
             break
-        at.button(key="step_forward").click().run()
-    assert at.session_state["step_t"] == spec.timesteps - 1
+        _press(at, "▶")
+    assert at.session_state["step_panel"].focus.t == spec.timesteps - 1
     # The head's count and formula on the panel are describe(spec)'s.
     head = describe(spec).head
     assert f"{head.params:,} parameters ({head.formula})" in page_text(at)
@@ -151,7 +151,7 @@ def test_overview_and_weights_link_to_the_panel_open(app, page, key):
     assert at.title[0].value == "Unrolled network"
     assert at.session_state["step_panel"].focus is not None
     assert "Inside one timestep: the real numbers" in page_text(at)
-    assert "step_open_button" not in [button.key for button in at.button]
+    assert "Show the numbers" not in [button.label for button in at.button]
     from core.keras.worker import shared_worker
 
     assert shared_worker().wait_until_idle(300)  # leave no job running for the next test
@@ -176,7 +176,7 @@ def test_after_training_the_panel_shows_the_trained_weights_numbers(app):
     (variant,) = snap.variants
     assert len(variant.result.epoch_losses) == 2
     at.switch_page("views/unrolled.py").run()
-    at.button(key="step_open_button").click().run()
+    _press(at, "Show the numbers")
     assert not at.exception
     text = page_text(at)
     assert "after training" in text and "(2 epochs" in text and "initial weights" not in text
@@ -200,16 +200,16 @@ def test_the_panel_shows_a_lower_layer_and_the_decoder_of_a_sequence_to_sequence
     as its own time axis; the decoder's first step starts from the encoder's final state (return_state)."""
     fields = {**TINY, "cell": "LSTM", "return_sequences": False, "repeat": "encoder", "output_timesteps": 3}
     at = app("unrolled", {**{k: str(v) for k, v in fields.items()}, "return_state": "true"})
-    at.button(key="step_open_button").click().run()
+    _press(at, "Show the numbers")
     settle(at)
     assert not at.exception
-    assert at.session_state["step_layer"] == 1  # the decoder, which the head reads
-    assert at.slider(key="step_t").max == 2
+    assert at.session_state["step_panel"].focus.layer == 1  # the decoder, which the head reads
+    assert _widget(at.slider, "Timestep t").max == 2
     trace = at.session_state["step_panel"].trace[1]
     assert "the encoder's final state" in json.dumps(_chart(at, "Cell at t=0", "of 'lstm_1'")["layout"])
-    at.segmented_control(key="step_layer").set_value(0).run()
-    at.slider(key="step_t").set_value(4).run()
-    assert not at.exception and at.slider(key="step_t").max == TINY["timesteps"] - 1
+    _widget(at.segmented_control, "Layer").set_value(0).run()
+    _widget(at.slider, "Timestep t").set_value(4).run()
+    assert not at.exception and _widget(at.slider, "Timestep t").max == TINY["timesteps"] - 1
     cell = _chart(at, "Cell at t=4", "of 'lstm'")
     row = next(i for i, label in enumerate(cell["layout"]["yaxis"]["ticktext"]) if "<b>h<sub>t</sub></b>" in label)
     shown = [v for v in cell["data"][0]["z"][row] if v is not None]
@@ -223,12 +223,30 @@ def _chart(at, *title: str) -> dict:
     return next(c for c in charts if all(part in json.dumps(c["layout"].get("title", {})) for part in title))
 
 
+def _press(at, label: str):
+    """Click the button labelled `label` (the panel's widgets have no keys: the panel's state is one session key)."""
+    return _widget(at.button, label).click().run()
+
+
+def _widget(widgets, label: str):
+    """The widget labelled `label` among `widgets`."""
+    return next(widget for widget in widgets if widget.label == label)
+
+
 def _keys_in_order(node) -> list[str]:
-    """The keys of the page's keyed elements, in the order they are drawn."""
+    """The keys of the page's keyed elements, and the labels of its widgets ("w:Layer"), in the order they are
+    drawn; the diagram's chart is named by its container."""
     keys = []
     for child in getattr(node, "children", {}).values():
-        if getattr(child, "key", None):
-            keys.append(child.key)
+        key = getattr(child, "key", None)
+        label = getattr(child, "label", None)
+        proto = getattr(child, "proto", None)
+        if key:
+            keys.append(key)
+        elif label and child.type != "tab":
+            keys.append(f"w:{label}")
+        elif getattr(child, "type", None) == "plotly_chart" and '"meta": {"frames"' in (proto.spec if proto else ""):
+            keys.append("unrolled_figure")
         keys.extend(_keys_in_order(child))
     return keys
 
@@ -239,12 +257,12 @@ def test_on_a_slide_the_cell_comes_before_the_layer_picker(app, talk):
     diagram strip, so the picker follows them (the cell figure's title names the layer shown)."""
     params = {**{k: str(v) for k, v in TINY.items()}, "layers": "2", **({"talk": "true"} if talk else {})}
     at = app("unrolled", params)
-    at.button(key="step_open_button").click().run()
+    _press(at, "Show the numbers")
     settle(at)
     assert not at.exception
     keys = _keys_in_order(at.main)
     assert keys.index("unrolled_figure") < keys.index("step_forward_vectors")
-    cell_first = keys.index("step_forward_vectors") < keys.index("step_layer")
+    cell_first = keys.index("step_forward_vectors") < keys.index("w:Layer")
     assert cell_first == talk, keys
 
 
@@ -254,19 +272,19 @@ def test_on_a_slide_a_bidirectional_cell_shows_one_direction_at_a_time(app):
     params = {**{k: str(v) for k, v in TINY.items()}, "bidirectional": "true"}
     figures = ("step_forward_vectors", "step_backward_vectors", "step_merge")
     at = app("unrolled", params)
-    at.button(key="step_open_button").click().run()
+    _press(at, "Show the numbers")
     settle(at)
     assert [key for key in _keys_in_order(at.main) if key in figures] == list(figures)
     at = app("unrolled", {**params, "talk": "true"})
-    at.button(key="step_open_button").click().run()
+    _press(at, "Show the numbers")
     settle(at)
     for direction, figure in zip(("forward", "backward", "merged"), figures, strict=True):
         if direction != "forward":
-            at.segmented_control(key="step_cell_direction").set_value(direction).run()
+            _widget(at.segmented_control, "Direction").set_value(direction).run()
         assert not at.exception
         keys = _keys_in_order(at.main)
         assert [key for key in keys if key in figures] == [figure], direction
-        assert keys.index(figure) < keys.index("step_cell_direction")
+        assert keys.index(figure) < keys.index("w:Direction")
 
 
 def test_the_panel_steps_the_data_the_training_pages_controls_describe(app):
@@ -275,8 +293,25 @@ def test_the_panel_steps_the_data_the_training_pages_controls_describe(app):
     at = app("training", {k: str(v) for k, v in TINY.items()})
     at.number_input(key="training_seed").set_value(5).run()
     at.switch_page("views/unrolled.py").run()
-    at.button(key="step_open_button").click().run()
+    _press(at, "Show the numbers")
     settle(at)
     assert not at.exception
     text = page_text(at)
     assert "initial weights** of seed 5" in text and "data (seed 5)" in text
+
+
+def test_the_panel_keeps_its_state_in_one_session_key(app):
+    """Issue 24: opening, stepping, picking a layer and a gate add one key of the panel's own (its PanelState) to the
+    session; the rest are the shared job APIs' (the weights job's slot, this session's training)."""
+    at = app("unrolled", {**{k: str(v) for k, v in TINY.items()}, "layers": "2"})
+    before = set(at.session_state)
+    _press(at, "Show the numbers")
+    settle(at)
+    _press(at, "▶")
+    _widget(at.segmented_control, "Layer").set_value(0).run()
+    _widget(at.segmented_control, "Gate").set_value(1).run()
+    assert not at.exception
+    added = set(at.session_state) - before
+    assert added <= {"step_panel", "keras_jobs_step_weights", "training_job"}, added
+    panel = at.session_state["step_panel"]
+    assert (panel.focus.t, panel.focus.layer, panel.gate) == (1, 0, 1)

@@ -121,10 +121,10 @@ def test_the_panel_steps_a_padded_sample_as_keras_masks_it(app):
     """The unrolled page's panel passes the sample's mask: at a padded step of sample 2 the state is the one before,
     and the cell's title says Keras skips the step."""
     at = app("unrolled", {**{k: str(v) for k, v in TINY.items()}, "padding": "masking"})
-    at.button(key="step_open_button").click().run()
+    _labelled(at.button, "Show the numbers").click().run()  # the panel's widgets have no keys: found by label
     settle(at)
-    at.number_input(key="step_sample").set_value(2).run()
-    at.slider(key="step_t").set_value(4).run()
+    _labelled(at.number_input, "Sample").set_value(2).run()
+    _labelled(at.slider, "Timestep t").set_value(4).run()
     assert not at.exception
     trace = at.session_state["step_panel"].trace[1]
     assert [step.masked for step in trace.forward] == [False, False, False, True, True]
@@ -132,3 +132,9 @@ def test_the_panel_steps_a_padded_sample_as_keras_masks_it(app):
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     titles = [json.dumps(c["layout"].get("title", {}), ensure_ascii=False) for c in charts]
     assert any("Cell at t=4" in title and "masked: Keras skips it" in title for title in titles), titles
+
+
+def _labelled(widgets, label: str):
+    """The one widget labelled `label` among `widgets`."""
+    (widget,) = [widget for widget in widgets if widget.label == label]
+    return widget

@@ -1,6 +1,6 @@
 """The frames model's step panel (issue 27): one frame's convolution as real numbers, under the unrolled frames diagram.
 
-The weights are the model's initial weights with the Training page's seed (the worker's `InitialWeights` request, the one
+The weights are the model's initial weights with the Training page's seed (the worker's `InitialWeights`, the one
 the recurrent step panel asks for); the frame is sample 0 of the motion task (or of random frames when the task does
 not fit the spec). `core.model.frame_step` does the arithmetic in numpy, checked against Keras in
 tests/test_frame_step.py."""

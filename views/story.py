@@ -15,7 +15,8 @@ import streamlit as st
 
 from core.figures.theme import PALETTE
 from core.model.spec import ModelSpec
-from core.talk.stories import STORIES, Story, read_story, story_query
+from core.talk.keys import STORY_BACK, STORY_NEXT
+from core.talk.stories import STORIES, Step, Story, read_story, story_query
 from views import navigation
 
 STATE = "story"  # session state: {"name": str, "index": int, "pending": bool} or None
@@ -89,17 +90,43 @@ def query() -> dict[str, str]:
 
 
 def _highlight_css(keys: Sequence[str]) -> str:
-    """An outline around the step's elements, which scroll into view when they are below the fold."""
+    """An outline around the step's elements, which scroll into view below the story's bar: the bar stays on screen
+    (sticky under the app's header), and the element scrolls so that it is whole under the bar when it fits, else so
+    that its top (its title) is right under the bar."""
     selectors = ", ".join(f".st-key-{key}" for key in keys)
     first = json.dumps(f".st-key-{keys[0]}") if keys else "null"
     return (
         f"<style>{selectors} {{ outline: 4px solid {PALETTE['now']}; outline-offset: 4px; border-radius: 0.5rem; }}"
-        "</style>"
+        f"{STICKY_CSS}</style>"
         # The element is drawn after this script runs: look for it a few times, then bring it into view.
         f"<script>(function(tries){{const find=()=>{{const el=document.querySelector({first});"
-        "if(el){el.scrollIntoView({block:'nearest'});}else if(tries-->0){setTimeout(find,200);}};"
+        "if(el){const bar=document.querySelector('.st-key-story_bar');"
+        "const below=bar?bar.getBoundingClientRect().bottom+12:0;el.style.scrollMarginTop=below+'px';"
+        "const fits=el.getBoundingClientRect().height<=window.innerHeight-below;"
+        "el.scrollIntoView({block:fits?'nearest':'start'});}else if(tries-->0){setTimeout(find,200);}};"
         "setTimeout(find,300);})(15);</script>"
     )
+
+
+# The bar's wrapper sticks under Streamlit's header (3.75rem) while the page scrolls; the bar gets the page's background
+# so that what scrolls under it does not show through.
+STICKY_CSS = (
+    "[data-testid='stVerticalBlock'] > div:has(> .st-key-story_bar) "
+    "{ position: sticky; top: 3.75rem; z-index: 90; }"
+    ".st-key-story_bar { background: #ffffff; }"
+)
+
+
+def _run_ahead(step: Step) -> None:
+    """Start now the Keras job whose result the step's sentence states, so that the page shows it without a click
+    (the page reads the same job: the same slot and the same request)."""
+    if step.runs != "equivalence_lab":
+        return
+    from core.keras.requests import LAB_PERTURB, EquivalenceLab  # noqa: PLC0415 (only a step that states a verdict)
+    from core.model.budget import lab_work  # noqa: PLC0415
+    from views.common import keras_job  # noqa: PLC0415
+
+    keras_job("equivalence", EquivalenceLab(step.spec, LAB_PERTURB), start=True, work=lab_work(step.spec))
 
 
 def bar() -> bool:
@@ -120,15 +147,17 @@ def bar() -> bool:
         sentence.markdown(f"**{step.takeaway}**")
         back, forward, leave = controls.columns([3, 3, 1], vertical_alignment="center", gap="small")
         back.button(
-            "Back", key="story_back", icon=":material/arrow_back:", shortcut="Left", disabled=index == 0,
+            "Back", key="story_back", icon=":material/arrow_back:", shortcut=STORY_BACK.shortcut, disabled=index == 0,
             on_click=go, args=(story.name, index - 1), width="stretch",
         )  # fmt: skip
         forward.button(
-            "Next", key="story_next", icon=":material/arrow_forward:", shortcut="Right", disabled=index == last,
+            "Next", key="story_next", icon=":material/arrow_forward:", shortcut=STORY_NEXT.shortcut,
+            disabled=index == last,
             on_click=go, args=(story.name, index + 1), width="stretch", type="primary",
         )  # fmt: skip
         leave.button("", key="story_exit", icon=":material/close:", help="End the story", on_click=go, args=(None,))
         controls.caption(f"{story.title} · step {index + 1} of {last + 1}")
+    _run_ahead(step)
     # In a container of its own that takes no room on the page (assets/layout.css).
     st.container(key="story_highlight").html(_highlight_css(step.highlight), unsafe_allow_javascript=True)
     return True

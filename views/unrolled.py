@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+from contextlib import nullcontext
 from dataclasses import replace
 
 import plotly.graph_objects as go
@@ -10,27 +12,13 @@ import streamlit as st
 from core import describe
 from core.figures.alt_text import unrolled_alt
 from core.figures.theme import COMPACT, SLIDE_STRIP_HEIGHT, TALK, TALL_PICTURE_HEIGHT, theme_for
-from core.figures.unrolled import (
-    Diagram,
-    column_of,
-    head_caption,
-    hidden_steps_caption,
-    layout,
-    mark_focus,
-    pattern_caption,
-    phone_hidden_steps_caption,
-    unrolled_figure,
-)
+from core.figures.unrolled import Diagram, head_caption, hidden_steps_caption, layout, pattern_caption
 from core.figures.unrolled import render as draw
-from core.figures.unrolled.clicks import clicked_element
+from core.figures.unrolled.clicks import focused
 from core.model.anatomy import Description
 from core.model.spec import ModelSpec
-from core.model.step_focus import after_click, initial
-from views import cache, common, step_panel, story
+from views import cache, common, step_panel, step_state, story
 from views.common import current_spec, talk_mode
-
-TALL_KEY = "unrolled_figure_tall"
-TALL_CLICK_KEY = "unrolled_tall_last_click"
 
 
 def render() -> None:
@@ -39,13 +27,9 @@ def render() -> None:
     spec = current_spec()
     talk = talk_mode()
     description = describe(spec)
-    # A click on the diagram opens the panel, so it is read before the page lays itself out, against the Diagram the
-    # learner clicked. On a slide with the panel open, the diagram is a strip with the cell's numbers right under it
-    # (one 1280×720 screen): the introduction, the compact twin and the captions step aside.
-    step_panel.take_click(description, talk)
-    _take_tall_click(description)
-    focus = step_panel.focus(spec)
-    slide_with_panel = talk and focus is not None
+    # On a slide with the panel open, the diagram is a strip with the cell's numbers right under it (one 1280×720
+    # screen): the introduction, the compact twin and the captions step aside.
+    slide_with_panel = talk and step_state.is_open()
     if slide_with_panel:
         story.bar()  # a running story keeps its bar; the one-line introduction waits for the panel to close
     else:
@@ -53,25 +37,52 @@ def render() -> None:
     if description.error:
         st.error(f"**This combination cannot be built.** {description.error}")
         st.code(f"ValueError: {description.keras_error}", language="text")
-    diagram = _diagram(description, focus, talk, slide_with_panel)
+    _stage(description, talk, slide_with_panel)
+
+
+@st.fragment
+def _stage(description: Description, talk: bool, slide_with_panel: bool) -> None:
+    """The diagram, its captions and the step panel: one fragment, so that a step (◀ ▶, a click on the diagram)
+    reruns them and not the whole app. A click is read against the Diagram drawn in this run (the figure the learner
+    clicked), and a new step draws the fragment again around it."""
+    if talk and step_state.is_open() != slide_with_panel:
+        st.rerun(scope="app")  # the panel opened or closed on a slide: the page around it changes too
+    spec = description.spec
+    focus = step_panel.focus(spec)
+    drawn = _diagram(description, _anchor(spec, talk, focus, slide_with_panel), talk, slide_with_panel)
+    if drawn is None:
+        return
+    diagram, events = drawn
+    for clicked, points in events:
+        step_state.take_click(clicked, spec, points)
     if not slide_with_panel:
-        # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T.
-        hidden = hidden_steps_caption(diagram) if diagram is not None else None
-        _hidden_caption(hidden, phone_hidden_steps_caption(description, focus) if diagram is not None else None)
+        # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T: the
+        # phone's twin draws fewer columns, so it has its own count, shown with it.
+        for (drawn, _), box in zip(events, ("wide-unrolled_hidden", "narrow-unrolled_hidden"), strict=False):
+            hidden = hidden_steps_caption(drawn)
+            if hidden is not None:
+                st.container(key=box if len(events) > 1 else None).caption(hidden)
         st.caption(head_caption(description))
     step_panel.show(spec, description, talk)
 
 
-def _hidden_caption(wide: str | None, narrow: str | None) -> None:
-    """What the ellipses hide, counted from the diagram beside it: the phone's diagram draws fewer columns, so it gets
-    its own caption, shown with it by the page's CSS (views.common.chart's wide-/narrow- containers)."""
-    if wide == narrow:
-        if wide is not None:
-            st.caption(wide)
-        return
-    for name, caption in (("wide", wide), ("narrow", narrow)):
-        if caption is not None:
-            st.container(key=f"{name}-unrolled_hidden").caption(caption)
+def _anchor(spec: ModelSpec, talk: bool, focus: tuple[str, int] | None, strip: bool) -> tuple[str, int] | None:
+    """The step the diagram is laid out around: None while the panel's step is drawn anyway (the same figure is
+    sent again, which the browser does not redraw; the step's band and the Play control move in the browser,
+    views/step_script.py), else the step, which the layout then keeps drawn between two ellipses."""
+    if focus is None or focus in drawn_steps(spec, talk, strip):
+        return None
+    return focus
+
+
+def _drawn_steps(spec: ModelSpec, talk: bool, strip: bool) -> frozenset[tuple[str, int]]:
+    """The (axis, step) columns the diagram draws with no step kept: pure, built once per input."""
+    theme = replace(theme_for(talk), picture_height=SLIDE_STRIP_HEIGHT) if strip else theme_for(talk)
+    diagram = layout(describe(spec), theme, None)
+    return frozenset((axis.name, step) for axis in diagram.axes for step in axis.shown)
+
+
+drawn_steps = cache.once(_drawn_steps)
 
 
 def _intro(description: Description) -> None:
@@ -101,85 +112,83 @@ def _intro(description: Description) -> None:
 
 def _diagram(
     description: Description, focus: tuple[str, int] | None, talk: bool, slide_with_panel: bool
-) -> Diagram | None:
-    """Lay the diagram out once around the panel's step and draw it (a strip on a slide with the panel open, with
-    its phone twin otherwise); returns the Diagram, which the next click and the hidden-steps caption read (None
-    when drawing failed: the page says what failed instead of going down)."""
+) -> tuple[Diagram, list[tuple[Diagram, list]]] | None:
+    """Lay the diagram out once around `focus` and draw it (a strip on a slide with the panel open, with its phone
+    twin otherwise, both clickable); returns the Diagram and each figure's (Diagram, selected points), or None when
+    drawing failed (the page says what failed instead of going down)."""
     with common.key_picture("unrolled_picture"):
         try:
             diagram, figure, compact = picture(description.spec, talk, focus, slide_with_panel)
         except Exception as error:  # a drawing bug must not take the page down; say what failed instead
             st.error(f"The diagram could not be drawn for this model: {error}")
             return None
-        step_panel.remember_drawn(focus)  # the next click is read against the diagram as drawn here
-        # A click on a node opens the numbers of that step (the step panel below); the diagram keeps that step drawn.
-        common.chart(
-            figure,
-            key="unrolled_figure",
-            alt=unrolled_alt(description),
-            compact=compact,
-            on_select="rerun",
-            selection_mode=("points",),
+        st.html(f'<p class="tde-alt">Figure: {html.escape(unrolled_alt(description))}</p>')
+        # A click (a tap on a phone) on a node opens the numbers of that step (the step panel below). No widget key:
+        # a figure drawn around another step is another chart, so an old selection never comes back.
+        events = [(diagram, _clickable(figure, "unrolled_figure", "wide-" if compact else ""))]
+        if compact is not None:
+            events.append((compact[0], _clickable(compact[1], "unrolled_figure_compact", "narrow-")))
+            with st.container(key="narrow-unrolled_steps"):
+                _step_pills(compact[0], description.spec)
+        if talk and not slide_with_panel and (tall := tall_picture(description.spec, focus)) is not None:
+            # A deep diagram (a stack, an encoder-decoder) drawn for a 1920x1080 slide's height as well: the talk CSS
+            # shows it instead of the 1280x720 one on a screen that tall (assets/talk.css: "tall-"). Clickable too.
+            events.append((tall[0], _clickable(tall[1], "unrolled_figure_tall", "tall-")))
+    return diagram, events
+
+
+def _step_pills(diagram: Diagram, spec: ModelSpec) -> None:
+    """On a phone, one button per drawn step under the diagram: plotly does not turn a tap on a node into a click
+    (plotly.js#6721), so these open the step panel at a step, as a click on that column's cell does on a screen."""
+    steps = {axis.tick(step): (axis.name, step) for axis in diagram.axes for step in axis.shown}
+    current = step_panel.focus(spec)
+    shown = next((label for label, drawn in steps.items() if drawn == current), None)
+    chosen = st.pills("Tap a step to see its numbers", list(steps), default=shown)
+    if chosen is not None and chosen != shown:
+        step_state.open_at(spec, *steps[chosen])
+
+
+def _clickable(figure: go.Figure, key: str, twin: str) -> list:
+    """Draw the diagram's figure in a container keyed `key` (for the page's CSS, scripts and tests), inside the wide
+    or the phone twin's container (`twin` "wide-" or "narrow-": assets/layout.css shows the one that fits) when
+    there are two; returns the points a click selected."""
+    with st.container(key=f"{twin}{key}") if twin else nullcontext(), st.container(key=key):
+        event = st.plotly_chart(
+            figure, width="stretch", config=common.PNG_EXPORT, on_select="rerun", selection_mode=("points",)
         )
-        if talk and not slide_with_panel:
-            _tall_twin(description.spec, focus, figure)
-    return diagram
-
-
-def _tall_twin(spec: ModelSpec, focus: tuple[str, int] | None, short: go.Figure) -> None:
-    """A deep diagram (a stack, an encoder-decoder) drawn for a 1920x1080 slide's height as well: the talk CSS shows it
-    instead of the 1280x720 one on a screen that tall (assets/talk.css: "tall-"). Clickable like the other."""
-    tall = tall_picture(spec, focus)
-    if tall.to_dict()["layout"]["height"] <= short.to_dict()["layout"]["height"]:  # (served figures: read the dict)
-        return  # the 1280x720 drawing already has every row at full size
-    with st.container(key="tall-unrolled_figure"):
-        st.plotly_chart(
-            tall,
-            width="stretch",
-            key=TALL_KEY,
-            config=common.PNG_EXPORT,
-            on_select="rerun",
-            selection_mode=("points",),
-        )
-
-
-def _take_tall_click(description: Description) -> None:
-    """A click on the tall twin, read as the step panel reads one on the diagram: against the Diagram drawn (the same
-    layout, only taller), remembered under its own key so that the other figure's last click is not read again."""
-    selection = st.session_state.get(TALL_KEY) or {}
-    points = list((selection.get("selection") or {}).get("points") or [])
-    if not points or points == st.session_state.get(TALL_CLICK_KEY):
-        return
-    st.session_state[TALL_CLICK_KEY] = points
-    panel = step_panel.state()
-    clicked = clicked_element(layout(description, theme_for(True), panel.drawn), points)
-    if clicked is not None:
-        spec = description.spec
-        panel.focus = after_click(panel.focus or initial(spec), spec, clicked)
+    return list(((event or {}).get("selection") or {}).get("points") or [])
 
 
 def _picture(
     spec: ModelSpec, talk: bool, focus: tuple[str, int] | None, strip: bool
-) -> tuple[Diagram, go.Figure, go.Figure | None]:
+) -> tuple[Diagram, go.Figure, tuple[Diagram, go.Figure] | None]:
     """The Diagram laid out around `focus`, its figure (a strip on a slide with the panel open) made clickable with
-    the focused step banded, and its phone twin (None for a strip): pure, so built once per input for every session."""
+    the focused step banded and the Play control on it, and its phone twin (None for a strip), laid out and drawn the
+    same way: pure, so built once per input for every session."""
     description = describe(spec)
     theme = theme_for(talk)
     diagram = layout(description, theme, focus)
-    figure = draw(diagram, replace(theme, picture_height=SLIDE_STRIP_HEIGHT) if strip else theme)
-    band = column_of(figure, focus[1], focus[0]) if focus is not None else None
-    compact = None if strip else unrolled_figure(description, COMPACT, focus=focus)
-    return diagram, mark_focus(figure, band), compact
+    style = replace(theme, picture_height=SLIDE_STRIP_HEIGHT) if strip else theme
+    figure = focused(draw(diagram, style), diagram, focus)
+    if strip:
+        return diagram, figure, None
+    small = layout(description, COMPACT, focus)
+    return diagram, figure, (small, focused(draw(small, COMPACT), small, focus))
 
 
 picture = cache.once(_picture)
 
 
-def _tall_picture(spec: ModelSpec, focus: tuple[str, int] | None) -> go.Figure:
-    """The slide's diagram drawn for a 1920x1080 screen's height, the focused step banded (pure, built once)."""
-    figure = unrolled_figure(describe(spec), TALK, focus=focus, height=TALL_PICTURE_HEIGHT)
-    band = column_of(figure, focus[1], focus[0]) if focus is not None else None
-    return mark_focus(figure, band)
+def _tall_picture(spec: ModelSpec, focus: tuple[str, int] | None) -> tuple[Diagram, go.Figure] | None:
+    """The slide's diagram laid out for a 1920x1080 screen's height, clickable with the focused step banded, or None
+    when the 1280x720 drawing already has every row at full size (pure, built once)."""
+    theme = replace(TALK, picture_height=TALL_PICTURE_HEIGHT)
+    diagram = layout(describe(spec), theme, focus)
+    tall = draw(diagram, theme)
+    short = draw(layout(describe(spec), TALK, focus), TALK)
+    if tall.layout.height <= short.layout.height:
+        return None
+    return diagram, focused(tall, diagram, focus)
 
 
 tall_picture = cache.once(_tall_picture)

@@ -33,6 +33,7 @@ class Step:
     highlight: tuple[str, ...]  # keys of the page's containers to outline
     takeaway: str  # one sentence
     widgets: Mapping[str, str] = field(default_factory=dict)  # page widget keys -> value, e.g. the target kind
+    runs: str | None = None  # a Keras job whose result the takeaway states, started by the step: "equivalence_lab"
 
     @property
     def spec(self) -> ModelSpec:
@@ -91,6 +92,7 @@ SEED = Story(
             ("equivalence_picture",),
             "Built for real with the same weights, the two models give the same outputs: here Dense is "
             "TimeDistributed(Dense).",
+            runs="equivalence_lab",  # the lab's verdict is on screen at this step, not behind a button
         ),
         Step(
             "shapes",

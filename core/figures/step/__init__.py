@@ -13,7 +13,7 @@ Example:
 
 from core.figures.step.head import head_figure, head_title
 from core.figures.step.sharing import SharingRow, describe_counts, sharing_counts
-from core.figures.step.vectors import merge_figure, states_strip, vectors_figure
+from core.figures.step.vectors import merge_figure, states_strip, vectors_by_gate, vectors_figure
 from core.figures.step.weights import weights_figure
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "merge_figure",
     "sharing_counts",
     "states_strip",
+    "vectors_by_gate",
     "vectors_figure",
     "weights_figure",
 ]

@@ -4,10 +4,13 @@ gives the full float32 value."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from core.figures.step.scale import MAX_MATRIX, MAX_TEXT_COLUMNS, SCALE
 from core.figures.theme import NORMAL, PALETTE, TRANSPARENT, Theme
@@ -136,9 +139,13 @@ def merge_figure(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go
     return _vector_heatmap(rows, theme, f"<b>Merge at t={t}</b> ({spec.merge_mode})", PALETTE["state"])
 
 
-def states_strip(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go.Figure:
+STEP_OUTLINE = "step"  # the name of the strip's outline of step t (the step panel's browser script moves it)
+
+
+def states_strip(trace: Trace | LayerTrace, t: int | None, theme: Theme = NORMAL) -> go.Figure:
     """Every step's returned state h_0 … h_{T-1} of the sample as one strip (units × time), step t outlined: the
-    whole sequence at a glance, each column computed from the one before it."""
+    whole sequence at a glance, each column computed from the one before it. With t None the strip is the same at
+    every step (the page then outlines its step in the browser, so that a step does not redraw the strip)."""
     T = len(trace.forward)
     states = np.stack([trace.merged(step) for step in range(T)]).T[:MAX_MATRIX]
     figure = go.Figure(
@@ -156,19 +163,22 @@ def states_strip(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go
             showscale=False,
         )
     )
-    figure.add_shape(
-        type="rect",
-        x0=t - 0.5,
-        x1=t + 0.5,
-        y0=-0.5,
-        y1=states.shape[0] - 0.5,
-        line={"color": PALETTE["now"], "width": theme.line + 1},
-    )
+    if t is not None:
+        figure.add_shape(
+            type="rect",
+            x0=t - 0.5,
+            x1=t + 0.5,
+            y0=-0.5,
+            y1=states.shape[0] - 0.5,
+            line={"color": PALETTE["now"], "width": theme.line + 1},
+            name=STEP_OUTLINE,
+        )
     figure.update_layout(
         height=int(theme.font * 7),  # on a slide it has a tab of its own, under the cell
         margin={"l": 10, "r": 10, "t": int(theme.font * 1.8), "b": int(theme.font * 1.6)},
         title={
-            "text": f"h<sub>t</sub> at every step of this sample (t={t} outlined)",
+            "text": "h<sub>t</sub> at every step of this sample ("
+            + ("the panel's step outlined)" if t is None else f"t={t} outlined)"),
             "font": {"size": theme.label},
             "x": 0,
         },
@@ -179,3 +189,60 @@ def states_strip(trace: Trace | LayerTrace, t: int, theme: Theme = NORMAL) -> go
         yaxis={"showticklabels": False, "showgrid": False, "zeroline": False, "fixedrange": True},
     )
     return figure
+
+
+def _colour(value: float) -> tuple[str, str]:
+    """A value's cell colour on the panel's diverging scale (-1 … 1) and a text colour that reads on it."""
+    fraction = (min(max(value, -1.0), 1.0) + 1) / 2
+    background = sample_colorscale(SCALE, [fraction])[0]
+    red, green, blue = (int(part) / 255 for part in background[4:-1].split(","))
+    channel = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+    luminance = 0.2126 * channel[0] + 0.7152 * channel[1] + 0.0722 * channel[2]
+    # The text colour with the higher WCAG contrast on this background: black or white, one of which always reaches
+    # 4.58:1 (WCAG AA's 4.5:1 for small text), whatever the background.
+    return background, "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+CELL_CSS = (
+    ".tde-cell table { border-collapse: separate; border-spacing: 2px; width: 100%; font-size: 0.75rem; }"
+    ".tde-cell caption { caption-side: top; text-align: left; padding-bottom: 0.3rem; }"
+    ".tde-cell th, .tde-cell td { padding: 0.15rem 0.2rem; text-align: center; white-space: nowrap; border: none; }"
+    ".tde-cell th[scope=row] { color: #4a5260; font-weight: normal; }"
+)
+
+
+def vectors_by_gate(step: CellStep, layer: str | None = None) -> str:
+    """Step t for a phone, as an HTML table: the same numbers transposed, one column per vector (x_t, the states,
+    each gate) and one row per unit, so that a 16-unit cell reads gate by gate in 400 px instead of 16 columns of
+    numbers side by side. Each cell's title is the vector's equation and the full value; a table is cheap for the
+    browser to draw at every step and a screen reader reads it as a table."""
+    columns = [np.ravel(q.values) for q in step.quantities]
+    title = (
+        f"Cell at t={step.t}"
+        + (f" of '{layer}'" if layer else "")
+        + (" (← backward)" if step.direction == "backward" else "")
+    )
+    head = "".join(f"<th scope='col'>{q.symbol}</th>" for q in step.quantities)
+    rows = []
+    for unit in range(max(len(values) for values in columns)):
+        cells = [f"<th scope='row'>{unit}</th>"]
+        for quantity, values in zip(step.quantities, columns, strict=True):
+            if unit >= len(values):
+                cells.append("<td></td>")
+                continue
+            value = float(values[unit])
+            background, text = _colour(value)
+            hover = html.escape(f"{plain(quantity.equation, quantity.name)}: {float(np.float32(value))!r}")
+            cells.append(f"<td title='{hover}' style='background:{background};color:{text}'>{value:.2f}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f"<style>{CELL_CSS}</style>"
+        f"<div class='tde-cell'><table><caption><b>{html.escape(title)}</b>: one row per unit</caption>"
+        f"<thead><tr><th scope='col'>unit</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def plain(equation: str, name: str) -> str:
+    """A quantity's equation (or, for an input, its name) as plain text for a hover."""
+    text = name if equation.startswith(("X[", "zeros")) else equation
+    return re.sub(r"<[^>]+>", "", text)

@@ -15,6 +15,8 @@ from core.figures.theme import PALETTE, step_label
 from core.figures.unrolled.model import Diagram
 from core.figures.unrolled.render import FIRST_NODE_TRACE, PASSED_LABELS_TRACE, series
 
+BAND = "focus"  # the name of the focused step's band: a browser script moves it (views/step_script.py)
+
 
 @dataclass(frozen=True)
 class Focus:
@@ -84,5 +86,37 @@ def mark_focus(figure: go.Figure, x: float | None) -> go.Figure:
     (the timestep the panel shows; None when it is hidden in the ellipsis)."""
     figure.update_traces(unselected={"marker": {"opacity": 1}}, selector={"type": "scatter"})
     if x is not None:
-        figure.add_vrect(x0=x - 0.45, x1=x + 0.45, fillcolor=PALETTE["now"], opacity=0.18, line_width=0, layer="below")
+        figure.add_vrect(
+            x0=x - 0.45, x1=x + 0.45, fillcolor=PALETTE["now"], opacity=0.18, line_width=0, layer="below", name=BAND
+        )
     return figure
+
+
+def play_at(figure: go.Figure, diagram: Diagram, step: int, axis: str = "time") -> go.Figure:
+    """Put the Play control of `render(diagram)` on timestep `step` of time axis `axis` (the step panel's step): its
+    slider shows that frame, and the "now computing" trace (the first, the one each frame moves) is drawn where that
+    frame draws it, so the diagram and the panel show one current step. Unchanged when the step has no frame."""
+    label = step_label(step) if axis == "time" else f"{axis} {step_label(step)}"
+    index = next((i for i, frame in enumerate(diagram.frames) if frame.label == label), None)
+    frames = figure.frames or ()
+    if index is None or index >= len(frames):
+        return figure
+    if figure.layout.sliders:
+        figure.layout.sliders[0].active = index
+    now = frames[index].data[0]
+    figure.data[0].update(x=now.x, y=now.y, marker={"size": now.marker.size})
+    return figure
+
+
+def focused(figure: go.Figure, diagram: Diagram, focus: tuple[str, int] | None) -> go.Figure:
+    """The unrolled figure of `diagram` made clickable, with the `focus` (axis, step) banded and the Play control on
+    it (one current step), and each play frame's name under its column's label in `layout.meta["frames"]`, so that
+    a script in the browser can move both to another drawn step without the figure being sent again."""
+    names = [frame.name for frame in figure.frames or ()]
+    figure.layout.meta = {
+        "frames": {frame.label: [name, i] for i, (frame, name) in enumerate(zip(diagram.frames, names, strict=False))}
+    }
+    if focus is None:
+        return mark_focus(figure, None)
+    play_at(figure, diagram, focus[1], focus[0])
+    return mark_focus(figure, column_of(figure, focus[1], focus[0]))
