@@ -58,12 +58,21 @@ def _stage(description: Description, talk: bool, slide_with_panel: bool) -> None
     if not slide_with_panel:
         # Counted from the diagram as drawn (two time axes, a focused step), never from a rule of thumb about T: the
         # phone's twin draws fewer columns, so it has its own count, shown with it.
-        for (drawn, _), box in zip(events, ("wide-unrolled_hidden", "narrow-unrolled_hidden"), strict=False):
-            hidden = hidden_steps_caption(drawn)
-            if hidden is not None:
-                st.container(key=box if len(events) > 1 else None).caption(hidden)
+        _hidden_captions([hidden_steps_caption(drawn) for drawn, _ in events[:2]])
         st.caption(head_caption(description))
     step_panel.show(spec, description, talk)
+
+
+def _hidden_captions(captions: list[str | None]) -> None:
+    """What the ellipses hide, for the wide diagram and its phone twin: one caption when both count the same, else
+    each in the container the page's CSS shows with its diagram (views.common.chart's wide-/narrow- boxes)."""
+    if len(set(captions)) == 1:
+        if captions[0] is not None:
+            st.caption(captions[0])
+        return
+    for caption, box in zip(captions, ("wide-unrolled_hidden", "narrow-unrolled_hidden"), strict=True):
+        if caption is not None:
+            st.container(key=box).caption(caption)
 
 
 def _anchor(spec: ModelSpec, talk: bool, focus: tuple[str, int] | None, strip: bool) -> tuple[str, int] | None:
