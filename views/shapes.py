@@ -56,7 +56,8 @@ def render() -> None:
 
 
 def _targets_choice(spec: ModelSpec) -> bool:
-    """Which targets the learner has: True for one per timestep."""
+    """Which targets the learner has: True for one per timestep. On a slide the question's label is left to screen
+    readers (the two answers say it), so that the picture under it fits the 1280x720 screen."""
     kind = st.radio(
         "Which targets do you have?",
         options=list(TARGET_KINDS),
@@ -64,6 +65,7 @@ def _targets_choice(spec: ModelSpec) -> bool:
         index=0 if spec.sequence_output else 1,
         horizontal=True,
         key="shapes_target_kind",
+        label_visibility="collapsed" if common.talk_mode() else "visible",
     )
     return kind == "per_timestep"
 
