@@ -25,7 +25,6 @@ from core.figures.unrolled.captions import (
     head_caption,
     hidden_steps_caption,
     pattern_caption,
-    phone_hidden_steps_caption,
 )
 from core.figures.unrolled.clicks import Focus, clicked_element, column_of, mark_focus
 from core.figures.unrolled.layout import layout
@@ -60,7 +59,6 @@ __all__ = [
     "column_of",
     "head_caption",
     "hidden_steps_caption",
-    "phone_hidden_steps_caption",
     "layout",
     "mark_focus",
     "pattern_caption",

@@ -4,11 +4,9 @@ adds to one layer.
 
 from __future__ import annotations
 
-from core.figures.theme import COMPACT
 from core.figures.unrolled.facts import (
     compact_weights,
 )
-from core.figures.unrolled.layout import layout
 from core.figures.unrolled.model import (
     Diagram,
 )
@@ -26,12 +24,6 @@ def hidden_steps_caption(diagram: Diagram) -> str | None:
     if not parts:
         return None
     return "Too many steps to draw: " + "; ".join(parts) + ". The hidden ones are the same cell with the same weights."
-
-
-def phone_hidden_steps_caption(description: Description, focus: tuple[str, int] | None = None) -> str | None:
-    """The hidden-steps caption of the phone's diagram (COMPACT draws fewer columns, so its ellipses hide more steps
-    than the full-size diagram's): the caption shown beside that diagram must count what it draws."""
-    return hidden_steps_caption(layout(description, COMPACT, focus))
 
 
 def head_caption(description: Description) -> str:
