@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_fixtures import new_tab
-from tests.browser_support import settle_frames, wait_idle
+from tests.browser_support import settle_frames, shrink_to, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -54,13 +54,9 @@ def _breaks_inside_words(page, selector: str) -> list[list[str]]:
 
 
 # Each test opens its page once, at 1400x900 and then at a phone's 400x850: the layout's widths are CSS alone
-# (assets/layout.css), so a resized tab lays the page out as a phone that opened it does, without a second page run.
+# (assets/layout.css), and below Streamlit's mobile width its sidebar collapses on a resize as on a phone's first load
+# (measured: the same sidebar and link boxes), so a resized tab lays the page out as a phone that opened it does.
 SIZES = ((1400, 900), (400, 850))
-
-
-def _resize(page, width: int, height: int) -> None:
-    page.set_viewport_size({"width": width, "height": height})
-    settle_frames(page)
 
 
 def test_identifiers_never_break_inside(chromium, app_server):
@@ -78,7 +74,7 @@ def test_identifiers_never_break_inside(chromium, app_server):
         link = page.locator(".st-key-share_link code").first
         link.wait_for(state="attached")
         for size in SIZES:
-            _resize(page, *size)
+            shrink_to(page, *size)
             assert _breaks_inside_words(page, card) == [], size
             # The sidebar's link: one line, never broken ("…/we|ights"), and no sideways scroll a keyboard cannot
             # reach.
@@ -130,7 +126,7 @@ def test_the_code_listings_wrap_instead_of_running_off_sideways(chromium, app_se
         page.goto(f"{app_server}/code")
         wait_idle(page, title="Code")
         for size in SIZES:
-            _resize(page, *size)
+            shrink_to(page, *size)
             widths = page.evaluate(
                 """() => [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stCode'] pre")]
                     .map((pre) => [pre.scrollWidth, pre.clientWidth])"""
