@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_fixtures import new_tab
-from tests.browser_support import shrink_to, wait_idle
+from tests.browser_support import wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -191,14 +191,11 @@ def test_the_frames_pages_have_no_serious_axe_violation_and_their_figures_a_text
     found: dict[str, list[str]] = {}
     frames_alts = []
     try:
-        # Each page runs once: checked at 1400x900, then shrunk to the phone (shrink_to: laid out as a phone's load).
-        for path, (title, _) in PAGES.items():
-            page.set_viewport_size(dict(zip(("width", "height"), MODES["normal"][1], strict=True)))
-            page.goto(f"{app_server}/{path}{query}")
-            wait_idle(page, title=title)  # a frames page's title is its navigation title
-            for mode in ("normal", "phone"):
-                if mode == "phone":
-                    shrink_to(page, *MODES[mode][1])
+        for mode in ("normal", "phone"):
+            page.set_viewport_size(dict(zip(("width", "height"), MODES[mode][1], strict=True)))
+            for path, (title, _) in PAGES.items():
+                page.goto(f"{app_server}/{path}{query}")
+                wait_idle(page, title=title)  # a frames page's title is its navigation title
                 page.wait_for_function(_FIGURES_DRAWN, polling=100, timeout=30_000)
                 if violations := _blocking_violations(page):
                     found[f"{mode} /{path}"] = violations
