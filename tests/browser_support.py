@@ -179,6 +179,22 @@ def settle_frames(page) -> None:
     page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
+_SIDEBAR_SETTLED = """(narrow) => {
+    const width = document.querySelector("[data-testid='stSidebar']").getBoundingClientRect().width;
+    return narrow ? width === 0 : width > 0;
+}"""
+
+
+def shrink_to(page, width: int, height: int) -> None:
+    """Resize the tab, wait until the sidebar has collapsed (a phone's width) or is open (a desktop's), then for the
+    layout. From a desktop width down to a phone's, the page is laid out as a phone that opened it: the layout's
+    widths are CSS (assets/layout.css), and the sidebar collapses on the resize as on a phone's first load (measured:
+    the same sidebar and sidebar-link boxes)."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_function(_SIDEBAR_SETTLED, arg=width < 768, polling=50, timeout=10_000)
+    settle_frames(page)
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under artifacts/screenshots/ (git-ignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

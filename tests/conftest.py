@@ -107,26 +107,36 @@ def _switch_page_reaches_the_callable_views() -> None:
 _switch_page_reaches_the_callable_views()
 
 
-# After the browser files (one unit, run first), the test files that take longest (seconds measured here with
-# --durations), in that order: xdist hands the files out in collection order, so the two processes end together
-# instead of one waiting for a long file the other started last. Unlisted files follow, in their usual order.
+# After the browser files (one unit, run first), the test files that take longest (seconds measured with the full
+# suite's --junitxml, 2026-12-06; every file over 5 s), in that order: xdist hands the files out in collection order,
+# so the two processes end together instead of one waiting for a long file the other started last. Unlisted files
+# follow, in their usual order.
 LONGEST_AFTER_BROWSER = (
-    "tests/test_deploy.py",
-    "tests/test_fix_corpus.py",
-    "tests/test_code.py",
-    "tests/test_weights_shapes.py",
-    "tests/test_equivalence.py",
-    "tests/test_worker.py",
-    "tests/test_training_page.py",
-    "tests/test_training_core.py",
-    "tests/test_patterns.py",
-    "tests/test_app_shell.py",
-    "tests/test_step_panel.py",
     "tests/test_diagnose.py",
-    "tests/test_training_sessions.py",
-    "tests/test_anatomy_keras.py",
-    "tests/test_budget.py",
     "tests/test_fix_page.py",
+    "tests/test_snapshots.py",
+    "tests/test_worker.py",
+    "tests/test_code.py",
+    "tests/test_deploy.py",
+    "tests/test_training_sessions.py",
+    "tests/test_fix_corpus.py",
+    "tests/test_weights_shapes.py",
+    "tests/test_training_core.py",
+    "tests/test_worker_watchdog.py",
+    "tests/test_anatomy_keras.py",
+    "tests/test_patterns.py",
+    "tests/test_equivalence.py",
+    "tests/test_frames_pages.py",
+    "tests/test_step_panel.py",
+    "tests/test_training_page.py",
+    "tests/test_wrapper_cost.py",
+    "tests/test_padding.py",
+    "tests/test_stepper_masking.py",
+    "tests/test_app_shell.py",
+    "tests/test_budget.py",
+    "tests/test_frame_step_page.py",
+    "tests/test_frames_diagram.py",
+    "tests/test_story_talk.py",
 )
 
 

@@ -178,42 +178,6 @@ def test_story_and_step_panel_work_from_the_keyboard_and_pass_axe(chromium, app_
         page.context.close()
 
 
-# Where the browser wrapped the text of the element `selector`: for each line break, the characters either side.
-_LINE_BREAKS = """(selector) => {
-    const box = document.querySelector(selector);
-    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
-    const chars = [];
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        for (let i = 0; i < node.length; i++) {
-            const range = document.createRange();
-            range.setStart(node, i);
-            range.setEnd(node, i + 1);
-            const rect = range.getBoundingClientRect();
-            if (rect.height > 0) chars.push([node.data[i], rect.top]);
-        }
-    }
-    const breaks = [];
-    for (let i = 1; i < chars.length; i++) {
-        if (chars[i][1] > chars[i - 1][1] + 2) breaks.push(chars[i - 1][0] + '|' + chars[i][0]);
-    }
-    return breaks;
-}"""
-
-
-def test_the_invalid_cards_identifiers_never_break_inside(chromium, app_server):
-    """At 1400x900 the Overview's Invalid card wraps Keras's refusal (return_sequences=False, 'time_distributed')
-    only at spaces or after "(", "," and "=": it cut "return_sequence|s=False" and "time_distribute|d" before."""
-    page = new_tab(chromium, app_server, *MODES["normal"][1])
-    try:
-        _open(page, app_server, "", "")
-        breaks = page.evaluate(_LINE_BREAKS, ".st-key-overview_invalid_error p")
-        assert len(breaks) >= 5, breaks  # a narrow card: the text does wrap
-        inside = [pair for pair in breaks if not (pair[0] in " (,=" or pair[2] == " ")]
-        assert inside == [], breaks
-    finally:
-        page.context.close()
-
-
 def test_the_frames_pages_have_no_serious_axe_violation_and_their_figures_a_text_alternative(chromium, app_server):
     """A frames spec (issue 27) on every page, normal and phone: 0 serious or critical violations, and the shared-CNN
     diagram (the frames pages' figure) says what it shows."""

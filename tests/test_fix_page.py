@@ -63,6 +63,31 @@ def test_a_checked_fix_loads_the_learners_fixed_model(fix_page):
     assert "Loaded the fixed model" in page_text(at)
 
 
+# What the URL holds once each case's first loadable fix is loaded (the frame writes the spec into the query).
+LOADED_URL = [
+    ("cell=LSTM", "timesteps=20", "input_size=1", "hidden_size=32", "activation=linear"),
+    ("cell=LSTM", "timesteps=30", "head=dense", "output_size=1", "activation=linear"),
+    ("return_sequences=false", "timesteps=30", "input_size=4", "head=dense", "activation=linear"),
+    ("cell=LSTM", "timesteps=30", "hidden_size=32", "head=dense", "output_size=1"),
+]
+
+
+@pytest.mark.parametrize(("case", "url_parts"), zip(CASES, LOADED_URL, strict=True), ids=[case[4] for case in CASES])
+def test_each_cases_first_checked_fix_loads_into_the_url(fix_page, case, url_parts):
+    """Each case's first loadable fix (its button, as a browser's first), loaded: the page says so and the URL holds
+    the fixed model. A real browser makes the same click for one case (tests/test_fix_browser.py)."""
+    at = _paste(fix_page, *case[:4])
+    loads = [button for button in at.button if button.label == "Load this model into the app"]
+    assert loads and not loads[0].disabled
+    loads[0].click().run()
+    assert not at.exception
+    assert "Loaded the fixed model" in page_text(at)
+    query = {key: at.query_params[key] for key in at.query_params}
+    for part in url_parts:
+        key, value = part.split("=")
+        assert query.get(key) == value, (part, str(sorted(query.items())))
+
+
 def test_without_a_model_the_sidebar_is_not_used(fix_page):
     at = _paste(fix_page, CASE_A, choice=3)
     shown = page_text(at)
