@@ -8,7 +8,6 @@ artifacts/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -150,17 +149,15 @@ def test_talk_mode_link_enlarges_text(page, server):
 def test_training_runs_in_the_worker_and_the_server_never_loads_tensorflow(page, server):
     """Streamlit calls keras.backend.clear_session() after every rerun once Keras is imported in its process, which
     crashed trainings on a thread of the server: the server must never import TensorFlow, only its worker does."""
-    from tests.browser_support import child_pids, loaded_libraries
+    from tests.browser_support import loaded_libraries
 
     _open(page, server + "/training?timesteps=6&input_size=3&hidden_size=4&output_size=2")
     _no_exception(page)
     _main(page).get_by_role("button", name="Train").click()
     page.get_by_text("Final loss").wait_for(timeout=180_000)
     _no_exception(page)
+    # Keras trained the models (the final losses are on the page) and the server never loaded TensorFlow: the training
+    # ran in the worker. (Which child holds TensorFlow right now is not asked: the worker may already have replaced
+    # the child that trained, by job count or memory, and a fresh child has not imported it yet.)
     assert not [path for path in loaded_libraries(server.pid) if "tensorflow" in path]
-    workers = [
-        pid for pid in child_pids(server.pid) if "core.keras.worker_child" in Path(f"/proc/{pid}/cmdline").read_text()
-    ]
-    assert len(workers) == 1  # the one TensorFlow worker, which did the training
-    assert [path for path in loaded_libraries(workers[0]) if "tensorflow" in path]
     screenshot(page, "training-done")
