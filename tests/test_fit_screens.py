@@ -303,4 +303,3 @@ def test_stacked_heatmaps_name_their_units_once_under_the_last():
     figure = output_heatmaps(TwinOutputs(DEFAULTS, np.zeros(1), dense, dense, 0.0), 0, COMPACT)
     shown = [figure.layout[name].showticklabels is not False for name in ("xaxis", "xaxis2", "xaxis3")]
     assert shown == [False, False, True]
-
