@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from core.keras.worker import KerasWorker
 from tests.worker_handlers import HELD, Hold, HoldAndMark, Memory
 
@@ -83,6 +85,6 @@ def test_the_worker_times_its_jobs_against_the_estimate_except_a_job_that_starte
         assert second.wait(JOIN) and second.status == "done" and not second.fresh_child
         assert worker.wait_until_idle(JOIN)
         assert worker.calibration.timed("Memory") == 1
-        assert worker.calibration.seconds("Memory", 50.0) == 50.0 * second.elapsed / 100.0
+        assert worker.calibration.seconds("Memory", 50.0) == pytest.approx(50.0 * second.elapsed / 100.0, rel=1e-9)
     finally:
         worker.shutdown()
