@@ -139,7 +139,7 @@ def test_a_warm_up_traces_the_model_the_training_then_reuses() -> None:
 
 def test_an_abandoned_session_is_stopped_and_a_connected_one_is_not(tmp_path: Path) -> None:
     connected = {"gone": True, "frozen": True}
-    worker = KerasWorker(liveness=connected.get, disconnect_grace=0.0)
+    worker = KerasWorker(liveness=connected.get, disconnect_grace=0.0, preload=False)
     try:
         gate = tmp_path / "gate"
         held = _held(worker, "gone", gate)
@@ -154,7 +154,7 @@ def test_an_abandoned_session_is_stopped_and_a_connected_one_is_not(tmp_path: Pa
 
 
 def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
-    worker = KerasWorker(max_jobs=2, idle_seconds=0.0)
+    worker = KerasWorker(max_jobs=2, idle_seconds=0.0, preload=False)
     try:
         stages = []
         job = worker.submit("s", Memory(), listener=lambda e: isinstance(e, Stage) and stages.append(e.text))
@@ -164,7 +164,7 @@ def test_the_child_is_recycled_by_job_count_and_leaves_when_idle() -> None:
         assert any("Starting TensorFlow" in stage for stage in stages)  # the page said it was starting one
     finally:
         worker.shutdown()
-    worker = KerasWorker(max_jobs=2)
+    worker = KerasWorker(max_jobs=2, preload=False)
     try:
         for _ in range(3):
             job = worker.submit("s", Memory())
