@@ -205,3 +205,14 @@ def test_a_stopped_lab_ends_between_its_stages_with_what_it_measured() -> None:
     assert job.wait(JOIN) and job.status == "stopped"
     assert worker.wait_until_idle(JOIN)
     assert "outputs" in job.result and "control" not in job.result and "training" not in job.result
+
+
+def test_on_shutdown_the_child_exits_by_itself_rather_than_being_killed() -> None:
+    """The server asks its child to exit (protocol.Exit) and the child leaves on its own, writing its coverage on the
+    way; a message the child did not understand left it running until it was killed after a 5 s wait."""
+    worker = KerasWorker(preload=False)
+    job = worker.submit("s", Memory())
+    assert job.wait(JOIN) and job.status == "done", job.error
+    process = worker._child.process
+    worker.shutdown()
+    assert process.returncode == 0  # a killed child would say -9 (SIGKILL)

@@ -20,6 +20,8 @@ from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
 
+from core.keras.protocol import Exit
+
 ROOT = Path(__file__).resolve().parents[2]
 SOCKET_FOLDER_BYTES = 100  # the folder's path, leaving room for "/socket" within a Unix socket's 107 bytes
 
@@ -93,7 +95,7 @@ class Child:
             return
         try:
             if self.control is not None and self.alive():
-                self.control.send(("exit",))
+                self.control.send(Exit())
         except (OSError, ValueError):
             pass
         try:
