@@ -315,11 +315,15 @@ class SpeedCalibration:
         if seconds is None:
             return work.message
         memory = f"{work.memory_mb:,.0f} MB"
-        jobs, such = (self.timed(kind), " such") if self.timed(kind) else (self.timed(), "")
-        timed = f"timed on one{such} job" if jobs == 1 else f"timed on its last {jobs}{such} jobs"
-        return f"About {_duration(seconds)} on this server ({timed}) and {memory}."
+        own = self.timed(kind)
+        if own:
+            timed = "timed on one such job" if own == 1 else f"timed on its last {own} such jobs"
+        else:  # none of this kind yet: its other jobs say how much faster or slower than the cost model it runs
+            others = self.timed()
+            timed = f"judged by {'one other job' if others == 1 else f'its last {others} other jobs'} it timed"
+        return f"{_duration(seconds)} on this server ({timed}) and {memory}."
 
 
 def _duration(seconds: float) -> str:
-    """'under 1 s', '4 s', '1,234 s'."""
-    return "under 1 s" if seconds < 1 else f"{seconds:,.0f} s"
+    """'Under 1 s', 'About 4 s', 'About 1,234 s'."""
+    return "Under 1 s" if seconds < 1 else f"About {seconds:,.0f} s"
