@@ -7,24 +7,33 @@ Each test starts its own worker whose child skips the Keras import (`preload=Fal
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from core.keras.worker import KerasWorker
-from tests.worker_handlers import HELD, Hold, HoldAndMark, Memory
+from tests.worker_handlers import HELD, Hold, Memory
 
 JOIN = 120
 
 
 class Clock:
-    """A clock the test moves by hand."""
+    """A clock the test moves by hand, which tells when the worker has read it since it was last moved (the worker
+    reads it only to check a running job's time limit)."""
 
     def __init__(self) -> None:
         self.now = 0.0
+        self._read = threading.Event()
+
+    def move_to(self, now: float) -> None:
+        self.now = now
+        self._read.clear()  # after the move: a read of the new time that raced the clear is simply read again
+
+    def read_since_moved(self) -> bool:
+        return self._read.wait(JOIN)
 
     def __call__(self) -> float:
+        self._read.set()
         return self.now
 
 
@@ -37,9 +46,9 @@ def test_a_job_past_its_time_limit_fails_with_one_sentence_and_the_queue_moves_o
         long = worker.submit("long", endless, listener=lambda e: e == HELD and started.set())
         assert started.wait(JOIN), long.error
         behind = worker.submit("next visitor", Memory())
-        clock.now = 59.0
-        assert not long.wait(0.5) and long.status == "running"  # within its limit it runs on
-        clock.now = 60.0
+        clock.move_to(59.0)
+        assert clock.read_since_moved() and long.status == "running"  # checked within its limit: it runs on
+        clock.move_to(60.0)
         assert long.wait(JOIN) and long.status == "failed"
         assert long.error.startswith("This job ran past the server's limit of 60 s per job, so it was ended")
         assert long.error.count(". ") == 0  # one sentence
@@ -48,25 +57,23 @@ def test_a_job_past_its_time_limit_fails_with_one_sentence_and_the_queue_moves_o
         worker.shutdown()
 
 
-def _wait_for_file(path: Path) -> bool:
-    """True once `path` exists (the handler's sign that it runs); the bound is only a failure bound."""
-    deadline = time.monotonic() + JOIN
-    while not path.exists():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 def test_the_servers_own_warming_gives_way_to_a_visitors_job(tmp_path: Path) -> None:
     # Only the visitor has a browser: the server's own warming has none, and must not be taken for abandoned.
     worker = KerasWorker(preload=False, liveness=lambda session: session == "visitor", disconnect_grace=0.0)
     try:
-        sign = tmp_path / "warming"
-        warming = worker.prewarm(HoldAndMark(str(sign), str(tmp_path / "never"), kept=True))
-        assert warming is not None and _wait_for_file(sign), warming.error
-        assert warming.status == "running"
-        assert not warming.wait(1.5)  # the liveness check (every second) has looked at it: it runs on
+        held, checked, reasons = threading.Event(), threading.Event(), []
+        abandoned = worker._abandoned
+
+        def looked_at(session: str) -> str | None:
+            reasons.append(abandoned(session))
+            checked.set()
+            return reasons[-1]
+
+        worker._abandoned = looked_at  # a sign that the dispatcher's liveness check has looked at the running job
+        warming = worker.prewarm(Hold(str(tmp_path / "never"), kept=True), listener=lambda e: e == HELD and held.set())
+        assert warming is not None and held.wait(JOIN), warming.error
+        checked.clear()
+        assert checked.wait(JOIN) and reasons[-1] is None  # looked at, and not taken for an abandoned tab
         visitor = worker.submit("visitor", Memory())
         assert visitor.wait(JOIN) and visitor.status == "done", visitor.error
         assert warming.status == "stopped" and warming.stop_reason == "A visitor's job came first."

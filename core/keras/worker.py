@@ -204,17 +204,17 @@ class KerasWorker(ChildConversation):
                 self._drop_warmup(old.session)
             self._enqueue(job)
 
-    def prewarm(self, request: Request) -> Job | None:
+    def prewarm(self, request: Request, listener: EventListener | None = None) -> Job | None:
         """Run a `kept` request at idle priority, so that its result waits in the cache for the first visitor who asks
         (a story's lab, a preset's summary). It never delays a visitor: it runs only when nothing else waits, and a
         visitor's job queued while it runs stops it (the page sees that within `STOP_ANSWER_SECONDS`). None when the
-        result is kept already or an equal job is queued or running."""
+        result is kept already or an equal job is queued or running. `listener` gets its events, as `submit`'s does."""
         with self._cond:
             if self._closed or not request.kept or request in self._results:
                 return None
             if any(j is not None and j.request == request for j in [self._running, *self._queue]):
                 return None
-            job = Job(next(self._ids), IDLE_SESSION, request, PRIORITY["idle"])
+            job = Job(next(self._ids), IDLE_SESSION, request, PRIORITY["idle"], listener)
             self._enqueue(job)
             return job
 
