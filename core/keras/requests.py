@@ -337,16 +337,8 @@ class Masking(Request):
 
 
 @dataclass(frozen=True)
-class MaskedTraining(Request):
+class MaskedTraining(Training):
     """Fit one spec with its padding mask and per-step `sample_weight`, then Keras's loss beside the hand computation
-    sum(m·w·l) / sum(m) (core.keras.masking.masked_training)."""
+    sum(m·w·l) / sum(m) (core.keras.masking.masked_training); timed and grouped as a training."""
 
-    settings: TrainingSettings
-    group: ClassVar[str] = "train"
     label: ClassVar[str] = "masked training"
-    kept: ClassVar[bool] = False
-
-    def estimate(self) -> float:
-        """One variant's training (core.model.budget.training_work's cost)."""
-        s = self.settings
-        return training_cost([spec for _, spec in s.variants], s.samples, s.batch_size, s.epochs).seconds
