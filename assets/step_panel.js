@@ -1,5 +1,5 @@
 /* The step panel's browser side (views/step_script.py sends it with this run's constants: BOX, CELL, BUTTONS,
-   OPENED, SCROLL, LABEL, BAND, COLOUR). */
+   OPENED, SCROLL, LABEL, BAND, COLOUR, T, OUTLINE, OUTLINE_WIDTH, REDRAW, FOLLOW). */
 
 /* Installed once per page (on document.body, below Streamlit's page-wide shortcuts on document): an arrow key whose
    target is inside the panel stops there; unless a control of the panel uses arrows itself (a slider, tabs, a text
@@ -50,7 +50,7 @@ if (box) {
   window.tdeStepOpened = OPENED;
 }
 if (SCROLL) (function keep(tries) {
-  const cell = [...document.querySelectorAll('.st-key-' + CELL + ' .js-plotly-plot, .st-key-narrow-' + CELL + ' table')]
+  const cell = [...document.querySelectorAll('.st-key-' + CELL + ' table, .st-key-narrow-' + CELL + ' table')]
     .find((plot) => plot.getBoundingClientRect().height > 0);
   if (!cell) { if (tries > 0) setTimeout(() => keep(tries - 1), 100); return; }
   bring(cell, false);
@@ -58,8 +58,10 @@ if (SCROLL) (function keep(tries) {
 
 /* One current step: the diagram (the wide figure and its phone twin) bands the panel's step and puts its Play control
    there. Sent again unchanged, a figure is not redrawn by the browser, so the band and the Play control are moved
-   here, with plotly's own relayout and animate, once each figure is drawn. */
-(function place(tries) {
+   here, with plotly's own relayout and animate, once each figure is drawn, and after the browser has painted the
+   panel's new numbers (a relayout of a large diagram takes a frame or several: the numbers come first). */
+const afterPaint = (then) => requestAnimationFrame(() => setTimeout(then, 0));
+const place = (tries) => {
   const plots = [...document.querySelectorAll('.st-key-unrolled_figure .js-plotly-plot, '
     + '.st-key-unrolled_figure_compact .js-plotly-plot')];
   if (!window.Plotly || !plots.length || plots.some((plot) => !plot._fullLayout)) {
@@ -82,10 +84,11 @@ if (SCROLL) (function keep(tries) {
     if (frame) window.Plotly.animate(plot, [frame[0]],
       {frame: {duration: 0, redraw: false}, transition: {duration: 0}, mode: 'immediate'});
   }
-})(30);
+};
+afterPaint(() => place(30));
 
-/* The states strip is the same figure at every step: its outline of step t is placed here. */
-(function outline(tries) {
+/* The states strip is the same figure at every step: its outline of step t is placed here, after the paint too. */
+const outline = (tries) => {
   const plot = document.querySelector('.st-key-step_strip .js-plotly-plot');
   if (!window.Plotly || !plot || !plot._fullLayout) {
     if (tries > 0) setTimeout(() => outline(tries - 1), 100);
@@ -98,4 +101,15 @@ if (SCROLL) (function keep(tries) {
   else update[`shapes[${shapes.length}]`] = {type: 'rect', name: OUTLINE, xref: 'x', yref: 'paper', x0: T - 0.5,
     x1: T + 0.5, y0: 0, y1: 1, line: {color: COLOUR, width: OUTLINE_WIDTH}};
   window.Plotly.relayout(plot, update);
-})(30);
+};
+afterPaint(() => outline(30));
+
+/* A step the diagram does not draw (hidden behind its ellipsis): once the panel has answered, the diagram is laid out
+   around it by the unrolled page's fragment, which its hidden button runs (once per step and opening). */
+if (REDRAW && window.tdeFollowed !== `${OPENED}:${LABEL}`) {
+  window.tdeFollowed = `${OPENED}:${LABEL}`;
+  afterPaint(() => {
+    const button = document.querySelector('.st-key-' + FOLLOW + ' button');
+    if (button) button.click();
+  });
+}

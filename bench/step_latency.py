@@ -4,7 +4,7 @@ Measured in this one run, in Chromium on a fresh server, on the seed's model 1 (
 and the weights loaded, median of N presses each:
 - baseline: a plain rerun of the whole app (the sidebar's Reset, which changes nothing here: the same page is run
   again and sent again), from the click to the end of the run (Streamlit's script_finished message) and idle;
-- step: a press on ▶, from the click to the cell's figure showing the new t (plotly's own title) and the app idle;
+- step: a press on ▶, from the click to the cell's table showing the new t (its caption) and the app idle;
   each press is checked to be a fragment run (the browser's rerun request names the panel's fragment).
 The issue's target is 300 ms per step in Chromium; the ratio says how a step compares with a rerun on this machine,
 whatever its load. Run: `.venv/bin/python bench/step_latency.py [presses]`.
@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 TARGET_SECONDS = 0.3
 CELL_AT = """(t) => {
-    const graph = document.querySelector('.st-key-step_forward_vectors .js-plotly-plot');
-    return !!(graph && graph.layout && graph.layout.title.text.includes(`t=${t}<`));
+    const caption = document.querySelector('.st-key-step_forward_vectors caption');
+    return !!caption && new RegExp(`Cell at t=${t}(\\D|$)`).test(caption.textContent);
 }"""
 
 

@@ -25,7 +25,7 @@ import pytest
 from core import describe
 from core.figures.equivalence import counts_table, loss_figure, op_counts_figure, output_heatmaps, timing_table
 from core.figures.shape_flow import shape_flow_figure
-from core.figures.step import head_figure, merge_figure, states_strip, vectors_figure, weights_figure
+from core.figures.step import cell_table, head_figure, merge_table, states_strip, weights_figure
 from core.figures.tables import summary_table, summary_totals, table_csv, variants_table, weights_table
 from core.figures.theme import COMPACT, theme_for
 from core.figures.training import loss_figure as training_loss_figure
@@ -126,22 +126,32 @@ def _weights(spec: ModelSpec) -> ModelWeights:
     return ModelWeights.from_arrays(spec, arrays)
 
 
-def step_figures(spec: ModelSpec, talk: bool) -> dict[str, Any]:
-    """The step panel's figures at t=1 for seeded random weights and inputs."""
+def _stepped(spec: ModelSpec) -> tuple[ModelWeights, Any, int]:
+    """Seeded random weights, one seeded sample stepped through them, and the step shown (t=1 where there is one)."""
     weights = _weights(spec)
     x = np.random.default_rng(1).normal(size=(spec.timesteps, spec.input_size)).astype(np.float32)
     if spec.repeat == "input":
         x = x[0]
     trace = run(weights, x)
-    t = min(1, trace.top.steps - 1)
-    out = {
-        "step_vectors": vectors_figure(trace.forward[t], theme=theme_for(talk), bidirectional=spec.bidirectional),
+    return weights, trace, min(1, trace.top.steps - 1)
+
+
+def step_figures(spec: ModelSpec, talk: bool) -> dict[str, Any]:
+    """The step panel's figures at t=1 for seeded random weights and inputs."""
+    weights, trace, t = _stepped(spec)
+    return {
         "step_states": states_strip(trace, t, theme=theme_for(talk)),
         "step_weights": weights_figure(weights, "forward", 0, theme=theme_for(talk)),
         "step_head": head_figure(trace, weights, t, trace.top.steps - 1, theme=theme_for(talk)),
     }
+
+
+def step_tables(spec: ModelSpec, talk: bool) -> dict[str, Any]:
+    """The step panel's cell (and a bidirectional layer's merge) at t=1, as the HTML tables the page sends."""
+    _, trace, t = _stepped(spec)
+    out = {"step_cell": {"html": cell_table(trace.forward[t], "#000", spec.bidirectional, talk=talk)}}
     if spec.bidirectional:
-        out["step_merge"] = merge_figure(trace, t, theme=theme_for(talk))
+        out["step_merge"] = {"html": merge_table(trace, t, "#000", talk)}
     return out
 
 
@@ -160,7 +170,8 @@ def preset_figures(spec: ModelSpec, talk: bool) -> dict[str, Any]:
         figures["unrolled_compact"] = unrolled_figure(description, COMPACT)
     if spec.is_valid:
         figures.update(step_figures(spec, talk))
-    return {name: figure_json(figure) for name, figure in figures.items()}
+    out = {name: figure_json(figure) for name, figure in figures.items()}
+    return out | (step_tables(spec, talk) if spec.is_valid else {})
 
 
 def preset_texts(spec: ModelSpec) -> dict[str, Any]:

@@ -7,12 +7,13 @@ import re
 import numpy as np
 
 from core import ModelSpec, describe
-from core.figures.step import vectors_by_gate, vectors_figure
+from core.figures.step import cell_table, vectors_by_gate
 from core.figures.theme import NORMAL
 from core.figures.unrolled import layout, render
 from core.figures.unrolled.clicks import BAND, focused
 from core.model.stepper import ModelWeights, run
 from core.talk.keys import KEYS, PANEL_NEXT, STORY_NEXT, keys_markdown
+from tests.cell_tables import read_cell_table
 
 TINY = ModelSpec(timesteps=6, input_size=3, hidden_size=4, output_size=2)
 
@@ -56,5 +57,7 @@ def test_the_phones_cell_is_the_same_numbers_one_column_per_vector():
         shown = [re.findall(r">(-?\d+\.\d\d)</td>|<td></td>", row.split("</th>", 1)[1]) for row in rows]
         column = [float(cells[index]) for cells in shown if cells[index]]
         np.testing.assert_allclose(column, np.round(quantity.values.astype(float), 2), atol=0.0051)
-    wide = vectors_figure(step).data[0]  # the screen's figure holds the same vectors, bottom-up
-    assert len(wide.z) == len(step.quantities)
+    wide = read_cell_table(cell_table(step, "#000"))  # the screen's table: the same vectors, one row each
+    assert len(wide.labels) == len(step.quantities)
+    for quantity, values in zip(step.quantities, wide.full, strict=True):
+        np.testing.assert_allclose(values, np.ravel(quantity.values), rtol=1e-6)

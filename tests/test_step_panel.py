@@ -3,18 +3,18 @@ diagram read back as the element clicked, and the page through AppTest (open, wa
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from core import ModelSpec, describe
-from core.figures.step import head_figure, sharing_counts, vectors_figure, weights_figure
-from core.figures.theme import NORMAL, TALK
+from core.figures.step import cell_table, head_figure, sharing_counts, weights_figure
+from core.figures.step.scale import MAX_TEXT_COLUMNS
+from core.figures.theme import NORMAL
 from core.figures.unrolled import layout, render
 from core.figures.unrolled.clicks import clicked_element, column_of
 from core.keras.requests import InitialWeights
 from core.model.stepper import GATE_NAMES, ModelWeights, run
+from tests.cell_tables import page_cell_tables, read_cell_table
 from tests.conftest import page_text, settle
 
 TINY = {"timesteps": 6, "input_size": 3, "hidden_size": 4, "output_size": 2}
@@ -41,9 +41,10 @@ def test_figures_show_the_shapes_describe_gives(fields):
     weights = _weights(spec)
     trace = run(weights, np.ones((spec.timesteps, spec.input_size), np.float32))
     step = trace.forward[2]
-    rows = vectors_figure(step).data[0].z
-    widths = sorted({sum(v is not None for v in row) for row in rows})
+    table = read_cell_table(cell_table(step, "#000"))
+    widths = sorted({len(row) for row in table.full})
     assert widths == sorted({spec.input_size, spec.hidden_size})
+    assert len(table.labels) == len(step.quantities)
     gates = [q for q in step.quantities if q.kind == "gate"]
     assert [q.symbol for q in gates] == (
         [symbol for symbol, _ in GATE_NAMES[spec.cell]] if spec.cell != "SimpleRNN" else []
@@ -67,18 +68,31 @@ def test_figures_show_the_shapes_describe_gives(fields):
 
 
 @pytest.mark.parametrize("cell", ["SimpleRNN", "GRU", "LSTM"])
-def test_on_a_slide_a_cell_of_the_seed_size_fits_under_the_strip_with_every_number_written(cell):
-    """Talk mode: the seed-sized cell (16 units) keeps its numbers written in every row, at least 16 px, and the
-    figure within what a 1280×720 slide leaves under the diagram strip, an LSTM's nine rows included."""
+def test_on_a_slide_a_cell_of_the_seed_size_writes_every_number_in_every_row(cell):
+    """Talk mode: the seed-sized cell (16 units) keeps its numbers written, 2 decimals, in every row (that it fits a
+    1280x720 slide under the diagram strip is measured in Chromium: tests/test_step_panel_browser.py)."""
     spec = ModelSpec(cell=cell)
     trace = run(_weights(spec), np.ones((spec.timesteps, spec.input_size), np.float32))
-    figure = vectors_figure(trace.forward[5], TALK)
-    heatmap = figure.data[0]
-    assert heatmap.texttemplate == "%{text}" and heatmap.textfont.size >= 16
-    rows = len(trace.forward[5].quantities)
-    plot_height = figure.layout.height - figure.layout.margin.t - figure.layout.margin.b
-    assert plot_height / rows >= heatmap.textfont.size + 6  # each row taller than its numbers
-    assert figure.layout.height <= 240
+    step = trace.forward[5]
+    markup = cell_table(step, "#000", talk=True)
+    table = read_cell_table(markup)
+    assert "talk" in markup.split("<table>")[0]  # the slide's font size
+    assert spec.hidden_size <= MAX_TEXT_COLUMNS[True]
+    for quantity, written, full in zip(step.quantities, table.text, table.full, strict=True):
+        values = np.ravel(quantity.values)
+        assert written[: len(values)] == [f"{v:.2f}" for v in values]
+        np.testing.assert_allclose(full, values, rtol=1e-6)
+
+
+def test_a_wide_cell_shows_its_first_units_in_colour_and_says_how_many():
+    """Past MAX_TEXT_COLUMNS units the numbers no longer fit: colour only, each value in its cell's title; past 64
+    units the table shows the first 64 and its caption says so."""
+    spec = ModelSpec(**{**TINY, "hidden_size": 100})
+    trace = run(_weights(spec), np.ones((spec.timesteps, spec.input_size), np.float32))
+    table = read_cell_table(cell_table(trace.forward[1], "#000"))
+    assert "units 0–63 of 100 shown" in table.caption
+    assert all(text == "" for row in table.text for text in row)
+    np.testing.assert_allclose(table.row("<b>h<sub>t</sub></b>"), trace.forward[1].h[:64], rtol=1e-6)
 
 
 def test_the_sharing_table_counts_come_from_describe():
@@ -127,17 +141,16 @@ def test_the_panel_opens_fetches_keras_weights_once_and_steps(app):
     # Stepping did not ask the worker again: the same weights object, the same trace.
     assert at.session_state["step_panel"].weights[1] is weights
     assert at.session_state["step_panel"].trace[1] is first
-    # The cell figure shows step 1's state h_1 (the state leaving the cell), with its full value on hover.
-    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    vectors = next(c for c in charts if "Cell at t=1" in json.dumps(c["layout"].get("title", {})))
-    h_row = vectors["data"][0]["z"][0]  # rows are drawn bottom-up: the outgoing state is row 0
-    np.testing.assert_allclose([v for v in h_row if v is not None], first.forward[1].h, atol=1e-6)
+    # The cell's table shows step 1's state h_1 (the state leaving the cell), each full value in its cell's title.
+    (table,) = page_cell_tables(at, "Cell at t=1")
+    np.testing.assert_allclose(table.row("<b>h<sub>t</sub></b>"), first.forward[1].h, atol=1e-6)
     for _ in range(spec.timesteps + 2):  # ▶ past the end stays on the last step
         if _widget(at.button, "▶").disabled:
             break
         _press(at, "▶")
     assert at.session_state["step_panel"].focus.t == spec.timesteps - 1
     # The head's count and formula on the panel are describe(spec)'s.
+    _open_tab(at, "The shared head")
     head = describe(spec).head
     assert f"{head.params:,} parameters ({head.formula})" in page_text(at)
 
@@ -188,9 +201,8 @@ def test_after_training_the_panel_shows_the_trained_weights_numbers(app):
     initial_job = shared_worker().submit("test-initial-weights", InitialWeights(spec, settings.seed))
     assert initial_job.wait(120)
     initial = run(ModelWeights.from_arrays(spec, initial_job.result.arrays), x[0]).forward[0].h
-    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    cell = next(c for c in charts if "Cell at t=0" in json.dumps(c["layout"].get("title", {})))
-    shown = [v for v in cell["data"][0]["z"][0] if v is not None]  # the outgoing h_0 (rows are drawn bottom-up)
+    (table,) = page_cell_tables(at, "Cell at t=0")
+    shown = table.row("<b>h<sub>t</sub></b>")  # the outgoing h_0
     np.testing.assert_allclose(shown, trained, atol=1e-6)
     assert np.abs(np.asarray(shown) - initial).max() > 1e-4
 
@@ -206,21 +218,24 @@ def test_the_panel_shows_a_lower_layer_and_the_decoder_of_a_sequence_to_sequence
     assert at.session_state["step_panel"].focus.layer == 1  # the decoder, which the head reads
     assert _widget(at.slider, "Timestep t").max == 2
     trace = at.session_state["step_panel"].trace[1]
-    assert "the encoder's final state" in json.dumps(_chart(at, "Cell at t=0", "of 'lstm_1'")["layout"])
+    (decoder,) = page_cell_tables(at, "Cell at t=0", "of 'lstm_1'")
+    assert any("the encoder's final state" in label for label in decoder.labels)
     _widget(at.segmented_control, "Layer").set_value(0).run()
     _widget(at.slider, "Timestep t").set_value(4).run()
     assert not at.exception and _widget(at.slider, "Timestep t").max == TINY["timesteps"] - 1
-    cell = _chart(at, "Cell at t=4", "of 'lstm'")
-    row = next(i for i, label in enumerate(cell["layout"]["yaxis"]["ticktext"]) if "<b>h<sub>t</sub></b>" in label)
-    shown = [v for v in cell["data"][0]["z"][row] if v is not None]
-    np.testing.assert_allclose(shown, trace.layers[0].forward[4].h, atol=1e-6)
+    (cell,) = page_cell_tables(at, "Cell at t=4", "of 'lstm'")
+    np.testing.assert_allclose(cell.row("<b>h<sub>t</sub></b>"), trace.layers[0].forward[4].h, atol=1e-6)
+    _open_tab(at, "The shared head")
     assert "The head reads the top layer 'lstm_1'" in page_text(at)
 
 
-def _chart(at, *title: str) -> dict:
-    """The plotly chart on the page whose title holds every part of `title`."""
-    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    return next(c for c in charts if all(part in json.dumps(c["layout"].get("title", {})) for part in title))
+def _open_tab(at, label: str) -> None:
+    """Open the panel's tab `label` as a click on it does: the panel keeps the open tab in its state (AppTest cannot
+    click a tab), and the page is run again."""
+    from dataclasses import replace
+
+    at.session_state["step_panel"] = replace(at.session_state["step_panel"], tab=label)
+    at.run()
 
 
 def _press(at, label: str):
@@ -309,6 +324,8 @@ def test_the_panel_keeps_its_state_in_one_session_key(app):
     settle(at)
     _press(at, "▶")
     _widget(at.segmented_control, "Layer").set_value(0).run()
+    assert "Gate" not in [widget.label for widget in at.segmented_control]  # a closed tab runs nothing
+    _open_tab(at, "Weights per gate")
     _widget(at.segmented_control, "Gate").set_value(1).run()
     assert not at.exception
     added = set(at.session_state) - before

@@ -9,8 +9,6 @@ Keras's state after step t is read from the layer itself: a copy with return_sta
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -18,6 +16,7 @@ from core import ModelSpec, describe
 from core.model.datasets import make_dataset
 from core.model.sequence_fields import keras_mask
 from core.model.stepper import ModelWeights, run
+from tests.cell_tables import page_cell_tables, read_cell_table
 from tests.conftest import settle
 
 TOL = 1e-5
@@ -96,8 +95,7 @@ def test_a_padded_sample_steps_as_keras_masks_it(case):
 
 
 def test_a_masked_step_says_the_state_is_kept():
-    from core.figures.step import vectors_figure
-    from core.figures.step_alt_text import vectors_alt
+    from core.figures.step import cell_table, vectors_by_gate
 
     spec = ModelSpec(cell="LSTM", padding="masking", **TINY)
     rng = np.random.default_rng(0)
@@ -110,9 +108,9 @@ def test_a_masked_step_says_the_state_is_kept():
     np.testing.assert_array_equal(step.h, trace.forward[2].h)
     np.testing.assert_array_equal(step.get("c<sub>t</sub>"), trace.forward[2].get("c<sub>t</sub>"))
     assert "c<sub>t-1</sub> (masked step: kept)" in [q.equation for q in step.quantities]
-    assert "masked" in vectors_figure(step).layout.title.text
-    assert "masked" not in vectors_figure(trace.forward[2]).layout.title.text
-    assert "skips" in vectors_alt(step)
+    assert "masked: Keras skips it" in read_cell_table(cell_table(step, "#000")).caption
+    assert "masked: Keras skips it" in read_cell_table(vectors_by_gate(step)).caption
+    assert "masked" not in read_cell_table(cell_table(trace.forward[2], "#000")).caption
     with pytest.raises(ValueError, match="mask"):
         run(ModelWeights.from_arrays(spec, arrays), x, np.ones(4, bool))
 
@@ -129,9 +127,7 @@ def test_the_panel_steps_a_padded_sample_as_keras_masks_it(app):
     trace = at.session_state["step_panel"].trace[1]
     assert [step.masked for step in trace.forward] == [False, False, False, True, True]
     np.testing.assert_array_equal(trace.forward[4].h, trace.forward[2].h)
-    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    titles = [json.dumps(c["layout"].get("title", {}), ensure_ascii=False) for c in charts]
-    assert any("Cell at t=4" in title and "masked: Keras skips it" in title for title in titles), titles
+    assert page_cell_tables(at, "Cell at t=4", "masked: Keras skips it")
 
 
 def _labelled(widgets, label: str):

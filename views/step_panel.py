@@ -19,16 +19,16 @@ import numpy as np
 import streamlit as st
 
 from core.figures.step import (
+    cell_table,
     head_figure,
-    merge_figure,
+    merge_table,
     sharing_counts,
     states_strip,
     vectors_by_gate,
-    vectors_figure,
     weights_figure,
 )
-from core.figures.step_alt_text import head_alt, merge_alt, states_alt, vectors_alt, weights_alt
-from core.figures.theme import theme_for
+from core.figures.step_alt_text import head_alt, states_alt, weights_alt
+from core.figures.theme import PALETTE, theme_for
 from core.keras.requests import InitialWeights
 from core.model.anatomy import Description, format_shape
 from core.model.budget import summary_work
@@ -39,7 +39,7 @@ from core.model.step_focus import MAX_SAMPLE_CHOICES, DataSource, StepFocus, axi
 from core.model.stepper import GATE_NAMES, CellStep, LayerTrace, ModelWeights, Trace, run
 from views import navigation, step_script
 from views.common import chart, keras_result, training_controls, training_job
-from views.step_state import move, open_panel, put, rerun_panel, set_focus, state
+from views.step_state import is_open, move, open_panel, put, rerun_panel, set_focus, state
 
 BOX = "step_panel_box"  # the panel's container: the arrow keys step t while the focus is inside it
 
@@ -171,9 +171,10 @@ def _controls(spec: ModelSpec, focus: StepFocus, samples: int, boxes: tuple[Any,
         step=1,
         help="The head's W at another step: the same matrix",
     )
-    chosen = replace(focus, t=int(t), sample=int(sample), other=int(other))
-    set_focus(chosen, spec, samples)  # a new t draws the diagram again; sample and other are read below
-    return clamped(chosen, spec, samples)
+    chosen = clamped(replace(focus, t=int(t), sample=int(sample), other=int(other)), spec, samples)
+    if chosen != focus:  # read below, in this run: the diagram follows a new t in the browser (views/step_script)
+        put(focus=chosen)
+    return chosen
 
 
 def _offered(layer: LayerTrace, returns_sequences: bool) -> list[str]:
@@ -192,14 +193,11 @@ def _directions(offered: list[str], talk: bool) -> list[str]:
 
 
 def _cell(step: CellStep, key: str, bidirectional: bool, name: str | None, talk: bool) -> None:
-    """One direction's cell at step t: the figure, and on a phone (off a slide) the same numbers as a table, one
-    column per vector (assets/layout.css shows the one that fits the screen)."""
-    figure = vectors_figure(step, theme_for(talk), bidirectional, name)
-    if talk:
-        chart(figure, key=key, alt=vectors_alt(step, name))
-        return
-    with st.container(key=f"wide-{key}"):
-        chart(figure, key=key, alt=vectors_alt(step, name))
+    """One direction's cell at step t as tables (core.figures.step.cell_table): one row per vector on a screen or a
+    slide, transposed on a phone (assets/layout.css shows the one that fits the screen)."""
+    colour = PALETTE["cell_backward"] if step.direction == "backward" else PALETTE["cell"]
+    with st.container(key=f"wide-{key}"), st.container(key=key):
+        st.html(cell_table(step, colour, bidirectional, name, talk))
     with st.container(key=f"narrow-{key}"):
         st.html(vectors_by_gate(step, name))
 
@@ -219,7 +217,8 @@ def _cell_tab(layer: LayerTrace, t: int, talk: bool, several: bool) -> None:
         if "backward" in shown:
             _cell(layer.backward[t], "step_backward_vectors", True, name, talk)
         if "merged" in shown:
-            chart(merge_figure(layer, t, theme_for(talk)), key="step_merge", alt=merge_alt(layer, t))
+            with st.container(key="step_merge"):
+                st.html(merge_table(layer, t, PALETTE["state"], talk))
         if talk:
             picked = st.segmented_control(
                 "Direction",
@@ -314,10 +313,20 @@ def _head_tab(description: Description, weights: ModelWeights, trace: Trace, t: 
         )
 
 
-def show(spec: ModelSpec, description: Description, talk: bool) -> None:
+def show(spec: ModelSpec, description: Description, talk: bool, slide_with_panel: bool = False) -> None:
     """The panel under the diagram: closed until a click (or the button), then the numbers of step t."""
     if description.error is not None:
         return
+    _panel_fragment(spec, description, talk, slide_with_panel)
+
+
+@st.fragment
+def _panel_fragment(spec: ModelSpec, description: Description, talk: bool, slide_with_panel: bool) -> None:
+    """The panel as a fragment inside the unrolled page's: ◀ ▶ (and every control of the panel) run the panel
+    alone, so that a step redraws the step's numbers and not the diagram. A step the diagram does not draw is drawn
+    after the panel has answered: the panel's script then presses the page fragment's hidden button."""
+    if talk and is_open() != slide_with_panel:
+        st.rerun(scope="app")  # opened or closed on a slide: the page around the panel changes too
     with st.container(key=BOX):
         _panel(spec, description, talk)
 
@@ -354,7 +363,7 @@ def _panel(spec: ModelSpec, description: Description, talk: bool) -> None:
         f"Sample {focus.sample} of the Training page's *{source.task}* data (seed {source.seed}), {source.sentence}. "
         "Numbers are rounded to 2 decimals; hover for the full value. ◀ ▶ step t (← → too, inside this panel)."
     )
-    step_script.follow(panel.opened, focus.axis, focus.t, talk)
+    step_script.follow(panel.opened, focus.axis, focus.t, talk, focus.drawn not in state().diagram_steps)
 
 
 def _tabs(
@@ -375,22 +384,41 @@ def _tabs(
     if cell_box is not None:
         with cell_box:
             _cell_tab(shown, t, talk, several)
-        first, weights_tab, head_tab = st.tabs(["Every step's h", "Weights per gate", "The shared head"])
-        with first:
-            chart(states_strip(shown, None, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
+        (first, show_first), (weights_tab, show_weights), (head_tab, show_head) = _lazy_tabs(
+            ["Every step's h", "Weights per gate", "The shared head"]
+        )
+        if show_first:
+            with first:
+                chart(states_strip(shown, None, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
     else:
         chart(states_strip(shown, None, theme_for(talk)), key="step_strip", alt=states_alt(shown, t))
-        first, weights_tab, head_tab = st.tabs(["Inside the cell", "Weights per gate", "The shared head"])
-        with first:
-            _cell_tab(shown, t, talk, several)
-    with weights_tab:
-        _weights_tab(weights, source, focus.layer, talk)
-    with head_tab:
-        head_t = min(t, spec.output_steps - 1)
-        if shown is not trace.top:
-            top = trace.top.name
-            st.caption(f"The head reads the top layer '{top}', not '{shown.name}': its step t={head_t} is shown.")
-        _head_tab(description, weights, trace, head_t, focus.other, talk)
+        (first, show_first), (weights_tab, show_weights), (head_tab, show_head) = _lazy_tabs(
+            ["Inside the cell", "Weights per gate", "The shared head"]
+        )
+        if show_first:
+            with first:
+                _cell_tab(shown, t, talk, several)
+    if show_weights:
+        with weights_tab:
+            _weights_tab(weights, source, focus.layer, talk)
+    if show_head:
+        with head_tab:
+            head_t = min(t, spec.output_steps - 1)
+            if shown is not trace.top:
+                top = trace.top.name
+                st.caption(f"The head reads the top layer '{top}', not '{shown.name}': its step t={head_t} is shown.")
+            _head_tab(description, weights, trace, head_t, focus.other, talk)
+
+
+def _lazy_tabs(labels: list[str]) -> list[tuple[Any, bool]]:
+    """The panel's tabs, each with whether to run its content: only the open one's (a step then redraws one tab, not
+    three); the open tab is kept in the panel's state, so that it stays open across steps and pages."""
+    kept = state().tab
+    tabs = st.tabs(labels, default=kept if kept in labels else labels[0], on_change="rerun")
+    opened = [label for label, tab in zip(labels, tabs, strict=True) if tab.open]
+    if opened and opened[0] != kept:
+        put(tab=opened[0])
+    return [(tab, tab.open is not False) for tab in tabs]
 
 
 def link(key: str) -> None:

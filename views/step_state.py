@@ -34,6 +34,8 @@ class PanelState:
     cell_direction: str = "forward"
     gate: int = 0
     weights_direction: str = "forward"
+    tab: str | None = None
+    diagram_steps: frozenset = frozenset()
     opened: int = 0
     weights: tuple | None = None
     trace: tuple | None = None
@@ -91,9 +93,16 @@ def open_at(spec: ModelSpec, axis: str, t: int) -> None:
 
 
 def rerun_panel() -> None:
-    """Run the panel's fragment again (the whole page when this run is not a fragment's, as in AppTest)."""
+    """Run the running fragment again: the panel's, or the unrolled page's around it; the whole page when this run
+    is not a fragment's (AppTest), or when the panel runs as part of the page's fragment, whose rerun Streamlit's
+    "fragment" scope cannot name from inside the panel."""
     ctx = get_script_run_ctx()
-    st.rerun(scope="fragment" if ctx is not None and ctx.fragment_ids_this_run else "app")
+    if ctx is None or not ctx.fragment_ids_this_run:
+        st.rerun(scope="app")
+    try:
+        st.rerun(scope="fragment")
+    except RuntimeError:
+        st.rerun(scope="app")
 
 
 def set_focus(focus: StepFocus, spec: ModelSpec, samples: int | None = None) -> None:

@@ -53,6 +53,11 @@ def _stage(description: Description, talk: bool, slide_with_panel: bool) -> None
     if drawn is None:
         return
     diagram, events = drawn
+    # The steps every drawing shows: a step the panel moves to outside them makes its script press this fragment's
+    # hidden button, and the diagram is laid out around it after the panel has answered (views/step_script.py).
+    step_state.put(diagram_steps=frozenset.intersection(*(_columns(drawn) for drawn, _ in events)))
+    with st.container(key="unrolled_follow"):
+        st.button("Draw the diagram around the panel's step", key="unrolled_follow_button")
     for clicked, points in events:
         step_state.take_click(clicked, spec, points)
     if not slide_with_panel:
@@ -60,7 +65,12 @@ def _stage(description: Description, talk: bool, slide_with_panel: bool) -> None
         # phone's twin draws fewer columns, so it has its own count, shown with it.
         _hidden_captions([hidden_steps_caption(drawn) for drawn, _ in events[:2]])
         st.caption(head_caption(description))
-    step_panel.show(spec, description, talk)
+    step_panel.show(spec, description, talk, slide_with_panel)
+
+
+def _columns(diagram: Diagram) -> frozenset[tuple[str, int]]:
+    """The (time axis, step) columns a laid-out diagram draws."""
+    return frozenset((axis.name, step) for axis in diagram.axes for step in axis.shown)
 
 
 def _hidden_captions(captions: list[str | None]) -> None:
@@ -76,19 +86,23 @@ def _hidden_captions(captions: list[str | None]) -> None:
 
 
 def _anchor(spec: ModelSpec, talk: bool, focus: tuple[str, int] | None, strip: bool) -> tuple[str, int] | None:
-    """The step the diagram is laid out around: None while the panel's step is drawn anyway (the same figure is
-    sent again, which the browser does not redraw; the step's band and the Play control move in the browser,
-    views/step_script.py), else the step, which the layout then keeps drawn between two ellipses."""
+    """The step the diagram is laid out around: None while every drawing shows the panel's step anyway (the same
+    figures are sent again, which the browser does not redraw; the step's band and the Play control move in the
+    browser, views/step_script.py), else the step, which the layout then keeps drawn between two ellipses."""
     if focus is None or focus in drawn_steps(spec, talk, strip):
         return None
     return focus
 
 
 def _drawn_steps(spec: ModelSpec, talk: bool, strip: bool) -> frozenset[tuple[str, int]]:
-    """The (axis, step) columns the diagram draws with no step kept: pure, built once per input."""
-    theme = replace(theme_for(talk), picture_height=SLIDE_STRIP_HEIGHT) if strip else theme_for(talk)
-    diagram = layout(describe(spec), theme, None)
-    return frozenset((axis.name, step) for axis in diagram.axes for step in axis.shown)
+    """The (axis, step) columns that every drawing of this mode shows with no step kept: the slide's strip, or the
+    wide diagram, its phone twin and a slide's 1920x1080 one (pure, built once per input)."""
+    description = describe(spec)
+    if strip:
+        themes = [replace(theme_for(talk), picture_height=SLIDE_STRIP_HEIGHT)]
+    else:
+        themes = [theme_for(talk), COMPACT] + ([replace(TALK, picture_height=TALL_PICTURE_HEIGHT)] if talk else [])
+    return frozenset.intersection(*(_columns(layout(description, theme, None)) for theme in themes))
 
 
 drawn_steps = cache.once(_drawn_steps)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from core.model.stepper import GATE_NAMES, CellStep, LayerTrace, ModelWeights, Trace
+from core.model.stepper import GATE_NAMES, LayerTrace, ModelWeights, Trace
 
 MAX_LISTED = 16  # the figures print numbers up to 16-20 columns; beyond, they show colours only
 _TAG = re.compile(r"<[^>]*>")  # our own symbols' HTML (<sub>, <b>): no outside text reaches it
@@ -29,23 +29,6 @@ def numbers(values: Iterable[float] | np.ndarray) -> str:
     if flat.size <= MAX_LISTED:
         return "[" + ", ".join(f"{value:.2f}" for value in flat) + "]"
     return f"{flat.size:,} values from {flat.min():.2f} to {flat.max():.2f}"
-
-
-def vectors_alt(step: CellStep, layer: str | None = None) -> str:
-    """One direction's cell at step t: every vector it computes, in order, with its values."""
-    rows = "; ".join(f"{plain(q.symbol)} ({q.name}) {numbers(q.values)}" for q in step.quantities)
-    where = f" of '{layer}'" if layer else ""
-    skipped = " Masked step: Keras skips it and carries the incoming state over." if step.masked else ""
-    return f"Cell at t={step.t}{where}, {step.direction} direction, in the order it computes: {rows}.{skipped}"
-
-
-def merge_alt(trace: Trace | LayerTrace, t: int) -> str:
-    """A bidirectional layer's merge at step t: both directions' states and what the layer returns."""
-    assert trace.backward is not None
-    return (
-        f"Merge at t={t} ({trace.spec.merge_mode}): forward state {numbers(trace.forward[t].h)}, backward state "
-        f"{numbers(trace.backward[t].h)}, returned {numbers(trace.merged(t))}."
-    )
 
 
 def states_alt(trace: Trace | LayerTrace, t: int) -> str:

@@ -93,11 +93,6 @@ class Theme:
     play_slider: bool = True  # the step slider under the unrolled diagram's Play button
     controls_on_top: bool = False  # Play/Pause as symbols left of the headings, not under the plot (a slide's height)
     compact: bool = False  # a phone: short labels, no axis titles beside the diagram
-    # The step panel's vectors (x_t, the gates, h_t as rows of numbers): one row's height and the numbers' size, in
-    # pixels. A slide's rows are just tall enough for its numbers, so the whole cell sits under the diagram strip.
-    step_row: int = 32
-    step_number: int = 12
-    step_height: int | None = None  # the most the vectors of a step may take (rows shrink, down to their numbers)
     # The narrowest a full-width figure is drawn at, in pixels (a phone's sideways-scrolling figure keeps 760 px, a
     # 1280x720 slide's main column is about 1050): where labels side by side must not run together.
     narrowest: int = 760
@@ -149,9 +144,6 @@ TALK = Theme(
     legend=False,
     play_slider=False,
     controls_on_top=True,
-    step_row=30,
-    step_number=16,
-    step_height=240,  # 720 px less the title, the diagram strip and the gaps: an LSTM's nine rows fit too
     narrowest=1050,
 )
 # On a slide with the step panel open, the unrolled diagram is squeezed into a strip of this height (pixels), so
