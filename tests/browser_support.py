@@ -31,7 +31,7 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 APP_IDLE = "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
 # True when a visible table of the step panel's cell (the wide one or a phone's) names step t in its caption.
 CELL_SHOWS = """(t) => [...document.querySelectorAll('.tde-cell caption')].some((caption) =>
-    caption.checkVisibility() && new RegExp(`Cell at t=${t}(\\D|$)`).test(caption.textContent))"""
+    caption.checkVisibility() && new RegExp(`Cell at t=${t}(?![0-9])`).test(caption.textContent))"""
 
 
 def missing_browser() -> str | None:

@@ -41,20 +41,32 @@ def _open_panel(page) -> None:
     wait_idle(page)
 
 
-def _watch_reruns(page) -> list[str]:
-    """The fragment id of every rerun the browser asks for (empty: the whole app), read from the websocket."""
+def _watch_reruns(page) -> list[tuple]:
+    """What crosses the websocket, in order: ("rerun", fragment id) for each rerun the browser asks for (id empty: the
+    whole app), ("figure",) for each plotly figure the server sends, ("finished",) at the end of each run."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    asked: list[str] = []
+    seen: list[tuple] = []
 
     def sent(payload) -> None:
         if isinstance(payload, bytes):
             message = BackMsg.FromString(payload)
             if message.WhichOneof("type") == "rerun_script":
-                asked.append(message.rerun_script.fragment_id)
+                seen.append(("rerun", message.rerun_script.fragment_id))
 
-    page.on("websocket", lambda ws: ws.on("framesent", sent))
-    return asked
+    def received(payload) -> None:
+        if isinstance(payload, bytes):
+            message = ForwardMsg.FromString(payload)
+            kind = message.WhichOneof("type")
+            if kind == "script_finished":
+                seen.append(("finished",))
+            elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                if message.delta.new_element.WhichOneof("type") == "plotly_chart":
+                    seen.append(("figure",))
+
+    page.on("websocket", lambda ws: (ws.on("framesent", sent), ws.on("framereceived", received)))
+    return seen
 
 
 def test_a_running_story_owns_the_arrows_and_the_panel_steps_only_with_the_focus(chromium, app_server):
@@ -93,23 +105,37 @@ def test_a_running_story_owns_the_arrows_and_the_panel_steps_only_with_the_focus
 
 
 def test_the_panel_opens_in_view_and_steps_as_one_current_step_without_rerunning_the_app(chromium, app_server):
+    """▶ reruns the panel's own fragment, which sends no figure but the states strip (sent unchanged, not redrawn):
+    the cell is a table and the diagram is not in that fragment, so the browser answers without a plotly redraw
+    (bench/step_latency.py times it). A step the diagram hides (t=2 of the seed at 1400 px) is drawn around after
+    the panel has answered: the page's fragment runs second. Play, the band and the strip's outline end on the step."""
     page = new_tab(chromium, app_server, 1400, 900)
-    asked = _watch_reruns(page)
+    seen = _watch_reruns(page)
     try:
         page.goto(f"{app_server}/unrolled")
         wait_idle(page)
         _open_panel(page)
         controls = page.evaluate(BOX, ".st-key-step_forward")  # the panel's first row: ◀ t ▶
         assert 0 <= controls["top"] < 900 / 2, f"the panel opened at y={controls['top']:.0f}, not in view"
-        before = len(asked)
+        runs = []
         for t in (1, 2):
+            before = len(seen)
             page.locator(".st-key-step_forward button").first.click()
             page.wait_for_function(CELL_SHOWS, arg=t, timeout=30_000)
             wait_idle(page)
-        steps = asked[before:]
-        assert len(steps) >= 2 and all(steps), f"a step reran the whole app: {steps}"
-        page.wait_for_function(f"() => ({PLAY_LABEL})() === 't=2'", timeout=10_000)  # Play is on the panel's step
-        page.wait_for_function(  # and so is the outline of the states strip, which a step does not redraw
+            page.wait_for_function(f"() => ({PLAY_LABEL})() === 't={t}'", timeout=30_000)  # Play follows the step
+            wait_idle(page)
+            runs.append(seen[before:])
+        for events in runs:
+            reruns = [event[1] for event in events if event[0] == "rerun"]
+            assert reruns and all(reruns), f"a step reran the whole app: {events}"
+            first_run = events[: events.index(("finished",)) + 1]
+            assert first_run.count(("figure",)) <= 1, f"a step sent figures to redraw: {first_run}"
+        panel = [event[1] for event in runs[0] if event[0] == "rerun"]
+        assert len(panel) == 1, f"t=1 is drawn: the panel's run alone, {runs[0]}"
+        second = [event[1] for event in runs[1] if event[0] == "rerun"]
+        assert second[0] == panel[0] and len(second) == 2 and second[1] != panel[0], f"t=2 is hidden: {runs[1]}"
+        page.wait_for_function(  # the outline of the states strip, which a step does not redraw, and the band
             """() => {
                 const named = (key, name) => (document.querySelector(`.st-key-${key} .js-plotly-plot`).layout.shapes
                     || []).filter((shape) => shape.name === name);

@@ -1,13 +1,14 @@
 """The unrolled page's step panel: one timestep of one sample, with the real numbers (not a page; views/unrolled.py
-draws its diagram around `focus(spec)`, reads a click on it with `step_state.take_click`, then calls `show`, all in
-one fragment, so that stepping reruns the diagram and the panel, not the whole app).
+draws its diagram around `focus(spec)` in the page's fragment, reads a click on it with `step_state.take_click`, then
+calls `show`, whose fragment nests in the page's: a click on the diagram reruns both, a step reruns the panel alone).
 
 Its state is one frozen value under one session key (`views/step_state.py`): the `StepFocus` (core.model.step_focus,
-where the pure moves live), the pickers' choices, and caches keyed by value. The widgets have no keys: each is drawn
-from the state and what the learner sets flows back into it. The weights are fetched once per (spec, source) from the
-TensorFlow worker (`InitialWeights`) or taken from this session's finished training of the spec; the whole sample
-is stepped once in numpy (`core.model.stepper.run`), so moving t only redraws. ◀ ▶ step t; ← → do it too while the
-keyboard focus is inside the panel (core/talk/keys.py: a running story owns them elsewhere).
+where the pure moves live), the pickers' choices, the open tab, and caches keyed by value. The widgets have no keys:
+each is drawn from the state and what the learner sets flows back into it. The weights are fetched once per (spec,
+source) from the TensorFlow worker (`InitialWeights`) or taken from this session's finished training of the spec;
+the whole sample is stepped once in numpy (`core.model.stepper.run`), so moving t only redraws: the cell's tables,
+nothing else but what the open tab shows. ◀ ▶ step t; ← → do it too while the keyboard focus is inside the panel
+(core/talk/keys.py: a running story owns them elsewhere).
 """
 
 from __future__ import annotations

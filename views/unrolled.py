@@ -42,9 +42,9 @@ def render() -> None:
 
 @st.fragment
 def _stage(description: Description, talk: bool, slide_with_panel: bool) -> None:
-    """The diagram, its captions and the step panel: one fragment, so that a step (◀ ▶, a click on the diagram)
-    reruns them and not the whole app. A click is read against the Diagram drawn in this run (the figure the learner
-    clicked), and a new step draws the fragment again around it."""
+    """The diagram, its captions and the step panel: one fragment, so that a click on the diagram reruns them and not
+    the whole app (the panel's own controls rerun its nested fragment alone). A click is read against the Diagram
+    drawn in this run (the figure the learner clicked), and a new step draws the fragment again around it."""
     if talk and step_state.is_open() != slide_with_panel:
         st.rerun(scope="app")  # the panel opened or closed on a slide: the page around it changes too
     spec = description.spec

@@ -32,7 +32,10 @@ CELL_CSS = (
     ".tde-cell.by-unit th[scope=row] { min-width: 9rem; }"
     ".tde-cell.by-unit td { min-width: 2.6em; }"
     ".tde-cell.by-unit.dense td { min-width: 0.6em; padding: 0.45rem 0; }"
-    ".tde-cell.talk table { font-size: 16px; }"
+    ".tde-cell.talk table { font-size: 16px; border-spacing: 2px 1px; }"
+    ".tde-cell.talk th, .tde-cell.talk td { padding: 1px 2px; line-height: 1.25; }"
+    ".tde-cell.talk th[scope=row] { white-space: nowrap; font-size: 14px; min-width: 0; }"
+    ".tde-cell.talk caption { padding-bottom: 2px; }"
 )
 
 
@@ -91,8 +94,9 @@ def _by_unit(rows: Sequence[Row], title: str, colour: str, talk: bool) -> str:
     shown = min(width, MAX_MATRIX)
     written = shown <= MAX_TEXT_COLUMNS[talk]
     cut = f" (units 0–{shown - 1} of {width} shown)" if shown < width else ""
-    units = "".join(f"<th scope='col'>{unit}</th>" for unit in range(shown)) if written else ""
-    head = f"<thead><tr><th scope='col'>vector</th>{units}</tr></thead>" if written else ""
+    # The units' numbers head the columns on a screen; a slide gives their row to the cell (a cell's title names it).
+    units = "".join(f"<th scope='col'>{unit}</th>" for unit in range(shown))
+    head = f"<thead><tr><th scope='col'>vector</th>{units}</tr></thead>" if written and not talk else ""
     body = []
     for label, hover, values in rows:
         flat = np.ravel(values)[:shown]
