@@ -14,7 +14,8 @@
 if (!window.tdeDiagramTap) {
   window.tdeDiagramTap = true;
   const SLOP = 10;  // px a finger may drift and still tap (plotly's own click tolerance is 8 px from the press)
-  let touch = null;
+  let touch = null, labelled = null;  // the touch going on; the plot whose hover label the last tap opened
+  let taps = 0;
   const scrolled = () => [...document.querySelectorAll('[data-testid=stMain], html')].map((e) => e.scrollTop).join();
   // The diagram's plot under a touch's target: only plotly's main drag area (not the Play control, the modebar, a
   // legend), of a plot in a diagram container.
@@ -29,20 +30,26 @@ if (!window.tdeDiagramTap) {
     if (!Fx) return;
     Fx.unhover(plot);  // also lets the hover below run now (plotly throttles hovers)
     Fx.hover(plot, {target, clientX: x, clientY: y}, target.getAttribute('data-subplot') || 'xy');
+    labelled = plot;  // the label of what was tapped stays, as after a click, until the next touch
     const point = (plot._hoverdata || []).find((p) => Number.isInteger(stepOf(p)));
     if (!point) return;
-    const trace = plot.data[point.curveNumber];
+    // Each tap is a new selection (`tap` counts them): the server reads a selection once, and a figure sent again
+    // keeps its last one, so without it a node tapped again after ◀ ▶ had moved the panel would be ignored.
+    taps += 1;
     plot.emit('plotly_selected', {points: [{curveNumber: point.curveNumber, pointNumber: point.pointNumber,
-      pointIndex: point.pointIndex, x: point.x, y: point.y, customdata: point.customdata, data: trace,
-      fullData: point.fullData}]});
+      pointIndex: point.pointIndex, x: point.x, y: point.y, customdata: point.customdata,
+      data: plot.data[point.curveNumber], fullData: point.fullData, tap: taps}]});
   };
   window.addEventListener('touchstart', (event) => {
     touch = null;
-    const plot = event.touches.length === 1 ? plotUnder(event.target) : null;
+    if (labelled && window.Plotly && window.Plotly.Fx && labelled.isConnected) window.Plotly.Fx.unhover(labelled);
+    labelled = null;
+    const plot = plotUnder(event.target);
     if (!plot) return;
     event.stopPropagation();  // plotly's pan never starts, so it neither holds the page still nor reads the tap
     const finger = event.touches[0];
-    touch = {plot, target: event.target, x: finger.clientX, y: finger.clientY, scrolled: scrolled()};
+    if (event.touches.length === 1)  // a second finger (a pinch) is no tap
+      touch = {plot, target: event.target, x: finger.clientX, y: finger.clientY, scrolled: scrolled()};
   }, {capture: true, passive: true});
   window.addEventListener('touchmove', (event) => {
     const finger = event.touches[0];
