@@ -3,8 +3,8 @@
 Each test failed before the fix: → moved both a running story and the step panel; the panel opened below the fold, a
 step reran the whole app and the Play slider stayed at "start"; a tap on the phone's diagram did nothing and its cell
 drew 16 columns of numbers in 400 px; a story's element scrolled its bar off screen, and the seed story's step 5
-claimed "the same outputs" over a button. Plotly turns no tap into a click (plotly.js#6721), so a phone taps the step
-buttons under its diagram instead. The shared server runs no speculative warm-ups, so what a step shows
+claimed "the same outputs" over a button. Here the phone taps the step buttons under its diagram (a tap on a node
+itself: tests/test_phone_tap_browser.py). The shared server runs no speculative warm-ups, so what a step shows
 without a click was started by the step itself.
 
 Skips like tests/test_browser.py when Chromium or Playwright is missing (fails under CI).
@@ -157,8 +157,9 @@ def test_on_a_phone_a_tap_on_a_node_opens_the_panel_and_the_cell_reads_gate_by_g
     try:
         page.goto(f"{app_server}/unrolled")
         wait_idle(page)
-        # Plotly turns no tap into a click (plotly.js#6721): each drawn step has a button under the phone's diagram.
-        assert "on a phone, tap a step under it" in page.locator("[data-testid='stMain']").inner_text()
+        # A tap on a node opens the panel (tests/test_phone_tap_browser.py); each drawn step also has a button under
+        # the phone's diagram, which a keyboard and a screen reader reach.
+        assert "the step buttons under it too" in page.locator("[data-testid='stMain']").inner_text()
         page.locator(".st-key-narrow-unrolled_steps button", has_text="t=1").tap()
         page.wait_for_function(CELL_SHOWS, arg=1, timeout=180_000)
         wait_idle(page)

@@ -338,10 +338,9 @@ def _panel(spec: ModelSpec, description: Description, talk: bool) -> None:
         st.subheader("Inside one timestep: the real numbers")  # on a slide the open panel needs the room
     if panel.focus is None:
         st.markdown(
-            "Click any node of the diagram (on a phone, tap a step under it), or press the button, to see that step "
-            "of one sample in numbers: "
-            "every gate, the states, and the one shared head W. Keras sends the weights once (a few seconds); each "
-            "step after that is computed here, without Keras."
+            "Click or tap any node of the diagram (on a phone, the step buttons under it too), or press the button, "
+            "to see that step of one sample in numbers: every gate, the states, and the one shared head W. Keras "
+            "sends the weights once (a few seconds); each step after that is computed here, without Keras."
         )
         with st.container(key="step_open_button"):
             st.button("Show the numbers", on_click=open_panel, icon=":material/calculate:")

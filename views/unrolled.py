@@ -17,7 +17,7 @@ from core.figures.unrolled import render as draw
 from core.figures.unrolled.clicks import focused
 from core.model.anatomy import Description
 from core.model.spec import ModelSpec
-from views import cache, common, step_panel, step_state, story
+from views import cache, common, diagram_tap, step_panel, step_state, story
 from views.common import current_spec, talk_mode
 
 
@@ -157,12 +157,14 @@ def _diagram(
             # A deep diagram (a stack, an encoder-decoder) drawn for a 1920x1080 slide's height as well: the talk CSS
             # shows it instead of the 1280x720 one on a screen that tall (assets/talk.css: "tall-"). Clickable too.
             events.append((tall[0], _clickable(tall[1], "unrolled_figure_tall", "tall-")))
+    diagram_tap.tappable("unrolled_figure", "unrolled_figure_compact", "unrolled_figure_tall")  # a tap selects too
     return diagram, events
 
 
 def _step_pills(diagram: Diagram, spec: ModelSpec) -> None:
-    """On a phone, one button per drawn step under the diagram: plotly does not turn a tap on a node into a click
-    (plotly.js#6721), so these open the step panel at a step, as a click on that column's cell does on a screen."""
+    """On a phone, one button per drawn step under the diagram, opening the step panel at a step as a tap on that
+    column's cell does (views/diagram_tap.py): plotly's nodes are no keyboard stops and have no names a screen reader
+    reads, these are both."""
     steps = {axis.tick(step): (axis.name, step) for axis in diagram.axes for step in axis.shown}
     current = step_panel.focus(spec)
     shown = next((label for label, drawn in steps.items() if drawn == current), None)
