@@ -122,9 +122,12 @@ def take_click(diagram: Diagram, spec: ModelSpec, points: list[dict]) -> None:
     (read from the Diagram, no figure drawn again) and draws the page again around it."""
     points = list(points or [])
     panel = state()
-    if not points or tuple(map(repr, points)) == panel.last_click:
+    # A selection is read once per drawing: the same figure sent again keeps its selection, but the same node
+    # selected on a diagram laid out around another step (whose points may read the same) is a new click.
+    read = (tuple((axis.name, tuple(axis.shown)) for axis in diagram.axes), *map(repr, points))
+    if not points or read == panel.last_click:
         return
-    put(last_click=tuple(map(repr, points)))
+    put(last_click=read)
     clicked = clicked_element(diagram, points)
     if clicked is None:
         return
