@@ -26,14 +26,14 @@ def test_the_queued_box_leaves_with_its_job(tmp_path):
     blocker = worker.submit("another visitor", Hold(str(gate)), listener=lambda e: e == HELD and held.set())
     assert held.wait(JOIN), blocker.error
     at = run_app("shapes", LINK).button(key="shapes_summary_button").click().run()
-    assert "Queued: 1 job ahead of yours…" in _boxes(at), _boxes(at)
+    assert "Your model summary: queued, 1 job ahead of it…" in _boxes(at), _boxes(at)
     spec = ModelSpec(timesteps=9, input_size=2, hidden_size=3, output_size=2)
     (job,) = at.session_state["keras_jobs_shapes_summary"].values()
     assert job.job.request == Summary(spec)
     gate.touch()
     assert blocker.wait(JOIN) and job.wait(JOIN) and job.status == "done", job.error
     at.run()
-    assert not [box for box in _boxes(at) if "Queued" in box or "queue" in box], _boxes(at)
+    assert not [box for box in _boxes(at) if "Your model summary" in box or "queue" in box], _boxes(at)
     assert any("Total params" in str(code.value) for code in at.code)
     assert "Cached: computed at" not in page_text(at)  # this visitor's own run, not a replay
 

@@ -22,6 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.figures.tables import html_table, whole_columns, with_separators
 from core.figures.theme import Theme, theme_for
 from core.keras.audience import Watch, audience_for
+from core.keras.job import QUEUED, RESTARTING
 from core.keras.prewarm import prewarmer_for
 from core.keras.requests import Request
 from core.keras.training_session import TrainingJob
@@ -181,16 +182,21 @@ def keras_result(
 
 
 def job_status_text(job: Job | Watch) -> str:
-    """One line on where a job is: its place in the queue, or what the worker does now and for how long."""
+    """One line on where a job is, naming the job (a new job's box can appear as another's leaves: the Training page's
+    fit() check right after its training): its place in the queue and what it waits for, or what the worker does now
+    and for how long."""
     shared = getattr(job, "others", 0)
     with_others = f" · shared with {shared} other visitor{'s' * (shared > 1)}" if shared else ""
+    mine = f"Your {job.label}: "
     if job.status == "queued":
         if job.position is None:
-            return f"Waiting for the TensorFlow worker…{with_others}"
+            return f"{mine}waiting for the TensorFlow worker…{with_others}"
         ahead = job.position - 1
-        waiting = "Next in the queue…" if ahead == 0 else f"Queued: {ahead} job{'s' * (ahead > 1)} ahead of yours…"
-        return waiting + with_others
-    return f"{job.stage} · {job.elapsed:.1f} s{with_others}"
+        place = "next in the queue" if ahead == 0 else f"queued, {ahead} job{'s' * (ahead > 1)} ahead of it"
+        waits = f" · {job.stage}" if job.stage == RESTARTING else "…"  # not another's job: the worker's restart
+        return mine + place + waits + with_others
+    stage = "running" if job.stage == QUEUED else job.stage  # the child has not said what it does yet
+    return f"{mine}{stage} · {job.elapsed:.1f} s{with_others}"
 
 
 def cached_caption(computed_at: float) -> str:
