@@ -27,6 +27,7 @@ BROWSER_FILES = (
     "tests/test_a11y_browser.py",
     "tests/test_fit_browser.py",
     "tests/test_stage_browser.py",
+    "tests/test_status_boxes_browser.py",
 )
 
 
