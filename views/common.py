@@ -142,7 +142,7 @@ def keras_job(slot: str, request: Request, *, start: bool, work: Work, exclusive
         try:  # an equal request of another session, queued or running, is joined (core.keras.audience)
             job = audience_for(keras_worker()).join(session_id(), request, exclusive=exclusive)
         except SessionBusy as busy:
-            st.warning(str(busy), icon=":material/hourglass_top:")
+            waiting_for(busy)
             return None
         jobs.pop(request, None)
         jobs[request] = job
@@ -203,6 +203,23 @@ def cached_caption(computed_at: float) -> str:
     """What a replayed result says: that it is cached, and when it was computed."""
     when = time.strftime("%H:%M:%S UTC", time.gmtime(computed_at))
     return f"Cached: computed at {when} for an identical request; the server replayed that answer at once."
+
+
+def waiting_for(busy: SessionBusy) -> None:
+    """A visitor has one job at a time: say which of theirs this one waits for, live, and rerun the page when it ends,
+    so that the box leaves with that job (a static warning stayed after it, and the step panel, which asks for its
+    weights on every run, never asked again: issue 25)."""
+    job = busy.job
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def _waiting() -> None:
+        box = st.empty()
+        if not job.active:
+            box.empty()
+            st.rerun(scope="app")
+        box.warning(f"One job at a time per visitor. {job_status_text(job)}", icon=":material/hourglass_top:")
+
+    _waiting()
 
 
 def _finished(job: Job | Watch) -> bool:

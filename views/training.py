@@ -189,7 +189,7 @@ def _buttons(
         try:
             job.start(settings)
         except common.SessionBusy as busy:
-            st.warning(str(busy), icon=":material/hourglass_top:")
+            common.waiting_for(busy)  # live: it leaves with the job it waits for
         else:
             st.rerun()  # redraw the buttons and start the polling fragment
     if right.button("Stop", key="training_stop", disabled=not running, icon=":material/stop:"):
