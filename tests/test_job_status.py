@@ -105,3 +105,27 @@ def test_before_the_click_a_page_says_an_answer_the_server_holds_shows_at_once(m
     held, other = [str(text.value) for text in at.markdown]
     assert held == "Ready at once: the server computed it at 00:00:00 UTC for an identical request."
     assert other.startswith("About ") and "s and " in other
+
+
+def test_a_status_line_names_its_job_and_says_when_it_waits_for_the_workers_restart():
+    """Issue 25: after a training, the fit() check's box read "Next in the queue…" while nothing ran: the worker was
+    replacing its process. Each line names its job, and a queued one says when it waits for that restart."""
+    from core.keras.job import QUEUED, RESTARTING
+    from core.keras.training_session import TrainingSnapshot
+    from core.keras.worker import Job
+    from views.common import job_status_text
+    from views.training import _where
+
+    job = Job(1, "s", Summary(ModelSpec()), 0, position=1)
+    assert job_status_text(job) == "Your model summary: next in the queue…"
+    job.stage = RESTARTING
+    assert job_status_text(job) == f"Your model summary: next in the queue · {RESTARTING}"
+    job.position, job.stage = 3, QUEUED
+    assert job_status_text(job) == "Your model summary: queued, 2 jobs ahead of it…"
+    job.status, job.position = "running", None  # the child has not said what it does yet
+    assert job_status_text(job).startswith("Your model summary: running · ")
+    queued = TrainingSnapshot(1, "queued", None, (), None, 0, 0, 0, 0.0, stage=RESTARTING, position=1)
+    assert _where(queued) == f"Next in the server's queue · {RESTARTING}"
+    assert _where(TrainingSnapshot(1, "queued", None, (), None, 0, 0, 0, 0.0, stage=QUEUED, position=2)) == (
+        "Queued: 1 job(s) of other visitors first…"
+    )
