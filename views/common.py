@@ -190,11 +190,11 @@ def job_status_text(job: Job | Watch) -> str:
     mine = f"Your {job.label}: "
     if job.status == "queued":
         if job.position is None:
-            return f"{mine}waiting for the TensorFlow worker…{with_others}"
+            return f"{mine}waiting for the TensorFlow worker{with_others}…"
         ahead = job.position - 1
         place = "next in the queue" if ahead == 0 else f"queued, {ahead} job{'s' * (ahead > 1)} ahead of it"
         waits = f" · {job.stage}" if job.stage == RESTARTING else "…"  # not another's job: the worker's restart
-        return mine + place + waits + with_others
+        return mine + place + with_others + waits
     stage = "running" if job.stage == QUEUED else job.stage  # the child has not said what it does yet
     return f"{mine}{stage} · {job.elapsed:.1f} s{with_others}"
 
