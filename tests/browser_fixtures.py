@@ -28,6 +28,7 @@ BROWSER_FILES = (
     "tests/test_fit_browser.py",
     "tests/test_stage_browser.py",
     "tests/test_phone_tap_browser.py",
+    "tests/test_status_boxes_browser.py",
 )
 
 

@@ -26,14 +26,14 @@ def test_the_queued_box_leaves_with_its_job(tmp_path):
     blocker = worker.submit("another visitor", Hold(str(gate)), listener=lambda e: e == HELD and held.set())
     assert held.wait(JOIN), blocker.error
     at = run_app("shapes", LINK).button(key="shapes_summary_button").click().run()
-    assert "Queued: 1 job ahead of yours…" in _boxes(at), _boxes(at)
+    assert "Your model summary: queued, 1 job ahead of it…" in _boxes(at), _boxes(at)
     spec = ModelSpec(timesteps=9, input_size=2, hidden_size=3, output_size=2)
     (job,) = at.session_state["keras_jobs_shapes_summary"].values()
     assert job.job.request == Summary(spec)
     gate.touch()
     assert blocker.wait(JOIN) and job.wait(JOIN) and job.status == "done", job.error
     at.run()
-    assert not [box for box in _boxes(at) if "Queued" in box or "queue" in box], _boxes(at)
+    assert not [box for box in _boxes(at) if "Your model summary" in box or "queue" in box], _boxes(at)
     assert any("Total params" in str(code.value) for code in at.code)
     assert "Cached: computed at" not in page_text(at)  # this visitor's own run, not a replay
 
@@ -105,3 +105,27 @@ def test_before_the_click_a_page_says_an_answer_the_server_holds_shows_at_once(m
     held, other = [str(text.value) for text in at.markdown]
     assert held == "Ready at once: the server computed it at 00:00:00 UTC for an identical request."
     assert other.startswith("About ") and "s and " in other
+
+
+def test_a_status_line_names_its_job_and_says_when_it_waits_for_the_workers_restart():
+    """Issue 25: after a training, the fit() check's box read "Next in the queue…" while nothing ran: the worker was
+    replacing its process. Each line names its job, and a queued one says when it waits for that restart."""
+    from core.keras.job import QUEUED, RESTARTING
+    from core.keras.training_session import TrainingSnapshot
+    from core.keras.worker import Job
+    from views.common import job_status_text
+    from views.training import _where
+
+    job = Job(1, "s", Summary(ModelSpec()), 0, position=1)
+    assert job_status_text(job) == "Your model summary: next in the queue…"
+    job.stage = RESTARTING
+    assert job_status_text(job) == f"Your model summary: next in the queue · {RESTARTING}"
+    job.position, job.stage = 3, QUEUED
+    assert job_status_text(job) == "Your model summary: queued, 2 jobs ahead of it…"
+    job.status, job.position = "running", None  # the child has not said what it does yet
+    assert job_status_text(job).startswith("Your model summary: running · ")
+    queued = TrainingSnapshot(1, "queued", None, (), None, 0, 0, 0, 0.0, stage=RESTARTING, position=1)
+    assert _where(queued) == f"Next in the server's queue · {RESTARTING}"
+    assert _where(TrainingSnapshot(1, "queued", None, (), None, 0, 0, 0, 0.0, stage=QUEUED, position=2)) == (
+        "Queued: 1 job(s) of other visitors first…"
+    )

@@ -95,3 +95,43 @@ def test_the_worker_times_its_jobs_against_the_estimate_except_a_job_that_starte
         assert worker.calibration.seconds("Memory", 50.0) == pytest.approx(50.0 * second.elapsed / 100.0, rel=1e-9)
     finally:
         worker.shutdown()
+
+
+def test_a_job_queued_while_the_worker_replaces_its_child_says_that_is_what_it_waits_for(tmp_path: Path, monkeypatch):
+    """Issue 25: after a training, the Training page's fit() check read "Next in the queue…" for seconds with no job
+    ahead of it: the worker was replacing its child (to give memory back) before taking the next job."""
+    from core.keras import worker as worker_module
+    from core.keras.job import QUEUED, RESTARTING
+    from core.keras.worker_process import Child
+
+    replacing, release, started = threading.Event(), threading.Event(), []
+
+    class GatedChild(Child):
+        """The second child (the replacement) waits until the test has looked at the queue."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            started.append(self)
+            if len(started) == 2:
+                replacing.set()
+                assert release.wait(JOIN)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "Child", GatedChild)
+    worker = KerasWorker(max_jobs=1, preload=False)  # the child is replaced after every job
+    try:
+        gate, held = tmp_path / "gate", threading.Event()
+        first = worker.submit("a", Hold(str(gate)), listener=lambda e: e == HELD and held.set())
+        assert held.wait(JOIN), first.error
+        behind = worker.submit("b", Memory())
+        assert (behind.status, behind.position, behind.stage) == ("queued", 2, QUEUED)  # behind another's job
+        gate.touch()
+        assert replacing.wait(JOIN) and first.status == "done"
+        assert (behind.status, behind.position, behind.stage) == ("queued", 1, RESTARTING)
+        later = worker.submit("c", Memory())  # queued while the replacement starts: told so too
+        assert (later.position, later.stage) == (2, RESTARTING)
+        release.set()
+        assert behind.wait(JOIN) and behind.status == "done", behind.error
+        assert later.wait(JOIN) and later.status == "done", later.error
+    finally:
+        release.set()
+        worker.shutdown()

@@ -22,6 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.figures.tables import html_table, whole_columns, with_separators
 from core.figures.theme import Theme, theme_for
 from core.keras.audience import Watch, audience_for
+from core.keras.job import QUEUED, RESTARTING
 from core.keras.prewarm import prewarmer_for
 from core.keras.requests import Request
 from core.keras.training_session import TrainingJob
@@ -141,7 +142,7 @@ def keras_job(slot: str, request: Request, *, start: bool, work: Work, exclusive
         try:  # an equal request of another session, queued or running, is joined (core.keras.audience)
             job = audience_for(keras_worker()).join(session_id(), request, exclusive=exclusive)
         except SessionBusy as busy:
-            st.warning(str(busy), icon=":material/hourglass_top:")
+            waiting_for(busy)
             return None
         jobs.pop(request, None)
         jobs[request] = job
@@ -181,22 +182,44 @@ def keras_result(
 
 
 def job_status_text(job: Job | Watch) -> str:
-    """One line on where a job is: its place in the queue, or what the worker does now and for how long."""
+    """One line on where a job is, naming the job (a new job's box can appear as another's leaves: the Training page's
+    fit() check right after its training): its place in the queue and what it waits for, or what the worker does now
+    and for how long."""
     shared = getattr(job, "others", 0)
     with_others = f" · shared with {shared} other visitor{'s' * (shared > 1)}" if shared else ""
+    mine = f"Your {job.label}: "
     if job.status == "queued":
         if job.position is None:
-            return f"Waiting for the TensorFlow worker…{with_others}"
+            return f"{mine}waiting for the TensorFlow worker{with_others}…"
         ahead = job.position - 1
-        waiting = "Next in the queue…" if ahead == 0 else f"Queued: {ahead} job{'s' * (ahead > 1)} ahead of yours…"
-        return waiting + with_others
-    return f"{job.stage} · {job.elapsed:.1f} s{with_others}"
+        place = "next in the queue" if ahead == 0 else f"queued, {ahead} job{'s' * (ahead > 1)} ahead of it"
+        waits = f" · {job.stage}" if job.stage == RESTARTING else "…"  # not another's job: the worker's restart
+        return mine + place + with_others + waits
+    stage = "running" if job.stage == QUEUED else job.stage  # the child has not said what it does yet
+    return f"{mine}{stage} · {job.elapsed:.1f} s{with_others}"
 
 
 def cached_caption(computed_at: float) -> str:
     """What a replayed result says: that it is cached, and when it was computed."""
     when = time.strftime("%H:%M:%S UTC", time.gmtime(computed_at))
     return f"Cached: computed at {when} for an identical request; the server replayed that answer at once."
+
+
+def waiting_for(busy: SessionBusy) -> None:
+    """A visitor has one job at a time: say which of theirs this one waits for, live, and rerun the page when it ends,
+    so that the box leaves with that job (a static warning stayed after it, and the step panel, which asks for its
+    weights on every run, never asked again: issue 25)."""
+    job = busy.job
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def _waiting() -> None:
+        box = st.empty()
+        if not job.active:
+            box.empty()
+            st.rerun(scope="app")
+        box.warning(f"One job at a time per visitor. {job_status_text(job)}", icon=":material/hourglass_top:")
+
+    _waiting()
 
 
 def _finished(job: Job | Watch) -> bool:

@@ -15,6 +15,7 @@ import streamlit as st
 from core import describe
 from core.figures.alt_text import loss_curves_alt, prediction_alt, timestep_losses_alt
 from core.figures.training import loss_figure, prediction_figure, timestep_heatmap
+from core.keras.job import RESTARTING
 from core.keras.requests import FitProbe, Training, WarmUp
 from core.keras.training_session import TrainingJob, TrainingSettings, TrainingSnapshot
 from core.model.anatomy import Description
@@ -189,7 +190,7 @@ def _buttons(
         try:
             job.start(settings)
         except common.SessionBusy as busy:
-            st.warning(str(busy), icon=":material/hourglass_top:")
+            common.waiting_for(busy)  # live: it leaves with the job it waits for
         else:
             st.rerun()  # redraw the buttons and start the polling fragment
     if right.button("Stop", key="training_stop", disabled=not running, icon=":material/stop:"):
@@ -215,7 +216,8 @@ def _where(snap: TrainingSnapshot) -> str:
     plan = snap.settings
     if snap.status == "queued":
         ahead = (snap.position or 1) - 1
-        return "Next in the server's queue…" if ahead == 0 else f"Queued: {ahead} job(s) of other visitors first…"
+        place = "Next in the server's queue" if ahead == 0 else f"Queued: {ahead} job(s) of other visitors first"
+        return f"{place} · {snap.stage}" if snap.stage == RESTARTING else f"{place}…"  # the worker's own restart
     if plan is None or snap.current is None or snap.batches_done == 0:
         return f"{snap.stage} · {snap.elapsed:.1f} s"
     if not next((v.batch_losses for v in snap.variants if v.label == snap.current), ()):

@@ -29,6 +29,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.keras.job import QUEUED
 from core.keras.protocol import End, Partial
 from core.keras.requests import Request
 from core.keras.worker import SessionBusy
@@ -55,7 +56,7 @@ class _Pending:
     """The job of a request whose submission to the worker is under way (a few microseconds)."""
 
     status = "queued"
-    stage = "Waiting for the TensorFlow worker…"
+    stage = QUEUED
     position: int | None = None
     elapsed = 0.0
     stop_reason: str | None = None

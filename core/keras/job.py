@@ -40,6 +40,12 @@ class WorkerStats:
     last_peak_anon_mb: float | None = None
 
 
+QUEUED = "Waiting for the TensorFlow worker…"  # a queued job's stage
+# A queued job's stage while the worker replaces its child process between jobs (to give memory back): the job waits for
+# that, not for another visitor's job, and its page says so.
+RESTARTING = "Waiting for the TensorFlow worker to restart (it frees memory after a large job: a few seconds)…"
+
+
 @dataclass
 class Job:
     """One unit of Keras work for one session: its state, the events it streamed, and its result.
@@ -53,7 +59,7 @@ class Job:
     priority: int
     listener: EventListener | None = None
     status: str = "queued"  # queued, running, done, stopped, failed, cancelled
-    stage: str = "Waiting for the TensorFlow worker…"
+    stage: str = QUEUED  # what the worker does for it now (while queued: what it waits for)
     result: Any = None
     error: str | None = None
     stop_reason: str | None = None

@@ -45,7 +45,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from core.keras.fair_queue import order_key, turn
-from core.keras.job import EventListener, Job, SessionBusy, WorkerStats
+from core.keras.job import QUEUED, RESTARTING, EventListener, Job, SessionBusy, WorkerStats
 from core.keras.job_run import ChildConversation
 from core.keras.protocol import Stage
 from core.keras.requests import Request
@@ -136,6 +136,7 @@ class KerasWorker(ChildConversation):
         self._result_cache = result_cache
         self._disconnected_since: dict[str, float] = {}
         self._child: Child | None = None
+        self._restarting = False  # the dispatcher is replacing the child between jobs
         self._thread: threading.Thread | None = None
         self._closed = False
         self._processes_started = 0
@@ -303,10 +304,12 @@ class KerasWorker(ChildConversation):
         return turn(waiting, session, priority, session=lambda j: j.session, priority=lambda j: j.priority)
 
     def _renumber(self) -> None:
+        """Each queued job's place (1 = next) and what it waits for: the jobs ahead, or the child's replacement."""
         ahead = 1 if self._running is not None else 0
         for index, job in enumerate(self._queue):
             with job._lock:
                 job.position = ahead + index + 1 if job.priority < PRIORITY["warmup"] else None
+                job.stage = RESTARTING if self._restarting else QUEUED
 
     def _drop_warmup(self, session: str) -> None:
         waiting = self._warmups.pop(session, None)
@@ -435,19 +438,31 @@ class KerasWorker(ChildConversation):
             return
         anon = self._last_memory[2] if self._last_memory else 0.0
         if child.jobs >= self.max_jobs or (anon > self.rss_limit_mb and not warmed):
-            child.close()
-            with self._cond:
-                self._child = None
-                self._warm_keys.clear()
-            # Start the replacement now, between jobs, so that the next click does not wait for TensorFlow's start
-            # (an idle replacement still leaves after idle_seconds).
+            self._set_restarting(True)  # a job queued meanwhile waits for this, and its page says so (issue 25)
             try:
-                fresh = Child(self._start_timeout, self._child_settings)
-            except RuntimeError:
-                return
-            with self._cond:
-                self._child = fresh
-                self._processes_started += 1
+                self._replace(child)
+            finally:
+                self._set_restarting(False)
+
+    def _replace(self, child: Child) -> None:
+        """End `child`, then start its replacement now, between jobs, so that the next click does not wait for
+        TensorFlow's start (an idle replacement still leaves after idle_seconds)."""
+        child.close()
+        with self._cond:
+            self._child = None
+            self._warm_keys.clear()
+        try:
+            fresh = Child(self._start_timeout, self._child_settings)
+        except RuntimeError:
+            return
+        with self._cond:
+            self._child = fresh
+            self._processes_started += 1
+
+    def _set_restarting(self, restarting: bool) -> None:
+        with self._cond:
+            self._restarting = restarting
+            self._renumber()
 
 
 _shared: KerasWorker | None = None
