@@ -1,6 +1,7 @@
 """Issue 25 on a phone (400×850, touch), in Chromium: a tap on a node of the unrolled diagram's phone twin opens the
-step panel at that step (again after ◀ had moved it), a tap on an ellipsis selects nothing, and a finger swiped over
-the diagram scrolls the page and selects nothing.
+step panel at that step (again after ◀ had moved it), a tap on an ellipsis selects nothing, a finger swiped over the
+diagram scrolls the page and selects nothing, a step button under the twin opens its step too, and the cell reads gate
+by gate.
 
 Failed before the fix: plotly turns no tap into a selection (plotly.js#6721; it reads the point under the finger only
 after its own selection step) and takes every touch on the plot for a pan, so the tap selected nothing and the page
@@ -90,8 +91,11 @@ def test_on_a_phone_a_tap_on_a_node_opens_the_step_panel_there_and_a_swipe_scrol
         page.locator(".st-key-step_back button:visible").first.click()
         page.wait_for_function(CELL_SHOWS, arg=62, timeout=30_000)
         # The phone's twin hides t=62 behind its ellipsis: it is laid out around the step after the panel answered.
-        page.wait_for_function(f"""() => {{ const graph = document.querySelector("{TWIN}");
-            return !!(graph && graph.layout && graph.layout.xaxis.ticktext.includes('t=62')); }}""", timeout=30_000)
+        page.wait_for_function(
+            f"""() => {{ const graph = document.querySelector("{TWIN}");
+            return !!(graph && graph.layout && graph.layout.xaxis.ticktext.includes('t=62')); }}""",
+            timeout=30_000,
+        )
         wait_idle(page)
         _twin_in_view(page)
         page.touchscreen.tap(*page.evaluate(WHERE, ["cell", 63]))
@@ -105,5 +109,24 @@ def test_on_a_phone_a_tap_on_a_node_opens_the_step_panel_there_and_a_swipe_scrol
         page.wait_for_function(f"(before) => ({SCROLLED})() !== before", arg=before, timeout=10_000)
         assert page.evaluate("() => window.tapSelections") == [], "a swipe over the diagram was taken for a tap"
         assert page.evaluate(CELL_SHOWS, 63), "the swipe moved the panel"
+        # The step buttons under the twin (for a keyboard and a screen reader) open a step too, and the cell reads
+        # gate by gate at 400 px: one column per vector, nothing cut at the edge, no number overflowing its cell.
+        page.locator(".st-key-narrow-unrolled_steps button", has_text="t=1").tap()
+        page.wait_for_function(CELL_SHOWS, arg=1, timeout=30_000)
+        wait_idle(page)
+        table = page.evaluate(
+            """() => {
+                const table = document.querySelector('.st-key-narrow-step_forward_vectors table');
+                const heads = [...table.querySelectorAll('thead th')].map((th) => th.getBoundingClientRect());
+                const cells = [...table.querySelectorAll('td')].map((td) => [td.scrollWidth, td.clientWidth]);
+                const wide = document.querySelector('.st-key-step_forward_vectors table');
+                return {count: heads.length, right: Math.max(...heads.map((r) => r.right)), cells,
+                        wide: !!wide && wide.checkVisibility()};
+            }"""
+        )
+        assert table["count"] <= 11, f"{table['count']} columns at 400 px"  # unit, then one per vector
+        assert table["right"] <= PHONE["width"], table["right"]
+        assert all(scroll <= client for scroll, client in table["cells"]), "a number overflows its cell"
+        assert not table["wide"], "the 16-column table is shown on a phone"
     finally:
         context.close()

@@ -150,36 +150,6 @@ def test_the_panel_opens_in_view_and_steps_as_one_current_step_without_rerunning
         page.context.close()
 
 
-def test_on_a_phone_a_tap_on_a_node_opens_the_panel_and_the_cell_reads_gate_by_gate(chromium, app_server):
-    context = chromium.new_context(viewport={"width": 400, "height": 850}, has_touch=True, is_mobile=True)
-    app_server.visited = True
-    page = context.new_page()
-    try:
-        page.goto(f"{app_server}/unrolled")
-        wait_idle(page)
-        # A tap on a node opens the panel (tests/test_phone_tap_browser.py); each drawn step also has a button under
-        # the phone's diagram, which a keyboard and a screen reader reach.
-        assert "the step buttons under it too" in page.locator("[data-testid='stMain']").inner_text()
-        page.locator(".st-key-narrow-unrolled_steps button", has_text="t=1").tap()
-        page.wait_for_function(CELL_SHOWS, arg=1, timeout=180_000)
-        wait_idle(page)
-        table = page.evaluate(
-            """() => {
-                const table = document.querySelector('.st-key-narrow-step_forward_vectors table');
-                const heads = [...table.querySelectorAll('thead th')].map((th) => th.getBoundingClientRect());
-                const cells = [...table.querySelectorAll('td')].map((td) => [td.scrollWidth, td.clientWidth]);
-                return {count: heads.length, right: Math.max(...heads.map((r) => r.right)), cells};
-            }"""
-        )
-        assert table["count"] <= 11, f"{table['count']} columns at 400 px"  # unit, then one per vector
-        assert table["right"] <= 400, table["right"]  # nothing cut at the screen's edge
-        assert all(scroll <= client for scroll, client in table["cells"]), "a number overflows its cell"
-        wide = page.evaluate(BOX, ".st-key-step_forward_vectors table")
-        assert wide is None, "the 16-column table is shown on a phone"
-    finally:
-        context.close()
-
-
 @pytest.mark.parametrize(
     ("link", "size", "element"),
     [("/weights?story=seed&step=2", (1400, 900), "unrolled_picture"),

@@ -52,6 +52,8 @@ def test_the_fit_check_after_a_training_says_it_is_its_own_job_and_leaves_with_i
     _changes_the_estimate(tab, lambda: tab.get_by_text("The seed's three models, to compare").click())
     epochs = tab.get_by_role("spinbutton", name="Epochs")
     _changes_the_estimate(tab, lambda: (epochs.fill("1"), epochs.press("Enter")))
+    samples = tab.get_by_role("spinbutton", name="Samples")  # a small fit: the boxes, not the training, are tested
+    _changes_the_estimate(tab, lambda: (samples.fill("64"), samples.press("Enter")))
     wait_idle(tab, title="Training")
     tab.evaluate(_RECORD_STATUS_BOXES)
     tab.locator("[data-testid='stMain']").get_by_role("button", name="Train").click()
