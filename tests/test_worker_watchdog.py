@@ -8,6 +8,7 @@ the timeouts are only failure bounds.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import threading
 from pathlib import Path
@@ -143,7 +144,6 @@ def _served_with_a_busy_worker(tmp_path: Path):
     import subprocess
     import sys
     import tempfile
-    import time
 
     from tests.browser_support import free_port
 
@@ -151,6 +151,8 @@ def _served_with_a_busy_worker(tmp_path: Path):
     # A short temp directory: a Unix socket's path has at most 107 bytes, and pytest-xdist's tmp_path is long.
     temp, started = Path(tempfile.mkdtemp(prefix="tde-t-", dir="/tmp")), tmp_path / "started"
     tmp_path.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(started)
+    reader = os.open(started, os.O_RDONLY | os.O_NONBLOCK)  # open before the writer, so that its open never blocks
     script = tmp_path / "boot_serve.py"
     script.write_text(
         BOOT.format(root=str(root), started=str(started), never=str(tmp_path / "never"), app=str(root / "app.py"))
@@ -165,12 +167,31 @@ def _served_with_a_busy_worker(tmp_path: Path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + JOIN
-    while not started.exists():  # polling for the child's sign of life; the bound is only a failure bound
-        assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
-        time.sleep(0.05)
+    try:
+        # The child's sign of life, waited for as an event: its job writes a line into the pipe this test reads.
+        said = select.select([reader], [], [], JOIN)[0] and os.read(reader, 64)
+    finally:
+        os.close(reader)
+    assert said and server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
     assert list(temp.glob("tde-worker-*")), "the worker's socket folder is not where the test looks"
     return server, temp
+
+
+def _wait_for_exits(pids: list[int], timeout: float) -> None:
+    """Block until each process has ended, as an event (its pidfd becomes readable when it exits), at most `timeout`
+    seconds in all: the processes are not this test's children, so it cannot wait() for them."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    for pid in pids:
+        try:
+            handle = os.pidfd_open(pid)
+        except ProcessLookupError:
+            continue
+        try:
+            select.select([handle], [], [], max(0.0, deadline - time.monotonic()))
+        finally:
+            os.close(handle)
 
 
 def _children_of(pid: int) -> list[int]:
@@ -180,7 +201,6 @@ def _children_of(pid: int) -> list[int]:
 
 
 def test_stopping_a_real_server_leaves_no_socket_folder_nor_worker(tmp_path: Path) -> None:
-    import time
 
     for stop in (signal.SIGTERM, signal.SIGKILL):
         server, temp = _served_with_a_busy_worker(tmp_path / stop.name)
@@ -189,10 +209,8 @@ def test_stopping_a_real_server_leaves_no_socket_folder_nor_worker(tmp_path: Pat
             assert children, "no worker process under the server"
             server.send_signal(stop)
             server.wait(JOIN)
-            deadline = time.monotonic() + JOIN
-            # After SIGKILL the orphaned child notices its closed channel and leaves by itself: wait for it, bounded.
-            while any(not _gone(pid) for pid in children) and time.monotonic() < deadline:
-                time.sleep(0.05)
+            # After SIGKILL the orphaned child notices its closed channel and leaves by itself: wait for its exit.
+            _wait_for_exits(children, JOIN)
             assert all(_gone(pid) for pid in children), f"{stop.name}: the worker outlived the server"
         finally:
             if server.poll() is None:

@@ -181,8 +181,10 @@ def memory(request: Memory, context: Any) -> float:
 
 @handles(HoldAndMark)
 def hold_and_mark(request: HoldAndMark, context: Any) -> str:
-    """`hold` on `gate`, after creating the file `started`: a sign another process (a test) can see."""
-    Path(request.started).touch()
+    """`hold` on `gate`, after writing a line to `started`: a sign another process (a test) can see, or wait for
+    when `started` is a named pipe it reads."""
+    with open(request.started, "a") as started:
+        started.write("started\n")
     return _hold(request.gate, context)
 
 
