@@ -151,12 +151,7 @@ def vectors_by_gate(step: CellStep, layer: str | None = None) -> str:
     of numbers side by side."""
     columns = [np.ravel(q.values)[:MAX_MATRIX] for q in step.quantities]
     length = max(len(np.ravel(q.values)) for q in step.quantities)
-    title = (
-        f"Cell at t={step.t}"
-        + (f" of '{layer}'" if layer else "")
-        + (" (← backward)" if step.direction == "backward" else "")
-        + (MASKED if step.masked else "")
-    )
+    title = _title(step, step.direction == "backward", layer)  # a phone names the backward direction only
     cut = f", units 0–{MAX_MATRIX - 1} of {length}" if length > MAX_MATRIX else ""
     head = "".join(f"<th scope='col'>{q.symbol}</th>" for q in step.quantities)
     rows = []
